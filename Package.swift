@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Modules (each name says what it is):
+//   UDPChatSupport     – tiny pure helpers: Instant, Endpoint, seeded RNG, duration parsing
+//   UDPChatWire        – the wire codec: Message, strict parse / serialise, WireError
+//   UDPChatCore        – sans-I/O state machines: server registry and chat client (events in, effects out)
+//   UDPChatRuntime     – SwiftNIO drivers running the core state machines over real UDP sockets and timers
+//   UDPChatImpairment  – sans-I/O impairment models and protocol-aware rules (loss, delay, duplicate, …)
+//   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
+//   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
+//   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
+//   UDPChatBench       – load generators behind `udpchat bench …`
+//   udpchat            – the command-line tool (swift-argument-parser subcommands)
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "udpchat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "udpchat", targets: ["udpchat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "UDPChatSupport"),
+        .target(name: "UDPChatWire", dependencies: ["UDPChatSupport"]),
+        .target(
+            name: "UDPChatCore",
+            dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
+        ),
+        .target(name: "UDPChatRuntime", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging] + nio),
+        .target(
+            name: "UDPChatImpairment",
+            dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
+        ),
+        .target(
+            name: "UDPChatProxy",
+            dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+        ),
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .target(name: "UDPChatCapture", dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging] + nio),
+        .target(name: "UDPChatBench", dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
+        .executableTarget(
+            name: "udpchat",
+            dependencies: [
+                "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
+                "UDPChatCapture", "UDPChatBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+            ] + nio
+        ),
+        .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatRuntimeTests", dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatWire", "UDPChatSupport"] + nio),
+    ],
+    swiftLanguageModes: [.v6]
+)

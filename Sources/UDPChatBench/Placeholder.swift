@@ -1,0 +1,1 @@
+// Placeholder: the UDPChatBench module is being built; this file goes away with its first real source.

@@ -1,0 +1,228 @@
+import DequeModule
+import UDPChatSupport
+import UDPChatWire
+
+/// The reference chat client as a sans-I/O state machine.
+///
+/// Drive it with `start`, `receive`, `timerFired` and `handle(_:now:)`; run the returned
+/// `ClientEffect`s in order. It never reads a clock or touches a socket. See PROTOCOL.md
+/// "Client ↔ client" for the rules implemented here.
+public struct ChatClient: Sendable {
+    /// The receiver's window from the protocol: MSGs further ahead than this are dropped unacknowledged.
+    public static let receiveWindow = 32
+
+    enum Registration: Sendable {
+        case notStarted
+        case registering(attempt: Int)
+        case registered
+        case leaving(attempt: Int)
+        case closed
+    }
+
+    enum Link: Sendable {
+        case idle
+        /// attempt 0: waiting for registration before sending LOOKUP.
+        case lookingUp(peer: ClientID, attempt: Int)
+        case connecting(peer: ClientID, at: Endpoint, conn: ConnToken, attempt: Int)
+        case prompting(peer: ClientID, at: Endpoint, conn: ConnToken)
+        case connected(Session)
+    }
+
+    struct Outgoing: Sendable {
+        var text: String
+        var attempts: Int
+    }
+
+    struct Session: Sendable {
+        var peer: ClientID
+        var endpoint: Endpoint
+        var conn: ConnToken
+        var nextSeq: SeqNo = 1
+        var unacked: [SeqNo: Outgoing] = [:]
+        var backlog: Deque<String> = []
+        var nextExpected: SeqNo = 1
+        var held: [SeqNo: String] = [:]
+        var endRequested = false
+        /// Transmissions of TERMINATE so far (0: not sent).
+        var terminateAttempts = 0
+
+        func matches(conn: ConnToken, id: ClientID, from source: Endpoint) -> Bool {
+            conn == self.conn && id == peer && source == endpoint
+        }
+    }
+
+    struct Remembered: Sendable {
+        var peer: ClientID
+        var accepted: Bool
+        var until: Instant
+    }
+
+    public let config: ClientConfig
+    var registration: Registration = .notStarted
+    var link: Link = .idle
+    var quitting = false
+    /// Answers given per conn, for repeated CONNECTs.
+    var answers: [ConnToken: Remembered] = [:]
+    /// Connections that ended, for repeated TERMINATEs.
+    var closedConns: [ConnToken: Remembered] = [:]
+    var random: SplitMix64
+    public private(set) var stats = ClientStats()
+
+    public init(config: ClientConfig, random: SplitMix64 = .random()) {
+        self.config = config
+        self.random = random
+    }
+
+    public var id: ClientID { config.id }
+
+    public var phase: ClientPhase {
+        switch registration {
+        case .notStarted: return .notStarted
+        case .leaving: return .leaving
+        case .closed: return .closed
+        case .registering, .registered: break
+        }
+        switch link {
+        case .idle: if case .registering = registration { return .registering } else { return .idle }
+        case .lookingUp: return .lookingUp
+        case .connecting: return .connecting
+        case .prompting: return .prompting
+        case .connected(let session): return session.terminateAttempts > 0 ? .terminating : .connected
+        }
+    }
+
+    /// The live connection's token, if connected.
+    public var liveConn: ConnToken? {
+        if case .connected(let session) = link { return session.conn }
+        return nil
+    }
+
+    // MARK: events
+
+    /// Registers with the server.
+    public mutating func start(now: Instant) -> [ClientEffect] {
+        guard case .notStarted = registration else { return [] }
+        registration = .registering(attempt: 1)
+        return [
+            .send(.register(id: config.id, port: config.advertisedPort), to: config.server),
+            .armTimer(.register, at: now + config.rto),
+        ]
+    }
+
+    /// A raw datagram arrived from `source`. Malformed datagrams are counted and change nothing.
+    public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: Instant) -> [ClientEffect] {
+        stats.received += 1
+        let message: Message
+        do {
+            message = try Message.parse(datagram)
+        } catch {
+            stats.malformed += 1
+            stats.malformedByKind[error.kind, default: 0] += 1
+            return []
+        }
+        return handle(message, from: source, now: now)
+    }
+
+    public mutating func receive(_ datagram: [UInt8], from source: Endpoint, now: Instant) -> [ClientEffect] {
+        datagram.withUnsafeBytes { receive($0, from: source, now: now) }
+    }
+
+    /// A well-formed message arrived from `source`.
+    public mutating func handle(_ message: Message, from source: Endpoint, now: Instant) -> [ClientEffect] {
+        if case .closed = registration { return ignored() }
+        if case .notStarted = registration { return ignored() }
+        forgetExpired(now: now)
+        if message.verb.isClientServer {
+            guard source == config.server else { return ignored() }
+            return handleServer(message, now: now)
+        }
+        return handlePeer(message, from: source, now: now)
+    }
+
+    /// A timer the driver armed has fired.
+    public mutating func timerFired(_ timer: ClientTimer, now: Instant) -> [ClientEffect] {
+        forgetExpired(now: now)
+        switch (timer, registration, link) {
+        case (.register, .registering(let attempt), _):
+            registration = .registering(attempt: attempt + 1)
+            return resend(.register(id: config.id, port: config.advertisedPort), to: config.server,
+                          what: "REGISTER", attempt: attempt + 1, timer: .register, now: now)
+        case (.leave, .leaving(let attempt), _):
+            registration = .leaving(attempt: attempt + 1)
+            return resend(.leave(id: config.id), to: config.server, what: "LEAVE", attempt: attempt + 1, timer: .leave, now: now)
+        case (.lookup, _, .lookingUp(let peer, let attempt)) where attempt > 0:
+            link = .lookingUp(peer: peer, attempt: attempt + 1)
+            return resend(.lookup(id: peer), to: config.server, what: "LOOKUP \(peer)", attempt: attempt + 1, timer: .lookup, now: now)
+        case (.connect, _, .connecting(let peer, let endpoint, let conn, let attempt)):
+            link = .connecting(peer: peer, at: endpoint, conn: conn, attempt: attempt + 1)
+            return resend(.connect(conn: conn, id: config.id), to: endpoint, what: "CONNECT", attempt: attempt + 1, timer: .connect, now: now)
+        case (.message(let seq), _, .connected(var session)):
+            guard var outgoing = session.unacked[seq] else { return [] }
+            outgoing.attempts += 1
+            session.unacked[seq] = outgoing
+            link = .connected(session)
+            return resend(.msg(conn: session.conn, id: config.id, seq: seq, text: outgoing.text), to: session.endpoint,
+                          what: "MSG \(seq)", attempt: outgoing.attempts, timer: .message(seq), now: now)
+        case (.terminate, _, .connected(var session)) where session.terminateAttempts > 0:
+            session.terminateAttempts += 1
+            link = .connected(session)
+            return resend(.terminate(conn: session.conn, id: config.id), to: session.endpoint,
+                          what: "TERMINATE", attempt: session.terminateAttempts, timer: .terminate, now: now)
+        default:
+            return []  // a stale timer: the state it was armed for has moved on
+        }
+    }
+
+    /// A user command.
+    public mutating func handle(_ command: UserCommand, now: Instant) -> [ClientEffect] {
+        forgetExpired(now: now)
+        switch registration {
+        case .closed: return []
+        case .leaving:
+            if command == .quit {
+                registration = .closed
+                return [.cancelTimer(.leave), .display(.forcedQuit), .close(.forced)]
+            }
+            if command == .help { return [.display(.notice(UserCommand.helpText))] }
+            return [.display(.notice("leaving: waiting for the server to acknowledge (type /quit again to force)"))]
+        case .notStarted, .registering, .registered:
+            break
+        }
+        if quitting, command != .help, command != .quit {
+            return [.display(.notice("quitting: ending the connection before leaving (type /quit again to force)"))]
+        }
+        switch command {
+        case .help: return [.display(.notice(UserCommand.helpText))]
+        case .connect(let peer): return userConnect(peer, now: now)
+        case .accept, .reject: return userAnswer(accept: command == .accept, now: now)
+        case .cancel: return userCancel()
+        case .end: return userEnd(now: now)
+        case .say(let text): return userSay(text, now: now)
+        case .quit: return userQuit(now: now)
+        }
+    }
+
+    // MARK: helpers shared by the extensions
+
+    mutating func ignored() -> [ClientEffect] {
+        stats.ignored += 1
+        return []
+    }
+
+    mutating func resend(_ message: Message, to endpoint: Endpoint, what: String, attempt: Int, timer: ClientTimer, now: Instant) -> [ClientEffect] {
+        stats.resends += 1
+        return [.send(message, to: endpoint), .display(.resending(what: what, attempt: attempt)), .armTimer(timer, at: now + config.rto)]
+    }
+
+    mutating func freshConn() -> ConnToken {
+        while true {
+            let conn = UInt32.random(in: 1...WireLimits.maxConn, using: &random)
+            if answers[conn] == nil, closedConns[conn] == nil { return conn }
+        }
+    }
+
+    mutating func forgetExpired(now: Instant) {
+        if !answers.isEmpty { answers = answers.filter { $0.value.until > now } }
+        if !closedConns.isEmpty { closedConns = closedConns.filter { $0.value.until > now } }
+    }
+}

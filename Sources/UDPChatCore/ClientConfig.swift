@@ -1,0 +1,41 @@
+import UDPChatSupport
+import UDPChatWire
+
+public struct ClientConfig: Hashable, Sendable {
+    /// This client's identifier.
+    public var id: ClientID
+    /// The server's address.
+    public var server: Endpoint
+    /// The port REGISTER carries: where peers can reach this client (the bound port, or a relay's).
+    public var advertisedPort: UInt16
+    /// Retransmission timeout for every re-sent request (protocol default 10 s).
+    public var rto: Duration
+    /// Send window: at most this many unacknowledged messages in flight (1 … 32; 1 is stop-and-wait).
+    public var window: Int
+    /// How long answers to repeated CONNECT and TERMINATE are remembered (protocol: at least 5 RTO).
+    public var rememberFor: Duration
+
+    public init(id: ClientID, server: Endpoint, advertisedPort: UInt16, rto: Duration = .seconds(10), window: Int = 32) {
+        self.id = id
+        self.server = server
+        self.advertisedPort = advertisedPort
+        self.rto = rto
+        self.window = max(1, min(window, ChatClient.receiveWindow))
+        self.rememberFor = rto * 6
+    }
+}
+
+/// Counters of what the client saw.
+public struct ClientStats: Hashable, Sendable {
+    public var received = 0
+    public var malformed = 0
+    public var malformedByKind: [String: Int] = [:]
+    /// Well-formed datagrams ignored: from strangers, for another conn, or not expected now.
+    public var ignored = 0
+    public var resends = 0
+}
+
+/// Where a client is, for tests, the simulator and status lines.
+public enum ClientPhase: Hashable, Sendable {
+    case notStarted, registering, idle, lookingUp, connecting, prompting, connected, terminating, leaving, closed
+}
