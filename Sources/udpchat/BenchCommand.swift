@@ -1,9 +1,9 @@
 import ArgumentParser
 
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks: server lookups, proxy throughput and latency.")
-
-    func run() async throws {
-        throw ValidationError("'udpchat bench' is not implemented yet")
-    }
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks: server lookups, proxy throughput and latency.",
+        subcommands: [BenchServerCommand.self, BenchProxyCommand.self]
+    )
 }
