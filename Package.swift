@@ -38,7 +38,10 @@ let package = Package(
             name: "UDPChatCore",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
-        .target(name: "UDPChatRuntime", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging] + nio),
+        .target(
+            name: "UDPChatRuntime",
+            dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        ),
         .target(
             name: "UDPChatImpairment",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
