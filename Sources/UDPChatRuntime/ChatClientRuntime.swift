@@ -102,7 +102,7 @@ public final class ChatClientRuntime: Sendable {
             try channel.pipeline.syncOperations.addHandler(driver)
             driver.start()
         }.get()
-        logger.info("client bound", metadata: ["address": "\(local)", "server": "\(server)", "id": "\(options.id)"])
+        logger.debug("client bound", metadata: ["address": "\(local)", "server": "\(server)", "id": "\(options.id)"])
         return ChatClientRuntime(channel: channel, localAddress: local, config: config, events: stream, exit: exitPromise.futureResult)
     }
 

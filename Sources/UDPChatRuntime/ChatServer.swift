@@ -75,7 +75,7 @@ public final class ChatServer: Sendable {
             try? await channel.close()
             throw RuntimeError.cannotBind(host: host, port: options.port, reason: "no local address")
         }
-        logger.info("server listening", metadata: ["address": "\(local)"])
+        logger.debug("server listening", metadata: ["address": "\(local)"])
         return ChatServer(channel: channel, localAddress: local)
     }
 
