@@ -23,10 +23,14 @@ public struct ChatClientOptions: Sendable {
     public var window: Int
     /// Seed for connection tokens; nil = random.
     public var seed: UInt64?
+    /// Called once the socket is bound, before REGISTER, to decide the advertised port (e.g. after
+    /// starting a relay in front of this client). Overrides `advertisePort` when set.
+    public var advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)?
 
     public init(
         id: ClientID, server: Endpoint, bindHost: String? = nil, port: Int = 0, advertisePort: UInt16? = nil,
-        rto: Duration = .seconds(10), window: Int = 32, seed: UInt64? = nil
+        rto: Duration = .seconds(10), window: Int = 32, seed: UInt64? = nil,
+        advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)? = nil
     ) {
         self.id = id
         self.server = server
@@ -36,6 +40,7 @@ public struct ChatClientOptions: Sendable {
         self.rto = rto
         self.window = window
         self.seed = seed
+        self.advertiseResolver = advertiseResolver
     }
 }
 
@@ -87,8 +92,16 @@ public final class ChatClientRuntime: Sendable {
             try? await channel.close()
             throw RuntimeError.cannotBind(host: bindHost, port: options.port, reason: "no local address")
         }
-        let config = ClientConfig(
-            id: options.id, server: server, advertisedPort: options.advertisePort ?? local.port, rto: options.rto, window: options.window)
+        var advertised = options.advertisePort ?? local.port
+        if let resolver = options.advertiseResolver {
+            do {
+                advertised = try await resolver(local)
+            } catch {
+                try? await channel.close()
+                throw error
+            }
+        }
+        let config = ClientConfig(id: options.id, server: server, advertisedPort: advertised, rto: options.rto, window: options.window)
         let random = options.seed.map { SplitMix64(seed: $0) } ?? .random()
         let clientLogger = logger
         try await channel.eventLoop.submit {
