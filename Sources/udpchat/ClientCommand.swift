@@ -69,14 +69,18 @@ struct ClientCommand: AsyncParsableCommand {
 enum StandardInputReader {
     static func start(into client: ChatClientRuntime) {
         let thread = Thread {
+            var quitTyped = false
             while let line = readLine(strippingNewline: true) {
                 guard let parsed = UserCommand.parse(line: line) else { continue }
                 switch parsed {
-                case .success(let command): client.submit(command)
+                case .success(let command):
+                    if command == .quit { quitTyped = true }
+                    client.submit(command)
                 case .failure(let usage): Console.line(usage.message)
                 }
             }
-            client.submit(.quit)  // end of input = /quit
+            // End of input means /quit, unless the user already typed it (a second /quit would force quit).
+            if !quitTyped { client.submit(.quit) }
         }
         thread.name = "udpchat-stdin"
         thread.start()
