@@ -17,9 +17,7 @@ extension Endpoint {
         case .v4(let v4):
             // Build the dotted quad by hand: at most 15 bytes, so Swift keeps it inline (no allocation).
             let raw = UInt32(bigEndian: v4.address.sin_addr.s_addr)
-            var text = ""
-            text.reserveCapacity(15)
-            text += String(raw >> 24)
+            var text = String(raw >> 24)
             text += "."
             text += String((raw >> 16) & 0xFF)
             text += "."
