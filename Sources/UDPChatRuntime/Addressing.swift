@@ -44,8 +44,8 @@ extension Endpoint {
     /// This endpoint with its host name resolved to an IP literal (unchanged if it already is one).
     public func resolved() throws -> Endpoint {
         if IPLiteral.isValid(host) { return self }
-        let address = try socketAddress()
-        guard let resolved = Endpoint(address) else { throw RuntimeError.unresolvable(host) }
+        if host == "localhost" { return Endpoint(host: "127.0.0.1", port: port) }
+        guard let address = try? socketAddress(), let resolved = Endpoint(address) else { throw RuntimeError.unresolvable(host) }
         return resolved
     }
 
