@@ -69,8 +69,11 @@ extension ChatClient {
     mutating func userQuit(now: Instant) -> [ClientEffect] {
         if quitting {
             registration = .closed
-            return [.cancelTimer(.register), .cancelTimer(.lookup), .cancelTimer(.connect), .cancelTimer(.terminate),
-                    .display(.forcedQuit), .close(.forced)]
+            var effects: [ClientEffect] = [.cancelTimer(.register), .cancelTimer(.lookup), .cancelTimer(.connect), .cancelTimer(.terminate)]
+            if case .connected(let session) = link {
+                effects += session.unacked.keys.sorted().map { .cancelTimer(.message($0)) }
+            }
+            return effects + [.display(.forcedQuit), .close(.forced)]
         }
         quitting = true
         switch link {

@@ -141,6 +141,7 @@ public struct ChatClient: Sendable {
 
     /// A timer the driver armed has fired.
     public mutating func timerFired(_ timer: ClientTimer, now: Instant) -> [ClientEffect] {
+        if case .closed = registration { return [] }  // closed is final, whatever a driver still fires
         forgetExpired(now: now)
         switch (timer, registration, link) {
         case (.register, .registering(let attempt), _):
