@@ -19,7 +19,7 @@ extension ChatClient {
         }
         answers[conn] = Remembered(peer: peer, accepted: accept, until: now + config.rememberFor)
         if accept {
-            link = .connected(Session(peer: peer, endpoint: endpoint, conn: conn))
+            link = .connected(Session(peer: peer, endpoint: endpoint, conn: conn, acceptedByUs: true))
             return [.send(.accept(conn: conn, id: config.id), to: endpoint), .display(.connected(to: peer))]
         }
         link = .idle
