@@ -53,8 +53,10 @@ extension ChatClient {
     }
 
     private mutating func incomingConnect(conn: ConnToken, id: ClientID, from source: Endpoint, now: Instant) -> [ClientEffect] {
-        if case .connected(let session) = link, session.acceptedByUs, session.conn == conn, session.peer == id {
-            // The live connection: our ACCEPT keeps getting lost. Answer it however long that lasts.
+        if case .connected(let session) = link, session.conn == conn {
+            // The live connection: only its peer, from its address, asking again because our ACCEPT
+            // keeps getting lost. Answer it however long that lasts.
+            guard session.acceptedByUs, session.peer == id, session.endpoint == source else { return ignored() }
             answers[conn] = Remembered(peer: id, accepted: true, until: now + config.rememberFor)
             return [.send(.accept(conn: conn, id: config.id), to: source)]
         }
