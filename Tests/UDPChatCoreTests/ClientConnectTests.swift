@@ -149,6 +149,21 @@ struct ClientConnectTests {
         #expect(bob.client.liveConn == 42)
     }
 
+    /// Datagrams for the live conn from anyone but the peer at its address are ignored, CONNECT included.
+    @Test func connectForTheLiveConnFromStrangersIsIgnored() {
+        var bob = ClientHarness(id: bobID, advertisedPort: 5002)
+        bob.connectAsRequested(from: aliceID, at: aliceEndpoint, conn: 42)
+        #expect(bob.receive(.connect(conn: 42, id: aliceID), from: carolEndpoint).isEmpty)
+        #expect(bob.receive(.connect(conn: 42, id: carolID), from: aliceEndpoint).isEmpty)
+        #expect(bob.receive(.connect(conn: 42, id: carolID), from: carolEndpoint).isEmpty)
+        #expect(bob.client.liveConn == 42)
+        // On the requester's side the live conn is its own: a CONNECT carrying it is not a request.
+        var alice = ClientHarness()
+        let conn = alice.connectAsRequester()
+        #expect(alice.receive(.connect(conn: conn, id: bobID), from: bobEndpoint).isEmpty)
+        #expect(alice.client.liveConn == conn)
+    }
+
     /// Remembered answers last while the requester keeps asking: each repeat restarts the memory.
     @Test func rememberedRejectLastsWhileRepeated() {
         var bob = ClientHarness(id: bobID, advertisedPort: 5002)

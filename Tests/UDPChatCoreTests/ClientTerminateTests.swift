@@ -115,6 +115,36 @@ struct ClientTerminateTests {
         #expect(alice.client.phase == .idle && bob.client.phase == .idle)
     }
 
+    /// The acceptor ends before the requester has seen the ACCEPT (lost): the requester ignores the
+    /// TERMINATE (not its live conn yet), its repeated CONNECT is ACCEPTed by the terminating side, and
+    /// the next TERMINATE is answered.
+    @Test func acceptorTerminatesBeforeTheRequesterIsConnected() {
+        var alice = ClientHarness()
+        alice.register()
+        alice.user(.connect(bobID))
+        let connect = alice.receive(.peer(id: bobID, host: bobEndpoint.host, port: bobEndpoint.port), from: serverEndpoint).messages[0]
+        let conn = connect.conn!
+        var bob = ClientHarness(id: bobID, advertisedPort: 5002)
+        bob.register()
+        bob.receive(connect, from: aliceEndpoint)
+        _ = bob.user(.accept)  // this ACCEPT is lost
+        let terminate = bob.user(.end).messages
+        #expect(terminate == [.terminate(conn: conn, id: bobID)])
+        #expect(alice.receive(terminate[0], from: bobEndpoint).isEmpty)
+        #expect(alice.client.phase == .connecting)
+        let repeated = alice.advance(by: rto).messages
+        #expect(repeated == [connect])
+        let accept = bob.receive(repeated[0], from: aliceEndpoint).messages
+        #expect(accept == [.accept(conn: conn, id: bobID)], "the terminating side still answers its live conn's CONNECT")
+        #expect(alice.receive(accept[0], from: bobEndpoint).events == [.connected(to: bobID)])
+        let again = bob.advance(by: rto).messages
+        #expect(again == terminate)
+        let answer = alice.receive(again[0], from: bobEndpoint)
+        #expect(answer.messages == [.terminated(conn: conn, id: aliceID)])
+        #expect(answer.events == [.terminated(peer: bobID, byPeer: true)])
+        #expect(bob.receive(answer.messages[0], from: aliceEndpoint).events == [.terminated(peer: aliceID, byPeer: false)])
+    }
+
     @Test func repeatedTerminateForAClosedConnAfterOwnTerminate() {
         var alice = ClientHarness()
         let conn = alice.connectAsRequester()
