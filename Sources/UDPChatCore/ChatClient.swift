@@ -68,6 +68,8 @@ public struct ChatClient: Sendable {
     var answers: [ConnToken: Remembered] = [:]
     /// Connections that ended, for repeated TERMINATEs.
     var closedConns: [ConnToken: Remembered] = [:]
+    /// When `answers` and `closedConns` are next swept for expired entries (at most once per RTO).
+    var nextSweep = Instant(nanoseconds: .min)
     var random: SplitMix64
     public private(set) var stats = ClientStats()
 
@@ -225,7 +227,12 @@ public struct ChatClient: Sendable {
         }
     }
 
+    /// Drops remembered answers whose time is up. Sweeps at most once per RTO, so a flood of
+    /// CONNECTs with fresh conns costs O(entries) per RTO rather than per datagram; an entry may
+    /// outlive its `until` by up to one RTO, which only lengthens the protocol's minimum.
     mutating func forgetExpired(now: Instant) {
+        guard now >= nextSweep else { return }
+        nextSweep = now + config.rto
         if !answers.isEmpty { answers = answers.filter { $0.value.until > now } }
         if !closedConns.isEmpty { closedConns = closedConns.filter { $0.value.until > now } }
     }
