@@ -178,6 +178,22 @@ struct ClientConnectTests {
         }
     }
 
+    /// Memory is bounded: once nobody has asked for a while (beyond 6 RTO plus one sweep period),
+    /// a remembered answer is gone and the same conn is a new request.
+    @Test func rememberedAnswersAreEventuallyForgotten() {
+        var bob = ClientHarness(id: bobID, advertisedPort: 5002)
+        bob.register()
+        bob.receive(.connect(conn: 42, id: aliceID), from: aliceEndpoint)
+        bob.user(.reject)
+        for step in 1...8 {
+            bob.advance(by: rto)
+            // Unrelated traffic meanwhile (a stranger's datagram) must not keep it alive.
+            bob.receive(.ack(conn: 1, id: carolID, seq: 1), from: carolEndpoint)
+            if step == 5 { #expect(bob.client.stats.ignored == 5) }
+        }
+        #expect(bob.receive(.connect(conn: 42, id: aliceID), from: aliceEndpoint).events == [.prompt(from: aliceID, conn: 42)])
+    }
+
     @Test(arguments: ["connecting", "prompting", "connected", "leaving", "lookingUp"])
     func busyClientRejectsWithoutPrompting(state: String) {
         var bob = ClientHarness(id: bobID, advertisedPort: 5002)
