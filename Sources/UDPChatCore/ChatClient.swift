@@ -153,6 +153,10 @@ public struct ChatClient: Sendable {
             registration = .registering(attempt: attempt + 1)
             return resend(.register(id: config.id, port: config.advertisedPort), to: config.server,
                           what: "REGISTER", attempt: attempt + 1, timer: .register, now: now)
+        case (.register, .registered, _):
+            // A periodic refresh (config.refreshEvery): not a re-send, nothing to show.
+            guard let every = config.refreshEvery else { return [] }
+            return [.send(.register(id: config.id, port: config.advertisedPort), to: config.server), .armTimer(.register, at: now + every)]
         case (.leave, .leaving(let attempt), _):
             registration = .leaving(attempt: attempt + 1)
             return resend(.leave(id: config.id), to: config.server, what: "LEAVE", attempt: attempt + 1, timer: .leave, now: now)
