@@ -44,8 +44,8 @@ struct MiniNetwork {
         self.random = SplitMix64.stream(seed: seed, label: "network")
     }
 
-    mutating func addClient(id: ClientID, at address: Endpoint, rto: Duration = rto, seed: UInt64) {
-        let config = ClientConfig(id: id, server: serverAddress, advertisedPort: address.port, rto: rto)
+    mutating func addClient(id: ClientID, at address: Endpoint, rto: Duration = rto, refreshEvery: Duration? = nil, seed: UInt64) {
+        let config = ClientConfig(id: id, server: serverAddress, advertisedPort: address.port, rto: rto, refreshEvery: refreshEvery)
         clients[id] = ChatClient(config: config, random: SplitMix64.stream(seed: seed, label: "client-\(id)"))
         addresses[id] = address
         displayed[id] = []
