@@ -13,6 +13,10 @@ struct Conversation {
     /// The ender uses /quit directly (ending the connection on the way) instead of /end then /quit.
     let enderQuitsDirectly: Bool
     var seen: [ClientID: Int] = [aliceID: 0, bobID: 0]
+    // What each console has shown so far (kept incrementally: the run checks after every event).
+    var registered: Set<ClientID> = []
+    var terminated: Set<ClientID> = []
+    var deliveredCount: [ClientID: Int] = [aliceID: 0, bobID: 0]
     var asked = false
     /// When each side will have typed its last message.
     var doneTyping: [ClientID: Instant] = [:]
@@ -55,6 +59,12 @@ struct Conversation {
         for id in [aliceID, bobID] {
             let events = net.displayed[id]!
             for event in events[seen[id]!...] {
+                switch event {
+                case .registered: registered.insert(id)
+                case .terminated: terminated.insert(id)
+                case .delivered: deliveredCount[id]! += 1
+                default: break
+                }
                 switch (id, event) {
                 case (bobID, .prompt): user(bobID, .accept, after: acceptDelay)
                 case (_, .connected):
@@ -68,18 +78,16 @@ struct Conversation {
             }
             seen[id] = events.count
         }
-        func registered(_ id: ClientID) -> Bool { net.didDisplay(id) { if case .registered = $0 { true } else { false } } }
-        if !asked, registered(aliceID), registered(bobID) {
+        if !asked, registered.contains(aliceID), registered.contains(bobID) {
             asked = true
             user(aliceID, .connect(bobID), after: .milliseconds(100))
         }
-        if !ended, let done = doneTyping[ender], net.delivered(ender).count == texts[other]!.count {
+        if !ended, let done = doneTyping[ender], deliveredCount[ender] == texts[other]!.count {
             ended = true
             let after = max(done - net.now, .zero) + .milliseconds(50)
             user(ender, enderQuitsDirectly ? .quit : .end, after: after)
         }
-        func terminated(_ id: ClientID) -> Bool { net.didDisplay(id) { if case .terminated = $0 { true } else { false } } }
-        if !bothQuit, terminated(aliceID), terminated(bobID) {
+        if !bothQuit, terminated.contains(aliceID), terminated.contains(bobID) {
             // Both consoles say the connection is over: both leave.
             bothQuit = true
             if !enderQuitsDirectly { user(ender, .quit, after: .milliseconds(10)) }
