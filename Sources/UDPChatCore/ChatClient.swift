@@ -70,6 +70,11 @@ public struct ChatClient: Sendable {
     var closedConns: [ConnToken: Remembered] = [:]
     /// When `answers` and `closedConns` are next swept for expired entries (at most once per RTO).
     var nextSweep = Instant(nanoseconds: .min)
+    /// The conn the user last answered and the conn that last ended: kept beyond `rememberFor`
+    /// (until replaced), so a peer whose answers were lost for longer than that is not left
+    /// re-sending CONNECT or TERMINATE forever. Constant memory, unlike keeping everything.
+    var lastAnswered: ConnToken?
+    var lastClosed: ConnToken?
     var random: SplitMix64
     public private(set) var stats = ClientStats()
 
@@ -237,7 +242,7 @@ public struct ChatClient: Sendable {
     mutating func forgetExpired(now: Instant) {
         guard now >= nextSweep else { return }
         nextSweep = now + config.rto
-        if !answers.isEmpty { answers = answers.filter { $0.value.until > now } }
-        if !closedConns.isEmpty { closedConns = closedConns.filter { $0.value.until > now } }
+        if !answers.isEmpty { answers = answers.filter { $0.value.until > now || $0.key == lastAnswered } }
+        if !closedConns.isEmpty { closedConns = closedConns.filter { $0.value.until > now || $0.key == lastClosed } }
     }
 }
