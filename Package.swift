@@ -48,7 +48,10 @@ let package = Package(
             dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
-        .target(name: "UDPChatCapture", dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging] + nio),
+        .target(
+            name: "UDPChatCapture",
+            dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        ),
         .target(name: "UDPChatBench", dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
         .executableTarget(
             name: "udpchat",
