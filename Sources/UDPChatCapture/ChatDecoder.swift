@@ -43,6 +43,12 @@ public struct SequenceGap: Hashable, Sendable {
     public var sender: ClientID
     /// Sequence numbers below the highest one seen that never appeared.
     public var missing: [SeqNo]
+
+    public init(conn: ConnToken, sender: ClientID, missing: [SeqNo]) {
+        self.conn = conn
+        self.sender = sender
+        self.missing = missing
+    }
 }
 
 /// The totals printed after the timeline.

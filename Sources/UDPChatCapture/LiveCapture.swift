@@ -102,6 +102,9 @@ public final class LiveCapture: @unchecked Sendable {
         }
     }
 
+    /// Packets written so far (thread-safe).
+    public var packetsCaptured: Int { writer.packetsWritten }
+
     /// Asks the capture loop to end (thread-safe; also wakes a blocked read).
     public func stop() {
         stopRequested.withLockedValue { $0 = true }
