@@ -1,0 +1,381 @@
+import HeapModule
+import UDPChatCore
+import UDPChatSupport
+import UDPChatWire
+
+/// A deterministic discrete-event simulation of a chat: the reference `ServerRegistry` and
+/// `ChatClient` state machines on a virtual network with proxies, a virtual clock and seeded
+/// impairments. Events are ordered by (time, sequence number), so a seed fixes everything.
+public struct Simulator {
+    /// Builds the impairment of one proxy; the default is the built-in model.
+    public typealias ImpairmentFactory = @Sendable (_ proxy: SimProxy, _ seed: UInt64) -> any LinkImpairment
+
+    public static let defaultImpairment: ImpairmentFactory = { proxy, seed in
+        BasicImpairment(config: proxy.impairment, seed: seed, label: proxy.name)
+    }
+
+    /// Runs one simulation to completion (or to its timeout) and returns the trace and outputs.
+    public static func run(_ setup: SimSetup, impairment: ImpairmentFactory = defaultImpairment) -> SimResult {
+        var engine = SimEngine(setup: setup, impairment: impairment)
+        return engine.run()
+    }
+}
+
+struct SimEvent: Comparable {
+    enum Kind {
+        case datagram(bytes: [UInt8], from: Endpoint, to: Endpoint)
+        case clientTimer(client: Int, timer: ClientTimer, generation: UInt64)
+        case resume(party: Int)
+    }
+
+    var time: Instant
+    var order: UInt64
+    var kind: Kind
+
+    static func < (lhs: SimEvent, rhs: SimEvent) -> Bool {
+        lhs.time == rhs.time ? lhs.order < rhs.order : lhs.time < rhs.time
+    }
+
+    static func == (lhs: SimEvent, rhs: SimEvent) -> Bool { lhs.time == rhs.time && lhs.order == rhs.order }
+}
+
+enum SimNode {
+    case server
+    case client(Int)
+    case stranger(Int)
+    case proxyListen(Int)
+    case proxyUpstream(Int)
+}
+
+/// A party that runs a script: clients first (same index), then strangers.
+struct ScriptState {
+    var name: String
+    var steps: [ScriptStep]
+    var pc = 0
+    var cursor = 0
+    var sleeping = false
+    var lines: [String] = []
+
+    var done: Bool { pc >= steps.count }
+}
+
+struct ClientSlot {
+    var name: String
+    var machine: ChatClient
+    var endpoint: Endpoint
+    var timers: [ClientTimer: UInt64] = [:]
+    var generation: UInt64 = 0
+    var exit: ClientExit?
+    var closedAt: Instant?
+}
+
+struct ProxySlot {
+    var name: String
+    var listen: Endpoint
+    var target: Endpoint
+    var impairment: any LinkImpairment
+    var upstreamFor: [Endpoint: Endpoint] = [:]
+    var clientFor: [Endpoint: Endpoint] = [:]
+}
+
+struct SimEngine {
+    let setup: SimSetup
+    var now = Instant.zero
+    var order: UInt64 = 0
+    var heap = Heap<SimEvent>()
+    var server = ServerRegistry()
+    let serverEndpoint: Endpoint
+    var clients: [ClientSlot] = []
+    var scripts: [ScriptState] = []
+    var strangerEndpoints: [Endpoint] = []
+    var proxies: [ProxySlot] = []
+    var nodes: [Endpoint: SimNode] = [:]
+    var names: [Endpoint: String] = [:]
+    var nextUpstreamPort: UInt16 = 50001
+    var trace: [TraceRecord] = []
+    var displays: [DisplayRecord] = []
+    var ids: [String: ClientID] = [:]
+    var reachable: [String: Endpoint] = [:]
+    var lastConn: ConnToken?
+    var events = 0
+
+    init(setup: SimSetup, impairment: Simulator.ImpairmentFactory) {
+        self.setup = setup
+        let host = "127.0.0.1"
+        serverEndpoint = Endpoint(host: host, port: 7070)
+        nodes[serverEndpoint] = .server
+        names[serverEndpoint] = setup.serverName
+        reachable[setup.serverName] = serverEndpoint
+        var partyEndpoint: [String: Endpoint] = [setup.serverName: serverEndpoint]
+        for (index, client) in setup.clients.enumerated() {
+            let endpoint = Endpoint(host: host, port: UInt16(40001 + index))
+            partyEndpoint[client.name] = endpoint
+            nodes[endpoint] = .client(index)
+            names[endpoint] = client.name
+            ids[client.name] = client.id
+            reachable[client.name] = endpoint
+        }
+        for (index, stranger) in setup.strangers.enumerated() {
+            let endpoint = Endpoint(host: host, port: UInt16(45001 + index))
+            strangerEndpoints.append(endpoint)
+            nodes[endpoint] = .stranger(index)
+            names[endpoint] = stranger.name
+        }
+        for (index, proxy) in setup.proxies.enumerated() {
+            let listen = Endpoint(host: host, port: UInt16(30001 + index))
+            let target = partyEndpoint[proxy.target] ?? serverEndpoint
+            proxies.append(ProxySlot(name: proxy.name, listen: listen, target: target, impairment: impairment(proxy, setup.seed)))
+            nodes[listen] = .proxyListen(index)
+            names[listen] = proxy.target
+            reachable[proxy.target] = listen
+        }
+        let serverAddress = reachable[setup.serverName]!
+        for client in setup.clients {
+            let endpoint = partyEndpoint[client.name]!
+            let config = ClientConfig(id: client.id, server: serverAddress, advertisedPort: reachable[client.name]!.port,
+                                      rto: setup.rto, window: client.window)
+            let random = SplitMix64.stream(seed: setup.seed, label: "client/\(client.name)")
+            clients.append(ClientSlot(name: client.name, machine: ChatClient(config: config, random: random), endpoint: endpoint))
+            scripts.append(ScriptState(name: client.name, steps: client.script))
+        }
+        for stranger in setup.strangers {
+            scripts.append(ScriptState(name: stranger.name, steps: stranger.script))
+        }
+    }
+
+    mutating func schedule(_ kind: SimEvent.Kind, at time: Instant) {
+        order &+= 1
+        heap.insert(SimEvent(time: time, order: order, kind: kind))
+    }
+
+    mutating func run() -> SimResult {
+        for index in clients.indices {
+            apply(clients[index].machine.start(now: now), client: index)
+        }
+        for index in scripts.indices { advance(index) }
+        let timeout = Instant.zero + setup.timeout
+        var settleDeadline: Instant?
+        var drained = false
+        var lastActivity = Instant.zero
+        while let event = heap.popMin() {
+            if event.time > timeout { break }
+            if let settleDeadline, event.time > settleDeadline { break }
+            now = event.time
+            switch event.kind {
+            case .datagram(let bytes, let from, let to):
+                deliver(bytes, from: from, to: to)
+            case .clientTimer(let index, let timer, let generation):
+                guard clients[index].exit == nil, clients[index].timers[timer] == generation else { continue }
+                clients[index].timers[timer] = nil
+                apply(clients[index].machine.timerFired(timer, now: now), client: index)
+                advance(index)
+            case .resume(let party):
+                scripts[party].sleeping = false
+                scripts[party].pc += 1
+                advance(party)
+            }
+            events += 1
+            lastActivity = now
+            if !drained, scripts.allSatisfy(\.done) {
+                if clients.allSatisfy({ $0.exit != nil }) {
+                    settleDeadline = now + setup.latency * 4  // drain what is in flight
+                    drained = true
+                } else if settleDeadline == nil {
+                    settleDeadline = now + setup.settle
+                }
+            }
+        }
+        var stuck: [String: String] = [:]
+        for script in scripts where !script.done {
+            stuck[script.name] = "step \(script.pc + 1): \(script.steps[script.pc])"
+        }
+        let outcomes = clients.map {
+            ClientOutcome(name: $0.name, phase: $0.machine.phase, exit: $0.exit, closedAt: $0.closedAt, stats: $0.machine.stats)
+        }
+        return SimResult(seed: setup.seed, trace: trace, displays: displays, clients: outcomes, stuck: stuck, endTime: lastActivity,
+                         serverTable: server.table, ids: ids, endpoints: reachable, events: events)
+    }
+
+    // MARK: network
+
+    mutating func send(_ bytes: [UInt8], from: Endpoint, to: Endpoint, at time: Instant? = nil) {
+        schedule(.datagram(bytes: bytes, from: from, to: to), at: (time ?? now) + setup.latency)
+    }
+
+    mutating func deliver(_ bytes: [UInt8], from: Endpoint, to: Endpoint) {
+        guard let node = nodes[to] else { return }
+        switch node {
+        case .server:
+            let effects = server.receive(bytes, from: from, now: now)
+            for effect in effects {
+                switch effect {
+                case .send(let message, let destination):
+                    send(message.bytes, from: serverEndpoint, to: destination)
+                case .tableChanged:
+                    if setup.recordAllDisplays { display(tableLine(), party: setup.serverName) }
+                case .armTimer:
+                    break  // registration expiry is off in scenarios
+                }
+            }
+        case .client(let index):
+            guard clients[index].exit == nil else { return }
+            apply(clients[index].machine.receive(bytes, from: from, now: now), client: index)
+            advance(index)
+        case .stranger:
+            return
+        case .proxyListen(let index):
+            relay(bytes, proxy: index, from: from, up: true)
+        case .proxyUpstream(let index):
+            relay(bytes, proxy: index, from: from, up: false, upstream: to)
+        }
+    }
+
+    mutating func relay(_ bytes: [UInt8], proxy index: Int, from: Endpoint, up: Bool, upstream: Endpoint? = nil) {
+        let message = try? Message.parse(bytes)
+        if let conn = message?.conn { lastConn = conn }
+        let direction: LinkDirection = up ? .up : .down
+        let source: Endpoint
+        let destination: Endpoint
+        let exitFrom: Endpoint
+        if up {
+            source = from
+            destination = proxies[index].target
+            if let existing = proxies[index].upstreamFor[from] {
+                exitFrom = existing
+            } else {
+                exitFrom = Endpoint(host: "127.0.0.1", port: nextUpstreamPort)
+                nextUpstreamPort &+= 1
+                proxies[index].upstreamFor[from] = exitFrom
+                proxies[index].clientFor[exitFrom] = from
+                nodes[exitFrom] = .proxyUpstream(index)
+            }
+        } else {
+            guard let upstream, let client = proxies[index].clientFor[upstream] else { return }
+            source = from
+            destination = client
+            exitFrom = proxies[index].listen
+        }
+        let outcome = proxies[index].impairment.process(bytes, message: message, direction: direction, now: now)
+        trace.append(TraceRecord(
+            time: now, proxy: proxies[index].name, direction: direction, source: source, destination: destination,
+            from: names[source] ?? "?", to: names[destination] ?? "?", size: bytes.count, message: message,
+            verdict: outcome.verdict(now: now), deliveries: outcome.deliveries, dropReason: outcome.dropReason, rule: outcome.rule))
+        for time in outcome.deliveries {
+            send(bytes, from: exitFrom, to: destination, at: time)
+        }
+    }
+
+    func tableLine() -> String {
+        let rows = server.table
+        if rows.isEmpty { return "table: (empty)" }
+        return "table: " + rows.map { "\($0.id)@\($0.reachable)" }.joined(separator: ", ")
+    }
+
+    // MARK: parties
+
+    mutating func display(_ line: String, party: String) {
+        displays.append(DisplayRecord(time: now, party: party, line: line))
+    }
+
+    mutating func apply(_ effects: [ClientEffect], client index: Int) {
+        for effect in effects {
+            switch effect {
+            case .send(let message, let destination):
+                send(message.bytes, from: clients[index].endpoint, to: destination)
+            case .armTimer(let timer, let deadline):
+                clients[index].generation &+= 1
+                let generation = clients[index].generation
+                clients[index].timers[timer] = generation
+                schedule(.clientTimer(client: index, timer: timer, generation: generation), at: deadline)
+            case .cancelTimer(let timer):
+                clients[index].timers[timer] = nil
+            case .display(let event):
+                let line = event.description
+                scripts[index].lines.append(line)
+                if setup.recordAllDisplays || Self.essential(event) { display(line, party: clients[index].name) }
+            case .close(let exit):
+                clients[index].exit = exit
+                clients[index].closedAt = now
+                clients[index].timers.removeAll()
+                let line = Self.closedLine(exit)
+                scripts[index].lines.append(line)
+                display(line, party: clients[index].name)
+                return
+            }
+        }
+    }
+
+    static func essential(_ event: ClientEvent) -> Bool {
+        switch event {
+        case .delivered, .terminated, .left, .notDelivered: true
+        default: false
+        }
+    }
+
+    /// The synthetic console line recorded when a client closes its socket.
+    static func closedLine(_ exit: ClientExit) -> String {
+        switch exit {
+        case .left: "(socket closed: left)"
+        case .refused(let code): "(socket closed: refused \(code.rawValue))"
+        case .forced: "(socket closed: forced)"
+        }
+    }
+
+    /// Runs a party's script until it blocks on a wait, a sleep, or its end.
+    mutating func advance(_ party: Int) {
+        while !scripts[party].done, !scripts[party].sleeping {
+            let step = scripts[party].steps[scripts[party].pc]
+            let isClient = party < clients.count
+            switch step {
+            case .command(let command):
+                guard isClient else { scripts[party].pc += 1; continue }
+                guard clients[party].exit == nil else { return }
+                scripts[party].pc += 1
+                apply(clients[party].machine.handle(command, now: now), client: party)
+            case .waitFor(let text):
+                let lines = scripts[party].lines
+                var found: Int?
+                var index = scripts[party].cursor
+                while index < lines.count {
+                    if lines[index].contains(text) { found = index; break }
+                    index += 1
+                }
+                guard let found else { return }
+                scripts[party].cursor = found + 1
+                scripts[party].pc += 1
+            case .sleep(let duration):
+                scripts[party].sleeping = true
+                schedule(.resume(party: party), at: now + duration)
+            case .sendRaw(let text, let target):
+                scripts[party].pc += 1
+                let from = isClient ? clients[party].endpoint : strangerEndpoints[party - clients.count]
+                if let destination = reachable[target] {
+                    send(Array(Placeholders.expand(text, ids: ids, conn: lastConn).utf8), from: from, to: destination)
+                }
+            }
+        }
+    }
+}
+
+/// Fills `{conn}` and `{NAME}` placeholders in a raw datagram.
+public enum Placeholders {
+    public static func expand(_ text: String, ids: [String: ClientID], conn: ConnToken?) -> String {
+        var out = text.replacingAll("{conn}", with: conn.map(String.init) ?? "1")
+        for (name, id) in ids { out = out.replacingAll("{\(name)}", with: String(id)) }
+        return out
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound]
+            out += replacement
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+}
