@@ -9,6 +9,8 @@ public enum ScriptStep: Hashable, Sendable, CustomStringConvertible {
     /// Wait until the party shows a line containing this text (searching from just after the
     /// line the previous `waitFor` matched, so a line shown early is not missed).
     case waitFor(String)
+    /// Wait until another client has shown a line containing this text (any line so far).
+    case waitForParty(party: String, text: String)
     /// Do nothing for this long.
     case sleep(Duration)
     /// Send a raw datagram to a party's reachable address (strangers only). Placeholders:
@@ -29,6 +31,7 @@ public enum ScriptStep: Hashable, Sendable, CustomStringConvertible {
             case .say(let text): "send '\(text)'"
             }
         case .waitFor(let text): "wait-for '\(text)'"
+        case .waitForParty(let party, let text): "wait-for \(party): '\(text)'"
         case .sleep(let duration): "sleep \(duration.compactDescription)"
         case .sendRaw(let text, let to): "raw '\(text)' to \(to)"
         }

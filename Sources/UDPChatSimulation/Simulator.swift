@@ -98,6 +98,8 @@ struct SimEngine {
     var reachable: [String: Endpoint] = [:]
     var lastConn: ConnToken?
     var events = 0
+    /// Scripts blocked on another party's line: re-checked after every event.
+    var crossWaiters: Set<Int> = []
 
     init(setup: SimSetup, impairment: Simulator.ImpairmentFactory) {
         self.setup = setup
@@ -173,6 +175,9 @@ struct SimEngine {
                 scripts[party].sleeping = false
                 scripts[party].pc += 1
                 advance(party)
+            }
+            if !crossWaiters.isEmpty {
+                for party in crossWaiters.sorted() { advance(party) }
             }
             events += 1
             lastActivity = now
@@ -342,6 +347,14 @@ struct SimEngine {
                 }
                 guard let found else { return }
                 scripts[party].cursor = found + 1
+                scripts[party].pc += 1
+            case .waitForParty(let other, let text):
+                guard let target = scripts.firstIndex(where: { $0.name == other }),
+                      scripts[target].lines.contains(where: { $0.contains(text) }) else {
+                    crossWaiters.insert(party)
+                    return
+                }
+                crossWaiters.remove(party)
                 scripts[party].pc += 1
             case .sleep(let duration):
                 scripts[party].sleeping = true
