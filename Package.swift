@@ -76,7 +76,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),

@@ -1,3 +1,4 @@
+import UDPChatImpairment
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -152,25 +153,31 @@ struct ScenarioDecoder {
             if !proxyNames.insert(proxyName).inserted { fail(node, "two proxies are named '\(proxyName)' (one proxy per party; use name: to tell them apart)") }
             var proxy = ScenarioProxy(name: proxyName, target: target)
             if proxies.contains(where: { $0.target == target }) { fail(node, "'\(target)' already has a proxy in front of it") }
-            if let both = node["both"] {
-                proxy.up = impairment(both, base: proxy.up)
-                proxy.down = impairment(both, base: proxy.down)
+            for (key, directions) in [("both", LinkDirection.allCases), ("up", [.up]), ("down", [.down])] {
+                for (settingKey, value) in node[key]?.mapping ?? [:] {
+                    guard let name = settingKey.string, let text = value.string else { continue }
+                    proxy.settings.append(ScenarioSetting(directions: directions, key: name, value: text, line: value.mark?.line ?? 1))
+                }
             }
-            if let up = node["up"] { proxy.up = impairment(up, base: proxy.up) }
-            if let down = node["down"] { proxy.down = impairment(down, base: proxy.down) }
             for window in node["blackhole"]?.sequence ?? [] {
-                let parts = (window.string ?? "").split(separator: "+").map(String.init)
-                if parts.count == 2, let start = ScenarioLoader.duration(parts[0]), let length = ScenarioLoader.duration(parts[1]) {
-                    proxy.blackholes.append((start, length))
-                } else {
-                    fail(window, "blackhole '\(window.string ?? "")' is not START+LENGTH (e.g. 5s+15s)")
+                proxy.settings.append(ScenarioSetting(directions: LinkDirection.allCases, key: "blackhole", value: window.string ?? "",
+                                                      line: window.mark?.line ?? 1))
+            }
+            proxy.rules = node["rules"]?.sequence?.compactMap(\.string) ?? []
+            // Check every value with the proxy's own parser (at the file's RTO).
+            let settingNodes = ["both", "up", "down"].flatMap { node[$0]?.mapping.map { Array($0.values) } ?? [] } + (node["blackhole"]?.sequence.map(Array.init) ?? [])
+            for (setting, valueNode) in zip(proxy.settings, settingNodes) {
+                do {
+                    _ = try Setting.parse(key: setting.key, value: RTOUnits.resolve(setting.value, rto: rto))
+                } catch {
+                    fail(valueNode, "\(setting.key): \(error)")
                 }
             }
             for ruleNode in node["rules"]?.sequence ?? [] {
                 do {
-                    proxy.rules.append(try ImpairmentRule(parsing: ruleNode.string ?? ""))
+                    _ = try Rule.parse(RTOUnits.resolve(ruleNode.string ?? "", rto: rto))
                 } catch {
-                    fail(ruleNode, error.message)
+                    fail(ruleNode, "rule: \(error)")
                 }
             }
             proxies.append(proxy)
@@ -181,26 +188,6 @@ struct ScenarioDecoder {
         return Scenario(path: path, name: name, description: root["description"]?.string ?? "", rto: rto, seed: seed,
                         timeout: timeout, latency: latency, modes: modes, serverName: serverName, serverManifest: serverManifest,
                         clients: clients, strangers: strangers, proxies: proxies, expectations: expectations)
-    }
-
-    mutating func impairment(_ node: Node, base: ScenarioImpairment) -> ScenarioImpairment {
-        var result = base
-        func probability(_ key: String) -> Double? {
-            guard let child = node[key], let text = child.string else { return nil }
-            guard let value = ScenarioLoader.probability(text), value >= 0, value < 1 else {
-                issues.append(ScenarioIssue(file: path, line: child.mark?.line ?? 1, column: child.mark?.column ?? 1,
-                                            message: "\(key): '\(text)' must be a probability below 100% (e.g. 30% or 0.3)"))
-                return nil
-            }
-            return value
-        }
-        if let value = probability("loss") { result.loss = value }
-        if let value = probability("duplicate") { result.duplicate = value }
-        if let value = probability("reorder") { result.reorder = value }
-        if let child = node["delay"] { result.delay = duration(child) }
-        if let child = node["jitter"] { result.jitter = duration(child) }
-        if let child = node["reorder-gap"] { result.reorderGap = duration(child) }
-        return result
     }
 
     mutating func steps(_ node: Node?) -> [ScenarioStep] {

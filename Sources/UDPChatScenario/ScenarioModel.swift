@@ -1,3 +1,4 @@
+import UDPChatImpairment
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -57,32 +58,43 @@ public struct ScenarioStranger: Hashable, Sendable {
     public var script: [ScenarioStep]
 }
 
-public struct ScenarioImpairment: Hashable, Sendable {
-    public var loss: Double = 0
-    public var duplicate: Double = 0
-    public var reorder: Double = 0
-    public var reorderGap: ScenarioDuration?
-    public var delay: ScenarioDuration?
-    public var jitter: ScenarioDuration?
+/// One impairment setting of a proxy, in the proxy's vocabulary (`loss` = `30%`, `reorder` =
+/// `10%,hold=50ms`, `blackhole` = `5s+15s`, …). Values may use `rto` units, resolved at run time.
+public struct ScenarioSetting: Hashable, Sendable {
+    public var directions: [LinkDirection]
+    public var key: String
+    public var value: String
+    public var line: Int
 }
 
 public struct ScenarioProxy: Hashable, Sendable {
     public var name: String
     public var target: String
-    public var up = ScenarioImpairment()
-    public var down = ScenarioImpairment()
-    public var blackholes: [(start: ScenarioDuration, length: ScenarioDuration)] = []
-    public var rules: [ImpairmentRule] = []
+    public var settings: [ScenarioSetting] = []
+    /// Targeted rules in the proxy's vocabulary (`drop dir=up verb=MSG seq=1 nth=1`).
+    public var rules: [String] = []
 
-    public static func == (lhs: ScenarioProxy, rhs: ScenarioProxy) -> Bool {
-        lhs.name == rhs.name && lhs.target == rhs.target && lhs.up == rhs.up && lhs.down == rhs.down
-            && lhs.rules == rhs.rules && lhs.blackholes.map(\.start) == rhs.blackholes.map(\.start)
-            && lhs.blackholes.map(\.length) == rhs.blackholes.map(\.length)
+    /// The impairment engine's configuration with `rto` units resolved.
+    public func config(rto: Duration) throws(ImpairmentParseError) -> ImpairmentConfig {
+        var config = ImpairmentConfig()
+        for setting in settings {
+            config.apply(try Setting.parse(key: setting.key, value: RTOUnits.resolve(setting.value, rto: rto)), to: setting.directions)
+        }
+        for rule in rules { config.rules.append(try Rule.parse(RTOUnits.resolve(rule, rto: rto))) }
+        return config
     }
+}
 
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(target)
+/// `1.5rto` → `15000ms` (for RTO 10 s) inside any text.
+public enum RTOUnits {
+    public static func resolve(_ text: String, rto: Duration) -> String {
+        guard text.contains("rto") else { return text }
+        let pattern = /([0-9]+(?:\.[0-9]+)?)rto/
+        return text.replacing(pattern) { match in
+            let factor = Double(match.output.1) ?? 0
+            let micros = Int64((Double(rto.nanoseconds) * factor / 1000).rounded())
+            return "\(micros)us"
+        }
     }
 }
 

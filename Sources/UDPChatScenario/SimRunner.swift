@@ -1,4 +1,5 @@
 import UDPChatCore
+import UDPChatImpairment
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -47,20 +48,8 @@ public enum SimRunner {
             }
         }
         let proxies = scenario.proxies.map { proxy -> SimProxy in
-            var config = ImpairmentConfig()
-            for direction in LinkDirection.allCases {
-                let source = direction == .up ? proxy.up : proxy.down
-                var settings = DirectionImpairment()
-                settings.loss = source.loss
-                settings.duplicate = source.duplicate
-                settings.reorder = source.reorder
-                if let gap = source.reorderGap { settings.reorderGap = gap.resolved(rto: rto) }
-                if let delay = source.delay { settings.delay = delay.resolved(rto: rto) }
-                if let jitter = source.jitter { settings.jitter = jitter.resolved(rto: rto) }
-                config[direction] = settings
-            }
-            config.blackholes = proxy.blackholes.map { BlackholeWindow(start: $0.start.resolved(rto: rto), length: $0.length.resolved(rto: rto)) }
-            config.rules = proxy.rules
+            // Checked when the file was loaded; a failure here can only come from a different --rto.
+            let config = (try? proxy.config(rto: rto)) ?? ImpairmentConfig()
             return SimProxy(name: proxy.name, target: proxy.target, impairment: config)
         }
         return SimSetup(

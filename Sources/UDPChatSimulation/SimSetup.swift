@@ -1,4 +1,5 @@
 import UDPChatCore
+import UDPChatImpairment
 import UDPChatSupport
 import UDPChatWire
 
@@ -137,5 +138,5 @@ public struct SimResult: Sendable {
     public var events: Int
 
     /// The trace as JSON lines.
-    public var traceJSONLines: String { trace.map(\.jsonLine).joined(separator: "\n") + (trace.isEmpty ? "" : "\n") }
+    public var traceJSONLines: String { trace.flatMap(\.jsonLines).map { $0 + "\n" }.joined() }
 }

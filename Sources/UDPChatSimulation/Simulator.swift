@@ -1,5 +1,6 @@
 import HeapModule
 import UDPChatCore
+import UDPChatImpairment
 import UDPChatSupport
 import UDPChatWire
 
@@ -7,17 +8,17 @@ import UDPChatWire
 /// `ChatClient` state machines on a virtual network with proxies, a virtual clock and seeded
 /// impairments. Events are ordered by (time, sequence number), so a seed fixes everything.
 public struct Simulator {
-    /// Builds the impairment of one proxy; the default is the built-in model.
-    public typealias ImpairmentFactory = @Sendable (_ proxy: SimProxy, _ seed: UInt64) -> any LinkImpairment
-
-    public static let defaultImpairment: ImpairmentFactory = { proxy, seed in
-        BasicImpairment(config: proxy.impairment, seed: seed, label: proxy.name)
+    /// Runs one simulation to completion (or to its timeout) and returns the trace and outputs.
+    /// Each proxy runs the proxy's own `ImpairmentEngine`, seeded from the run's seed and its name.
+    public static func run(_ setup: SimSetup) -> SimResult {
+        var engine = SimEngine(setup: setup)
+        return engine.run()
     }
 
-    /// Runs one simulation to completion (or to its timeout) and returns the trace and outputs.
-    public static func run(_ setup: SimSetup, impairment: ImpairmentFactory = defaultImpairment) -> SimResult {
-        var engine = SimEngine(setup: setup, impairment: impairment)
-        return engine.run()
+    /// The seed of one proxy's impairment engine: independent per proxy name.
+    public static func proxySeed(_ seed: UInt64, proxy: String) -> UInt64 {
+        var stream = SplitMix64.stream(seed: seed, label: "proxy/\(proxy)")
+        return stream.next()
     }
 }
 
@@ -26,6 +27,7 @@ struct SimEvent: Comparable {
         case datagram(bytes: [UInt8], from: Endpoint, to: Endpoint)
         case clientTimer(client: Int, timer: ClientTimer, generation: UInt64)
         case resume(party: Int)
+        case proxyTimeout(proxy: Int)
     }
 
     var time: Instant
@@ -73,9 +75,17 @@ struct ProxySlot {
     var name: String
     var listen: Endpoint
     var target: Endpoint
-    var impairment: any LinkImpairment
-    var upstreamFor: [Endpoint: Endpoint] = [:]
-    var clientFor: [Endpoint: Endpoint] = [:]
+    var engine: ImpairmentEngine
+    let ruleTexts: [String]
+    /// Client source address per flow, and the upstream socket the proxy uses for it.
+    var clients: [Endpoint] = []
+    var upstreams: [Endpoint] = []
+    var flowForClient: [Endpoint: UInt64] = [:]
+    var flowForUpstream: [Endpoint: UInt64] = [:]
+    var nextSerial: UInt64 = 0
+    /// Trace index of each datagram still waiting for (more) decisions.
+    var recordIndex: [UInt64: Int] = [:]
+    var timeoutArmed: Instant?
 }
 
 struct SimEngine {
@@ -101,7 +111,7 @@ struct SimEngine {
     /// Scripts blocked on another party's line: re-checked after every event.
     var crossWaiters: Set<Int> = []
 
-    init(setup: SimSetup, impairment: Simulator.ImpairmentFactory) {
+    init(setup: SimSetup) {
         self.setup = setup
         let host = "127.0.0.1"
         serverEndpoint = Endpoint(host: host, port: 7070)
@@ -126,7 +136,8 @@ struct SimEngine {
         for (index, proxy) in setup.proxies.enumerated() {
             let listen = Endpoint(host: host, port: UInt16(30001 + index))
             let target = partyEndpoint[proxy.target] ?? serverEndpoint
-            proxies.append(ProxySlot(name: proxy.name, listen: listen, target: target, impairment: impairment(proxy, setup.seed)))
+            let engine = ImpairmentEngine(config: proxy.impairment, seed: Simulator.proxySeed(setup.seed, proxy: proxy.name), origin: .zero)
+            proxies.append(ProxySlot(name: proxy.name, listen: listen, target: target, engine: engine, ruleTexts: engine.ruleTexts))
             nodes[listen] = .proxyListen(index)
             names[listen] = proxy.target
             reachable[proxy.target] = listen
@@ -175,6 +186,11 @@ struct SimEngine {
                 scripts[party].sleeping = false
                 scripts[party].pc += 1
                 advance(party)
+            case .proxyTimeout(let index):
+                guard proxies[index].timeoutArmed == now else { continue }
+                proxies[index].timeoutArmed = nil
+                apply(proxies[index].engine.timeout(now: now), proxy: index)
+                armTimeout(index)
             }
             if !crossWaiters.isEmpty {
                 for party in crossWaiters.sorted() { advance(party) }
@@ -238,36 +254,70 @@ struct SimEngine {
     mutating func relay(_ bytes: [UInt8], proxy index: Int, from: Endpoint, up: Bool, upstream: Endpoint? = nil) {
         let message = try? Message.parse(bytes)
         if let conn = message?.conn { lastConn = conn }
-        let direction: LinkDirection = up ? .up : .down
+        let flow: UInt64
         let source: Endpoint
         let destination: Endpoint
-        let exitFrom: Endpoint
         if up {
+            if let existing = proxies[index].flowForClient[from] {
+                flow = existing
+            } else {
+                flow = UInt64(proxies[index].clients.count)
+                let socket = Endpoint(host: "127.0.0.1", port: nextUpstreamPort)
+                nextUpstreamPort &+= 1
+                proxies[index].clients.append(from)
+                proxies[index].upstreams.append(socket)
+                proxies[index].flowForClient[from] = flow
+                proxies[index].flowForUpstream[socket] = flow
+                nodes[socket] = .proxyUpstream(index)
+            }
             source = from
             destination = proxies[index].target
-            if let existing = proxies[index].upstreamFor[from] {
-                exitFrom = existing
-            } else {
-                exitFrom = Endpoint(host: "127.0.0.1", port: nextUpstreamPort)
-                nextUpstreamPort &+= 1
-                proxies[index].upstreamFor[from] = exitFrom
-                proxies[index].clientFor[exitFrom] = from
-                nodes[exitFrom] = .proxyUpstream(index)
-            }
         } else {
-            guard let upstream, let client = proxies[index].clientFor[upstream] else { return }
+            guard let upstream, let existing = proxies[index].flowForUpstream[upstream] else { return }
+            flow = existing
             source = from
-            destination = client
-            exitFrom = proxies[index].listen
+            destination = proxies[index].clients[Int(flow)]
         }
-        let outcome = proxies[index].impairment.process(bytes, message: message, direction: direction, now: now)
-        trace.append(TraceRecord(
-            time: now, proxy: proxies[index].name, direction: direction, source: source, destination: destination,
-            from: names[source] ?? "?", to: names[destination] ?? "?", size: bytes.count, message: message,
-            verdict: outcome.verdict(now: now), deliveries: outcome.deliveries, dropReason: outcome.dropReason, rule: outcome.rule))
-        for time in outcome.deliveries {
-            send(bytes, from: exitFrom, to: destination, at: time)
+        let direction: LinkDirection = up ? .up : .down
+        let serial = proxies[index].nextSerial
+        proxies[index].nextSerial += 1
+        proxies[index].recordIndex[serial] = trace.count
+        trace.append(TraceRecord(time: now, proxy: proxies[index].name, direction: direction, flow: flow, serial: serial,
+                                 source: source, destination: destination, from: names[source] ?? "?",
+                                 to: names[destination] ?? "?", size: bytes.count, message: message))
+        let decisions = proxies[index].engine.process(Datagram(bytes: bytes, direction: direction, flow: flow), now: now)
+        apply(decisions, proxy: index)
+        armTimeout(index)
+    }
+
+    /// Runs the engine's decisions: records them and sends the copies.
+    mutating func apply(_ decisions: [Decision], proxy index: Int) {
+        for decision in decisions {
+            switch decision {
+            case .deliver(let delivery):
+                if let record = proxies[index].recordIndex[delivery.serial] {
+                    trace[record].addDelivery(at: delivery.at, notes: delivery.notes.names,
+                                              rule: delivery.rule.map { proxies[index].ruleTexts[$0] })
+                }
+                let flow = Int(delivery.flow)
+                if delivery.direction == .up {
+                    send(delivery.bytes, from: proxies[index].upstreams[flow], to: proxies[index].target, at: delivery.at)
+                } else {
+                    send(delivery.bytes, from: proxies[index].listen, to: proxies[index].clients[flow], at: delivery.at)
+                }
+            case .drop(let drop):
+                if let record = proxies[index].recordIndex[drop.serial] {
+                    trace[record].drop(reason: drop.reason.rawValue, rule: drop.rule.map { proxies[index].ruleTexts[$0] })
+                }
+            }
         }
+    }
+
+    /// Schedules the engine's next timeout (a datagram held back by reorder).
+    mutating func armTimeout(_ index: Int) {
+        guard let next = proxies[index].engine.nextTimeout, proxies[index].timeoutArmed != next else { return }
+        proxies[index].timeoutArmed = next
+        schedule(.proxyTimeout(proxy: index), at: max(next, now))
     }
 
     func tableLine() -> String {

@@ -1,5 +1,6 @@
 import Testing
 import UDPChatCore
+import UDPChatImpairment
 import UDPChatSimulation
 import UDPChatSupport
 
@@ -34,10 +35,10 @@ import UDPChatSupport
 
     @Test func sameSeedSameTrace() {
         var config = ImpairmentConfig()
-        config.up.loss = 0.3
-        config.down.loss = 0.3
+        config.up.loss = .random(probability: 0.3, correlation: 0)
+        config.down.loss = .random(probability: 0.3, correlation: 0)
         config.up.duplicate = 0.2
-        config.down.reorder = 0.3
+        config.down.reorder = ReorderSpec(probability: 0.3)
         let first = Simulator.run(Self.chat(seed: 42, impairment: config))
         let second = Simulator.run(Self.chat(seed: 42, impairment: config))
         #expect(first.traceJSONLines == second.traceJSONLines)
