@@ -153,7 +153,9 @@ public enum ScenarioChecker {
         let terminates = o.records(WireFilter(verb: .terminate, from: by, to: peer))
         let answers = o.records(WireFilter(verb: .terminated, from: peer, to: by))
         let peerClosed = o.closes[peer]?.at
-        let reachedPeer = terminates.flatMap(\.deliveries).filter { time in peerClosed.map { time < $0 } ?? true }.count
+        // Copies that left the proxy at least 1 ms before the peer closed its socket must be answered
+        // (a copy still in flight when the socket closes cannot be).
+        let reachedPeer = terminates.flatMap(\.deliveries).filter { time in peerClosed.map { time + .milliseconds(1) < $0 } ?? true }.count
         var problems: [String] = []
         if terminates.isEmpty { problems.append("no TERMINATE from \(by)") }
         if answers.isEmpty { problems.append("no TERMINATED from \(peer)") }

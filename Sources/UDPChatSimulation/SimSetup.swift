@@ -45,12 +45,15 @@ public struct SimClient: Hashable, Sendable {
     public var id: ClientID
     public var window: Int
     public var script: [ScriptStep]
+    /// How long answers to repeated CONNECT / TERMINATE are remembered (nil: the client's default, 6 RTO).
+    public var rememberFor: Duration?
 
-    public init(name: String, id: ClientID, window: Int = 32, script: [ScriptStep]) {
+    public init(name: String, id: ClientID, window: Int = 32, script: [ScriptStep], rememberFor: Duration? = nil) {
         self.name = name
         self.id = id
         self.window = window
         self.script = script
+        self.rememberFor = rememberFor
     }
 }
 

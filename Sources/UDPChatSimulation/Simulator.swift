@@ -55,6 +55,8 @@ struct ScriptState {
     var steps: [ScriptStep]
     var pc = 0
     var cursor = 0
+    /// Lines already searched by the current wait step.
+    var scanned = 0
     var sleeping = false
     var lines: [String] = []
 
@@ -145,8 +147,9 @@ struct SimEngine {
         let serverAddress = reachable[setup.serverName]!
         for client in setup.clients {
             let endpoint = partyEndpoint[client.name]!
-            let config = ClientConfig(id: client.id, server: serverAddress, advertisedPort: reachable[client.name]!.port,
+            var config = ClientConfig(id: client.id, server: serverAddress, advertisedPort: reachable[client.name]!.port,
                                       rto: setup.rto, window: client.window)
+            if let rememberFor = client.rememberFor { config.rememberFor = rememberFor }
             let random = SplitMix64.stream(seed: setup.seed, label: "client/\(client.name)")
             clients.append(ClientSlot(name: client.name, machine: ChatClient(config: config, random: random), endpoint: endpoint))
             scripts.append(ScriptState(name: client.name, steps: client.script))
@@ -199,7 +202,8 @@ struct SimEngine {
             lastActivity = now
             if !drained, scripts.allSatisfy(\.done) {
                 if clients.allSatisfy({ $0.exit != nil }) {
-                    settleDeadline = now + setup.latency * 4  // drain what is in flight
+                    // Nobody can start anything new: drain what is in flight (delayed copies, answers).
+                    settleDeadline = nil
                     drained = true
                 } else if settleDeadline == nil {
                     settleDeadline = now + setup.settle
@@ -388,23 +392,37 @@ struct SimEngine {
                 scripts[party].pc += 1
                 apply(clients[party].machine.handle(command, now: now), client: party)
             case .waitFor(let text):
+                // Only lines not yet searched for this step are looked at (no quadratic rescans).
                 let lines = scripts[party].lines
+                var index = max(scripts[party].cursor, scripts[party].scanned)
                 var found: Int?
-                var index = scripts[party].cursor
                 while index < lines.count {
                     if lines[index].contains(text) { found = index; break }
                     index += 1
                 }
-                guard let found else { return }
+                guard let found else {
+                    scripts[party].scanned = lines.count
+                    return
+                }
                 scripts[party].cursor = found + 1
+                scripts[party].scanned = 0
                 scripts[party].pc += 1
             case .waitForParty(let other, let text):
-                guard let target = scripts.firstIndex(where: { $0.name == other }),
-                      scripts[target].lines.contains(where: { $0.contains(text) }) else {
+                guard let target = scripts.firstIndex(where: { $0.name == other }) else { return }
+                let lines = scripts[target].lines
+                var index = scripts[party].scanned
+                var found = false
+                while index < lines.count {
+                    if lines[index].contains(text) { found = true; break }
+                    index += 1
+                }
+                guard found else {
+                    scripts[party].scanned = lines.count
                     crossWaiters.insert(party)
                     return
                 }
                 crossWaiters.remove(party)
+                scripts[party].scanned = 0
                 scripts[party].pc += 1
             case .sleep(let duration):
                 scripts[party].sleeping = true
