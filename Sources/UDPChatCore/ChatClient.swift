@@ -45,6 +45,9 @@ public struct ChatClient: Sendable {
         var endRequested = false
         /// Transmissions of TERMINATE so far (0: not sent).
         var terminateAttempts = 0
+        /// True when the peer asked (its CONNECT) and this side accepted: repeated CONNECTs for this
+        /// conn are answered ACCEPT for as long as the connection lives.
+        var acceptedByUs = false
 
         func matches(conn: ConnToken, id: ClientID, from source: Endpoint) -> Bool {
             conn == self.conn && id == peer && source == endpoint
@@ -141,6 +144,7 @@ public struct ChatClient: Sendable {
 
     /// A timer the driver armed has fired.
     public mutating func timerFired(_ timer: ClientTimer, now: Instant) -> [ClientEffect] {
+        if case .closed = registration { return [] }  // closed is final, whatever a driver still fires
         forgetExpired(now: now)
         switch (timer, registration, link) {
         case (.register, .registering(let attempt), _):
