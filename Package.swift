@@ -60,10 +60,27 @@ let package = Package(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatBench",
+                "UDPChatCapture", "UDPChatBench", "UDPChatScenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ] + nio
         ),
+        .target(
+            name: "UDPChatSimulation",
+            dependencies: [
+                "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "UDPChatScenario",
+            dependencies: [
+                "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
