@@ -1,0 +1,3 @@
+enum ClientCases {
+    static let all: [GradeCase] = []
+}
