@@ -28,6 +28,8 @@ public final class CaseContext: @unchecked Sendable {
     /// Where the client's REGISTER came from, and where peers reach it (127.0.0.1 and the advertised port).
     public private(set) var clientSource: Endpoint?
     public private(set) var clientAddress = Endpoint(host: "127.0.0.1", port: 1)
+    /// The {advertise_port} the grader filled in.
+    public private(set) var givenAdvertisePort: UInt16 = 0
     /// Ids the fake server knows (LOOKUP answers PEER for these, INACTIVE otherwise).
     private var directory: [ClientID: Endpoint] = [:]
 
@@ -103,27 +105,30 @@ public final class CaseContext: @unchecked Sendable {
 
     /// Starts a client under test with a fake server and a fake peer, and waits for its REGISTER
     /// (answered automatically). LOOKUP of the peer id is answered with PEER, LEAVE with LEFT.
-    public func startClient(answerRegister: Bool = true) async throws {
+    public func startClient(dropFirstRegister: Bool = false, answerLeave: Bool = true) async throws {
         fakeServer = try await node("server")
         peer = try await node("peer")
         directory[peerID] = peer.address
         let directorySnapshot = directory
+        let answerRegister = true
+        if dropFirstRegister { fakeServer.addDrop(DropRule(first: 1) { $0.verb == .register }) }
         fakeServer.setResponder { message, _ in
             switch message {
             case .register(let id, let port): return answerRegister ? [.registered(id: id, port: port)] : []
             case .lookup(let id):
                 if let endpoint = directorySnapshot[id] { return [.peer(id: id, host: endpoint.host, port: endpoint.port)] }
                 return [.inactive(id: id)]
-            case .leave(let id): return [.left(id: id)]
+            case .leave(let id): return answerLeave ? [.left(id: id)] : []
             default: return []
             }
         }
         let port = ports.next()
+        givenAdvertisePort = port
         try launch([
             "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
             "port": String(port), "advertise_port": String(port), "rto": rtoText,
         ])
-        let register = try await expect("REGISTER \(clientID) <port> at the server", at: fakeServer, within: 10) {
+        let register = try await expect("REGISTER \(clientID) <port> at the server", at: fakeServer, within: max(10, 2 * rto + 3)) {
             if case .register(let id, _) = $0 { return id == self.clientID }
             return false
         }

@@ -36,6 +36,7 @@ public final class IUTProcess: @unchecked Sendable {
         process.currentDirectoryURL = URL(fileURLWithPath: workdir)
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONUNBUFFERED"] = "1"
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"
         for (key, value) in env { environment[key] = value }
         process.environment = environment
         process.standardInput = stdinPipe
