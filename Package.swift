@@ -39,7 +39,10 @@ let package = Package(
             name: "UDPChatCore",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
-        .target(name: "UDPChatRuntime", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging] + nio),
+        .target(
+            name: "UDPChatRuntime",
+            dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        ),
         .target(
             name: "UDPChatImpairment",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
@@ -65,7 +68,10 @@ let package = Package(
         ),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatRuntimeTests", dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(
+            name: "UDPChatRuntimeTests",
+            dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),

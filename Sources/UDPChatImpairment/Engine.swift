@@ -1,0 +1,366 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DequeModule
+import UDPChatSupport
+import UDPChatWire
+
+/// The pure, deterministic impairment engine: datagrams in, decisions out. No I/O, no clock.
+///
+/// Order of evaluation for each datagram (docs/PROXY.md):
+/// 1. Timeline entries due at `now` are applied (offsets from the origin, the first `now` seen
+///    unless given).
+/// 2. **Rules**, in order. Every rule whose filters match counts the datagram (that is what
+///    `nth=` counts), whether or not another rule acts. The **first** rule whose filters, `nth=`
+///    and `p=` all hold **decides alone**: its action replaces steps 3–7 for this datagram.
+/// 3. Blackhole windows → drop `blackhole`.
+/// 4. Loss (random with correlation, or Gilbert-Elliott) → drop `loss`.
+/// 5. Corrupt (flip one random bit), then truncate to the MTU.
+/// 6. Duplicate (one extra copy).
+/// 7. Per copy: delay + jitter (FIFO per direction unless jitter may reorder); reorder (the
+///    original is held until the next datagram of its direction has been scheduled, at most
+///    `hold`); rate limit with a queue (overflow → drop `queue-overflow`).
+///
+/// Every random draw comes from its own `SplitMix64.stream(seed:label:)` — one per impairment
+/// and direction (`up/loss`, `down/delay`, …) and one per rule and direction (`rule/2/up`) —
+/// so the same seed and the same input sequence give the same decisions, and enabling one
+/// impairment never shifts another's draws.
+public struct ImpairmentEngine: Sendable {
+    /// The configuration as it is now (timeline changes applied).
+    public private(set) var config: ImpairmentConfig
+    public let seed: UInt64
+    /// Time zero of the timeline and of blackhole windows.
+    public private(set) var origin: Instant?
+    public private(set) var counters = EngineCounters()
+
+    private var timeline: [TimelineEvent]
+    private var nextTimeline = 0
+    private var serial: UInt64 = 0
+    private var directions: [DirectionState]
+    private var ruleRandom: [[SplitMix64]]
+    private let decodes: Bool
+
+    /// - Parameters:
+    ///   - config: impairments, rules and timeline.
+    ///   - seed: the seed of every random stream.
+    ///   - origin: time zero for the timeline and blackholes; nil = the first `now` processed.
+    public init(config: ImpairmentConfig, seed: UInt64, origin: Instant? = nil) {
+        self.config = config
+        self.seed = seed
+        self.origin = origin
+        self.timeline = config.timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        self.directions = Direction.allCases.map { DirectionState(seed: seed, direction: $0) }
+        self.ruleRandom = config.rules.indices.map { i in
+            Direction.allCases.map { SplitMix64.stream(seed: seed, label: "rule/\(i)/\($0.rawValue)") }
+        }
+        self.decodes = config.rules.contains { $0.needsDecoding }
+        counters.rules = Array(repeating: RuleCounters(), count: config.rules.count)
+    }
+
+    /// Sets time zero (only before the first datagram; later calls are ignored).
+    public mutating func start(at origin: Instant) {
+        if self.origin == nil { self.origin = origin }
+    }
+
+    /// Decides the fate of one datagram arriving at `now`.
+    public mutating func process(_ datagram: Datagram, now: Instant) -> [Decision] {
+        var out: [Decision] = []
+        process(datagram, now: now, into: &out)
+        return out
+    }
+
+    /// Like `process(_:now:)`, appending to `decisions` (lets a relay reuse one array).
+    /// Decisions may include a datagram held back earlier by `reorder` (its own serial).
+    public mutating func process(_ datagram: Datagram, now: Instant, into decisions: inout [Decision]) {
+        if origin == nil { origin = now }
+        advanceTimeline(to: now)
+        let d = datagram.direction.index
+        let serial = self.serial
+        self.serial += 1
+        counters[datagram.direction].received += 1
+        let start = decisions.count
+
+        // A held datagram whose time is up leaves before this one.
+        if let held = directions[d].held, held.deadline <= now { release(direction: d, at: held.deadline, into: &decisions) }
+        let wasHolding = directions[d].held != nil
+
+        if !config.rules.isEmpty, let rule = decideRule(datagram, now: now) {
+            applyRule(rule, datagram, serial: serial, now: now, into: &decisions)
+        } else {
+            impair(datagram, serial: serial, now: now, into: &decisions)
+        }
+
+        if wasHolding, directions[d].held != nil {
+            var latest = now
+            for case .deliver(let delivery) in decisions[start...] where delivery.direction == datagram.direction {
+                latest = max(latest, delivery.at)
+            }
+            release(direction: d, at: latest, into: &decisions)
+        }
+    }
+
+    /// The earliest time at which `timeout(now:)` has something to do (a held datagram's deadline).
+    public var nextTimeout: Instant? {
+        let deadlines = directions.compactMap { $0.held?.deadline }
+        return deadlines.min()
+    }
+
+    /// Releases held datagrams whose deadline has come.
+    public mutating func timeout(now: Instant) -> [Decision] {
+        var out: [Decision] = []
+        for d in directions.indices {
+            if let held = directions[d].held, held.deadline <= now { release(direction: d, at: now, into: &out) }
+        }
+        return out
+    }
+
+    /// The rule counters' names (rule texts) in order.
+    public var ruleTexts: [String] { config.rules.map(\.text) }
+
+    // MARK: - Steps
+
+    private mutating func advanceTimeline(to now: Instant) {
+        guard nextTimeline < timeline.count, let origin else { return }
+        let offset = now - origin
+        while nextTimeline < timeline.count, timeline[nextTimeline].at <= offset {
+            let event = timeline[nextTimeline]
+            config.apply(event.setting, to: event.directions)
+            nextTimeline += 1
+        }
+    }
+
+    private mutating func decideRule(_ datagram: Datagram, now: Instant) -> Int? {
+        var message: Message?
+        if decodes { message = try? Message.parse(datagram.bytes) }
+        var winner: Int?
+        for i in config.rules.indices {
+            let rule = config.rules[i]
+            guard rule.matches(direction: datagram.direction, message: message) else { continue }
+            counters.rules[i].matched += 1
+            guard winner == nil else { continue }
+            if let nth = rule.nth, !nth.contains(counters.rules[i].matched) { continue }
+            if let p = rule.probability, !(ruleRandom[i][datagram.direction.index].nextUnit() < p) { continue }
+            winner = i
+        }
+        if let winner { counters.rules[winner].acted += 1 }
+        return winner
+    }
+
+    private mutating func applyRule(_ index: Int, _ datagram: Datagram, serial: UInt64, now: Instant, into out: inout [Decision]) {
+        let dir = datagram.direction
+        var delivery = Delivery(
+            serial: serial, direction: dir, flow: datagram.flow, bytes: datagram.bytes, at: now, delay: .zero, notes: [], rule: index
+        )
+        switch config.rules[index].action {
+        case .drop:
+            counters[dir].dropped.rule += 1
+            out.append(.drop(Drop(serial: serial, direction: dir, flow: datagram.flow, reason: .rule, rule: index)))
+            return
+        case .pass:
+            break
+        case .corrupt:
+            if flipBit(&delivery.bytes, random: &ruleRandom[index][dir.index]) {
+                delivery.notes.insert(.corrupted)
+                counters[dir].corrupted += 1
+            }
+        case .delay(let value):
+            delivery.at = now + value
+            delivery.delay = value
+            if value > .zero {
+                delivery.notes.insert(.delayed)
+                counters[dir].delayed += 1
+            }
+        case .duplicate(let extra):
+            counters[dir].delivered += 1
+            out.append(.deliver(delivery))
+            delivery.notes.insert(.duplicate)
+            for _ in 0..<extra { out.append(.deliver(delivery)) }
+            counters[dir].duplicated += UInt64(extra)
+            return
+        }
+        counters[dir].delivered += 1
+        out.append(.deliver(delivery))
+    }
+
+    private mutating func impair(_ datagram: Datagram, serial: UInt64, now: Instant, into out: inout [Decision]) {
+        let dir = datagram.direction
+        let d = dir.index
+        let settings = config[dir]
+        func drop(_ reason: DropReason) -> Decision {
+            .drop(Drop(serial: serial, direction: dir, flow: datagram.flow, reason: reason, rule: nil))
+        }
+        if !settings.blackholes.isEmpty, let origin {
+            let offset = now - origin
+            if settings.blackholes.contains(where: { $0.contains(offset) }) {
+                counters[dir].dropped.blackhole += 1
+                out.append(drop(.blackhole))
+                return
+            }
+        }
+        if let loss = settings.loss, directions[d].lose(loss) {
+            counters[dir].dropped.loss += 1
+            out.append(drop(.loss))
+            return
+        }
+        var bytes = datagram.bytes
+        var notes: DeliveryNotes = []
+        if settings.corrupt > 0, directions[d].corruptRandom.nextUnit() < settings.corrupt,
+           flipBit(&bytes, random: &directions[d].corruptRandom) {
+            notes.insert(.corrupted)
+            counters[dir].corrupted += 1
+        }
+        if let mtu = settings.mtu, bytes.count > mtu {
+            bytes.removeLast(bytes.count - mtu)
+            notes.insert(.truncated)
+            counters[dir].truncated += 1
+        }
+        var copies = 1
+        if settings.duplicate > 0, directions[d].duplicateRandom.nextUnit() < settings.duplicate { copies = 2 }
+
+        // Rate limiting: the whole datagram is refused when the queue is full.
+        if settings.rate != nil {
+            directions[d].drainQueue(now: now)
+            if directions[d].rateQueue.count + copies > settings.queue {
+                counters[dir].dropped.queueOverflow += 1
+                out.append(drop(.queueOverflow))
+                return
+            }
+        }
+
+        let hold = settings.reorder.map { directions[d].held == nil && directions[d].reorderRandom.nextUnit() < $0.probability } ?? false
+        counters[dir].delivered += 1
+        for copy in 0..<copies {
+            var delivery = Delivery(
+                serial: serial, direction: dir, flow: datagram.flow, bytes: bytes, at: now, delay: .zero,
+                notes: copy == 0 ? notes : notes.union(.duplicate), rule: nil
+            )
+            var delay = settings.delay
+            if settings.jitter > .zero {
+                delay += directions[d].sampleJitter(settings.jitter, settings.distribution)
+                if delay < .zero { delay = .zero }
+            }
+            var at = now + delay
+            if !settings.jitterReorders { at = max(at, directions[d].lastScheduled) }
+            if copy == 0, hold, let reorder = settings.reorder {
+                delivery.at = at
+                directions[d].held = Held(delivery: delivery, deadline: max(at, now + reorder.hold))
+                counters[dir].held += 1
+                continue
+            }
+            if let rate = settings.rate {
+                let transmit = Duration.nanoseconds(Int64((Double(delivery.bytes.count * 8) / rate * 1e9).rounded()))
+                let begin = max(at, directions[d].busyUntil)
+                if begin > at { delivery.notes.insert(.queued) }
+                at = begin + transmit
+                directions[d].busyUntil = at
+                directions[d].rateQueue.append(at)
+            }
+            if !settings.jitterReorders { directions[d].lastScheduled = max(directions[d].lastScheduled, at) }
+            delivery.at = at
+            delivery.delay = at - now
+            if delivery.delay > .zero {
+                delivery.notes.insert(.delayed)
+                if copy == 0 { counters[dir].delayed += 1 }
+            }
+            if copy > 0 { counters[dir].duplicated += 1 }
+            out.append(.deliver(delivery))
+        }
+    }
+
+    private mutating func release(direction d: Int, at time: Instant, into out: inout [Decision]) {
+        guard var held = directions[d].held?.delivery else { return }
+        directions[d].held = nil
+        let dir = held.direction
+        counters[dir].held -= 1
+        counters[dir].reordered += 1
+        let arrival = held.at - held.delay
+        held.at = max(time, held.at)
+        directions[d].lastScheduled = max(directions[d].lastScheduled, held.at)
+        held.delay = held.at - arrival
+        held.notes.insert(.reordered)
+        if held.delay > .zero { held.notes.insert(.delayed) }
+        out.append(.deliver(held))
+    }
+}
+
+/// A datagram held back by `reorder`.
+struct Held: Sendable {
+    var delivery: Delivery
+    var deadline: Instant
+}
+
+/// Per-direction random streams and state.
+struct DirectionState: Sendable {
+    var lossRandom: SplitMix64
+    var delayRandom: SplitMix64
+    var duplicateRandom: SplitMix64
+    var corruptRandom: SplitMix64
+    var reorderRandom: SplitMix64
+    var lastLost = false
+    var badState = false
+    var lastScheduled = Instant(nanoseconds: .min)
+    var busyUntil = Instant(nanoseconds: .min)
+    var rateQueue = Deque<Instant>()
+    var held: Held?
+
+    init(seed: UInt64, direction: Direction) {
+        let name = direction.rawValue
+        lossRandom = .stream(seed: seed, label: "\(name)/loss")
+        delayRandom = .stream(seed: seed, label: "\(name)/delay")
+        duplicateRandom = .stream(seed: seed, label: "\(name)/duplicate")
+        corruptRandom = .stream(seed: seed, label: "\(name)/corrupt")
+        reorderRandom = .stream(seed: seed, label: "\(name)/reorder")
+    }
+
+    mutating func lose(_ model: LossModel) -> Bool {
+        switch model {
+        case .random(let p, let correlation):
+            if correlation > 0, lossRandom.nextUnit() < correlation { return lastLost }
+            lastLost = lossRandom.nextUnit() < p
+            return lastLost
+        case .gilbertElliott(let p, let r, let h, let k):
+            if badState {
+                if lossRandom.nextUnit() < r { badState = false }
+            } else {
+                if lossRandom.nextUnit() < p { badState = true }
+            }
+            let deliverProbability = badState ? h : k
+            if deliverProbability >= 1 { return false }
+            if deliverProbability <= 0 { return true }
+            return !(lossRandom.nextUnit() < deliverProbability)
+        }
+    }
+
+    mutating func sampleJitter(_ jitter: Duration, _ distribution: DelayDistribution) -> Duration {
+        let j = Double(jitter.nanoseconds)
+        let value: Double
+        switch distribution {
+        case .uniform:
+            value = (2 * delayRandom.nextUnit() - 1) * j
+        case .normal:
+            let u1 = max(delayRandom.nextUnit(), 1e-300)
+            let u2 = delayRandom.nextUnit()
+            value = sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2) * j
+        case .pareto:
+            let u = delayRandom.nextUnit()
+            value = (pow(1 - u, -1.0 / 3.0) - 1) * j
+        }
+        return .nanoseconds(Int64(value.rounded()))
+    }
+
+    mutating func drainQueue(now: Instant) {
+        while let first = rateQueue.first, first <= now { rateQueue.removeFirst() }
+    }
+}
+
+/// Flips one random bit; false when there is nothing to flip.
+func flipBit(_ bytes: inout [UInt8], random: inout SplitMix64) -> Bool {
+    guard !bytes.isEmpty else { return false }
+    let bit = Int(random.next() % UInt64(bytes.count * 8))
+    bytes[bit / 8] ^= UInt8(1 << (bit % 8))
+    return true
+}
