@@ -47,16 +47,17 @@ public enum HTMLReport {
 
     /// A message sequence diagram: the implementation's lane on the left, one lane per grader node.
     static func diagram(_ allEvents: [TraceEvent]) -> String {
-        let events = Array(allEvents.filter { $0.isDatagram || $0.kind == .stdout || $0.kind == .stdin || $0.tag == "verdict" || $0.tag == "lenient" }
-            .prefix(maxEvents))
+        let shown = allEvents.filter { $0.isDatagram || $0.kind == .stdout || $0.kind == .stdin || $0.tag == "verdict" || $0.tag == "lenient" }
+        let events = Array(shown.prefix(maxEvents))
         guard !events.isEmpty else { return "<p><i>no traffic recorded</i></p>" }
         var lanes: [String] = []
         for event in events where event.isDatagram && !lanes.contains(event.node) {
             if lanes.count < 6 { lanes.append(event.node) }
         }
         func lane(_ node: String) -> Int { lanes.firstIndex(of: node) ?? (lanes.count - 1) }
-        let left = 90.0, iutX = 170.0, gap = 250.0, row = 20.0, top = 40.0
-        let width = iutX + gap * Double(max(lanes.count, 1)) + 260
+        let iutX = 110.0, gap = 250.0, row = 20.0, top = 40.0
+        let consoleX = iutX + gap * Double(max(lanes.count, 1)) + 40
+        let width = consoleX + 330
         let height = top + row * Double(events.count) + 30
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
             + "viewBox=\"0 0 \(Int(width)) \(Int(height))\"><defs>"
@@ -64,6 +65,7 @@ public enum HTMLReport {
             + "<marker id=\"r\" markerWidth=\"8\" markerHeight=\"8\" refX=\"8\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#c60\"/></marker>"
             + "</defs><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
         svg += "<text x=\"\(iutX - 40)\" y=\"20\" font-weight=\"bold\">implementation</text>"
+        svg += "<text x=\"\(consoleX)\" y=\"20\" font-weight=\"bold\">console (stdin/stdout)</text>"
         svg += "<line x1=\"\(iutX)\" y1=\"28\" x2=\"\(iutX)\" y2=\"\(height - 10)\" stroke=\"#444\" stroke-width=\"2\"/>"
         for (index, name) in lanes.enumerated() {
             let x = iutX + gap * Double(index + 1)
@@ -93,9 +95,9 @@ public enum HTMLReport {
                 }
             case .stdout, .stdin:
                 let color = event.kind == .stdin ? "#06c" : "#555"
-                let prefix = event.kind == .stdin ? "⌨ " : "▸ "
-                svg += "<text x=\"\(left)\" y=\"\(y + 4)\" fill=\"\(color)\" text-anchor=\"end\" transform=\"translate(\(iutX - left - 6),0)\">"
-                    + "\(prefix)\(text)</text>"
+                let prefix = event.kind == .stdin ? "⌨ typed: " : "▸ "
+                svg += "<line x1=\"\(iutX - 4)\" y1=\"\(y)\" x2=\"\(iutX + 4)\" y2=\"\(y)\" stroke=\"\(color)\"/>"
+                svg += "<text x=\"\(consoleX)\" y=\"\(y + 4)\" fill=\"\(color)\">\(prefix)\(text)</text>"
             case .note, .stderr:
                 let bad = event.tag == "verdict"
                 svg += "<rect x=\"\(iutX + 4)\" y=\"\(y - 12)\" width=\"\(width - iutX - 10)\" height=\"16\" fill=\"\(bad ? "#ffe0e0" : "#fff8d0")\" "
@@ -103,8 +105,8 @@ public enum HTMLReport {
                     + "\(escapeXML(String(event.text.prefix(140))))</text>"
             }
         }
-        if allEvents.count > events.count {
-            svg += "<text x=\"4\" y=\"\(height - 8)\" fill=\"#888\">… \(allEvents.count - events.count) more events in the artifacts trace</text>"
+        if shown.count > events.count {
+            svg += "<text x=\"4\" y=\"\(height - 8)\" fill=\"#888\">… \(shown.count - events.count) more events in the artifacts trace</text>"
         }
         return svg + "</svg>"
     }
