@@ -1,9 +1,9 @@
 import Foundation
 
 /// Writes one case run's evidence into its artifacts folder: `trace.txt` (readable),
-/// `events.json` (machine-readable) and `verdict.txt`.
+/// `events.json` (machine-readable), `trace.pcap` (the datagrams) and `verdict.txt`.
 enum Artifacts {
-    static func write(folder: String, caseID: String, verdict: Verdict, reason: String, events: [TraceEvent]) {
+    static func write(folder: String, caseID: String, verdict: Verdict, reason: String, duration: Double, events: [TraceEvent]) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let trace = Trace.render(events)
@@ -12,6 +12,8 @@ enum Artifacts {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(events).write(to: URL(fileURLWithPath: "\(folder)/events.json"))
+            let epoch = Date().timeIntervalSince1970 - duration
+            try Data(PcapWriter.pcap(events, startedAt: epoch)).write(to: URL(fileURLWithPath: "\(folder)/trace.pcap"))
         } catch {
             FileHandle.standardError.write(Data("grade: cannot write artifacts to \(folder): \(error.localizedDescription)\n".utf8))
         }

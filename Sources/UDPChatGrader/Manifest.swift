@@ -57,6 +57,9 @@ public struct Manifest: Sendable {
     /// Reads and validates a manifest file.
     public static func load(path: String) throws(ManifestError) -> Manifest {
         let text: String
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ManifestError(path: path, field: "(file)", reason: "no such file")
+        }
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {

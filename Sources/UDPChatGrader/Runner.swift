@@ -147,29 +147,29 @@ public enum Grader {
             runs.append(outcome)
             if let artifacts {
                 let folder = repeatCount > 1 ? "\(artifacts)/\(item.id)/run-\(run)" : "\(artifacts)/\(item.id)"
-                Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, events: outcome.3)
+                Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, duration: outcome.2, events: outcome.3)
             }
             if outcome.0 == .unsupported { break }
         }
+        let (verdict, detail, chosen) = aggregate(runs.map { ($0.0, $0.1) })
+        let evidence = runs[chosen]
         let conforming = runs.filter { $0.0.isConforming }.count
-        let verdicts = Set(runs.map(\.0))
-        var verdict = runs[0].0
-        var detail = runs[0].1
-        var evidence = runs[0]
-        if verdicts.count > 1 {
-            if conforming == runs.count {
-                verdict = .lenient
-                evidence = runs.first { $0.0 == .lenient } ?? runs[0]
-                detail = evidence.1
-            } else {
-                verdict = .flaky
-                evidence = runs.first { !$0.0.isConforming } ?? runs[0]
-                detail = "passed \(conforming) of \(runs.count) runs (\(Int(Double(conforming) / Double(runs.count) * 100))%); "
-                    + "a failing run: \(evidence.0.rawValue): \(evidence.1)"
-            }
-        }
         return CaseResult(id: item.id, section: item.section, level: item.level, title: item.title, verdict: verdict,
                           detail: detail, duration: evidence.2, runs: runs.count, passed: conforming, events: evidence.3)
+    }
+
+    /// Combines the runs of one case: all agree → that verdict; all conforming → LENIENT;
+    /// otherwise FLAKY with the pass rate. Returns the verdict, the detail and the run to show as evidence.
+    static func aggregate(_ runs: [(Verdict, String)]) -> (Verdict, String, Int) {
+        let conforming = runs.filter { $0.0.isConforming }.count
+        if Set(runs.map(\.0)).count <= 1 { return (runs[0].0, runs[0].1, 0) }
+        if conforming == runs.count {
+            let index = runs.firstIndex { $0.0 == .lenient } ?? 0
+            return (.lenient, runs[index].1, index)
+        }
+        let index = runs.firstIndex { !$0.0.isConforming } ?? 0
+        let rate = Int((Double(conforming) / Double(runs.count) * 100).rounded())
+        return (.flaky, "passed \(conforming) of \(runs.count) runs (\(rate)%); a failing run: \(runs[index].0.rawValue): \(runs[index].1)", index)
     }
 
     static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Double, group: EventLoopGroup,

@@ -65,4 +65,14 @@ import Testing
         #expect(!globMatch("S-LEAVE", "S-LEAVE-REPEAT"))
         #expect(Grader.select(role: .server, cases: ["S-LEAVE*"], skip: ["*-REPEAT"]).map(\.id) == ["S-LEAVE", "S-LEAVE-NOT-OWNER"])
     }
+
+    @Test func repeatedRunsAggregate() {
+        #expect(Grader.aggregate([(.pass, "a"), (.pass, "b")]).0 == .pass)
+        #expect(Grader.aggregate([(.pass, "a"), (.lenient, "late")]).0 == .lenient)
+        let flaky = Grader.aggregate([(.pass, "ok"), (.fail, "lost"), (.pass, "ok"), (.pass, "ok")])
+        #expect(flaky.0 == .flaky)
+        #expect(flaky.1.hasPrefix("passed 3 of 4 runs (75%)"))
+        #expect(flaky.2 == 1)
+        #expect(Verdict.flaky.isFailure && !Verdict.unsupported.isFailure)
+    }
 }
