@@ -15,11 +15,14 @@ public final class IUTProcess: @unchecked Sendable {
     private var buffers: [TraceEvent.Kind: [UInt8]] = [:]
     private var exit: (status: Int32, time: Double)?
     public let commandLine: [String]
+    /// The node name its console lines carry in the trace.
+    public let name: String
 
     /// Starts `command` in `workdir` with `env` added to the grader's environment.
     /// Throws a readable error when the program cannot be started.
-    public init(command: [String], workdir: String, env: [String: String], trace: Trace) throws {
+    public init(command: [String], workdir: String, env: [String: String], trace: Trace, name: String = "iut") throws {
         self.trace = trace
+        self.name = name
         self.commandLine = command
         IUTProcess.ignoreSIGPIPE
         var program = command[0]
@@ -48,7 +51,7 @@ public final class IUTProcess: @unchecked Sendable {
             lock.lock()
             exit = (proc.terminationStatus, time)
             lock.unlock()
-            trace.note("implementation exited with status \(proc.terminationStatus)")
+            trace.note("\(self.name == "iut" ? "implementation" : self.name) exited with status \(proc.terminationStatus)")
         }
         for (pipe, kind) in [(stdoutPipe, TraceEvent.Kind.stdout), (stderrPipe, .stderr)] {
             pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -92,7 +95,7 @@ public final class IUTProcess: @unchecked Sendable {
             buffers[kind]!.removeSubrange(...newline)
         }
         lock.unlock()
-        for line in lines { trace.append(kind, node: "iut", text: line) }
+        for line in lines { trace.append(kind, node: name, text: line) }
     }
 
     private func flush(_ kind: TraceEvent.Kind, final: Bool) {
@@ -100,7 +103,7 @@ public final class IUTProcess: @unchecked Sendable {
         let rest = buffers[kind] ?? []
         buffers[kind] = []
         lock.unlock()
-        if !rest.isEmpty { trace.append(kind, node: "iut", text: String(decoding: rest, as: UTF8.self)) }
+        if !rest.isEmpty { trace.append(kind, node: name, text: String(decoding: rest, as: UTF8.self)) }
     }
 
     /// The exit status and time, once the process has ended.
@@ -114,7 +117,7 @@ public final class IUTProcess: @unchecked Sendable {
 
     /// Types one line on the implementation's standard input.
     public func type(_ line: String) {
-        trace.append(.stdin, node: "iut", text: line)
+        trace.append(.stdin, node: name, text: line)
         do {
             try stdinPipe.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
         } catch {

@@ -224,5 +224,5 @@ final class Counter: @unchecked Sendable {
 
 /// `10 s`, `0.3 s`.
 public func formatSeconds(_ value: Double) -> String {
-    value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    value == value.rounded() ? "\(Int(value)) s" : String(format: "%g s", (value * 1000).rounded() / 1000)
 }

@@ -105,7 +105,8 @@ public final class Trace: @unchecked Sendable {
             case .sent: return "\(time)  \(event.node) -> iut \(event.remote ?? "")  \(event.text)\(tag)"
             case .received: return "\(time)  iut \(event.remote ?? "") -> \(event.node)  \(event.text)\(tag)"
             case .dropped: return "\(time)  iut \(event.remote ?? "") -> \(event.node)  \(event.text)  [DROPPED by grader]"
-            case .stdout, .stderr, .stdin: return "\(time)  \(event.kind.rawValue): \(event.text)"
+            case .stdout, .stderr, .stdin:
+                return "\(time)  \(event.node == "iut" ? "" : event.node + " ")\(event.kind.rawValue): \(event.text)"
             case .note: return "\(time)  # \(event.text)\(tag)"
             }
         }.joined(separator: "\n")

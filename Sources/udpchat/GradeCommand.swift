@@ -52,6 +52,12 @@ struct GradeCommand: AsyncParsableCommand {
     @Option(help: "With --batch: grade only shard I of N (1-based), e.g. 2/4.")
     var shard: String?
 
+    @Flag(help: "With --batch: also chat every pair of client implementations through the reference server and a lossy relay (N×N matrix).")
+    var interop = false
+
+    @Option(help: "With --interop: the reference server command (default: this udpchat's 'server --port {port} --rto {rto}').")
+    var referenceServer: String?
+
     @Flag(help: "Quiet: no progress lines.")
     var quiet = false
 
@@ -62,6 +68,7 @@ struct GradeCommand: AsyncParsableCommand {
         if repeatCount < 1 { throw ValidationError("--repeat must be at least 1") }
         if rto.duration <= .zero { throw ValidationError("--rto must be above zero") }
         if shard != nil, batch == nil { throw ValidationError("--shard needs --batch") }
+        if interop, batch == nil { throw ValidationError("--interop needs --batch DIR (the client implementations to pair)") }
         if let shard, parseShard(shard) == nil { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
     }
 
@@ -102,6 +109,15 @@ struct GradeCommand: AsyncParsableCommand {
             reports.append(report)
         }
         if reports.count > 1 { print(ReportFormat.batchTable(reports)) }
+        var interopFailed = false
+        if interop {
+            let clients = manifests.filter { $0.role == .client }
+            let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? [Self.ownExecutable(), "server", "--port", "{port}", "--rto", "{rto}"]
+            if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }
+            let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts)
+            print(Interop.matrix(results, names: clients.map(\.name)))
+            interopFailed = results.contains { $0.verdict.isFailure }
+        }
         do {
             if let json {
                 let data = reports.count == 1 ? try ReportFormat.json(reports[0]) : try ReportFormat.jsonBatch(reports)
@@ -113,7 +129,7 @@ struct GradeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("grade: cannot write a report: \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)
         }
-        if reports.contains(where: \.hasFailures) { throw ExitCode(1) }
+        if reports.contains(where: \.hasFailures) || interopFailed { throw ExitCode(1) }
     }
 
     func loadManifests() throws -> [Manifest] {
@@ -132,6 +148,12 @@ struct GradeCommand: AsyncParsableCommand {
         }
         if paths.isEmpty { throw GraderError("--batch \(batch): no manifests (*.yaml) in this shard") }
         return try paths.map { try Manifest.load(path: $0) }
+    }
+
+    static func ownExecutable() -> String {
+        let resolved = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if FileManager.default.isExecutableFile(atPath: resolved), resolved != "/proc/self/exe" { return resolved }
+        return CommandLine.arguments[0]
     }
 
     func parseShard(_ text: String) -> (Int, Int)? {
