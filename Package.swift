@@ -10,6 +10,7 @@ import PackageDescription
 //   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
+//   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
 //   UDPChatBench       – load generators behind `udpchat bench …`
 //   udpchat            – the command-line tool (swift-argument-parser subcommands)
 let nio: [Target.Dependency] = [
@@ -38,7 +39,10 @@ let package = Package(
             name: "UDPChatCore",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
-        .target(name: "UDPChatRuntime", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging] + nio),
+        .target(
+            name: "UDPChatRuntime",
+            dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        ),
         .target(
             name: "UDPChatImpairment",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
@@ -48,22 +52,50 @@ let package = Package(
             dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
-        .target(name: "UDPChatCapture", dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging] + nio),
+        .target(
+            name: "UDPChatCapture",
+            dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        ),
+        .target(
+            name: "UDPChatGrader",
+            dependencies: ["UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+        ),
         .target(name: "UDPChatBench", dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
         .executableTarget(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatBench",
+                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ] + nio
         ),
+        .target(
+            name: "UDPChatSimulation",
+            dependencies: [
+                "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "UDPChatScenario",
+            dependencies: [
+                "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatRuntimeTests", dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(
+            name: "UDPChatRuntimeTests",
+            dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
-        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,9 +1,91 @@
 import ArgumentParser
+import Foundation
+import Logging
+import UDPChatCore
+import UDPChatRuntime
+import UDPChatSupport
+import UDPChatWire
 
 struct ClientCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "client", abstract: "Run the reference chat client, driven by commands on standard input.")
+    static let configuration = CommandConfiguration(
+        commandName: "client", abstract: "Run the reference chat client, driven by commands on standard input.",
+        discussion: """
+            Reads lines from standard input: /connect N, /accept, /reject, /cancel, /end, /quit, /help; \
+            any other line is a chat message. End of input means /quit. Prints one line per event.
+            """
+    )
+
+    @Option(help: "This client's id (1 to 2147483647).")
+    var id: UInt32
+
+    @Option(help: "The server's HOST:PORT.")
+    var server = EndpointArgument(Endpoint(host: "127.0.0.1", port: 7070))
+
+    @Option(help: "UDP port to bind (0: ephemeral).")
+    var port = 0
+
+    @Option(help: "Port to put in REGISTER (where peers reach this client; default: the bound port).")
+    var advertisePort: Int?
+
+    @Option(help: "Retransmission timeout: 10s, 500ms or plain seconds.")
+    var rto = DurationArgument(.seconds(10))
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard id >= 1, id <= WireLimits.maxID else { throw ValidationError("--id must be from 1 to \(WireLimits.maxID), got \(id)") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
+        if let advertisePort, !(1...65535).contains(advertisePort) {
+            throw ValidationError("--advertise-port must be from 1 to 65535, got \(advertisePort)")
+        }
+        guard rto.duration > .zero else { throw ValidationError("--rto must be greater than zero") }
+    }
 
     func run() async throws {
-        throw ValidationError("'udpchat client' is not implemented yet")
+        logging.bootstrap()
+        let (id, advertisePort) = (self.id, self.advertisePort.map { UInt16($0) })
+        let options = ChatClientOptions(id: id, server: server.endpoint, port: port, rto: rto.duration) { bound in
+            // Bound, not yet registered: say where this client is before any event line.
+            Console.line("client \(id) on UDP \(bound) (type /help for commands)")
+            return advertisePort ?? bound.port
+        }
+        let client: ChatClientRuntime
+        do {
+            client = try await ChatClientRuntime.start(options, logger: Logger(label: "udpchat.client")) { event in
+                Console.line(event.description)
+            }
+        } catch let error as RuntimeError {
+            Console.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        StandardInputReader.start(into: client)
+        let exit = try await client.exit()
+        switch exit {
+        case .left: return
+        case .refused: throw ExitCode(1)
+        case .forced: throw ExitCode(2)
+        }
+    }
+}
+
+/// Reads standard input on its own thread (never on the event loop) and submits each line.
+enum StandardInputReader {
+    static func start(into client: ChatClientRuntime) {
+        let thread = Thread {
+            var quitTyped = false
+            while let line = readLine(strippingNewline: true) {
+                guard let parsed = UserCommand.parse(line: line) else { continue }
+                switch parsed {
+                case .success(let command):
+                    if command == .quit { quitTyped = true }
+                    client.submit(command)
+                case .failure(let usage): Console.line(usage.message)
+                }
+            }
+            // End of input means /quit, unless the user already typed it (a second /quit would force quit).
+            if !quitTyped { client.submit(.quit) }
+        }
+        thread.name = "udpchat-stdin"
+        thread.start()
     }
 }

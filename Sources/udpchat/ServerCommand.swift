@@ -1,9 +1,51 @@
 import ArgumentParser
+import Logging
+import UDPChatCore
+import UDPChatRuntime
+import UDPChatSupport
 
 struct ServerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the reference chat server (UDP, default 127.0.0.1:7070).")
+    static let configuration = CommandConfiguration(
+        commandName: "server", abstract: "Run the reference chat server (UDP, default 127.0.0.1:7070).",
+        discussion: "Prints the table of active clients (id, host, port) after every join, port change or leave, and only then."
+    )
+
+    @Option(help: "Address to listen on (an IP literal or localhost).")
+    var host = "127.0.0.1"
+
+    @Option(help: "UDP port to listen on (0: let the system choose).")
+    var port = 7070
+
+    @Option(help: "Retransmission timeout (the server never re-sends; accepted so every role takes the same flags).")
+    var rto = DurationArgument(.seconds(10))
+
+    @Option(help: "Expire a registration not refreshed for this long (default: never).")
+    var expireAfter: DurationArgument?
+
+    @Flag(inversion: .prefixedNo, help: "Print the table of active clients after every change.")
+    var table = true
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
+        guard rto.duration > .zero else { throw ValidationError("--rto must be greater than zero") }
+        if let expireAfter, expireAfter.duration <= .zero { throw ValidationError("--expire-after must be greater than zero") }
+    }
 
     func run() async throws {
-        throw ValidationError("'udpchat server' is not implemented yet")
+        logging.bootstrap()
+        let printTable: (@Sendable ([TableRow]) -> Void)? = table ? { @Sendable rows in Console.line(TableFormat.render(rows)) } : nil
+        let options = ChatServerOptions(
+            host: host, port: port, registry: ServerConfig(expireAfter: expireAfter?.duration), onTableChange: printTable)
+        let server: ChatServer
+        do {
+            server = try await ChatServer.start(options, logger: Logger(label: "udpchat.server"))
+        } catch let error as RuntimeError {
+            Console.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        Console.line("udpchat server listening on UDP \(server.localAddress)")
+        try await server.waitClosed()
     }
 }

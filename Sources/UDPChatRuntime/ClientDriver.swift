@@ -1,0 +1,172 @@
+import Logging
+import NIOCore
+import UDPChatCore
+import UDPChatSupport
+import UDPChatWire
+
+/// Runs a `ChatClient` on one unconnected UDP channel: datagrams, timers and user commands in,
+/// effects executed. Lives on the channel's event loop.
+final class ClientDriver: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private var client: ChatClient
+    private let onEvent: @Sendable (ClientEvent) -> Void
+    private let exitPromise: EventLoopPromise<ClientExit>
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    private var timers: [ClientTimer: Scheduled<Void>] = [:]
+    private var addresses: [Endpoint: SocketAddress] = [:]
+    private var inRead = false
+    private var pendingWrites = false
+    private var closing = false
+
+    init(client: ChatClient, onEvent: @escaping @Sendable (ClientEvent) -> Void, exitPromise: EventLoopPromise<ClientExit>, logger: Logger) {
+        self.client = client
+        self.onEvent = onEvent
+        self.exitPromise = exitPromise
+        self.logger = logger
+    }
+
+    var phase: ClientPhase { client.phase }
+    var stats: ClientStats { client.stats }
+    var liveConn: ConnToken? { client.liveConn }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelAllTimers()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelAllTimers()
+        // Only a `.close` effect closes the socket on purpose; anything else is reported as a failure.
+        if !closing { exitPromise.fail(RuntimeError.socketClosed) }
+        context.fireChannelInactive()
+    }
+
+    /// Registers with the server (called once, right after the channel is up).
+    func start() {
+        perform(client.start(now: .nioNow()))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let source = Endpoint(envelope.remoteAddress) else { return }
+        let malformedBefore = client.stats.malformed
+        let now = Instant.nioNow()
+        let effects = envelope.data.withUnsafeReadableBytes { client.receive($0, from: source, now: now) }
+        if client.stats.malformed != malformedBefore {
+            logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "error": "\(Self.wireError(envelope.data))"])
+        } else if effects.isEmpty {
+            logger.trace("datagram ignored", metadata: ["from": "\(source)"])
+        }
+        inRead = true
+        perform(effects)
+        inRead = false
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // ICMP port unreachable (a peer that is gone) must not end the client.
+        logger.debug("socket error ignored", metadata: ["error": "\(error)"])
+    }
+
+    /// A command from the user (already on the event loop).
+    func userCommand(_ command: UserCommand) {
+        guard !closing else { return }
+        perform(client.handle(command, now: .nioNow()))
+    }
+
+    private func timerFired(_ timer: ClientTimer) {
+        timers[timer] = nil
+        guard !closing else { return }
+        perform(client.timerFired(timer, now: .nioNow()))
+    }
+
+    /// Runs effects in order; flushes at once unless inside a read batch (then `channelReadComplete` does).
+    private func perform(_ effects: [ClientEffect]) {
+        guard let context else { return }
+        for effect in effects {
+            switch effect {
+            case .send(let message, let destination):
+                send(message, to: destination, context: context)
+            case .armTimer(let timer, let at):
+                timers[timer]?.cancel()
+                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                timers[timer] = context.eventLoop.scheduleTask(deadline: at.deadline) {
+                    loopBound.value.timerFired(timer)
+                }
+            case .cancelTimer(let timer):
+                timers.removeValue(forKey: timer)?.cancel()
+            case .display(let event):
+                onEvent(event)
+            case .close(let exit):
+                close(exit, context: context)
+                return
+            }
+        }
+        if !inRead { flushIfNeeded() }
+    }
+
+    private func send(_ message: Message, to destination: Endpoint, context: ChannelHandlerContext) {
+        let address: SocketAddress
+        if let known = addresses[destination] {
+            address = known
+        } else {
+            do {
+                address = try destination.socketAddress()
+            } catch {
+                logger.warning("cannot send to \(destination): \(error)")
+                return
+            }
+            if addresses.count > 64 { addresses.removeAll(keepingCapacity: true) }
+            addresses[destination] = address
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        buffer.writeString(message.serialized)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
+        pendingWrites = true
+        logger.trace("sent", metadata: ["to": "\(destination)", "message": "\(message)"])
+    }
+
+    private func flushIfNeeded() {
+        guard pendingWrites, let context else { return }
+        pendingWrites = false
+        context.flush()
+    }
+
+    private func close(_ exit: ClientExit, context: ChannelHandlerContext) {
+        closing = true
+        cancelAllTimers()
+        flushIfNeeded()
+        let promise = exitPromise
+        context.close().whenComplete { _ in promise.succeed(exit) }
+    }
+
+    private func cancelAllTimers() {
+        for task in timers.values { task.cancel() }
+        timers.removeAll()
+    }
+
+    private static func wireError(_ data: ByteBuffer) -> String {
+        data.withUnsafeReadableBytes { raw in
+            do throws(WireError) {
+                _ = try Message.parse(raw)
+                return "none"
+            } catch {
+                return error.description
+            }
+        }
+    }
+}
