@@ -41,6 +41,10 @@ public struct ProxyBenchRun: Sendable {
     public var rttP99: Int?
     public var pingsLost: Int
     public var kernelDrops: UInt64?
+    /// CPU time of the proxy's event-loop thread per datagram it relayed during the throughput
+    /// phase (µs), and the rate that implies for one fully available core.
+    public var proxyMicrosPerDatagram: Double?
+    public var proxyCapacityPerCore: Double? { proxyMicrosPerDatagram.map { $0 > 0 ? 1e6 / $0 : 0 } }
 }
 
 public enum ProxyBench {
@@ -63,6 +67,9 @@ public enum ProxyBench {
 
     static func measure(name: String, impairments: ImpairmentConfig?, options: ProxyBenchOptions, group: MultiThreadedEventLoopGroup) async throws -> ProxyBenchRun {
         let loop = group.next()
+        let proxyGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { proxyGroup.shutdownGracefully { _ in } }
+        let proxyLoop = proxyGroup.next()
         let sink = try await BenchSocket.bind(on: loop, echo: false)
         let echo = try await BenchSocket.bind(on: loop, echo: true)
         var proxies: [ProxyServer] = []
@@ -71,7 +78,7 @@ public enum ProxyBench {
             var config = ProxyConfiguration(
                 listen: Endpoint(host: "127.0.0.1", port: 0), target: socket.endpoint, impairments: impairments, seed: options.seed)
             config.maxFlows = 4
-            let proxy = try await ProxyServer.start(config: config)
+            let proxy = try await ProxyServer.start(config: config, group: proxyGroup)
             proxies.append(proxy)
             return proxy.localAddress
         }
@@ -88,13 +95,17 @@ public enum ProxyBench {
         try await Task.sleep(for: options.warmup)
         let (received0, start) = try await loop.submit { (sink.received, NIODeadline.now()) }.get()
         let proxied0 = await proxies.first?.stats().links[0].up.received
+        let cpu0 = try await proxyLoop.submit { threadCPUSeconds() }.get()
         try await Task.sleep(for: options.duration)
         let (received1, end) = try await loop.submit { (sink.received, NIODeadline.now()) }.get()
         let proxied1 = await proxies.first?.stats().links[0].up.received
+        let cpu1 = try await proxyLoop.submit { threadCPUSeconds() }.get()
         try await loop.submit { flood.stop() }.get()
         let seconds = Double((end - start).nanoseconds) / 1e9
         let delivered = Double(received1 - received0) / seconds
         let proxied = proxied0.flatMap { p0 in proxied1.map { Double($0 - p0) / seconds } }
+        var micros: Double?
+        if let proxied, proxied > 0, let cpu0, let cpu1 { micros = (cpu1 - cpu0) * 1e6 / (proxied * seconds) }
 
         // Latency.
         let ping = PingPong(socket: sender, target: echoTarget, payload: options.payload, count: options.pings, loop: loop)
@@ -107,13 +118,14 @@ public enum ProxyBench {
         }
         return ProxyBenchRun(
             name: name, deliveredPerSecond: delivered, proxiedPerSecond: proxied, rttP50: histogram.histogram.percentile(0.5),
-            rttP99: histogram.histogram.percentile(0.99), pingsLost: histogram.lost, kernelDrops: kernelDrops)
+            rttP99: histogram.histogram.percentile(0.99), pingsLost: histogram.lost, kernelDrops: kernelDrops,
+            proxyMicrosPerDatagram: micros)
     }
 
     /// The report printed by `udpchat bench proxy`.
     public static func report(_ runs: [ProxyBenchRun], options: ProxyBenchOptions) -> String {
         var lines = ["udpchat bench proxy: \(options.payload)-byte datagrams, one flow, \(options.duration.compactDescription) per run, window \(options.window), \(options.pings) pings"]
-        lines.append("run              delivered/s   proxied/s   RTT p50    RTT p99    pings lost  kernel drops")
+        lines.append("run              delivered/s   proxied/s   RTT p50    RTT p99    pings lost  kernel drops  proxy CPU/dgram  = per core")
         for run in runs {
             var line = run.name.padding(toLength: 16, withPad: " ", startingAt: 0)
             line += BenchFormat.grouped(Int(run.deliveredPerSecond)).leftPad(12)
@@ -122,6 +134,8 @@ public enum ProxyBench {
             line += BenchFormat.micros(run.rttP99).leftPad(11)
             line += String(run.pingsLost).leftPad(12)
             line += (run.kernelDrops.map(String.init) ?? "-").leftPad(14)
+            line += (run.proxyMicrosPerDatagram.map { String(format: "%.2f µs", $0) } ?? "-").leftPad(17)
+            line += (run.proxyCapacityPerCore.map { BenchFormat.grouped(Int($0)) + "/s" } ?? "-").leftPad(12)
             lines.append(line)
         }
         if let direct = runs.first(where: { $0.name == "direct" }), let proxy = runs.first(where: { $0.name == "proxy" }) {
@@ -131,8 +145,21 @@ public enum ProxyBench {
                 lines.append("RTT p50 added by the proxy: \(b - a) µs (two proxy passes per round trip)")
             }
         }
+        lines.append("proxy CPU/dgram: CPU time of the proxy's event-loop thread (user+system, includes the kernel's")
+        lines.append("UDP work for its sockets) per relayed datagram; 'per core' is the rate one free core sustains.")
         return lines.joined(separator: "\n")
     }
+}
+
+/// User + system CPU seconds of the calling thread (from /proc/thread-self/stat; nil elsewhere).
+func threadCPUSeconds() -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/thread-self/stat", encoding: .utf8),
+          let close = text.lastIndex(of: ")")
+    else { return nil }
+    // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 extension String {

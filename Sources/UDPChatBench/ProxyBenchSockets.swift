@@ -128,7 +128,7 @@ final class PingPong: @unchecked Sendable {
     init(socket: BenchSocket, target: Endpoint, payload: Int, count: Int, loop: any EventLoop) {
         self.socket = socket
         self.target = try! SocketAddress(ipAddress: target.host, port: Int(target.port))
-        self.payload = ByteBuffer(bytes: [UInt8](repeating: 0x62, count: payload))
+        self.payload = ByteBuffer(bytes: [UInt8](repeating: 0x62, count: max(payload, 8)))
         self.count = count
         self.loop = loop
     }
@@ -137,7 +137,7 @@ final class PingPong: @unchecked Sendable {
         let future: EventLoopFuture<Void> = try await loop.submit {
             let promise = self.loop.makePromise(of: Void.self)
             self.promise = promise
-            self.socket.onRead = { [unowned self] _ in self.pong() }
+            self.socket.onRead = { [unowned self] envelope in self.pong(envelope.data) }
             self.ping()
             return promise.futureResult
         }.get()
@@ -150,7 +150,9 @@ final class PingPong: @unchecked Sendable {
         generation &+= 1
         outstanding = true
         sentAt = .now()
-        socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: payload), promise: nil)
+        var data = payload
+        data.setInteger(generation, at: data.readerIndex)
+        socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: data), promise: nil)
         let current = generation
         timeout = loop.scheduleTask(in: .milliseconds(100)) { [unowned self] in
             guard self.outstanding, self.generation == current else { return }
@@ -159,8 +161,9 @@ final class PingPong: @unchecked Sendable {
         }
     }
 
-    private func pong() {
-        guard outstanding else { return }  // a late or duplicated reply
+    private func pong(_ data: ByteBuffer) {
+        // Only the reply to the ping in flight counts (not a late one or a duplicate).
+        guard outstanding, data.getInteger(at: data.readerIndex, as: UInt64.self) == generation else { return }
         outstanding = false
         timeout?.cancel()
         histogram.record(nanoseconds: UInt64((NIODeadline.now() - sentAt).nanoseconds))
