@@ -10,7 +10,7 @@ import UDPChatSupport
 /// Throughput: one flow of small datagrams from a sender to a sink, kept flowing by a window
 /// (at most `window` datagrams sent and not yet seen at the sink; a stall of 2 ms re-opens the
 /// window, so losses never block it). Latency: ping-pong of one datagram through an echo server.
-/// Sender, sink and echo server share one event loop; the proxy runs on its own.
+/// The sender and echo server share one event loop, the sink has its own, the proxy its own.
 public struct ProxyBenchOptions: Sendable {
     public var duration: Duration = .seconds(2)
     public var warmup: Duration = .milliseconds(300)
@@ -50,7 +50,7 @@ public struct ProxyBenchRun: Sendable {
 public enum ProxyBench {
     /// Runs direct, proxied and impaired-proxied measurements.
     public static func run(_ options: ProxyBenchOptions, log: @Sendable (String) -> Void = { _ in }) async throws -> [ProxyBenchRun] {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var runs: [ProxyBenchRun] = []
         do {
             for (name, impairments) in [("direct", nil), ("proxy", ImpairmentConfig()), ("proxy+impaired", options.impaired)] as [(String, ImpairmentConfig?)] {
@@ -67,10 +67,12 @@ public enum ProxyBench {
 
     static func measure(name: String, impairments: ImpairmentConfig?, options: ProxyBenchOptions, group: MultiThreadedEventLoopGroup) async throws -> ProxyBenchRun {
         let loop = group.next()
+        var sinkLoop = group.next()
+        if sinkLoop === loop { sinkLoop = group.next() }
         let proxyGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { proxyGroup.shutdownGracefully { _ in } }
         let proxyLoop = proxyGroup.next()
-        let sink = try await BenchSocket.bind(on: loop, echo: false)
+        let sink = try await BenchSocket.bind(on: sinkLoop, echo: false)
         let echo = try await BenchSocket.bind(on: loop, echo: true)
         var proxies: [ProxyServer] = []
         func target(_ socket: BenchSocket) async throws -> Endpoint {
@@ -91,16 +93,18 @@ public enum ProxyBench {
 
         // Throughput.
         let flood = Flood(sender: sender, sink: sink, target: sinkTarget, payload: options.payload, window: options.window)
+        try await sinkLoop.submit { flood.attachSink() }.get()
         try await loop.submit { flood.start() }.get()
         try await Task.sleep(for: options.warmup)
-        let (received0, start) = try await loop.submit { (sink.received, NIODeadline.now()) }.get()
+        let (received0, start) = try await sinkLoop.submit { (sink.received, NIODeadline.now()) }.get()
         let proxied0 = await proxies.first?.stats().links[0].up.received
         let cpu0 = try await proxyLoop.submit { threadCPUSeconds() }.get()
         try await Task.sleep(for: options.duration)
-        let (received1, end) = try await loop.submit { (sink.received, NIODeadline.now()) }.get()
+        let (received1, end) = try await sinkLoop.submit { (sink.received, NIODeadline.now()) }.get()
         let proxied1 = await proxies.first?.stats().links[0].up.received
         let cpu1 = try await proxyLoop.submit { threadCPUSeconds() }.get()
         try await loop.submit { flood.stop() }.get()
+        try await sinkLoop.submit { sink.onReadComplete = nil }.get()
         let seconds = Double((end - start).nanoseconds) / 1e9
         let delivered = Double(received1 - received0) / seconds
         let proxied = proxied0.flatMap { p0 in proxied1.map { Double($0 - p0) / seconds } }

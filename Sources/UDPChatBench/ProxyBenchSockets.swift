@@ -55,7 +55,8 @@ final class BenchSocket: ChannelInboundHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {}
 }
 
-/// Keeps at most `window` datagrams between the sender and the sink.
+/// Keeps at most `window` datagrams between the sender and the sink (each on its own loop;
+/// the sink reports its count to the sender's loop after every read batch).
 final class Flood: @unchecked Sendable {
     let sender: BenchSocket
     let sink: BenchSocket
@@ -65,6 +66,8 @@ final class Flood: @unchecked Sendable {
     var sent: UInt64 = 0
     var written: UInt64 = 0
     var forgiven: UInt64 = 0
+    /// What the sink had received at its last report (sender's loop only).
+    var seen: UInt64 = 0
     var lastProgress: UInt64 = 0
     var ticker: RepeatedTask?
     var running = false
@@ -77,13 +80,23 @@ final class Flood: @unchecked Sendable {
         self.window = UInt64(window)
     }
 
+    /// On the sink's loop: after each read batch, tell the sender how much has arrived.
+    func attachSink() {
+        let sink = self.sink
+        let senderLoop = sender.channel.eventLoop
+        sink.onReadComplete = { [unowned self] in
+            let count = sink.received
+            senderLoop.execute { self.arrived(count) }
+        }
+    }
+
+    /// On the sender's loop.
     func start() {
         running = true
-        sink.onReadComplete = { [unowned self] in self.refill() }
-        ticker = sink.channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(2), delay: .milliseconds(2)) { [unowned self] _ in
+        ticker = sender.channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(2), delay: .milliseconds(2)) { [unowned self] _ in
             // No progress for a tick: what is outstanding is lost (or delayed); open the window.
-            if self.sink.received == self.lastProgress { self.forgiven = self.sent &- self.sink.received }
-            self.lastProgress = self.sink.received
+            if self.seen == self.lastProgress { self.forgiven = self.sent &- self.seen }
+            self.lastProgress = self.seen
             self.refill()
         }
         refill()
@@ -92,12 +105,16 @@ final class Flood: @unchecked Sendable {
     func stop() {
         running = false
         ticker?.cancel()
-        sink.onReadComplete = nil
+    }
+
+    private func arrived(_ count: UInt64) {
+        seen = count
+        refill()
     }
 
     func refill() {
         guard running else { return }
-        let outstanding = sent &- sink.received &- forgiven
+        let outstanding = sent &- seen &- forgiven
         guard outstanding < window || Int64(bitPattern: outstanding) < 0 else { return }
         let room = Int64(bitPattern: outstanding) < 0 ? window : window - outstanding
         let channel = sender.channel!

@@ -122,8 +122,8 @@ final class Link: @unchecked Sendable {
     }
 
     static func bootstrap(eventLoop: any EventLoop, vectorCount: Int) -> DatagramBootstrap {
+        // No SO_REUSEADDR: on Linux it would let two UDP sockets share a port silently.
         DatagramBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
             .channelOption(.datagramVectorReadMessageCount, value: vectorCount)

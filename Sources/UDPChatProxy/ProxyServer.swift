@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 import UDPChatImpairment
@@ -20,6 +21,8 @@ public final class ProxyServer: Sendable {
     private let eventLoop: any EventLoop
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private let trace: TraceBox
+    /// Set by `stop()`: later `stats()` calls answer from it (the event loop may be gone).
+    private let finalStats = LockedStats()
 
     /// The first link's listening address.
     public var localAddress: Endpoint { localAddresses[0] }
@@ -76,21 +79,25 @@ public final class ProxyServer: Sendable {
     public func stats() async -> ProxyStats {
         let links = self.links
         let start = links[0].origin
-        return (try? await eventLoop.submit {
+        let snapshot: @Sendable () -> ProxyStats = {
             ProxyStats(links: links.map { $0.snapshot() }, uptime: Double(NIODeadline.now().uptimeNanoseconds &- start) / 1e9)
-        }.get()) ?? ProxyStats(links: [], uptime: 0)
+        }
+        if let final = finalStats.value { return final }
+        return (try? await eventLoop.submit(snapshot).get()) ?? ProxyStats(links: [], uptime: 0)
     }
 
     /// Stops relaying: closes every socket, flushes and closes the trace. Copies still waiting
     /// for their delay are counted as expired. Returns the final counters.
     @discardableResult
     public func stop() async -> ProxyStats {
+        if let final = finalStats.value { return final }
         let links = self.links
         let trace = self.trace
         try? await eventLoop.flatSubmit {
             EventLoopFuture.andAllComplete(links.map { $0.stop() }, on: links[0].eventLoop)
         }.get()
         let final = await stats()
+        finalStats.value = final
         try? await eventLoop.submit { trace.writer?.close() }.get()
         try? await ownedGroup?.shutdownGracefully()
         return final
@@ -101,4 +108,14 @@ public final class ProxyServer: Sendable {
 final class TraceBox: @unchecked Sendable {
     let writer: TraceWriter?
     init(_ writer: TraceWriter?) { self.writer = writer }
+}
+
+/// The counters at stop, readable from any thread.
+final class LockedStats: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: ProxyStats?
+    var value: ProxyStats? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
 }

@@ -44,8 +44,8 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
     @Option(help: "Write one JSON line per datagram event to this file.") var trace: String?
     @Option(help: "Print counters this often (0 = only on exit).") var statsInterval: DurationArgument = DurationArgument(.seconds(10))
-    @Option(help: "Close a flow after this long without traffic.") var flowIdle: DurationArgument?
-    @Option(help: "Most flows (client addresses) per link.") var maxFlows: Int?
+    @Option(help: "Close a flow after this long without traffic (default 60s).") var flowIdle: DurationArgument?
+    @Option(help: "Most flows (client addresses) per link (default 1024).") var maxFlows: Int?
     @OptionGroup var logging: LoggingOptions
 
     /// Impairment options in command-line order of keys.

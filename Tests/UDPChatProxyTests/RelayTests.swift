@@ -132,3 +132,24 @@ final class TapLog: @unchecked Sendable {
     func append(_ item: TappedDatagram) { lock.withLock { list.append(item) } }
     var items: [TappedDatagram] { lock.withLock { list } }
 }
+
+@Suite struct ServerLifecycleTests {
+    @Test func busyPortIsAClearError() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let holder = try await TestPeer.bind(group: group)
+        let config = ProxyConfiguration(listen: holder.endpoint, target: Endpoint(host: "127.0.0.1", port: 9), seed: 1)
+        let error = await #expect(throws: ProxyError.self) { try await ProxyServer.start(config: config) }
+        #expect(error?.description.contains("cannot listen on \(holder.endpoint)") == true, "\(error?.description ?? "")")
+        await holder.close()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func statsStillReadableAfterStop() async throws {
+        let rig = try await Rig.start()
+        try await rig.send("x")
+        try await rig.client.waitFor(1)
+        let final = await rig.finish()
+        let after = await rig.proxy.stats()
+        #expect(after.links.map(\.up) == final.links.map(\.up))
+    }
+}
