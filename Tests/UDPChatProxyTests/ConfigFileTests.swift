@@ -20,6 +20,16 @@ import UDPChatSupport
         #expect(file.links[1].target == Endpoint(host: "127.0.0.1", port: 7070))
     }
 
+    @Test func everyFixtureParses() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fixtures/proxy")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 2)
+        for name in files {
+            let file = try ProxyConfigFile.parse(try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8), path: name)
+            #expect(!file.links.isEmpty, "\(name)")
+        }
+    }
+
     @Test func errorsNameTheLine() throws {
         let cases: [(String, String)] = [
             ("links:\n  - listen: 127.0.0.1:1\n    to: 127.0.0.1:2\n    loss: lots\n", "x.yaml:4: 'lots': not a percentage"),
