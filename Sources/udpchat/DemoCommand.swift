@@ -35,10 +35,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Random duplication between Alice and Bob: a percentage or off; prefix up: or down: for one direction.", valueName: "percent"))
     var duplicate = "10%"
 
-    @Option(help: "Retransmission timeout of both clients: 300ms, 1s or plain seconds.")
+    @Option(help: ArgumentHelp("Retransmission timeout of both clients: 300ms, 1s or plain seconds, greater than zero.", valueName: "duration"))
     var rto = DurationArgument(.milliseconds(300))
 
-    @Option(help: "Give up (exit 1, naming the step) if any one step takes longer than this.")
+    @Option(help: ArgumentHelp("Give up (exit 1, naming the step) if any one step takes longer than this: 10s, 500ms or plain seconds.", valueName: "duration"))
     var timeout = DurationArgument(.seconds(10))
 
     @OptionGroup var logging: LoggingOptions
@@ -83,7 +83,14 @@ struct DemoCommand: AsyncParsableCommand {
             try await demo.run(logger: Logger(label: "udpchat.demo"), output: output)
         } catch {
             await proxy?.abort()
-            Console.error("error: the demo conversation did not complete: \(error)")
+            switch error {
+            case let timeout as WaitTimeout:
+                Console.error("error: the demo failed at step '\(timeout.what)': it did not happen within \(timeout.timeout)")
+            case let failure as DemoFailure:
+                Console.error("error: the demo failed at step '\(failure.step)': \(failure.reason)")
+            default:
+                Console.error("error: the demo did not complete: \(error)")
+            }
             throw ExitCode(1)
         }
     }
