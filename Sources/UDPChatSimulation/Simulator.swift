@@ -15,9 +15,10 @@ public struct Simulator {
         return engine.run()
     }
 
-    /// The seed of one proxy's impairment engine: independent per proxy name.
+    /// The seed of one proxy's impairment engine: independent per proxy (link) name, derived
+    /// exactly as the live proxy derives a link's seed, so sim and live draw the same decisions.
     public static func proxySeed(_ seed: UInt64, proxy: String) -> UInt64 {
-        var stream = SplitMix64.stream(seed: seed, label: "proxy/\(proxy)")
+        var stream = SplitMix64.stream(seed: seed, label: "link/\(proxy)")
         return stream.next()
     }
 }
