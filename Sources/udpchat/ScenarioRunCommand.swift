@@ -50,10 +50,6 @@ struct ScenarioRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let scenarios = loadScenarios(paths) else { throw ExitCode(2) }
-        if mode == .live {
-            printError("live mode is not available in this build yet: the NIO proxy (UDPChatProxy) has not landed; use --mode sim")
-            throw ExitCode(2)
-        }
         var items: [(Scenario, UInt64)] = []
         for scenario in scenarios {
             let first = seed ?? scenario.seed
@@ -63,14 +59,17 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         let started = clock.now
         let total = items.count
         let verbose = self.verbose
-        let reports = await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration) { report, done in
-            let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s simulated" } ?? ""
+        let progress: (ScenarioReport, Int) -> Void = { report, done in
+            let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s \(report.mode == .sim ? "simulated" : "elapsed")" } ?? ""
             print("[\(done)/\(total)] \(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
                   + (report.skipped.map { ": \($0)" } ?? ""))
             if !report.passed || verbose, report.skipped == nil {
                 for check in report.checks where !check.passed || verbose { print("  " + check.description) }
             }
         }
+        let reports = mode == .sim
+            ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, progress: progress)
+            : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, progress: progress)
         let wall = clock.now - started
         try writeOutputs(reports)
         printSummary(reports, wall: wall)
