@@ -20,7 +20,13 @@ enum LiveTrace {
             }
             guard let link = object["link"] as? String, let serial = (object["serial"] as? NSNumber)?.uint64Value else { continue }
             let key = "\(link)#\(serial)"
-            let time = Instant(nanoseconds: Int64(((object["t"] as? NSNumber)?.doubleValue ?? 0) * 1e9))
+            let lineTime = Instant(nanoseconds: Int64(((object["t"] as? NSNumber)?.doubleValue ?? 0) * 1e9))
+            let notes = object["notes"] as? [String] ?? []
+            let delay = Duration.microseconds((object["delay_us"] as? NSNumber)?.int64Value ?? 0)
+            // A copy held back by reorder is written when it is released: its line's time is then
+            // (about) when it left, and delay_us counts from its arrival.
+            let released = notes.contains("reordered")
+            let time = released ? lineTime - delay : lineTime
             if index[key] == nil {
                 let direction = LinkDirection(rawValue: object["dir"] as? String ?? "up") ?? .up
                 let source = Endpoint(parsing: object["src"] as? String ?? "") ?? Endpoint(host: "?", port: 1)
@@ -39,8 +45,7 @@ enum LiveTrace {
             if verdict == "dropped" || verdict == "queue-overflow" {
                 records[position].drop(reason: object["reason"] as? String ?? verdict, rule: rule)
             } else {
-                let delay = Duration.microseconds((object["delay_us"] as? NSNumber)?.int64Value ?? 0)
-                records[position].addDelivery(at: time + delay, notes: object["notes"] as? [String] ?? [], rule: rule)
+                records[position].addDelivery(at: released ? lineTime : lineTime + delay, notes: notes, rule: rule)
             }
         }
         return records.sorted { ($0.time, $0.proxy, $0.serial) < ($1.time, $1.proxy, $1.serial) }
