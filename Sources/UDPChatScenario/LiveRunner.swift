@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import UDPChatCapture
 import UDPChatCore
 import UDPChatImpairment
 import UDPChatProxy
@@ -49,7 +50,8 @@ public enum LiveRunner {
     }
 
     /// Runs one scenario live and checks its expectations.
-    public static func run(_ scenario: Scenario, seed: UInt64? = nil, rto: Duration? = nil,
+    /// - Parameter pcapPath: also write every datagram the proxies received and sent to this pcap file.
+    public static func run(_ scenario: Scenario, seed: UInt64? = nil, rto: Duration? = nil, pcapPath: String? = nil,
                            group: MultiThreadedEventLoopGroup = .singleton) async -> ScenarioReport {
         let seed = seed ?? scenario.seed
         let clock = ContinuousClock()
@@ -62,7 +64,7 @@ public enum LiveRunner {
             return skipped("third-party manifests are not driven by this runner yet (use udpchat grade)")
         }
         do {
-            let observation = try await execute(scenario, seed: seed, rto: rto ?? scenario.rto, group: group)
+            let observation = try await execute(scenario, seed: seed, rto: rto ?? scenario.rto, pcapPath: pcapPath, group: group)
             let checks = ScenarioChecker.check(scenario, observation)
             return ScenarioReport(scenario: scenario, mode: .live, seed: seed, skipped: nil, checks: checks, observation: observation,
                                   wallTime: clock.now - started)
@@ -82,7 +84,8 @@ public enum LiveRunner {
         return port
     }
 
-    static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, group: MultiThreadedEventLoopGroup) async throws -> Observation {
+    static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, pcapPath: String?,
+                        group: MultiThreadedEventLoopGroup) async throws -> Observation {
         let origin = NIODeadline.now()
         let console = Console(origin: origin)
         let serverName = scenario.serverName
@@ -107,11 +110,14 @@ public enum LiveRunner {
                                            impairments: try proxy.config(rto: rto)))
         }
         var proxy: ProxyServer?
+        let pcap = try pcapPath.map { path throws(CaptureError) in try PcapWriter(path: path) }
         if !links.isEmpty {
             var config = ProxyConfiguration(links: links, seed: seed)
             config.tracePath = tracePath
             config.tap = { datagram in
                 if datagram.point == .received, let conn = (try? Message.parse(datagram.payload))?.conn { console.saw(conn: conn) }
+                try? pcap?.write(timestamp: datagram.timestamp, source: datagram.source, destination: datagram.destination,
+                                 payload: datagram.payload)
             }
             proxy = try await ProxyServer.start(config: config, group: group)
         }
@@ -176,6 +182,7 @@ public enum LiveRunner {
         }
         try? await Task.sleep(for: .milliseconds(50) + rto / 20)
         _ = await proxy?.stop()
+        _ = try? pcap?.finish()
         for runtime in clients.values { await runtime.abort() }
         for task in closers { task.cancel() }
         for channel in strangerChannels.values { try? await channel.close() }
@@ -254,7 +261,8 @@ import Darwin
 
 extension LiveRunner {
     /// Runs many (scenario, seed) pairs live, `jobs` at a time (each on its own ports).
-    public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil,
+    /// `artifacts`: a folder where each run's pcap is written (`ScenarioReports.artifactBase` + `.pcap`).
+    public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil, artifacts: String? = nil,
                               progress: (ScenarioReport, Int) -> Void = { _, _ in }) async -> [ScenarioReport] {
         await withTaskGroup(of: (Int, ScenarioReport).self) { group in
             var next = 0
@@ -265,7 +273,8 @@ extension LiveRunner {
                 let index = next
                 let (scenario, seed) = items[index]
                 next += 1
-                group.addTask { (index, await run(scenario, seed: seed, rto: rto)) }
+                let pcap = artifacts.map { ScenarioReports.artifactBase(folder: $0, path: scenario.path, mode: .live, seed: seed) + ".pcap" }
+                group.addTask { (index, await run(scenario, seed: seed, rto: rto, pcapPath: pcap)) }
             }
             for _ in 0..<max(1, jobs) { submit() }
             while let (index, report) = await group.next() {

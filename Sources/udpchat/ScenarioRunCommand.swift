@@ -55,6 +55,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             let first = seed ?? scenario.seed
             for offset in 0..<`repeat` { items.append((scenario, first &+ UInt64(offset))) }
         }
+        if let artifacts { ScenarioFiles.makeDirectory(artifacts) }
         let clock = ContinuousClock()
         let started = clock.now
         let total = items.count
@@ -69,7 +70,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         }
         let reports = mode == .sim
             ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, progress: progress)
-            : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, progress: progress)
+            : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, progress: progress)
         let wall = clock.now - started
         try writeOutputs(reports)
         printSummary(reports, wall: wall)
@@ -83,14 +84,19 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         ScenarioFiles.makeDirectory(artifacts)
         for report in reports {
             guard let observation = report.observation else { continue }
-            var base = (report.scenario.path.split(separator: "/").last.map(String.init) ?? "scenario")
-            for suffix in [".yaml", ".yml"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }
-            base = "\(artifacts)/\(base)-\(report.mode.rawValue)-seed\(report.seed)"
+            let base = ScenarioReports.artifactBase(folder: artifacts, path: report.scenario.path, mode: report.mode, seed: report.seed)
+            if report.mode == .sim {
+                do {
+                    try ScenarioReports.writePcap(observation, to: base + ".pcap")
+                } catch {
+                    printError("\(base).pcap: \(error)")
+                }
+            }
             try ScenarioFiles.write(observation.trace.flatMap(\.jsonLines).map { $0 + "\n" }.joined(), to: base + ".trace.jsonl")
             try ScenarioFiles.write(ScenarioReports.console(observation), to: base + ".console.txt")
             try ScenarioFiles.write(ScenarioReports.text(report), to: base + ".report.txt")
         }
-        print("artifacts in \(artifacts)/ (per run: .trace.jsonl, .console.txt, .report.txt)")
+        print("artifacts in \(artifacts)/ (per run: .trace.jsonl, .console.txt, .report.txt, .pcap)")
     }
 
     func printSummary(_ reports: [ScenarioReport], wall: Duration) {
