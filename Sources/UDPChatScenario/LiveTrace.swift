@@ -1,4 +1,5 @@
 import Foundation
+import UDPChatImpairment
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -21,11 +22,16 @@ enum LiveTrace {
             guard let link = object["link"] as? String, let serial = (object["serial"] as? NSNumber)?.uint64Value else { continue }
             let key = "\(link)#\(serial)"
             let lineTime = Instant(nanoseconds: Int64(((object["t"] as? NSNumber)?.doubleValue ?? 0) * 1e9))
-            let notes = object["notes"] as? [String] ?? []
+            let noteNames = object["notes"] as? [String] ?? []
+            var notes: DeliveryNotes = []
+            for (name, note) in [("delayed", DeliveryNotes.delayed), ("duplicate", .duplicate), ("reordered", .reordered),
+                                 ("corrupted", .corrupted), ("truncated", .truncated), ("queued", .queued)] where noteNames.contains(name) {
+                notes.insert(note)
+            }
             let delay = Duration.microseconds((object["delay_us"] as? NSNumber)?.int64Value ?? 0)
             // A copy held back by reorder is written when it is released: its line's time is then
             // (about) when it left, and delay_us counts from its arrival.
-            let released = notes.contains("reordered")
+            let released = notes.contains(.reordered)
             let time = released ? lineTime - delay : lineTime
             if index[key] == nil {
                 let direction = LinkDirection(rawValue: object["dir"] as? String ?? "up") ?? .up

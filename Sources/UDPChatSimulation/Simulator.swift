@@ -301,7 +301,7 @@ struct SimEngine {
             switch decision {
             case .deliver(let delivery):
                 if let record = proxies[index].recordIndex[delivery.serial] {
-                    trace[record].addDelivery(at: delivery.at, notes: delivery.notes.names,
+                    trace[record].addDelivery(at: delivery.at, notes: delivery.notes,
                                               rule: delivery.rule.map { proxies[index].ruleTexts[$0] })
                 }
                 let flow = Int(delivery.flow)
