@@ -10,6 +10,7 @@ import PackageDescription
 //   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
+//   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
 //   UDPChatBench       – load generators behind `udpchat bench …`
 //   udpchat            – the command-line tool (swift-argument-parser subcommands)
 let nio: [Target.Dependency] = [
@@ -55,15 +56,36 @@ let package = Package(
             name: "UDPChatCapture",
             dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
+        .target(
+            name: "UDPChatGrader",
+            dependencies: ["UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+        ),
         .target(name: "UDPChatBench", dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
         .executableTarget(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatBench",
+                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ] + nio
         ),
+        .target(
+            name: "UDPChatSimulation",
+            dependencies: [
+                "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "UDPChatScenario",
+            dependencies: [
+                "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
@@ -73,6 +95,7 @@ let package = Package(
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -98,6 +98,7 @@ extension ChatClient {
             seq &+= 1
         }
         closedConns[session.conn] = Remembered(peer: session.peer, accepted: true, until: now + config.rememberFor)
+        lastClosed = session.conn
         link = .idle
         if quitting { effects += beginLeave(now: now) }
         return effects

@@ -18,6 +18,7 @@ extension ChatClient {
             return [.display(.notice("there is no connection request to \(accept ? "accept" : "reject")"))]
         }
         answers[conn] = Remembered(peer: peer, accepted: accept, until: now + config.rememberFor)
+        lastAnswered = conn
         if accept {
             link = .connected(Session(peer: peer, endpoint: endpoint, conn: conn, acceptedByUs: true))
             return [.send(.accept(conn: conn, id: config.id), to: endpoint), .display(.connected(to: peer))]

@@ -178,6 +178,37 @@ struct ClientConnectTests {
         }
     }
 
+    /// Memory is bounded: once nobody has asked for a while (beyond 6 RTO plus one sweep period), an
+    /// automatic (busy) answer is gone and the same conn is a new request; the user's last answer stays.
+    @Test func rememberedAnswersAreEventuallyForgotten() {
+        var bob = ClientHarness(id: bobID, advertisedPort: 5002)
+        bob.register()
+        bob.receive(.connect(conn: 42, id: aliceID), from: aliceEndpoint)
+        #expect(bob.receive(.connect(conn: 43, id: carolID), from: carolEndpoint).messages == [.reject(conn: 43, id: bobID)])
+        bob.user(.reject)
+        for _ in 1...8 {
+            bob.advance(by: rto)
+            // Unrelated traffic meanwhile (a stranger's datagram) must not keep anything alive.
+            bob.receive(.ack(conn: 1, id: carolID, seq: 1), from: Endpoint(host: "10.6.6.6", port: 6666))
+        }
+        #expect(bob.receive(.connect(conn: 42, id: aliceID), from: aliceEndpoint).messages == [.reject(conn: 42, id: bobID)])
+        #expect(bob.receive(.connect(conn: 43, id: carolID), from: carolEndpoint).events == [.prompt(from: carolID, conn: 43)])
+    }
+
+    /// The user's last answer outlives `rememberFor`: a requester whose answers were all lost for
+    /// longer than that still gets it, and is not prompted for twice.
+    @Test func lastAnswerIsKeptUntilReplaced() {
+        var bob = ClientHarness(id: bobID, advertisedPort: 5002)
+        bob.register()
+        bob.receive(.connect(conn: 42, id: aliceID), from: aliceEndpoint)
+        bob.user(.reject)
+        bob.advance(by: rto * 30)
+        bob.receive(.ack(conn: 1, id: carolID, seq: 1), from: carolEndpoint)  // a sweep happens
+        let late = bob.receive(.connect(conn: 42, id: aliceID), from: aliceEndpoint)
+        #expect(late.messages == [.reject(conn: 42, id: bobID)])
+        #expect(late.events.isEmpty)
+    }
+
     @Test(arguments: ["connecting", "prompting", "connected", "leaving", "lookingUp"])
     func busyClientRejectsWithoutPrompting(state: String) {
         var bob = ClientHarness(id: bobID, advertisedPort: 5002)

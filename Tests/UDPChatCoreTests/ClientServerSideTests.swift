@@ -232,3 +232,40 @@ struct ClientServerSideTests {
         #expect(alice.receive(raw: Array("REGISTERED 1 5001\r\n".utf8), from: serverEndpoint).events == [.registered(id: 1, port: 5001)])
     }
 }
+
+@Suite("Client: registration refresh")
+struct ClientRefreshTests {
+    @Test func noRefreshByDefault() {
+        var alice = ClientHarness()
+        alice.register()
+        #expect(alice.timers.isEmpty)
+        #expect(alice.advance(by: .seconds(3600)).isEmpty)
+    }
+
+    @Test func refreshesExactlyEveryPeriodWithoutDisplay() {
+        var alice = ClientHarness()
+        alice.client = ChatClient(config: ClientConfig(id: aliceID, server: serverEndpoint, advertisedPort: 5001, rto: rto, refreshEvery: .seconds(30)),
+                                  random: SplitMix64(seed: 1))
+        alice.start()
+        alice.advance(by: .seconds(2))
+        alice.receive(.registered(id: aliceID, port: 5001), from: serverEndpoint)
+        #expect(alice.deadline(.register) == Instant.zero + .seconds(32))
+        for _ in 0..<3 {
+            let deadline = alice.deadline(.register)!
+            #expect(alice.advance(to: deadline - oneNanosecond).isEmpty)
+            let step = alice.advance(to: deadline)
+            #expect(step.sent == [Sent(message: .register(id: aliceID, port: 5001), to: serverEndpoint)])
+            #expect(step.events.isEmpty)
+            #expect(alice.deadline(.register) == deadline + .seconds(30))
+            #expect(alice.receive(.registered(id: aliceID, port: 5001), from: serverEndpoint).isEmpty)
+        }
+        // Refused refresh (expired and the id taken meanwhile): said, not fatal.
+        let refused = alice.receive(.error(code: .idInUse, id: aliceID), from: serverEndpoint)
+        #expect(refused.events == [.registrationRefused(.idInUse)])
+        #expect(refused.closed == nil)
+        // Leaving stops refreshing.
+        alice.user(.quit)
+        #expect(alice.deadline(.register) == nil)
+        #expect(alice.receive(.left(id: aliceID), from: serverEndpoint).closed == .left)
+    }
+}

@@ -32,6 +32,18 @@ struct ClientSessionTests {
         #expect(alice.advance(by: rto * 3).isEmpty)
     }
 
+    /// The next re-send is one RTO after the previous transmission, even when a busy driver fires late.
+    @Test func lateTimerRearmsFromTheActualTransmission() {
+        var alice = ClientHarness()
+        alice.connectAsRequester()
+        alice.user(.say("x"))
+        let late = alice.deadline(.message(1))! + .seconds(3)
+        let effects = alice.client.timerFired(.message(1), now: late)
+        #expect(effects.contains(.armTimer(.message(1), at: late + rto)))
+        // A timer for a message that is no longer in flight does nothing.
+        #expect(alice.client.timerFired(.message(9), now: late).isEmpty)
+    }
+
     @Test func sequenceNumbersCountFromOnePerConnection() {
         var alice = ClientHarness()
         let conn = alice.connectAsRequester()

@@ -72,6 +72,21 @@ struct ClientTerminateTests {
         }
     }
 
+    /// The last closed conn is answered however long the peer keeps (or stops and resumes) asking;
+    /// an older closed conn is forgotten after `rememberFor`.
+    @Test func lastClosedConnIsKeptUntilReplaced() {
+        var bob = ClientHarness(id: bobID, advertisedPort: 5002)
+        bob.connectAsRequested(from: aliceID, at: aliceEndpoint, conn: 42)
+        bob.receive(.terminate(conn: 42, id: aliceID), from: aliceEndpoint)
+        bob.receive(.connect(conn: 43, id: aliceID), from: aliceEndpoint)
+        bob.user(.accept)
+        bob.receive(.terminate(conn: 43, id: aliceID), from: aliceEndpoint)
+        bob.advance(by: rto * 30)
+        bob.receive(.ack(conn: 1, id: carolID, seq: 1), from: carolEndpoint)  // a sweep happens
+        #expect(bob.receive(.terminate(conn: 43, id: aliceID), from: aliceEndpoint).messages == [.terminated(conn: 43, id: bobID)])
+        #expect(bob.receive(.terminate(conn: 42, id: aliceID), from: aliceEndpoint).isEmpty)
+    }
+
     @Test func peerTerminateReportsOwnUnackedMessagesAsNotDelivered() {
         var bob = ClientHarness(id: bobID, advertisedPort: 5002, window: 2)
         bob.connectAsRequested(from: aliceID, at: aliceEndpoint, conn: 42)

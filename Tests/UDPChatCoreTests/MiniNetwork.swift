@@ -20,7 +20,17 @@ struct MiniNetwork {
         case user(ClientID, UserCommand)
     }
 
+    /// A plain one-session UDP relay in front of a client: whatever reaches `outer` goes to the client
+    /// from `inner`; whatever the client sends to `inner` goes back from `outer` to the last outside sender.
+    struct Relay {
+        var outer: Endpoint
+        var inner: Endpoint
+        var client: Endpoint
+        var outside: Endpoint?
+    }
+
     var now = Instant.zero
+    var relays: [Relay] = []
     var server: ServerRegistry
     let serverAddress = serverEndpoint
     var clients: [ClientID: ChatClient] = [:]
@@ -44,8 +54,10 @@ struct MiniNetwork {
         self.random = SplitMix64.stream(seed: seed, label: "network")
     }
 
-    mutating func addClient(id: ClientID, at address: Endpoint, rto: Duration = rto, seed: UInt64) {
-        let config = ClientConfig(id: id, server: serverAddress, advertisedPort: address.port, rto: rto)
+    mutating func addClient(
+        id: ClientID, at address: Endpoint, advertisedPort: UInt16? = nil, rto: Duration = rto, refreshEvery: Duration? = nil, seed: UInt64
+    ) {
+        let config = ClientConfig(id: id, server: serverAddress, advertisedPort: advertisedPort ?? address.port, rto: rto, refreshEvery: refreshEvery)
         clients[id] = ChatClient(config: config, random: SplitMix64.stream(seed: seed, label: "client-\(id)"))
         addresses[id] = address
         displayed[id] = []
@@ -68,6 +80,11 @@ struct MiniNetwork {
         case .datagram(let bytes, let from, let to):
             if to == serverAddress {
                 runServer(server.receive(bytes, from: from, now: now))
+            } else if let index = relays.firstIndex(where: { $0.outer == to }) {
+                relays[index].outside = from
+                forward(bytes, from: relays[index].inner, to: relays[index].client)
+            } else if let relay = relays.first(where: { $0.inner == to }), from == relay.client, let outside = relay.outside {
+                forward(bytes, from: relay.outer, to: outside)
             } else if let id = addresses.first(where: { $0.value == to })?.key, exits[id] == nil {
                 runClient(id) { $0.receive(bytes, from: from, now: $1) }
             }
@@ -119,6 +136,11 @@ struct MiniNetwork {
     }
 
     private mutating func transmit(_ message: Message, from: Endpoint, to: Endpoint) {
+        forward(message.bytes, from: from, to: to)
+    }
+
+    /// One datagram onto the (impaired) wire.
+    private mutating func forward(_ bytes: [UInt8], from: Endpoint, to: Endpoint) {
         datagramsSent += 1
         if random.nextUnit() < impairment.loss {
             datagramsLost += 1
@@ -128,7 +150,7 @@ struct MiniNetwork {
         for _ in 0..<copies {
             let spread = impairment.maxDelay.nanoseconds - impairment.minDelay.nanoseconds
             let delay = impairment.minDelay.nanoseconds + (spread > 0 ? Int64(random.next() % UInt64(spread + 1)) : 0)
-            schedule(.datagram(message.bytes, from: from, to: to), at: now + .nanoseconds(delay))
+            schedule(.datagram(bytes, from: from, to: to), at: now + .nanoseconds(delay))
         }
     }
 

@@ -1,0 +1,284 @@
+import Foundation
+import NIOCore
+import UDPChatSupport
+import UDPChatWire
+
+/// Everything a case script uses: the implementation's process, the grader's nodes, the
+/// trace, and expectation helpers that throw `CaseStop.fail` with evidence.
+public final class CaseContext: @unchecked Sendable {
+    public let manifest: Manifest
+    public let caseID: String
+    /// The RTO graded at, in seconds.
+    public let rto: Double
+    public let trace: Trace
+    let group: EventLoopGroup
+    let ports: PortAllocator
+    private let lock = NSLockBox()
+    private(set) var process: IUTProcess?
+    private var nodes: [FakeNode] = []
+    private var notes: [String] = []
+
+    // Server role.
+    public private(set) var serverAddress = Endpoint(host: "127.0.0.1", port: 7070)
+    // Client role.
+    public let clientID: ClientID = 7
+    public let peerID: ClientID = 42
+    public private(set) var fakeServer: FakeNode!
+    public private(set) var peer: FakeNode!
+    /// Where the client's REGISTER came from, and where peers reach it (127.0.0.1 and the advertised port).
+    public private(set) var clientSource: Endpoint?
+    public private(set) var clientAddress = Endpoint(host: "127.0.0.1", port: 1)
+    /// The {advertise_port} the grader filled in.
+    public private(set) var givenAdvertisePort: UInt16 = 0
+    /// Ids the fake server knows (LOOKUP answers PEER for these, INACTIVE otherwise).
+    private var directory: [ClientID: Endpoint] = [:]
+
+    init(manifest: Manifest, caseID: String, rto: Double, group: EventLoopGroup, ports: PortAllocator) {
+        self.manifest = manifest
+        self.caseID = caseID
+        self.rto = rto
+        self.trace = Trace()
+        self.group = group
+        self.ports = ports
+    }
+
+    /// Notes that make a conforming result LENIENT.
+    var lenientNotes: [String] { lock.withLock { notes } }
+
+    /// Records a conforming-with-a-note observation (verdict LENIENT unless something fails).
+    public func lenient(_ note: String) {
+        trace.note("LENIENT: \(note)", tag: "lenient")
+        lock.withLock { notes.append(note) }
+    }
+
+    // MARK: parties
+
+    /// A fresh grader node on its own port.
+    public func node(_ name: String) async throws -> FakeNode {
+        let node = try await FakeNode.bind(name: name, group: group, trace: trace)
+        lock.withLock { nodes.append(node) }
+        return node
+    }
+
+    func tearDown() async {
+        await process?.stop()
+        for node in lock.withLock({ nodes }) { await node.close() }
+    }
+
+    func launch(_ values: [String: String]) throws {
+        let command = manifest.command.map { fillPlaceholders($0, values) }
+        let env = manifest.env.mapValues { fillPlaceholders($0, values) }
+        do {
+            process = try IUTProcess(command: command, workdir: manifest.workdir, env: env, trace: trace)
+        } catch let error as GraderError {
+            throw CaseStop.error(error.description)
+        }
+    }
+
+    var rtoText: String {
+        rto == rto.rounded() ? String(Int(rto)) : String(rto)
+    }
+
+    /// Starts a server under test and waits until it answers a probe (LEAVE for an unused id).
+    public func startServer() async throws {
+        let port = manifest.pinnedPort ?? ports.next()
+        serverAddress = Endpoint(host: "127.0.0.1", port: port)
+        try launch(["port": String(port), "rto": rtoText])
+        let probe = try await node("probe")
+        let deadline = trace.now() + 10
+        let probeID: ClientID = 2_147_480_000
+        while trace.now() < deadline {
+            if let exit = process?.exited {
+                throw CaseStop.error("the server exited with status \(exit.status) during startup\(stderrTail())")
+            }
+            // Any answer will do: LEAVE for an unused id (LEFT) or LOOKUP from an unregistered address (ERROR).
+            probe.send(.leave(id: probeID), to: serverAddress, tag: "probe")
+            probe.send(.lookup(id: probeID), to: serverAddress, tag: "probe")
+            try await Task.sleep(for: .milliseconds(100))
+            if trace.events.contains(where: { $0.node == "probe" && $0.kind == .received }) {
+                trace.note("server is up on \(serverAddress)")
+                return
+            }
+        }
+        throw CaseStop.error("the server did not answer a probe ('LEAVE \(probeID)' or 'LOOKUP \(probeID)') on \(serverAddress) within 10 s\(stderrTail())")
+    }
+
+    /// Starts a client under test with a fake server and a fake peer, and waits for its REGISTER
+    /// (answered automatically). LOOKUP of the peer id is answered with PEER, LEAVE with LEFT.
+    public func startClient(dropFirstRegister: Bool = false, answerLeave: Bool = true) async throws {
+        fakeServer = try await node("server")
+        peer = try await node("peer")
+        directory[peerID] = peer.address
+        let directorySnapshot = directory
+        let answerRegister = true
+        if dropFirstRegister { fakeServer.addDrop(DropRule(first: 1) { $0.verb == .register }) }
+        fakeServer.setResponder { message, _ in
+            switch message {
+            case .register(let id, let port): return answerRegister ? [.registered(id: id, port: port)] : []
+            case .lookup(let id):
+                if let endpoint = directorySnapshot[id] { return [.peer(id: id, host: endpoint.host, port: endpoint.port)] }
+                return [.inactive(id: id)]
+            case .leave(let id): return answerLeave ? [.left(id: id)] : []
+            default: return []
+            }
+        }
+        let port = ports.next()
+        givenAdvertisePort = port
+        try launch([
+            "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
+            "port": String(port), "advertise_port": String(port), "rto": rtoText,
+        ])
+        let register = try await expect("REGISTER \(clientID) <port> at the server", at: fakeServer, within: max(10, 2 * rto + 3)) {
+            if case .register(let id, _) = $0 { return id == self.clientID }
+            return false
+        }
+        clientSource = Endpoint(parsing: register.remote ?? "")
+        let advertised = register.message?.port ?? port
+        clientAddress = Endpoint(host: "127.0.0.1", port: advertised)
+        try await pause(0.15)
+    }
+
+    // MARK: actions
+
+    /// Types the manifest's line for `action`; UNSUPPORTED when the manifest lacks it.
+    public func type(_ action: String, peer: ClientID? = nil, text: String? = nil) throws {
+        guard let template = manifest.input[action] else {
+            throw CaseStop.unsupported("the manifest has no input.\(action) action")
+        }
+        var values: [String: String] = [:]
+        if let peer { values["peer"] = String(peer) }
+        if let text { values["text"] = text }
+        guard let process else { throw CaseStop.error("no implementation process is running") }
+        process.type(fillPlaceholders(template, values))
+    }
+
+    public func pause(_ seconds: Double) async throws {
+        try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+    }
+
+    // MARK: expectations
+
+    /// Waits for a datagram from the implementation at `node` after trace time `after`
+    /// that parses and satisfies `matches`.
+    @discardableResult
+    public func expect(_ what: String, at node: FakeNode, after: Double = 0, within: Double,
+                       matches: @escaping (Message) -> Bool) async throws -> TraceEvent {
+        let deadline = trace.now() + within
+        while true {
+            if let event = trace.events.first(where: {
+                $0.kind == .received && $0.node == node.name && $0.time >= after && ($0.message.map(matches) ?? false)
+            }) {
+                return event
+            }
+            if trace.now() >= deadline { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw CaseStop.fail("expected \(what) within \(seconds(within)); observed \(observed(at: node, after: after))")
+    }
+
+    /// Fails if a datagram matching `matches` reaches `node` during the next `duration` seconds
+    /// (or since `after`).
+    public func expectNone(_ what: String, at node: FakeNode, after: Double? = nil, for duration: Double,
+                           matches: @escaping (Message) -> Bool) async throws {
+        let start = after ?? trace.now()
+        let deadline = trace.now() + duration
+        while true {
+            if let event = trace.events.first(where: {
+                ($0.kind == .received || $0.kind == .dropped) && $0.node == node.name && $0.time >= start
+                    && ($0.message.map(matches) ?? false)
+            }) {
+                throw CaseStop.fail("expected no \(what), but at t=\(seconds(event.time)) \(node.name) received '\(event.text)'")
+            }
+            if trace.now() >= deadline { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Waits for a console line containing `text` after `after`.
+    @discardableResult
+    public func expectLine(containing text: String, after: Double = 0, within: Double) async throws -> TraceEvent {
+        let deadline = trace.now() + within
+        while true {
+            if let event = trace.events.first(where: { $0.kind == .stdout && $0.time >= after && $0.text.contains(text) }) {
+                return event
+            }
+            if trace.now() >= deadline { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let lines = trace.events.filter { $0.kind == .stdout && $0.time >= after }.suffix(5).map { "'\($0.text)'" }
+        throw CaseStop.fail("expected a console line containing '\(text)' within \(seconds(within)); "
+            + "stdout showed \(lines.isEmpty ? "nothing" : lines.joined(separator: ", "))")
+    }
+
+    /// Console lines containing `text` since `after`.
+    public func lines(containing text: String, after: Double = 0) -> [TraceEvent] {
+        trace.events.filter { $0.kind == .stdout && $0.time >= after && $0.text.contains(text) }
+    }
+
+    /// Waits for the next transmission of exactly the bytes of `previous` at `node`, and grades
+    /// the interval as PROTOCOL.md "Timing" says. Returns the re-sent datagram.
+    @discardableResult
+    public func expectResend(of previous: TraceEvent, at node: FakeNode, what: String) async throws -> TraceEvent {
+        let upper = 2 * rto + Timing.slack
+        let deadline = previous.time + upper + 0.05
+        while true {
+            if let event = trace.events.first(where: {
+                ($0.kind == .received || $0.kind == .dropped) && $0.node == node.name && $0.time > previous.time
+                    && $0.bytes == previous.bytes
+            }) {
+                let verdict = Timing.grade(interval: event.time - previous.time, rto: rto)
+                switch verdict {
+                case .strict: break
+                case .lenient(let note): lenient("\(what): \(note)")
+                case .failing(let reason): throw CaseStop.fail("\(what): \(reason) (previous at t=\(seconds(previous.time)), re-sent at t=\(seconds(event.time)))")
+                }
+                return event
+            }
+            if trace.now() >= deadline { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw CaseStop.fail("expected \(what): the same datagram '\(previous.text)' re-sent within 2 RTO "
+            + "(\(seconds(upper))) of t=\(seconds(previous.time)); observed \(observed(at: node, after: previous.time + 0.0001))")
+    }
+
+    /// A process exit before the end of the case, as a failure.
+    public func expectAlive(_ why: String) throws {
+        if let exit = process?.exited {
+            throw CaseStop.fail("the implementation exited (status \(exit.status)) at t=\(seconds(exit.time)) \(why)\(stderrTail())")
+        }
+    }
+
+    func observed(at node: FakeNode, after: Double) -> String {
+        let seen = trace.events.filter { ($0.kind == .received || $0.kind == .dropped) && $0.node == node.name && $0.time >= after }
+        var text = seen.isEmpty ? "nothing at \(node.name)"
+            : seen.suffix(6).map { "'\($0.text)' at t=\(seconds($0.time))\($0.kind == .dropped ? " (dropped)" : "")" }.joined(separator: ", ")
+        if let exit = process?.exited { text += "; the implementation exited with status \(exit.status) at t=\(seconds(exit.time))\(stderrTail())" }
+        return text
+    }
+
+    func stderrTail() -> String {
+        let lines = trace.events.filter { $0.kind == .stderr }.suffix(2).map(\.text)
+        return lines.isEmpty ? "" : " (stderr: \(lines.joined(separator: " | ").prefix(300)))"
+    }
+}
+
+/// PROTOCOL.md "Timing": strict 0.95–1.1 RTO, lenient 0.5–2 RTO, else failing.
+public enum Timing {
+    /// Measurement allowance added to each bound (process scheduling on a loaded machine).
+    public static let slack = 0.03
+
+    public enum Grade: Equatable, Sendable {
+        case strict
+        case lenient(String)
+        case failing(String)
+    }
+
+    public static func grade(interval: Double, rto: Double) -> Grade {
+        let ratio = String(format: "%.2f", interval / rto)
+        if interval >= 0.95 * rto - slack, interval <= 1.1 * rto + slack { return .strict }
+        if interval >= 0.5 * rto - slack, interval <= 2 * rto + slack {
+            return .lenient("re-sent after \(seconds(interval)) (\(ratio) RTO); strict is 0.95–1.1 RTO")
+        }
+        return .failing("re-sent after \(seconds(interval)) (\(ratio) RTO), outside 0.5–2 RTO")
+    }
+}

@@ -1,0 +1,421 @@
+import UDPChatSupport
+import UDPChatWire
+
+extension CaseContext {
+    /// The first console line after `after`, waiting up to `within` (nil if none).
+    func firstOutput(after: Double, within: Double) async throws -> TraceEvent? {
+        let deadline = trace.now() + within
+        while trace.now() < deadline {
+            if let line = trace.events.first(where: { $0.kind == .stdout && $0.time > after }) { return line }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
+    }
+
+    /// The peer asks to connect with `conn`; the user answers (accept/reject); returns the answer datagram.
+    @discardableResult
+    func incomingConnection(conn: ConnToken = ClientCases.peerConn, accept: Bool = true) async throws -> TraceEvent {
+        let before = trace.now()
+        peer.send(.connect(conn: conn, id: peerID), to: clientAddress)
+        _ = try await firstOutput(after: before, within: 1.5)  // the prompt, whatever it looks like
+        try await pause(0.05)
+        let typed = trace.now()
+        try type(accept ? "accept" : "reject")
+        let answer: Message = accept ? .accept(conn: conn, id: clientID) : .reject(conn: conn, id: clientID)
+        let event = try await expect("'\(answer.serialized)' at the peer after the user typed \(accept ? "accept" : "reject")",
+                                     at: peer, after: typed, within: 2) { $0 == answer }
+        try await pause(0.1)
+        return event
+    }
+
+    /// The user connects to the peer: LOOKUP at the server, PEER answered, CONNECT at the peer. Returns the CONNECT.
+    func outgoingConnect() async throws -> TraceEvent {
+        let before = trace.now()
+        try type("connect", peer: peerID)
+        try await expect("LOOKUP \(peerID) at the server", at: fakeServer, after: before, within: 2) { $0 == .lookup(id: self.peerID) }
+        return try await expect("CONNECT <conn> \(clientID) at the peer (the address PEER gave)", at: peer, after: before, within: 2) {
+            if case .connect(_, let id) = $0 { return id == self.clientID }
+            return false
+        }
+    }
+
+    /// Sends `message` from the peer to the client.
+    func fromPeer(_ message: Message, tag: String? = nil) {
+        peer.send(message, to: clientAddress, tag: tag)
+    }
+
+    /// Makes the peer acknowledge every MSG from the client automatically.
+    func peerAcksMessages() {
+        let me = peerID
+        peer.setResponder { message, _ in
+            if case .msg(let conn, _, let seq, _) = message { return [.ack(conn: conn, id: me, seq: seq)] }
+            return []
+        }
+    }
+
+    /// Lines on stdout containing `text`, with a failure if the count is not `count`.
+    func expectShown(_ text: String, times count: Int, after: Double) throws {
+        let shown = lines(containing: text, after: after)
+        if shown.count != count {
+            throw CaseStop.fail("expected the message text '\(text)' on the console \(count == 1 ? "once" : "\(count) times"), "
+                + "it was shown \(shown.count) time(s)\(shown.isEmpty ? "" : ": " + shown.map { "'\($0.text)' at t=\(seconds($0.time))" }.joined(separator: ", "))")
+        }
+    }
+}
+
+/// The client-role catalogue: the grader plays the server and the peers.
+enum ClientCases {
+    static let peerConn: ConnToken = 3_000_000_001
+    static let otherConn: ConnToken = 3_000_000_002
+    static let server = "Client ↔ server"
+    static let setup = "Client ↔ client: Connection set-up"
+    static let messages = "Client ↔ client: Messages"
+    static let termination = "Client ↔ client: Termination"
+    static let leave = "Client ↔ client: Leave"
+
+    static let all: [GradeCase] = registration + connection + chat + ending
+
+    static let registration: [GradeCase] = [
+        GradeCase("C-REGISTER", .client, section: server, level: .must,
+                  title: "the client registers with REGISTER <id> <advertised port> on start") { ctx in
+            try await ctx.startClient()
+            let register = ctx.trace.events.first { $0.node == "server" && $0.message?.verb == .register }!
+            if ctx.manifest.uses("advertise_port") || ctx.manifest.uses("port"), register.message?.port != ctx.givenAdvertisePort {
+                throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the port the grader gave); observed '\(register.text)'")
+            }
+        },
+        GradeCase("C-REGISTER-RESEND", .client, section: server, level: .must,
+                  title: "an unanswered REGISTER is re-sent unchanged after one RTO") { ctx in
+            try await ctx.startClient(dropFirstRegister: true)
+            let first = ctx.trace.events.first { $0.node == "server" && $0.kind == .dropped }!
+            try await ctx.expectResend(of: first, at: ctx.fakeServer, what: "REGISTER re-send")
+        },
+        GradeCase("C-LOOKUP", .client, section: server, level: .must,
+                  title: "connecting to a client starts with LOOKUP <id> to the server", needs: ["connect"]) { ctx in
+            try await ctx.startClient()
+            let before = ctx.trace.now()
+            try ctx.type("connect", peer: ctx.peerID)
+            try await ctx.expect("LOOKUP \(ctx.peerID) at the server", at: ctx.fakeServer, after: before, within: 2) {
+                $0 == .lookup(id: ctx.peerID)
+            }
+        },
+        GradeCase("C-INACTIVE", .client, section: server, level: .must,
+                  title: "after INACTIVE the client sends no CONNECT and stops asking", needs: ["connect"]) { ctx in
+            try await ctx.startClient()
+            let before = ctx.trace.now()
+            try ctx.type("connect", peer: 43)
+            let lookup = try await ctx.expect("LOOKUP 43 at the server", at: ctx.fakeServer, after: before, within: 2) { $0 == .lookup(id: 43) }
+            try await ctx.expectNone("LOOKUP re-send after INACTIVE was answered", at: ctx.fakeServer, after: lookup.time + 0.001,
+                                     for: 1.3 * ctx.rto) { $0 == .lookup(id: 43) }
+            try await ctx.expectNone("CONNECT to anyone", at: ctx.peer, after: before, for: 0.01) { $0.verb == .connect }
+        },
+    ]
+
+    static let connection: [GradeCase] = [
+        GradeCase("C-CONNECT", .client, section: setup, level: .must,
+                  title: "CONNECT <conn> <own id> goes to the address PEER gave", needs: ["connect"]) { ctx in
+            try await ctx.startClient()
+            _ = try await ctx.outgoingConnect()
+        },
+        GradeCase("C-CONNECT-RESEND", .client, section: setup, level: .must,
+                  title: "an unanswered CONNECT is re-sent unchanged every RTO (two re-sends, timing graded)", needs: ["connect"]) { ctx in
+            try await ctx.startClient()
+            let first = try await ctx.outgoingConnect()
+            let second = try await ctx.expectResend(of: first, at: ctx.peer, what: "first CONNECT re-send")
+            try await ctx.expectResend(of: second, at: ctx.peer, what: "second CONNECT re-send")
+        },
+        GradeCase("C-CONNECT-ACCEPTED", .client, section: setup, level: .must,
+                  title: "after ACCEPT the client stops re-sending CONNECT and chats on that conn", needs: ["connect", "send"]) { ctx in
+            try await ctx.startClient()
+            let connect = try await ctx.outgoingConnect()
+            guard let conn = connect.message?.conn else { return }
+            ctx.peerAcksMessages()
+            let accepted = ctx.trace.now()
+            ctx.fromPeer(.accept(conn: conn, id: ctx.peerID))
+            try await ctx.pause(0.15)
+            try ctx.type("send", text: "hello after accept")
+            try await ctx.expect("MSG \(conn) \(ctx.clientID) 1 hello after accept", at: ctx.peer, after: accepted, within: 2) {
+                $0 == .msg(conn: conn, id: ctx.clientID, seq: 1, text: "hello after accept")
+            }
+            try await ctx.expectNone("CONNECT re-send after ACCEPT", at: ctx.peer, after: accepted + 0.02, for: 1.3 * ctx.rto) {
+                $0.verb == .connect
+            }
+        },
+        GradeCase("C-CONNECT-REJECTED", .client, section: setup, level: .must,
+                  title: "after REJECT the client stops re-sending CONNECT", needs: ["connect"]) { ctx in
+            try await ctx.startClient()
+            let connect = try await ctx.outgoingConnect()
+            guard let conn = connect.message?.conn else { return }
+            let rejected = ctx.trace.now()
+            ctx.fromPeer(.reject(conn: conn, id: ctx.peerID))
+            try await ctx.expectNone("CONNECT re-send after REJECT", at: ctx.peer, after: rejected + 0.02, for: 1.3 * ctx.rto) {
+                $0.verb == .connect
+            }
+        },
+        GradeCase("C-ACCEPT-AS-MSG", .client, section: setup, level: .must,
+                  title: "a MSG on the pending conn from the peer counts as ACCEPT: ACKed, shown, CONNECT stops", needs: ["connect"]) { ctx in
+            try await ctx.startClient()
+            let connect = try await ctx.outgoingConnect()
+            guard let conn = connect.message?.conn else { return }
+            let sent = ctx.trace.now()
+            ctx.fromPeer(.msg(conn: conn, id: ctx.peerID, seq: 1, text: "accept was lost"), tag: "ACCEPT withheld")
+            try await ctx.expect("ACK \(conn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: 2) {
+                $0 == .ack(conn: conn, id: ctx.clientID, seq: 1)
+            }
+            try await ctx.expectLine(containing: "accept was lost", after: sent, within: 2)
+            try await ctx.expectNone("CONNECT re-send after the MSG", at: ctx.peer, after: sent + 0.02, for: 1.3 * ctx.rto) {
+                $0.verb == .connect
+            }
+        },
+        GradeCase("C-INCOMING-ACCEPT", .client, section: setup, level: .must,
+                  title: "an incoming CONNECT is prompted; accept answers ACCEPT <conn> <own id> to its source", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection(accept: true)
+        },
+        GradeCase("C-INCOMING-REJECT", .client, section: setup, level: .must,
+                  title: "reject answers REJECT <conn> <own id>", needs: ["reject"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection(accept: false)
+        },
+        GradeCase("C-INCOMING-REPEAT", .client, section: setup, level: .must,
+                  title: "a repeated CONNECT is prompted once and, once decided, answered the same again", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            let conn = peerConn
+            let before = ctx.trace.now()
+            ctx.fromPeer(.connect(conn: conn, id: ctx.peerID))
+            _ = try await ctx.firstOutput(after: before, within: 1.5)
+            try await ctx.pause(0.2)
+            let prompt = Set(ctx.trace.events.filter { $0.kind == .stdout && $0.time > before }.map(\.text))
+            let repeated = ctx.trace.now()
+            ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
+            try await ctx.pause(0.3)
+            if let again = ctx.trace.events.first(where: { $0.kind == .stdout && $0.time > repeated && prompt.contains($0.text) }) {
+                throw CaseStop.fail("a repeated CONNECT while the user decides must not prompt again; the prompt line '\(again.text)' "
+                    + "was printed again at t=\(seconds(again.time))")
+            }
+            try await ctx.expectNone("answer before the user decided", at: ctx.peer, after: before, for: 0.01) {
+                $0.verb == .accept || $0.verb == .reject
+            }
+            let typed = ctx.trace.now()
+            try ctx.type("accept")
+            let first = try await ctx.expect("ACCEPT \(conn) \(ctx.clientID)", at: ctx.peer, after: typed, within: 2) {
+                $0 == .accept(conn: conn, id: ctx.clientID)
+            }
+            try await ctx.pause(0.1)
+            let third = ctx.trace.now()
+            ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
+            try await ctx.expect("ACCEPT \(conn) \(ctx.clientID) again for the repeated CONNECT (the first may have been lost)",
+                                 at: ctx.peer, after: max(third, first.time + 0.001), within: 2) { $0 == .accept(conn: conn, id: ctx.clientID) }
+            try await ctx.pause(0.2)
+            if let again = ctx.trace.events.first(where: { $0.kind == .stdout && $0.time > third && prompt.contains($0.text) }) {
+                throw CaseStop.fail("a repeated CONNECT after the decision must not prompt again; '\(again.text)' at t=\(seconds(again.time))")
+            }
+        },
+        GradeCase("C-BUSY-REJECT", .client, section: setup, level: .must,
+                  title: "a connected client answers another conn's CONNECT with REJECT, without prompting", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let other = try await ctx.node("peer-2")
+            let sent = ctx.trace.now()
+            other.send(.connect(conn: otherConn, id: 43), to: ctx.clientAddress)
+            try await ctx.expect("REJECT \(otherConn) \(ctx.clientID) at peer-2 (busy: one connection at a time)", at: other, after: sent,
+                                 within: 2) { $0 == .reject(conn: otherConn, id: ctx.clientID) }
+        },
+    ]
+
+    static let chat: [GradeCase] = [
+        GradeCase("C-MSG-FORMAT", .client, section: messages, level: .must,
+                  title: "messages carry the conn, the own id and seq 1, 2, 3 …", needs: ["accept", "send"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            ctx.peerAcksMessages()
+            let before = ctx.trace.now()
+            for n in 1...3 {
+                try ctx.type("send", text: "grader message \(n)")
+                try await ctx.expect("MSG \(peerConn) \(ctx.clientID) \(n) grader message \(n)", at: ctx.peer, after: before, within: 2) {
+                    $0 == .msg(conn: peerConn, id: ctx.clientID, seq: SeqNo(n), text: "grader message \(n)")
+                }
+            }
+        },
+        GradeCase("C-MSG-RESEND", .client, section: messages, level: .must,
+                  title: "an unacknowledged MSG is re-sent unchanged (same seq) after one RTO", needs: ["accept", "send"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            ctx.peerAcksMessages()
+            ctx.peer.addDrop(DropRule(first: 1) { $0.verb == .msg })
+            let before = ctx.trace.now()
+            try ctx.type("send", text: "please resend me")
+            var first: TraceEvent?
+            let deadline = ctx.trace.now() + 2
+            while first == nil, ctx.trace.now() < deadline {
+                first = ctx.trace.events.first { $0.kind == .dropped && $0.node == "peer" && $0.time >= before }
+                try await ctx.pause(0.005)
+            }
+            guard let first else {
+                throw CaseStop.fail("expected 'MSG \(peerConn) \(ctx.clientID) 1 please resend me' at the peer within 2 s; "
+                    + "observed \(ctx.observed(at: ctx.peer, after: before))")
+            }
+            try await ctx.expectResend(of: first, at: ctx.peer, what: "MSG re-send")
+        },
+        GradeCase("C-MSG-ACK", .client, section: messages, level: .must,
+                  title: "a MSG is acknowledged with ACK <conn> <own id> <seq> and shown", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let sent = ctx.trace.now()
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "hello from the grader"))
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: 2) {
+                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            }
+            try await ctx.expectLine(containing: "hello from the grader", after: sent, within: 2)
+        },
+        GradeCase("C-MSG-DEDUP", .client, section: messages, level: .must,
+                  title: "a duplicate MSG is ACKed again and not shown again", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let sent = ctx.trace.now()
+            let message = Message.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "only once please")
+            ctx.fromPeer(message)
+            let ack = try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: 2) {
+                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            }
+            try await ctx.pause(0.1)
+            let again = ctx.trace.now()
+            ctx.fromPeer(message, tag: "duplicate")
+            try await ctx.expect("a second ACK \(peerConn) \(ctx.clientID) 1 for the duplicate (the first ACK may have been lost)",
+                                 at: ctx.peer, after: max(again, ack.time + 0.0001), within: 2) {
+                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            }
+            try await ctx.pause(0.3)
+            try ctx.expectShown("only once please", times: 1, after: sent)
+        },
+        GradeCase("C-MSG-ORDER", .client, section: messages, level: .must,
+                  title: "an out-of-order MSG is ACKed, held, and shown after the ones before it", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let sent = ctx.trace.now()
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 2, text: "second in order"), tag: "reordered")
+            try await ctx.pause(0.1)
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "first in order"), tag: "reordered")
+            for seq in [SeqNo(2), 1] {
+                try await ctx.expect("ACK \(peerConn) \(ctx.clientID) \(seq)", at: ctx.peer, after: sent, within: 2) {
+                    $0 == .ack(conn: peerConn, id: ctx.clientID, seq: seq)
+                }
+            }
+            try await ctx.pause(0.3)
+            try ctx.expectShown("first in order", times: 1, after: sent)
+            try ctx.expectShown("second in order", times: 1, after: sent)
+            let first = ctx.lines(containing: "first in order", after: sent)[0], second = ctx.lines(containing: "second in order", after: sent)[0]
+            if second.time < first.time || (second.time == first.time && ctx.trace.events.firstIndex(of: second)! < ctx.trace.events.firstIndex(of: first)!) {
+                throw CaseStop.fail("MSG 2 arrived before MSG 1 and was shown before it ('\(second.text)' at t=\(seconds(second.time)), "
+                    + "'\(first.text)' at t=\(seconds(first.time))); it must be held until MSG 1 is shown")
+            }
+        },
+        GradeCase("C-STRANGER", .client, section: "Client ↔ client", level: .must,
+                  title: "datagrams from another address, for another conn or with another id are ignored", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let stranger = try await ctx.node("stranger")
+            let start = ctx.trace.now()
+            stranger.send(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "spoofed from a stranger"), to: ctx.clientAddress, tag: "spoofed")
+            ctx.fromPeer(.msg(conn: otherConn, id: ctx.peerID, seq: 1, text: "wrong conn"), tag: "wrong conn")
+            ctx.fromPeer(.msg(conn: peerConn, id: 43, seq: 1, text: "wrong id"), tag: "wrong id")
+            try await ctx.pause(0.4)
+            try await ctx.expectNone("answer to the stranger", at: stranger, after: start, for: 0.01) { _ in true }
+            try await ctx.expectNone("ACK for a MSG with the wrong conn or id", at: ctx.peer, after: start, for: 0.01) { $0.verb == .ack }
+            for text in ["spoofed from a stranger", "wrong conn", "wrong id"] { try ctx.expectShown(text, times: 0, after: start) }
+            let real = ctx.trace.now()
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "the real message"))
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for the peer's real MSG 1", at: ctx.peer, after: real, within: 2) {
+                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            }
+            try await ctx.expectLine(containing: "the real message", after: real, within: 2)
+        },
+    ]
+
+    static let ending: [GradeCase] = [
+        GradeCase("C-TERM-INITIATE", .client, section: termination, level: .must,
+                  title: "the user's end sends TERMINATE <conn> <own id>; TERMINATED ends it", needs: ["accept", "terminate"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let typed = ctx.trace.now()
+            try ctx.type("terminate")
+            try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: 2) {
+                $0 == .terminate(conn: peerConn, id: ctx.clientID)
+            }
+            let answered = ctx.trace.now()
+            ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
+            try await ctx.expectNone("TERMINATE re-send after TERMINATED", at: ctx.peer, after: answered + 0.02, for: 1.3 * ctx.rto) {
+                $0.verb == .terminate
+            }
+        },
+        GradeCase("C-TERM-RESEND", .client, section: termination, level: .must,
+                  title: "an unanswered TERMINATE is re-sent after one RTO", needs: ["accept", "terminate"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let typed = ctx.trace.now()
+            try ctx.type("terminate")
+            let first = try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: 2) {
+                $0 == .terminate(conn: peerConn, id: ctx.clientID)
+            }
+            try await ctx.expectResend(of: first, at: ctx.peer, what: "TERMINATE re-send")
+            ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
+        },
+        GradeCase("C-TERM-RESPOND", .client, section: termination, level: .must,
+                  title: "a TERMINATE from the peer is answered TERMINATED <conn> <own id>", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let sent = ctx.trace.now()
+            ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID))
+            try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: 2) {
+                $0 == .terminated(conn: peerConn, id: ctx.clientID)
+            }
+        },
+        GradeCase("C-TERM-REPEAT", .client, section: termination, level: .must,
+                  title: "a repeated TERMINATE for the ended conn gets TERMINATED again", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let sent = ctx.trace.now()
+            ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID))
+            let first = try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: 2) {
+                $0 == .terminated(conn: peerConn, id: ctx.clientID)
+            }
+            try await ctx.pause(0.2)
+            let again = ctx.trace.now()
+            ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID), tag: "duplicate")
+            try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID) again for the repeated TERMINATE", at: ctx.peer,
+                                 after: max(again, first.time + 0.0001), within: 2) { $0 == .terminated(conn: peerConn, id: ctx.clientID) }
+        },
+        GradeCase("C-LEAVE", .client, section: leave, level: .must,
+                  title: "quit sends LEAVE <id>; the client closes only after LEFT", needs: ["quit"]) { ctx in
+            try await ctx.startClient(answerLeave: false)
+            try await quit(ctx, dropFirst: false)
+        },
+        GradeCase("C-LEAVE-RESEND", .client, section: leave, level: .must,
+                  title: "an unanswered LEAVE is re-sent after one RTO", needs: ["quit"]) { ctx in
+            try await ctx.startClient(answerLeave: false)
+            try await quit(ctx, dropFirst: true)
+        },
+    ]
+
+    static func quit(_ ctx: CaseContext, dropFirst: Bool) async throws {
+        let typed = ctx.trace.now()
+        try ctx.type("quit")
+        var leave = try await ctx.expect("LEAVE \(ctx.clientID) at the server", at: ctx.fakeServer, after: typed, within: 2) {
+            $0 == .leave(id: ctx.clientID)
+        }
+        if dropFirst {
+            ctx.trace.note("grader withholds LEFT for the first LEAVE (as if it were lost)")
+            leave = try await ctx.expectResend(of: leave, at: ctx.fakeServer, what: "LEAVE re-send")
+        } else {
+            try await ctx.pause(min(0.4 * ctx.rto, 1.0))
+            try ctx.expectAlive("before the server acknowledged LEAVE with LEFT: the socket must stay open until LEFT arrives")
+        }
+        let source = Endpoint(parsing: leave.remote ?? "") ?? ctx.clientSource ?? ctx.clientAddress
+        ctx.fakeServer.send(.left(id: ctx.clientID), to: source)
+        let deadline = ctx.trace.now() + max(3, ctx.rto)
+        while ctx.process?.exited == nil, ctx.trace.now() < deadline { try await ctx.pause(0.02) }
+        if ctx.process?.exited == nil {
+            ctx.lenient("the client did not exit within \(formatSeconds(max(3, ctx.rto))) after LEFT")
+        }
+    }
+}

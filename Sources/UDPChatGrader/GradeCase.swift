@@ -1,0 +1,74 @@
+/// The result class of one case (see docs/GRADER.md).
+public enum Verdict: String, Sendable, Codable, CaseIterable, Comparable {
+    case pass = "PASS", lenient = "LENIENT", unsupported = "UNSUPPORTED", flaky = "FLAKY", fail = "FAIL", error = "ERROR"
+
+    /// Verdicts that make `udpchat grade` exit 1.
+    public var isFailure: Bool { self == .fail || self == .error || self == .flaky }
+    /// Conforming results.
+    public var isConforming: Bool { self == .pass || self == .lenient }
+
+    var rank: Int { Verdict.allCases.firstIndex(of: self)! }
+    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// How binding the rule a case checks is (RFC 2119 words as PROTOCOL.md uses them).
+public enum Level: String, Sendable, Codable {
+    case must = "MUST", should = "SHOULD", info = "INFO"
+}
+
+/// Thrown by a case script to end it with a verdict other than PASS; the reason explains
+/// itself: what was expected, what was observed.
+public struct CaseStop: Error, Sendable {
+    public var verdict: Verdict
+    public var reason: String
+
+    public static func fail(_ reason: String) -> CaseStop { CaseStop(verdict: .fail, reason: reason) }
+    public static func unsupported(_ reason: String) -> CaseStop { CaseStop(verdict: .unsupported, reason: reason) }
+    public static func error(_ reason: String) -> CaseStop { CaseStop(verdict: .error, reason: reason) }
+}
+
+/// One conformance case: a rule of PROTOCOL.md, the script that checks it, and what it needs.
+public struct GradeCase: Sendable {
+    public let id: String
+    public let role: IUTRole
+    /// The PROTOCOL.md section the rule is in.
+    public let section: String
+    public let level: Level
+    /// One line: what a conforming implementation does.
+    public let title: String
+    /// Input actions the case types (client role); missing ones make it UNSUPPORTED.
+    public let needs: [String]
+    /// Needs a relay in front of the client ({port} and {advertise_port} in the command).
+    public let needsRelay: Bool
+    public let body: @Sendable (CaseContext) async throws -> Void
+
+    public init(_ id: String, _ role: IUTRole, section: String, level: Level, title: String, needs: [String] = [],
+                needsRelay: Bool = false, body: @Sendable @escaping (CaseContext) async throws -> Void) {
+        self.id = id
+        self.role = role
+        self.section = section
+        self.level = level
+        self.title = title
+        self.needs = needs
+        self.needsRelay = needsRelay
+        self.body = body
+    }
+}
+
+/// The outcome of one case (possibly over several runs with `--repeat`).
+public struct CaseResult: Sendable, Codable {
+    public var id: String
+    public var section: String
+    public var level: Level
+    public var title: String
+    public var verdict: Verdict
+    /// Why: expected vs observed, with the datagrams as evidence.
+    public var detail: String
+    /// Wall time of the (last) run in seconds.
+    public var duration: Double
+    /// Runs and how many were conforming (for FLAKY).
+    public var runs: Int
+    public var passed: Int
+    /// The evidence of the last run (or of a failing run).
+    public var events: [TraceEvent]
+}

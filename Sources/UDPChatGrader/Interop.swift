@@ -1,0 +1,189 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import UDPChatSupport
+import UDPChatWire
+
+/// `--interop`: every ordered pair of client implementations chats through the reference server,
+/// with a lossy relay (seeded, 20 % loss) in front of the responder.
+public struct InteropResult: Sendable, Codable {
+    public var initiator: String
+    public var responder: String
+    public var verdict: Verdict
+    public var detail: String
+    public var duration: Double
+}
+
+public enum Interop {
+    /// Runs all pairs (initiator × responder) at once. `serverCommand` starts the reference server
+    /// (placeholders {port}, {rto}).
+    public static func run(clients: [Manifest], serverCommand: [String], rto requested: Double, seed: UInt64 = 1,
+                           artifacts: String?) async -> [InteropResult] {
+        let pairs = clients.flatMap { a in clients.map { b in (a, b) } }
+        let ports = PortAllocator()
+        return await withTaskGroup(of: (Int, InteropResult).self) { tasks in
+            for (index, pair) in pairs.enumerated() {
+                tasks.addTask {
+                    let result = await chat(pair.0, pair.1, serverCommand: serverCommand, requested: requested,
+                                            seed: seed &+ UInt64(index), ports: ports, artifacts: artifacts.map { "\($0)/interop-\(index + 1)" })
+                    return (index, result)
+                }
+            }
+            var results: [Int: InteropResult] = [:]
+            for await (index, result) in tasks { results[index] = result }
+            return (0..<pairs.count).compactMap { results[$0] }
+        }
+    }
+
+    /// The N×N matrix: rows initiate, columns respond.
+    public static func matrix(_ results: [InteropResult], names: [String]) -> String {
+        let width = max(12, names.map(\.count).max() ?? 12)
+        var lines = ["initiator \\ responder".padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+            + names.map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined(separator: " ")]
+        for row in names {
+            var line = row.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+            for column in names {
+                let verdict = results.first { $0.initiator == row && $0.responder == column }?.verdict.rawValue ?? "-"
+                line += verdict.padding(toLength: width, withPad: " ", startingAt: 0) + " "
+            }
+            lines.append(line)
+        }
+        for result in results where result.verdict != .pass {
+            lines.append("  \(result.initiator) → \(result.responder): \(result.verdict.rawValue): \(result.detail)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    final class LossBox: @unchecked Sendable {
+        private let lock = NSLockBox()
+        private var random: SplitMix64
+        init(seed: UInt64) { random = SplitMix64(seed: seed) }
+        func lose(_ probability: Double) -> Bool { lock.withLock { random.nextUnit() < probability } }
+    }
+
+    static func chat(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Double, seed: UInt64,
+                     ports: PortAllocator, artifacts: String?) async -> InteropResult {
+        let rto = a.uses("rto") && b.uses("rto") ? requested : 10
+        let trace = Trace()
+        var processes: [IUTProcess] = []
+        var nodes: [FakeNode] = []
+        let group = MultiThreadedEventLoopGroup.singleton
+        var verdict = Verdict.pass
+        var detail = "3 messages each way shown once and in order through a 20 % lossy relay; terminated; both left"
+        do {
+            let serverPort = ports.next()
+            let values = ["port": String(serverPort), "rto": String(rto)]
+            processes.append(try IUTProcess(command: serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:], trace: trace,
+                                            name: "server"))
+            // The relay in front of the responder: outside → responder, responder → last outside sender.
+            let relay = try await FakeNode.bind(name: "relay", group: group, trace: trace)
+            nodes.append(relay)
+            let responderPort = ports.next()
+            let loss = LossBox(seed: seed)
+            let outside = OutsideBox()
+            let responderAddress = Endpoint(host: "127.0.0.1", port: responderPort)
+            relay.addDrop(DropRule(first: Int.max) { message in message.conn != nil && loss.lose(0.2) })
+            relay.setResponder { [weak relay] message, source in
+                guard let relay else { return [] }
+                if source == responderAddress {
+                    if let target = outside.get() { relay.send(message.bytes, to: target, tag: "relayed") }
+                } else {
+                    outside.set(source)
+                    relay.send(message.bytes, to: responderAddress, tag: "relayed")
+                }
+                return []
+            }
+            let server = Endpoint(host: "127.0.0.1", port: serverPort)
+            func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) throws -> IUTProcess {
+                let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
+                              "advertise_port": String(advertise), "rto": String(rto)]
+                return try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                                      env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let initiatorPort = ports.next()
+            let useRelay = b.uses("advertise_port") && b.uses("port")
+            let initiator = try start(a, id: 1, port: initiatorPort, advertise: initiatorPort, name: "initiator")
+            let responder = try start(b, id: 2, port: responderPort, advertise: useRelay ? relay.address.port : responderPort, name: "responder")
+            processes += [initiator, responder]
+            // Wait until both are registered (a probe client looks them up).
+            let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace)
+            nodes.append(probe)
+            let deadline = trace.now() + 3 * rto + 5
+            var registered = false
+            while !registered, trace.now() < deadline {
+                probe.send(.register(id: 99, port: probe.address.port), to: server, tag: "probe")
+                probe.send(.lookup(id: 1), to: server, tag: "probe")
+                probe.send(.lookup(id: 2), to: server, tag: "probe")
+                try await Task.sleep(for: .milliseconds(200))
+                let answers = trace.events.filter { $0.node == "probe" && $0.kind == .received }.compactMap(\.message)
+                registered = answers.contains { if case .peer(1, _, _) = $0 { true } else { false } }
+                    && answers.contains { if case .peer(2, _, _) = $0 { true } else { false } }
+            }
+            guard registered else { throw CaseStop.error("the two clients did not both register with the reference server") }
+            func type(_ process: IUTProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
+                guard let line = manifest.input[action] else { throw CaseStop.unsupported("\(manifest.name) has no input.\(action)") }
+                process.type(fillPlaceholders(line, values))
+            }
+            func waitFor(_ what: String, within: Double, _ condition: () -> Bool) async throws {
+                let end = trace.now() + within
+                while !condition() {
+                    if trace.now() > end { throw CaseStop.fail("timed out after \(formatSeconds(within)) waiting for \(what)") }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            let relayed = { (verb: Verb) in trace.events.contains { $0.node == "relay" && $0.kind == .received && $0.message?.verb == verb } }
+            try type(initiator, a, "connect", ["peer": "2"])
+            try await waitFor("the CONNECT to reach the responder", within: 3 * rto + 3) { relayed(.connect) }
+            try await Task.sleep(for: .milliseconds(300))
+            try type(responder, b, "accept")
+            try await waitFor("the responder's ACCEPT", within: 3 * rto + 3) { relayed(.accept) }
+            try await Task.sleep(for: .milliseconds(300))
+            let aTexts = (1...3).map { "interop from 1 number \($0)" }, bTexts = (1...3).map { "interop from 2 number \($0)" }
+            for n in 0..<3 {
+                try type(initiator, a, "send", ["text": aTexts[n]])
+                try type(responder, b, "send", ["text": bTexts[n]])
+            }
+            func lines(_ node: String) -> [String] { trace.events.filter { $0.kind == .stdout && $0.node == node }.map(\.text) }
+            func shown(_ text: String, on node: String) -> Int { lines(node).filter { $0.contains(text) }.count }
+            let expected = aTexts.map { ($0, "responder") } + bTexts.map { ($0, "initiator") }
+            try await waitFor("all six messages to be shown on the other side", within: 8 * rto + 5) {
+                expected.allSatisfy { shown($0.0, on: $0.1) >= 1 }
+            }
+            try await Task.sleep(for: .milliseconds(Int(min(rto, 2) * 1200)))
+            for (text, node) in expected where shown(text, on: node) != 1 {
+                throw CaseStop.fail("'\(text)' was shown \(shown(text, on: node)) times on the \(node) (expected once)")
+            }
+            for (texts, node) in [(aTexts, "responder"), (bTexts, "initiator")] {
+                let order = lines(node)
+                let positions = texts.compactMap { text in order.firstIndex { $0.contains(text) } }
+                if positions != positions.sorted() { throw CaseStop.fail("the \(node) showed the messages out of order") }
+            }
+            try type(initiator, a, "terminate")
+            try await waitFor("TERMINATED from the responder", within: 6 * rto + 3) { relayed(.terminated) }
+            try type(initiator, a, "quit")
+            try type(responder, b, "quit")
+            try await waitFor("both clients to exit after LEFT", within: 4 * rto + 3) { initiator.exited != nil && responder.exited != nil }
+        } catch let stop as CaseStop {
+            verdict = stop.verdict
+            detail = stop.reason
+        } catch {
+            verdict = .error
+            detail = "\(error)"
+        }
+        for process in processes { await process.stop() }
+        for node in nodes { await node.close() }
+        if let artifacts {
+            Artifacts.write(folder: artifacts, caseID: "interop \(a.name) → \(b.name)", verdict: verdict, reason: detail,
+                            duration: trace.now(), events: trace.events)
+        }
+        return InteropResult(initiator: a.name, responder: b.name, verdict: verdict, detail: detail, duration: trace.now())
+    }
+
+    final class OutsideBox: @unchecked Sendable {
+        private let lock = NSLockBox()
+        private var endpoint: Endpoint?
+        func set(_ value: Endpoint) { lock.withLock { endpoint = value } }
+        func get() -> Endpoint? { lock.withLock { endpoint } }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Yams
+
+/// Which side of the protocol an implementation under test plays.
+public enum IUTRole: String, Sendable, Codable, CaseIterable {
+    case server, client
+}
+
+/// A manifest that names the field it could not accept; the grader exits 2 with `description`.
+public struct ManifestError: Error, Sendable, CustomStringConvertible, Equatable {
+    public let path: String
+    public let field: String
+    public let reason: String
+
+    public var description: String { "\(path): field '\(field)': \(reason)" }
+}
+
+/// The implementation-under-test manifest from PROTOCOL.md ("The implementation-under-test manifest").
+public struct Manifest: Sendable {
+    /// Input actions a client manifest may map to standard-input lines.
+    public static let inputActions = ["connect", "accept", "reject", "send", "terminate", "quit", "cancel"]
+    static let commandPlaceholders: [IUTRole: Set<String>] = [
+        .server: ["port", "rto"],
+        .client: ["id", "server_host", "server_port", "port", "advertise_port", "rto"],
+    ]
+    static let inputPlaceholders: Set<String> = ["peer", "text"]
+
+    public var name: String
+    public var role: IUTRole
+    public var command: [String]
+    /// Absolute working directory (the manifest's `workdir` resolved against its folder).
+    public var workdir: String
+    public var env: [String: String]
+    public var input: [String: String]
+    /// Where the manifest was read from.
+    public var path: String
+
+    public init(name: String, role: IUTRole, command: [String], workdir: String, env: [String: String] = [:],
+                input: [String: String] = [:], path: String = "<memory>") {
+        self.name = name
+        self.role = role
+        self.command = command
+        self.workdir = workdir
+        self.env = env
+        self.input = input
+        self.path = path
+    }
+
+    /// True when the command or environment takes `{name}`.
+    public func uses(_ placeholder: String) -> Bool {
+        (command + Array(env.values)).contains { $0.contains("{\(placeholder)}") }
+    }
+
+    /// A server without `{port}` can only listen on 7070: its cases run one at a time.
+    public var pinnedPort: UInt16? { role == .server && !uses("port") ? 7070 : nil }
+
+    /// Reads and validates a manifest file.
+    public static func load(path: String) throws(ManifestError) -> Manifest {
+        let text: String
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ManifestError(path: path, field: "(file)", reason: "no such file")
+        }
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ManifestError(path: path, field: "(file)", reason: "cannot read: \(error.localizedDescription)")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, path: path, folder: folder)
+    }
+
+    /// Parses manifest YAML; `folder` is what a relative `workdir` is resolved against.
+    public static func parse(yaml: String, path: String, folder: String) throws(ManifestError) -> Manifest {
+        func fail(_ field: String, _ reason: String) -> ManifestError { ManifestError(path: path, field: field, reason: reason) }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw fail("(yaml)", "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        guard let mapping = root?.mapping else { throw fail("(root)", "the manifest must be a YAML mapping") }
+        let known: Set<String> = ["name", "role", "command", "workdir", "env", "input"]
+        for key in mapping.keys {
+            guard let name = key.string, known.contains(name) else {
+                throw fail(key.string ?? "?", "unknown field (known: name, role, command, workdir, env, input)")
+            }
+        }
+        guard let roleText = mapping["role"]?.string else { throw fail("role", "missing; must be 'client' or 'server'") }
+        guard let role = IUTRole(rawValue: roleText) else { throw fail("role", "'\(roleText)' is not 'client' or 'server'") }
+        guard let commandNode = mapping["command"] else { throw fail("command", "missing; a list like [\"python3\", \"server.py\"]") }
+        guard let sequence = commandNode.sequence, !sequence.isEmpty else {
+            throw fail("command", "must be a non-empty list of strings")
+        }
+        var command: [String] = []
+        for (index, item) in sequence.enumerated() {
+            guard let word = item.scalar?.string else { throw fail("command[\(index)]", "must be a string") }
+            try checkPlaceholders(word, allowed: commandPlaceholders[role]!, field: "command[\(index)]", fail: fail)
+            command.append(word)
+        }
+        if command[0].isEmpty { throw fail("command[0]", "the program name is empty") }
+        let name = mapping["name"]?.string ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        var workdir = folder
+        if let node = mapping["workdir"] {
+            guard let dir = node.string, !dir.isEmpty else { throw fail("workdir", "must be a folder path") }
+            workdir = dir.hasPrefix("/") ? dir : URL(fileURLWithPath: folder).appendingPathComponent(dir).standardized.path
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: workdir, isDirectory: &isDir), isDir.boolValue else {
+                throw fail("workdir", "'\(dir)' is not a folder (resolved to \(workdir))")
+            }
+        }
+        var env: [String: String] = [:]
+        if let node = mapping["env"], !(node.scalar?.string.isEmpty ?? false) {
+            guard let envMap = node.mapping else { throw fail("env", "must be a mapping of NAME: value") }
+            for (key, value) in envMap {
+                guard let k = key.string, let v = value.scalar?.string else { throw fail("env", "every entry must be NAME: string") }
+                try checkPlaceholders(v, allowed: commandPlaceholders[role]!, field: "env.\(k)", fail: fail)
+                env[k] = v
+            }
+        }
+        var input: [String: String] = [:]
+        if let node = mapping["input"] {
+            guard role == .client else { throw fail("input", "only a client manifest maps input actions") }
+            guard let inputMap = node.mapping else { throw fail("input", "must be a mapping of action: line") }
+            for (key, value) in inputMap {
+                guard let action = key.string, inputActions.contains(action) else {
+                    throw fail("input.\(key.string ?? "?")", "unknown action (known: \(inputActions.joined(separator: ", ")))")
+                }
+                guard let line = value.scalar?.string else { throw fail("input.\(action)", "must be a string") }
+                if line.contains("\n") { throw fail("input.\(action)", "must be a single line") }
+                try checkPlaceholders(line, allowed: inputPlaceholders, field: "input.\(action)", fail: fail)
+                input[action] = line
+            }
+        }
+        return Manifest(name: name, role: role, command: command, workdir: workdir, env: env, input: input, path: path)
+    }
+
+    static func checkPlaceholders(_ text: String, allowed: Set<String>, field: String,
+                                  fail: (String, String) -> ManifestError) throws(ManifestError) {
+        for name in placeholderNames(in: text) where !allowed.contains(name) {
+            throw fail(field, "unknown placeholder {\(name)} (allowed here: \(allowed.sorted().map { "{\($0)}" }.joined(separator: ", ")))")
+        }
+    }
+
+    static func placeholderNames(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            let after = rest[rest.index(after: open)...]
+            guard let close = after.firstIndex(of: "}") else { break }
+            let name = after[..<close]
+            if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0 == "_" }) { names.append(String(name)) }
+            rest = after[after.index(after: close)...]
+        }
+        return names
+    }
+}
+
+/// Replaces every `{name}` in `template` with `values[name]`; unknown names are left as they are.
+public func fillPlaceholders(_ template: String, _ values: [String: String]) -> String {
+    var result = template
+    for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
+    return result
+}

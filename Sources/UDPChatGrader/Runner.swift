@@ -1,0 +1,228 @@
+import Foundation
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hands out distinct free UDP ports on 127.0.0.1 for the implementations under test.
+final class PortAllocator: @unchecked Sendable {
+    private let lock = NSLockBox()
+    private var used: Set<UInt16> = []
+
+    /// A port the OS says is free now and that this run has not handed out before.
+    func next() -> UInt16 {
+        for _ in 0..<50 {
+            let port = PortAllocator.probeFreePort()
+            let fresh = lock.withLock { used.insert(port).inserted }
+            if fresh, port != 0 { return port }
+        }
+        return UInt16.random(in: 20_000...60_000)
+    }
+
+    static func probeFreePort() -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { return 0 }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { return 0 }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
+
+/// What to grade and how.
+public struct GradeOptions: Sendable {
+    /// RTO to grade at when the command takes {rto} (seconds).
+    public var rto: Double = 10
+    public var cases: [String] = []
+    public var skip: [String] = []
+    /// Cases at once; 0 = all (cases spend most of their time waiting).
+    public var jobs: Int = 0
+    public var repeatCount: Int = 1
+    public var artifacts: String?
+    /// Called with one progress line per finished case.
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init() {}
+}
+
+/// The graded catalogue of one implementation.
+public struct GradeReport: Sendable, Codable {
+    public var implementation: String
+    public var role: IUTRole
+    public var manifest: String
+    /// The RTO graded at (seconds) and why.
+    public var rto: Double
+    public var rtoNote: String
+    public var duration: Double
+    public var cases: [CaseResult]
+
+    /// Verdict counts.
+    public var summary: [String: Int] {
+        var counts: [String: Int] = [:]
+        for result in cases { counts[result.verdict.rawValue, default: 0] += 1 }
+        return counts
+    }
+
+    public var hasFailures: Bool { cases.contains { $0.verdict.isFailure } }
+}
+
+/// Shell-style glob match (`S-LEAVE*`, `C-?SG-*`), case-insensitive.
+public func globMatch(_ pattern: String, _ text: String) -> Bool {
+    fnmatch(pattern.uppercased(), text.uppercased(), 0) == 0
+}
+
+/// Runs the case catalogue against an implementation.
+public enum Grader {
+    /// The catalogue for a role, filtered by --cases / --skip globs (comma-separated lists allowed).
+    public static func select(role: IUTRole, cases: [String], skip: [String]) -> [GradeCase] {
+        let include = cases.flatMap { $0.split(separator: ",").map(String.init) }
+        let exclude = skip.flatMap { $0.split(separator: ",").map(String.init) }
+        return Catalogue.cases(for: role).filter { item in
+            (include.isEmpty || include.contains { globMatch($0, item.id) }) && !exclude.contains { globMatch($0, item.id) }
+        }
+    }
+
+    /// The RTO a manifest is graded at, with the explanation printed to the user.
+    public static func effectiveRTO(manifest: Manifest, requested: Double) -> (Double, String) {
+        if manifest.uses("rto") { return (requested, "graded at RTO \(formatSeconds(requested)) (the command takes {rto})") }
+        return (10, "graded at RTO 10 s: the command does not take {rto}")
+    }
+
+    public static func run(manifest: Manifest, options: GradeOptions) async -> GradeReport {
+        let started = Date()
+        let (rto, rtoNote) = effectiveRTO(manifest: manifest, requested: options.rto)
+        let selected = select(role: manifest.role, cases: options.cases, skip: options.skip)
+        let jobs = manifest.pinnedPort != nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
+        let ports = PortAllocator()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let total = selected.count
+        let finished = Counter()
+        var results: [Int: CaseResult] = [:]
+        await withTaskGroup(of: (Int, CaseResult).self) { tasks in
+            var next = 0
+            func launchNext() {
+                guard next < selected.count else { return }
+                let index = next
+                let item = selected[index]
+                next += 1
+                tasks.addTask {
+                    let result = await runCase(item, manifest: manifest, rto: rto, repeatCount: max(1, options.repeatCount),
+                                               artifacts: options.artifacts, group: group, ports: ports)
+                    let done = finished.increment()
+                    let id = result.id.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    let verdict = result.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+                    let detail = result.verdict == .pass ? "" : "  " + String(result.detail.prefix(120))
+                    options.progress?(String(format: "[%2d/%d] ", done, total) + id + verdict
+                        + String(format: "%6.1f s", result.duration) + detail)
+                    return (index, result)
+                }
+            }
+            for _ in 0..<jobs { launchNext() }
+            for await (index, result) in tasks {
+                results[index] = result
+                launchNext()
+            }
+        }
+        return GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
+                           duration: Date().timeIntervalSince(started), cases: (0..<selected.count).compactMap { results[$0] })
+    }
+
+    static func runCase(_ item: GradeCase, manifest: Manifest, rto: Double, repeatCount: Int, artifacts: String?,
+                        group: EventLoopGroup, ports: PortAllocator) async -> CaseResult {
+        var runs: [(Verdict, String, Double, [TraceEvent])] = []
+        for run in 1...repeatCount {
+            let outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports)
+            runs.append(outcome)
+            if let artifacts {
+                let folder = repeatCount > 1 ? "\(artifacts)/\(item.id)/run-\(run)" : "\(artifacts)/\(item.id)"
+                Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, duration: outcome.2, events: outcome.3)
+            }
+            if outcome.0 == .unsupported { break }
+        }
+        let (verdict, detail, chosen) = aggregate(runs.map { ($0.0, $0.1) })
+        let evidence = runs[chosen]
+        let conforming = runs.filter { $0.0.isConforming }.count
+        return CaseResult(id: item.id, section: item.section, level: item.level, title: item.title, verdict: verdict,
+                          detail: detail, duration: evidence.2, runs: runs.count, passed: conforming, events: evidence.3)
+    }
+
+    /// Combines the runs of one case: all agree → that verdict; all conforming → LENIENT;
+    /// otherwise FLAKY with the pass rate. Returns the verdict, the detail and the run to show as evidence.
+    static func aggregate(_ runs: [(Verdict, String)]) -> (Verdict, String, Int) {
+        let conforming = runs.filter { $0.0.isConforming }.count
+        if Set(runs.map(\.0)).count <= 1 { return (runs[0].0, runs[0].1, 0) }
+        if conforming == runs.count {
+            let index = runs.firstIndex { $0.0 == .lenient } ?? 0
+            return (.lenient, runs[index].1, index)
+        }
+        let index = runs.firstIndex { !$0.0.isConforming } ?? 0
+        let rate = Int((Double(conforming) / Double(runs.count) * 100).rounded())
+        return (.flaky, "passed \(conforming) of \(runs.count) runs (\(rate)%); a failing run: \(runs[index].0.rawValue): \(runs[index].1)", index)
+    }
+
+    static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Double, group: EventLoopGroup,
+                        ports: PortAllocator) async -> (Verdict, String, Double, [TraceEvent]) {
+        let missing = item.needs.filter { manifest.input[$0] == nil }
+        if !missing.isEmpty {
+            return (.unsupported, "the manifest has no input action for: \(missing.joined(separator: ", "))", 0, [])
+        }
+        if item.needsRelay, !(manifest.uses("port") && manifest.uses("advertise_port")) {
+            return (.unsupported, "needs a relay in front of the client: the command must take {port} and {advertise_port}", 0, [])
+        }
+        let context = CaseContext(manifest: manifest, caseID: item.id, rto: rto, group: group, ports: ports)
+        let timeout = 8 * rto + 20
+        var verdict = Verdict.pass
+        var reason = item.title
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await item.body(context) }
+                tasks.addTask {
+                    try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                    throw CaseStop.error("the case did not finish within its timeout of \(formatSeconds(timeout))")
+                }
+                try await tasks.next()
+                tasks.cancelAll()
+            }
+            let notes = context.lenientNotes
+            if !notes.isEmpty {
+                verdict = .lenient
+                reason = notes.joined(separator: "; ")
+            }
+        } catch let stop as CaseStop {
+            verdict = stop.verdict
+            reason = stop.reason
+            context.trace.note("\(stop.verdict.rawValue): \(stop.reason)", tag: "verdict")
+        } catch is CancellationError {
+            verdict = .error
+            reason = "cancelled"
+        } catch {
+            verdict = .error
+            reason = "grader error: \(error)"
+        }
+        await context.tearDown()
+        return (verdict, reason, context.trace.now(), context.trace.events)
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLockBox()
+    private var value = 0
+    func increment() -> Int { lock.withLock { value += 1; return value } }
+}
+
+/// `10 s`, `0.3 s`.
+public func formatSeconds(_ value: Double) -> String {
+    value == value.rounded() ? "\(Int(value)) s" : String(format: "%g s", (value * 1000).rounded() / 1000)
+}

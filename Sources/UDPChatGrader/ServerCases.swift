@@ -1,0 +1,279 @@
+import UDPChatSupport
+import UDPChatWire
+
+extension CaseContext {
+    /// Sends `message` from `node` to the server under test and waits for the answer.
+    @discardableResult
+    func request(_ node: FakeNode, _ message: Message, expect what: String, within: Double = 2,
+                 matches: @escaping (Message) -> Bool) async throws -> TraceEvent {
+        let sent = trace.now()
+        node.send(message, to: serverAddress)
+        return try await expect("'\(what)' in answer to '\(message.serialized)' from \(node.name)", at: node, after: sent,
+                                within: within, matches: matches)
+    }
+
+    /// Registers `id` from `node` (advertising its own port unless given) and expects REGISTERED.
+    func register(_ node: FakeNode, _ id: ClientID, port: UInt16? = nil) async throws {
+        let port = port ?? node.address.port
+        try await request(node, .register(id: id, port: port), expect: "REGISTERED \(id) \(port)") {
+            $0 == .registered(id: id, port: port)
+        }
+    }
+
+    /// Looks `id` up from `node` and expects exactly `answer`.
+    func lookup(_ node: FakeNode, _ id: ClientID, expect answer: Message) async throws {
+        try await request(node, .lookup(id: id), expect: answer.serialized) { $0.verb != .registered && $0 == answer }
+    }
+}
+
+/// The server-role catalogue: the grader plays many clients against one server.
+enum ServerCases {
+    static let client = "Client ↔ server"
+
+    static let all: [GradeCase] = [
+        GradeCase("S-REGISTER", .server, section: client, level: .must,
+                  title: "REGISTER for a free id is answered REGISTERED <id> <port>") { ctx in
+            try await ctx.startServer()
+            try await ctx.register(try await ctx.node("client-a"), 11)
+        },
+        GradeCase("S-REGISTER-REPEAT", .server, section: client, level: .must,
+                  title: "a repeated REGISTER from the owner is answered REGISTERED again") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a")
+            try await ctx.register(a, 11)
+            try await ctx.register(a, 11)
+            try await ctx.register(a, 11)
+        },
+        GradeCase("S-LOOKUP-ACTIVE", .server, section: client, level: .must,
+                  title: "LOOKUP of a registered id is answered PEER <id> <host> <port>") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
+            try await ctx.register(a, 11)
+            try await ctx.register(b, 12)
+            try await ctx.lookup(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
+            try await ctx.lookup(a, 12, expect: .peer(id: 12, host: "127.0.0.1", port: b.address.port))
+        },
+        GradeCase("S-LOOKUP-INACTIVE", .server, section: client, level: .must,
+                  title: "LOOKUP of an id nobody holds is answered INACTIVE <id>") { ctx in
+            try await ctx.startServer()
+            let b = try await ctx.node("client-b")
+            try await ctx.register(b, 12)
+            try await ctx.lookup(b, 99, expect: .inactive(id: 99))
+        },
+        GradeCase("S-LOOKUP-UNREGISTERED", .server, section: client, level: .must,
+                  title: "LOOKUP from an unregistered address is refused with ERROR NOT_REGISTERED <looked-up id>") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a"), stranger = try await ctx.node("stranger")
+            try await ctx.register(a, 11)
+            try await ctx.lookup(stranger, 11, expect: .error(code: .notRegistered, id: 11))
+        },
+        GradeCase("S-LEAVE", .server, section: client, level: .must,
+                  title: "LEAVE from the owner removes it and is answered LEFT; a LOOKUP then says INACTIVE") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
+            try await ctx.register(a, 11)
+            try await ctx.register(b, 12)
+            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { $0 == .left(id: 11) }
+            try await ctx.lookup(b, 11, expect: .inactive(id: 11))
+        },
+        GradeCase("S-LEAVE-REPEAT", .server, section: client, level: .must,
+                  title: "LEAVE is answered LEFT again when repeated, and for an id nobody holds") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a"), other = try await ctx.node("client-c")
+            try await ctx.register(a, 11)
+            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { $0 == .left(id: 11) }
+            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11 (again: the first LEFT may have been lost)") { $0 == .left(id: 11) }
+            try await ctx.request(other, .leave(id: 777), expect: "LEFT 777 (an id nobody holds)") { $0 == .left(id: 777) }
+        },
+        GradeCase("S-LEAVE-NOT-OWNER", .server, section: client, level: .must,
+                  title: "LEAVE for an id owned by another address is refused with ERROR NOT_OWNER and changes nothing") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
+            try await ctx.register(a, 11)
+            try await ctx.register(b, 12)
+            try await ctx.request(b, .leave(id: 11), expect: "ERROR NOT_OWNER 11") { $0 == .error(code: .notOwner, id: 11) }
+            try await ctx.lookup(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
+        },
+        GradeCase("S-ID-IN-USE", .server, section: client, level: .must,
+                  title: "REGISTER of an id owned by another address is refused with ERROR ID_IN_USE; the owner keeps it") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a"), thief = try await ctx.node("client-b")
+            try await ctx.register(a, 11)
+            try await ctx.request(thief, .register(id: 11, port: thief.address.port), expect: "ERROR ID_IN_USE 11") {
+                $0 == .error(code: .idInUse, id: 11)
+            }
+            try await ctx.lookup(a, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
+        },
+        GradeCase("S-ADDRESS-IN-USE", .server, section: client, level: .must,
+                  title: "a second id from the same address is refused with ERROR ADDRESS_IN_USE <new id>") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a")
+            try await ctx.register(a, 11)
+            try await ctx.request(a, .register(id: 12, port: a.address.port), expect: "ERROR ADDRESS_IN_USE 12") {
+                $0 == .error(code: .addressInUse, id: 12)
+            }
+            try await ctx.lookup(a, 12, expect: .inactive(id: 12))
+        },
+        GradeCase("S-ADVERTISED-PORT", .server, section: client, level: .must,
+                  title: "PEER gives the owner's IP with the port advertised in REGISTER, not the source port") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
+            let advertised: UInt16 = a.address.port == 40_404 ? 40_405 : 40_404
+            try await ctx.register(a, 11, port: advertised)
+            try await ctx.register(b, 12)
+            try await ctx.lookup(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: advertised))
+        },
+        GradeCase("S-CONCURRENT", .server, section: client, level: .must,
+                  title: "50 clients registering, looking up and leaving at once are all served correctly") { ctx in
+            try await ctx.startServer()
+            try await concurrent(ctx, count: 50)
+        },
+        GradeCase("S-MALFORMED", .server, section: "Datagrams", level: .must,
+                  title: "malformed datagrams of every kind are dropped: no answer, no state change, no crash") { ctx in
+            try await ctx.startServer()
+            try await malformed(ctx)
+        },
+        GradeCase("S-NEWLINE", .server, section: "Datagrams", level: .must,
+                  title: "one trailing \\n or \\r\\n is accepted and stripped") { ctx in
+            try await ctx.startServer()
+            let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
+            for (node, id, ending) in [(a, ClientID(21), "\n"), (b, ClientID(22), "\r\n")] {
+                let sent = ctx.trace.now()
+                node.send(Array("REGISTER \(id) \(node.address.port)\(ending)".utf8), to: ctx.serverAddress)
+                try await ctx.expect("REGISTERED \(id) \(node.address.port) (the trailing newline stripped)", at: node, after: sent,
+                                     within: 2) { $0 == .registered(id: id, port: node.address.port) }
+            }
+        },
+        GradeCase("S-TABLE", .server, section: client, level: .info,
+                  title: "the table of active clients is printed after every change and only then (informational)") { ctx in
+            try await ctx.startServer()
+            do {
+                try await table(ctx)
+            } catch let stop as CaseStop where stop.verdict == .fail {
+                ctx.lenient("table (informational) not checked: \(stop.reason)")
+            }
+        },
+    ]
+
+    static func concurrent(_ ctx: CaseContext, count: Int) async throws {
+        var nodes: [FakeNode] = []
+        for index in 0..<count { nodes.append(try await ctx.node("client-\(index + 1)")) }
+        let ids = (0..<count).map { ClientID(100 + $0) }
+        // Everyone at once; like real clients, re-send after 0.5 s while unanswered.
+        func allAnswered(_ make: (Int) -> Message, _ expected: @escaping (Int) -> Message, what: String) async throws {
+            var pending = Set(0..<count)
+            var after = Array(repeating: 0.0, count: count)
+            for attempt in 0..<8 where !pending.isEmpty {
+                for index in pending {
+                    after[index] = ctx.trace.now()
+                    nodes[index].send(make(index), to: ctx.serverAddress, tag: attempt > 0 ? "re-send" : nil)
+                }
+                try await ctx.pause(0.5)
+                let events = ctx.trace.events
+                for index in pending where events.contains(where: {
+                    $0.kind == .received && $0.node == nodes[index].name && $0.message == expected(index)
+                }) { pending.remove(index) }
+                if let wrong = events.first(where: { event in
+                    event.kind == .received && pending.contains(where: { nodes[$0].name == event.node })
+                        && event.message.map({ message in !pending.contains { expected($0) == message } }) ?? true
+                }) {
+                    throw CaseStop.fail("\(what): \(wrong.node) got '\(wrong.text)' at t=\(seconds(wrong.time))")
+                }
+            }
+            if let index = pending.sorted().first {
+                throw CaseStop.fail("\(what): \(pending.count) of \(count) clients got no answer after 8 tries 0.5 s apart, "
+                    + "e.g. \(nodes[index].name) sending '\(make(index).serialized)'; observed \(ctx.observed(at: nodes[index], after: 0))")
+            }
+        }
+        try await allAnswered({ .register(id: ids[$0], port: nodes[$0].address.port) },
+                              { .registered(id: ids[$0], port: nodes[$0].address.port) }, what: "REGISTER")
+        try await allAnswered({ .lookup(id: ids[($0 + 1) % count]) },
+                              { .peer(id: ids[($0 + 1) % count], host: "127.0.0.1", port: nodes[($0 + 1) % count].address.port) },
+                              what: "LOOKUP")
+        try await allAnswered({ .leave(id: ids[$0]) }, { .left(id: ids[$0]) }, what: "LEAVE")
+        try ctx.expectAlive("after serving \(count) clients")
+    }
+
+    /// Garbage of every kind; each entry says who sends it.
+    static func garbage(ownerPort: UInt16) -> [(fromOwner: Bool, bytes: [UInt8], what: String)] {
+        let text: [(Bool, String, String)] = [
+            (false, "", "empty datagram"),
+            (false, "HELLO 31", "unknown verb"),
+            (false, "register 31 5000", "lower-case verb"),
+            (false, "REGISTER 31", "too few fields"),
+            (false, "REGISTER 31 5000 9", "too many fields"),
+            (false, "REGISTER 031 5000", "leading zero"),
+            (false, "REGISTER 0 5000", "id zero"),
+            (false, "REGISTER 31 0", "port zero"),
+            (false, "REGISTER 2147483648 5000", "id out of range"),
+            (false, "REGISTER 31 65536", "port out of range"),
+            (false, "REGISTER +31 5000", "signed number"),
+            (false, "REGISTER  31 5000", "double space"),
+            (false, "REGISTER 31 5000 ", "trailing space"),
+            (false, "REGISTER 31\u{0}5000", "NUL byte"),
+            (false, "REGISTER 31 5000\n\n", "two trailing newlines"),
+            (false, "LOOKUP", "LOOKUP without id"),
+            (true, "LEAVE 011", "owner's LEAVE with a leading zero"),
+            (true, "LEAVE 11 ", "owner's LEAVE with a trailing space"),
+            (true, "REGISTER 11 99999", "owner's REGISTER with port out of range"),
+            (true, "REGISTER 11 \(ownerPort) x", "owner's REGISTER with an extra field"),
+            (true, "LEAVE 11 11", "owner's LEAVE with an extra field"),
+        ]
+        var list = text.map { ($0.0, Array($0.1.utf8), $0.2) }
+        list.append((false, Array("REGISTER 31 ".utf8) + [0xff, 0xfe, 0x35], "not UTF-8"))
+        list.append((true, [0xc3, 0x28, 0x20, 0x31, 0x31], "not UTF-8 from the owner"))
+        list.append((false, Array(repeating: UInt8(ascii: "A"), count: 1300), "1300 bytes, over the 1200-byte limit"))
+        list.append((true, Array("LEAVE 11".utf8) + Array(repeating: UInt8(ascii: " "), count: 1250), "owner's LEAVE padded over 1200 bytes"))
+        return list
+    }
+
+    static func malformed(_ ctx: CaseContext) async throws {
+        let owner = try await ctx.node("client-a"), other = try await ctx.node("client-b"), stranger = try await ctx.node("stranger")
+        try await ctx.register(owner, 11)
+        try await ctx.register(other, 12)
+        let start = ctx.trace.now()
+        for item in garbage(ownerPort: owner.address.port) {
+            (item.fromOwner ? owner : stranger).send(item.bytes, to: ctx.serverAddress, tag: "malformed: \(item.what)")
+            try await ctx.pause(0.01)
+        }
+        try await ctx.pause(0.4)
+        try ctx.expectAlive("after malformed datagrams: a malformed datagram must never crash the receiver")
+        for node in [owner, stranger] {
+            if let answer = ctx.trace.events.first(where: { $0.kind == .received && $0.node == node.name && $0.time >= start }) {
+                let cause = ctx.trace.events.last(where: { $0.kind == .sent && $0.node == node.name && $0.time <= answer.time })
+                throw CaseStop.fail("expected malformed datagrams to be dropped without an answer, but '\(cause?.text ?? "?")' "
+                    + "(\(cause?.tag ?? "")) was answered with '\(answer.text)' at t=\(seconds(answer.time))")
+            }
+        }
+        // State unchanged: 11 still at the owner's port, 31 never registered, the stranger still unregistered.
+        try await ctx.lookup(other, 11, expect: .peer(id: 11, host: "127.0.0.1", port: owner.address.port))
+        try await ctx.lookup(other, 31, expect: .inactive(id: 31))
+        try await ctx.lookup(stranger, 11, expect: .error(code: .notRegistered, id: 11))
+    }
+
+    static func table(_ ctx: CaseContext) async throws {
+        let a = try await ctx.node("client-a")
+        var notes: [String] = []
+        let beforeRegister = ctx.trace.now()
+        try await ctx.register(a, 11)
+        try await ctx.pause(0.3)
+        let afterRegister = ctx.trace.events.filter { $0.kind == .stdout && $0.time >= beforeRegister }
+        if !afterRegister.contains(where: { $0.text.contains("11") }) {
+            notes.append("no console line mentioning client 11 after it registered")
+        }
+        let beforeRepeat = ctx.trace.now()
+        try await ctx.register(a, 11)
+        try await ctx.pause(0.3)
+        let afterRepeat = ctx.trace.events.filter { $0.kind == .stdout && $0.time >= beforeRepeat }
+        if !afterRepeat.isEmpty {
+            notes.append("a repeated REGISTER (no change) printed \(afterRepeat.count) console line(s), e.g. '\(afterRepeat[0].text)'")
+        }
+        let beforeLeave = ctx.trace.now()
+        try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { $0 == .left(id: 11) }
+        try await ctx.pause(0.3)
+        if ctx.trace.events.filter({ $0.kind == .stdout && $0.time >= beforeLeave }).isEmpty {
+            notes.append("nothing printed after client 11 left")
+        }
+        for note in notes { ctx.lenient("table (informational): \(note)") }
+    }
+}
