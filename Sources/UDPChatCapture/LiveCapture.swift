@@ -74,10 +74,8 @@ public final class LiveCapture: @unchecked Sendable {
             throw Self.activationError(status: status, interface: options.interface, detail: detail)
         }
         do throws(CaptureError) {
-            // (An `inbound and (…)` kernel filter would halve loopback ring traffic, but libpcap
-            // 1.10 filters the blocks already in the ring in user space, where `inbound` cannot be
-            // evaluated, and loses the first packets; so the filter is applied as given.)
             try BPF.apply(options.filter, to: handle, netmask: PCAP_NETMASK_UNKNOWN)
+            if options.interface == "lo" { Self.keepOnlyIncomingCopies(handle, filter: options.filter) }
             writer = try PcapWriter(path: outputPath, handle: handle, ownsHandle: false)
         } catch {
             pcap_close(handle)
@@ -157,6 +155,24 @@ public final class LiveCapture: @unchecked Sendable {
         }
     }
 
+    /// On loopback Linux hands a packet socket every datagram twice (outgoing and incoming) and
+    /// libpcap throws the outgoing copy away in user space, so under load half the ring is
+    /// wasted. This replaces the kernel filter with `inbound and (filter)`, which drops the
+    /// outgoing copies in the kernel. (Not through `pcap_setfilter`: libpcap 1.10 also runs the
+    /// new program in user space over blocks already in the ring, where `inbound` always fails,
+    /// losing the first packets. The user-space program stays the plain filter, which keeps the
+    /// same packets.) Best effort: on failure the plain filter stays.
+    static func keepOnlyIncomingCopies(_ handle: OpaquePointer, filter: String) {
+        #if os(Linux)
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, "inbound and (\(filter))", 1, PCAP_NETMASK_UNKNOWN) == 0 else { return }
+        defer { pcap_freecode(&program) }
+        var kernelProgram = SocketFilterProgram(length: UInt16(program.bf_len), instructions: UnsafeMutableRawPointer(program.bf_insns))
+        let soAttachFilter: Int32 = 26  // SO_ATTACH_FILTER
+        _ = setsockopt(pcap_fileno(handle), SOL_SOCKET, soAttachFilter, &kernelProgram, socklen_t(MemoryLayout<SocketFilterProgram>.size))
+        #endif
+    }
+
     static func monotonicSeconds() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
@@ -174,4 +190,11 @@ public final class LiveCapture: @unchecked Sendable {
         if let expression { parts.append(ports.isEmpty ? expression : "(\(expression))") }
         return parts.joined(separator: " and ")
     }
+}
+
+/// `struct sock_fprog` of <linux/filter.h>: instruction count and the instructions (libpcap's
+/// `struct bpf_insn` has the kernel's `struct sock_filter` layout).
+struct SocketFilterProgram {
+    var length: UInt16
+    var instructions: UnsafeMutableRawPointer?
 }
