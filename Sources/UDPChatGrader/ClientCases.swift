@@ -84,6 +84,17 @@ enum ClientCases {
                 throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the port the grader gave); observed '\(register.text)'")
             }
         },
+        GradeCase("C-REGISTER-ADVERTISED", .client, section: server, level: .must,
+                  title: "behind a relay, REGISTER carries {advertise_port} and peers reach the client through it",
+                  needs: ["accept"], needsRelay: true) { ctx in
+            try await ctx.startClient(relay: true)
+            let register = ctx.trace.events.first { $0.node == "server" && $0.message?.verb == .register }!
+            if register.message?.port != ctx.givenAdvertisePort {
+                throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the relay's port, {advertise_port}); "
+                    + "observed '\(register.text)'")
+            }
+            try await ctx.incomingConnection()
+        },
         GradeCase("C-REGISTER-RESEND", .client, section: server, level: .must,
                   title: "an unanswered REGISTER is re-sent unchanged after one RTO") { ctx in
             try await ctx.startClient(dropFirstRegister: true)
@@ -407,7 +418,7 @@ enum ClientCases {
             ctx.trace.note("grader withholds LEFT for the first LEAVE (as if it were lost)")
             leave = try await ctx.expectResend(of: leave, at: ctx.fakeServer, what: "LEAVE re-send")
         } else {
-            try await ctx.pause(min(0.4 * ctx.rto, 1.0))
+            try await ctx.pause(min(max(0.5, 0.4 * ctx.rto), 2.0))
             try ctx.expectAlive("before the server acknowledged LEAVE with LEFT: the socket must stay open until LEFT arrives")
         }
         let source = Endpoint(parsing: leave.remote ?? "") ?? ctx.clientSource ?? ctx.clientAddress

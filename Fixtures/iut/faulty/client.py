@@ -17,6 +17,12 @@ Faults (each caught by the grader case named after the colon):
   no-terminated       never answers TERMINATE                       : C-TERM-RESPOND
   no-term-repeat      forgets an ended conn at once                 : C-TERM-REPEAT
   leave-early         exits right after sending LEAVE               : C-LEAVE
+  no-leave-resend     never re-sends LEAVE                          : C-LEAVE-RESEND
+  no-term-resend      never re-sends TERMINATE                      : C-TERM-RESEND
+  lookup-after-inactive keeps re-sending LOOKUP after INACTIVE      : C-INACTIVE
+  connect-after-accept  keeps re-sending CONNECT after ACCEPT       : C-CONNECT-ACCEPTED
+  no-msg-accept       ignores a MSG while connecting (waits for ACCEPT) : C-ACCEPT-AS-MSG
+  own-port            puts its bound port in REGISTER, not the advertised one : C-REGISTER-ADVERTISED
 """
 import argparse
 import os
@@ -29,7 +35,8 @@ import time
 from udpwire import Malformed, build, parse
 
 FAULTS = ["none", "no-register-resend", "no-connect-resend", "no-msg-resend", "seq-start-0", "no-dedup", "no-reack",
-          "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early"]
+          "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early",
+          "no-leave-resend", "no-term-resend", "lookup-after-inactive", "connect-after-accept", "no-msg-accept", "own-port"]
 WINDOW = 32
 
 
@@ -44,7 +51,7 @@ class Client:
         host, _, port = args.server.rpartition(":")
         self.server = (host, int(port))
         self.rto = args.rto
-        self.adv = args.advertise_port or args.port
+        self.adv = args.port if self.fault == "own-port" else (args.advertise_port or args.port)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", args.port))
         if not self.adv:
@@ -120,7 +127,7 @@ class Client:
         elif line == "/quit":
             self.leaving = True
             self.pending.pop("REGISTER", None)
-            self.reliable("LEAVE", build("LEAVE", self.me), self.server)
+            self.reliable("LEAVE", build("LEAVE", self.me), self.server, resend=self.fault != "no-leave-resend")
             if self.fault == "leave-early":
                 sys.exit(0)
         elif not line.startswith("/") and self.state == "connected":
@@ -139,7 +146,7 @@ class Client:
     def maybe_terminate(self):
         if self.want_end and not self.unacked and not self.backlog and "TERMINATE" not in self.pending:
             pid, addr, conn = self.peer
-            self.reliable("TERMINATE", build("TERMINATE", conn, self.me), addr)
+            self.reliable("TERMINATE", build("TERMINATE", conn, self.me), addr, resend=self.fault != "no-term-resend")
 
     def end_connection(self, by_peer):
         pid, addr, conn = self.peer
@@ -171,7 +178,8 @@ class Client:
             say("client %d left the server" % self.me)
             sys.exit(0)
         elif self.state == "lookup" and verb in ("PEER", "INACTIVE") and f[0] == self.peer[0]:
-            self.pending.pop("LOOKUP", None)
+            if not (verb == "INACTIVE" and self.fault == "lookup-after-inactive"):
+                self.pending.pop("LOOKUP", None)
             if verb == "INACTIVE":
                 say("client %d is inactive" % f[0])
                 self.state = "idle"
@@ -203,8 +211,10 @@ class Client:
             return
         if self.state == "connecting":
             ppid, paddr, pconn = self.peer
-            if conn == pconn and pid == ppid and addr == paddr and verb in ("ACCEPT", "REJECT", "MSG"):
-                self.pending.pop("CONNECT", None)
+            accepted = ("ACCEPT", "REJECT") if self.fault == "no-msg-accept" else ("ACCEPT", "REJECT", "MSG")
+            if conn == pconn and pid == ppid and addr == paddr and verb in accepted:
+                if not (verb == "ACCEPT" and self.fault == "connect-after-accept"):
+                    self.pending.pop("CONNECT", None)
                 if verb == "REJECT":
                     say("connection rejected by client %d" % pid)
                     self.state = "idle"
