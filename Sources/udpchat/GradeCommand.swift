@@ -177,7 +177,7 @@ struct GradeCommand: AsyncParsableCommand {
                 let id = item.id.padding(toLength: 22, withPad: " ", startingAt: 0)
                 let level = item.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
                 let needs = item.needs.isEmpty ? "" : "  [needs: \(item.needs.joined(separator: ", "))]"
-                print("  \(id) \(level) \(item.section.padding(toLength: 28, withPad: " ", startingAt: 0)) \(item.title)\(needs)")
+                print("  \(id) \(level) \(item.section.padding(toLength: 34, withPad: " ", startingAt: 0)) \(item.title)\(needs)")
             }
         }
     }
