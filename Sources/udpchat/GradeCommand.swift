@@ -61,18 +61,25 @@ struct GradeCommand: AsyncParsableCommand {
     @Flag(help: "Quiet: no progress lines.")
     var quiet = false
 
-    func validate() throws {
-        if manifest == nil, batch == nil, !list { throw ValidationError("give a MANIFEST.yaml or --batch DIR") }
-        if manifest != nil, batch != nil { throw ValidationError("give either a MANIFEST.yaml or --batch DIR, not both") }
-        if jobs < 0 { throw ValidationError("--jobs must be 0 (all) or more") }
-        if repeatCount < 1 { throw ValidationError("--repeat must be at least 1") }
-        if rto.duration <= .zero { throw ValidationError("--rto must be above zero") }
-        if shard != nil, batch == nil { throw ValidationError("--shard needs --batch") }
-        if interop, batch == nil { throw ValidationError("--interop needs --batch DIR (the client implementations to pair)") }
-        if let shard, parseShard(shard) == nil { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
+    /// Option checks; a failure exits 2 ("the grader could not run") with a one-line reason.
+    func checkOptions() throws(GraderError) {
+        if manifest == nil, batch == nil, !list { throw GraderError("give a MANIFEST.yaml or --batch DIR") }
+        if manifest != nil, batch != nil { throw GraderError("give either a MANIFEST.yaml or --batch DIR, not both") }
+        if jobs < 0 { throw GraderError("--jobs must be 0 (all) or more") }
+        if repeatCount < 1 { throw GraderError("--repeat must be at least 1") }
+        if rto.duration <= .zero { throw GraderError("--rto must be above zero") }
+        if shard != nil, batch == nil { throw GraderError("--shard needs --batch") }
+        if interop, batch == nil { throw GraderError("--interop needs --batch DIR (the client implementations to pair)") }
+        if let shard, parseShard(shard) == nil { throw GraderError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
     }
 
     func run() async throws {
+        do {
+            try checkOptions()
+        } catch {
+            FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
         if list {
             printCatalogue()
             return
