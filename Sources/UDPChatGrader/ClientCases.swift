@@ -73,7 +73,7 @@ enum ClientCases {
     static let termination = "Client ↔ client: Termination"
     static let leave = "Client ↔ client: Leave"
 
-    static let all: [GradeCase] = registration + connection + chat + ending
+    static let all: [GradeCase] = registration + connection + chat + robustness + ending
 
     static let registration: [GradeCase] = [
         GradeCase("C-REGISTER", .client, section: server, level: .must,
@@ -340,6 +340,60 @@ enum ClientCases {
                 $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
             }
             try await ctx.expectLine(containing: "the real message", after: real, within: 2)
+        },
+    ]
+
+    /// Malformed datagrams for a client, from the peer's address (conn/id of the live connection where it matters).
+    static func garbage(conn: ConnToken, peer: ClientID) -> [(bytes: [UInt8], what: String)] {
+        let text: [(String, String)] = [
+            ("", "empty datagram"),
+            ("HELLO \(conn) \(peer)", "unknown verb"),
+            ("msg \(conn) \(peer) 1 lower-case verb", "lower-case verb"),
+            ("MSG \(conn) \(peer) 0 seq zero", "seq zero"),
+            ("MSG \(conn) \(peer) 01 leading zero", "leading zero"),
+            ("MSG \(conn) \(peer) 1", "MSG without text"),
+            ("MSG \(conn) \(peer) 2147483648 seq out of range", "seq out of range"),
+            ("MSG 4294967296 \(peer) 1 conn out of range", "conn out of range"),
+            ("MSG \(conn) \(peer) 1 NUL\u{0}inside", "NUL in text"),
+            ("MSG \(conn) \(peer) 1 " + String(repeating: "x", count: 1001), "text of 1001 bytes"),
+            ("ACK \(conn) \(peer)", "ACK without seq"),
+            ("TERMINATE \(conn)", "TERMINATE without id"),
+            ("TERMINATE \(conn) \(peer) x", "TERMINATE with an extra field"),
+            ("CONNECT -5 \(peer)", "signed conn"),
+        ]
+        var list = text.map { (Array($0.0.utf8), $0.1) }
+        list.append((Array("MSG \(conn) \(peer) 1 ".utf8) + [0xff, 0xfe], "text not UTF-8"))
+        list.append((Array(repeating: UInt8(ascii: "M"), count: 1300), "1300 bytes"))
+        return list
+    }
+
+    static let robustness: [GradeCase] = [
+        GradeCase("C-MALFORMED", .client, section: "Datagrams", level: .must,
+                  title: "malformed datagrams from the peer and the server are dropped: no answer, nothing shown, no crash",
+                  needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let start = ctx.trace.now()
+            for item in garbage(conn: peerConn, peer: ctx.peerID) {
+                ctx.peer.send(item.bytes, to: ctx.clientAddress, tag: "malformed: \(item.what)")
+                try await ctx.pause(0.01)
+            }
+            for (text, what) in [("REGISTERED 07 1", "leading zero"), ("LEFT", "LEFT without id"), ("PEER 42 nohost 5", "bad host")] {
+                ctx.fakeServer.send(Array(text.utf8), to: ctx.clientSource ?? ctx.clientAddress, tag: "malformed: \(what)")
+            }
+            try await ctx.pause(0.4)
+            try ctx.expectAlive("after malformed datagrams: a malformed datagram must never crash the receiver")
+            if let answer = ctx.trace.events.first(where: { $0.kind == .received && $0.node == "peer" && $0.time >= start }) {
+                throw CaseStop.fail("expected malformed datagrams to be dropped without an answer; the peer received '\(answer.text)' "
+                    + "at t=\(seconds(answer.time))")
+            }
+            for text in ["lower-case verb", "seq zero", "leading zero", "NUL", "xxxxxxxxxx"] { try ctx.expectShown(text, times: 0, after: start) }
+            let real = ctx.trace.now()
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "still listening"))
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: 2) {
+                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            }
+            try await ctx.expectLine(containing: "still listening", after: real, within: 2)
         },
     ]
 

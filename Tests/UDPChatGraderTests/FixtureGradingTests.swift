@@ -34,6 +34,7 @@ import Testing
         ("client-no-term-repeat", "C-TERM-REPEAT"),
         ("client-leave-early", "C-LEAVE"),
         ("client-no-leave-resend", "C-LEAVE-RESEND"),
+        ("client-crash-malformed", "C-MALFORMED"),
         ("client-no-term-resend", "C-TERM-RESEND"),
         ("client-lookup-after-inactive", "C-INACTIVE"),
         ("client-connect-after-accept", "C-CONNECT-ACCEPTED"),

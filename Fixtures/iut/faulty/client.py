@@ -23,6 +23,7 @@ Faults (each caught by the grader case named after the colon):
   connect-after-accept  keeps re-sending CONNECT after ACCEPT       : C-CONNECT-ACCEPTED
   no-msg-accept       ignores a MSG while connecting (waits for ACCEPT) : C-ACCEPT-AS-MSG
   own-port            puts its bound port in REGISTER, not the advertised one : C-REGISTER-ADVERTISED
+  crash-malformed     crashes on a malformed datagram               : C-MALFORMED
 """
 import argparse
 import os
@@ -36,7 +37,8 @@ from udpwire import Malformed, build, parse
 
 FAULTS = ["none", "no-register-resend", "no-connect-resend", "no-msg-resend", "seq-start-0", "no-dedup", "no-reack",
           "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early",
-          "no-leave-resend", "no-term-resend", "lookup-after-inactive", "connect-after-accept", "no-msg-accept", "own-port"]
+          "no-leave-resend", "no-term-resend", "lookup-after-inactive", "connect-after-accept", "no-msg-accept", "own-port",
+          "crash-malformed"]
 WINDOW = 32
 
 
@@ -162,6 +164,8 @@ class Client:
         try:
             verb, f = parse(data)
         except Malformed:
+            if self.fault == "crash-malformed":
+                raise RuntimeError("cannot handle %r" % data[:40])
             return
         if addr == self.server:
             self.from_server(verb, f)
