@@ -52,7 +52,10 @@ let package = Package(
             dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
-        .target(name: "UDPChatCapture", dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging] + nio),
+        .target(
+            name: "UDPChatCapture",
+            dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+        ),
         .target(
             name: "UDPChatGrader",
             dependencies: ["UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
@@ -62,10 +65,27 @@ let package = Package(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatBench", "UDPChatGrader",
+                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ] + nio
         ),
+        .target(
+            name: "UDPChatSimulation",
+            dependencies: [
+                "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "UDPChatScenario",
+            dependencies: [
+                "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
@@ -74,8 +94,8 @@ let package = Package(
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
-        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]
 )

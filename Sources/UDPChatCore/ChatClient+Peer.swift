@@ -36,6 +36,8 @@ extension ChatClient {
                 return [.send(.terminated(conn: conn, id: config.id), to: source)] + endSession(byPeer: true, now: now)
             }
             if let closed = closedConns[conn], closed.peer == id {
+                // Our TERMINATED keeps getting lost while the peer keeps asking: remember for longer.
+                closedConns[conn]?.until = now + config.rememberFor
                 return [.send(.terminated(conn: conn, id: config.id), to: source)]
             }
             return ignored()
@@ -51,7 +53,16 @@ extension ChatClient {
     }
 
     private mutating func incomingConnect(conn: ConnToken, id: ClientID, from source: Endpoint, now: Instant) -> [ClientEffect] {
+        if case .connected(let session) = link, session.conn == conn {
+            // The live connection: only its peer, from its address, asking again because our ACCEPT
+            // keeps getting lost. Answer it however long that lasts.
+            guard session.acceptedByUs, session.peer == id, session.endpoint == source else { return ignored() }
+            answers[conn] = Remembered(peer: id, accepted: true, until: now + config.rememberFor)
+            return [.send(.accept(conn: conn, id: config.id), to: source)]
+        }
         if let answer = answers[conn], answer.peer == id {
+            // The requester is still asking, so its answers keep getting lost: remember for longer.
+            answers[conn]?.until = now + config.rememberFor
             let reply: Message = answer.accepted ? .accept(conn: conn, id: config.id) : .reject(conn: conn, id: config.id)
             return [.send(reply, to: source)]
         }
@@ -87,6 +98,7 @@ extension ChatClient {
             seq &+= 1
         }
         closedConns[session.conn] = Remembered(peer: session.peer, accepted: true, until: now + config.rememberFor)
+        lastClosed = session.conn
         link = .idle
         if quitting { effects += beginLeave(now: now) }
         return effects

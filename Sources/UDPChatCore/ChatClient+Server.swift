@@ -9,6 +9,7 @@ extension ChatClient {
             guard case .registering = registration else { return ignored() }
             registration = .registered
             var effects: [ClientEffect] = [.cancelTimer(.register), .display(.registered(id: id, port: config.advertisedPort))]
+            if let every = config.refreshEvery { effects.append(.armTimer(.register, at: now + every)) }
             if case .lookingUp(let peer, 0) = link {
                 link = .lookingUp(peer: peer, attempt: 1)
                 effects += [.send(.lookup(id: peer), to: config.server), .armTimer(.lookup, at: now + config.rto)]
@@ -42,6 +43,11 @@ extension ChatClient {
                  (.notOwner, .leaving, _) where id == config.id:
                 registration = .closed
                 return [.cancelTimer(.register), .cancelTimer(.leave), .display(.registrationRefused(code)), .close(.refused(code))]
+            case (.idInUse, .registered, _) where id == config.id && config.refreshEvery != nil,
+                 (.addressInUse, .registered, _) where id == config.id && config.refreshEvery != nil:
+                // A refresh was refused: the server expired us and the id or address is taken now.
+                // Say so; the connection (if any) goes on peer to peer.
+                return [.display(.registrationRefused(code))]
             case (.notRegistered, _, .lookingUp(id, let attempt)) where attempt > 0:
                 link = .idle
                 return [.cancelTimer(.lookup), .display(.lookupRefused(code, id))]

@@ -18,8 +18,9 @@ extension ChatClient {
             return [.display(.notice("there is no connection request to \(accept ? "accept" : "reject")"))]
         }
         answers[conn] = Remembered(peer: peer, accepted: accept, until: now + config.rememberFor)
+        lastAnswered = conn
         if accept {
-            link = .connected(Session(peer: peer, endpoint: endpoint, conn: conn))
+            link = .connected(Session(peer: peer, endpoint: endpoint, conn: conn, acceptedByUs: true))
             return [.send(.accept(conn: conn, id: config.id), to: endpoint), .display(.connected(to: peer))]
         }
         link = .idle
@@ -69,8 +70,11 @@ extension ChatClient {
     mutating func userQuit(now: Instant) -> [ClientEffect] {
         if quitting {
             registration = .closed
-            return [.cancelTimer(.register), .cancelTimer(.lookup), .cancelTimer(.connect), .cancelTimer(.terminate),
-                    .display(.forcedQuit), .close(.forced)]
+            var effects: [ClientEffect] = [.cancelTimer(.register), .cancelTimer(.lookup), .cancelTimer(.connect), .cancelTimer(.terminate)]
+            if case .connected(let session) = link {
+                effects += session.unacked.keys.sorted().map { .cancelTimer(.message($0)) }
+            }
+            return effects + [.display(.forcedQuit), .close(.forced)]
         }
         quitting = true
         switch link {

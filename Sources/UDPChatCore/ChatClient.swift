@@ -45,6 +45,9 @@ public struct ChatClient: Sendable {
         var endRequested = false
         /// Transmissions of TERMINATE so far (0: not sent).
         var terminateAttempts = 0
+        /// True when the peer asked (its CONNECT) and this side accepted: repeated CONNECTs for this
+        /// conn are answered ACCEPT for as long as the connection lives.
+        var acceptedByUs = false
 
         func matches(conn: ConnToken, id: ClientID, from source: Endpoint) -> Bool {
             conn == self.conn && id == peer && source == endpoint
@@ -65,6 +68,13 @@ public struct ChatClient: Sendable {
     var answers: [ConnToken: Remembered] = [:]
     /// Connections that ended, for repeated TERMINATEs.
     var closedConns: [ConnToken: Remembered] = [:]
+    /// When `answers` and `closedConns` are next swept for expired entries (at most once per RTO).
+    var nextSweep = Instant(nanoseconds: .min)
+    /// The conn the user last answered and the conn that last ended: kept beyond `rememberFor`
+    /// (until replaced), so a peer whose answers were lost for longer than that is not left
+    /// re-sending CONNECT or TERMINATE forever. Constant memory, unlike keeping everything.
+    var lastAnswered: ConnToken?
+    var lastClosed: ConnToken?
     var random: SplitMix64
     public private(set) var stats = ClientStats()
 
@@ -141,12 +151,17 @@ public struct ChatClient: Sendable {
 
     /// A timer the driver armed has fired.
     public mutating func timerFired(_ timer: ClientTimer, now: Instant) -> [ClientEffect] {
+        if case .closed = registration { return [] }  // closed is final, whatever a driver still fires
         forgetExpired(now: now)
         switch (timer, registration, link) {
         case (.register, .registering(let attempt), _):
             registration = .registering(attempt: attempt + 1)
             return resend(.register(id: config.id, port: config.advertisedPort), to: config.server,
                           what: "REGISTER", attempt: attempt + 1, timer: .register, now: now)
+        case (.register, .registered, _):
+            // A periodic refresh (config.refreshEvery): not a re-send, nothing to show.
+            guard let every = config.refreshEvery else { return [] }
+            return [.send(.register(id: config.id, port: config.advertisedPort), to: config.server), .armTimer(.register, at: now + every)]
         case (.leave, .leaving(let attempt), _):
             registration = .leaving(attempt: attempt + 1)
             return resend(.leave(id: config.id), to: config.server, what: "LEAVE", attempt: attempt + 1, timer: .leave, now: now)
@@ -221,8 +236,13 @@ public struct ChatClient: Sendable {
         }
     }
 
+    /// Drops remembered answers whose time is up. Sweeps at most once per RTO, so a flood of
+    /// CONNECTs with fresh conns costs O(entries) per RTO rather than per datagram; an entry may
+    /// outlive its `until` by up to one RTO, which only lengthens the protocol's minimum.
     mutating func forgetExpired(now: Instant) {
-        if !answers.isEmpty { answers = answers.filter { $0.value.until > now } }
-        if !closedConns.isEmpty { closedConns = closedConns.filter { $0.value.until > now } }
+        guard now >= nextSweep else { return }
+        nextSweep = now + config.rto
+        if !answers.isEmpty { answers = answers.filter { $0.value.until > now || $0.key == lastAnswered } }
+        if !closedConns.isEmpty { closedConns = closedConns.filter { $0.value.until > now || $0.key == lastClosed } }
     }
 }

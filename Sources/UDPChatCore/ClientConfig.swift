@@ -13,15 +13,23 @@ public struct ClientConfig: Hashable, Sendable {
     /// Send window: at most this many unacknowledged messages in flight (1 … 32; 1 is stop-and-wait).
     public var window: Int
     /// How long answers to repeated CONNECT and TERMINATE are remembered (protocol: at least 5 RTO).
+    /// Set by `init` to 6 RTO; it does not follow later changes of `rto`.
     public var rememberFor: Duration
+    /// Once registered, re-send REGISTER this often as a refresh (for servers that expire
+    /// registrations, PROTOCOL.md "Server rules"); nil (the default) never refreshes.
+    public var refreshEvery: Duration?
 
-    public init(id: ClientID, server: Endpoint, advertisedPort: UInt16, rto: Duration = .seconds(10), window: Int = 32) {
+    public init(
+        id: ClientID, server: Endpoint, advertisedPort: UInt16, rto: Duration = .seconds(10), window: Int = 32,
+        refreshEvery: Duration? = nil
+    ) {
         self.id = id
         self.server = server
         self.advertisedPort = advertisedPort
         self.rto = rto
         self.window = max(1, min(window, ChatClient.receiveWindow))
         self.rememberFor = rto * 6
+        self.refreshEvery = refreshEvery.map { max($0, .milliseconds(1)) }
     }
 }
 

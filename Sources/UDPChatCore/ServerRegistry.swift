@@ -8,6 +8,12 @@ public struct TableRow: Hashable, Sendable {
     public var reachable: Endpoint
     /// The source address that registered the id.
     public var owner: Endpoint
+
+    public init(id: ClientID, reachable: Endpoint, owner: Endpoint) {
+        self.id = id
+        self.reachable = reachable
+        self.owner = owner
+    }
 }
 
 public struct ServerConfig: Hashable, Sendable {

@@ -25,7 +25,8 @@ public enum UserCommand: Hashable, Sendable {
         let name = parts[0].lowercased()
         switch (name, parts.count) {
         case ("/connect", 2):
-            guard let id = ClientID(parts[1]), id >= 1, id <= WireLimits.maxID else {
+            // Digits only (`ClientID.init(_:)` alone would take "+5").
+            guard parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let id = ClientID(parts[1]), id >= 1, id <= WireLimits.maxID else {
                 return .failure(UsageError(message: "/connect needs a client id from 1 to \(WireLimits.maxID)"))
             }
             return .success(.connect(id))

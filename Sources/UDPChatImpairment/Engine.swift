@@ -118,6 +118,9 @@ public struct ImpairmentEngine: Sendable {
         return out
     }
 
+    /// How many datagrams `process` has seen; the last one's serial is `processed - 1`.
+    public var processed: UInt64 { serial }
+
     /// The rule counters' names (rule texts) in order.
     public var ruleTexts: [String] { config.rules.map(\.text) }
 

@@ -17,9 +17,7 @@ extension Endpoint {
         case .v4(let v4):
             // Build the dotted quad by hand: at most 15 bytes, so Swift keeps it inline (no allocation).
             let raw = UInt32(bigEndian: v4.address.sin_addr.s_addr)
-            var text = ""
-            text.reserveCapacity(15)
-            text += String(raw >> 24)
+            var text = String(raw >> 24)
             text += "."
             text += String((raw >> 16) & 0xFF)
             text += "."
@@ -46,8 +44,8 @@ extension Endpoint {
     /// This endpoint with its host name resolved to an IP literal (unchanged if it already is one).
     public func resolved() throws -> Endpoint {
         if IPLiteral.isValid(host) { return self }
-        let address = try socketAddress()
-        guard let resolved = Endpoint(address) else { throw RuntimeError.unresolvable(host) }
+        if host == "localhost" { return Endpoint(host: "127.0.0.1", port: port) }
+        guard let address = try? socketAddress(), let resolved = Endpoint(address) else { throw RuntimeError.unresolvable(host) }
         return resolved
     }
 

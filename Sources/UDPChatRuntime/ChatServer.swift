@@ -14,18 +14,22 @@ public struct ChatServerOptions: Sendable {
     public var registry: ServerConfig
     /// Datagrams read per `recvmmsg` call.
     public var vectorReadCount: Int
+    /// Socket receive buffer (SO_RCVBUF) to ask for, so bursts are queued rather than dropped
+    /// (the kernel caps it at net.core.rmem_max).
+    public var receiveBufferSize: Int
     /// Called on the event loop with the whole table after every change (once per read batch), and only then.
     /// nil turns table printing off (benchmarks).
     public var onTableChange: (@Sendable ([TableRow]) -> Void)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 7070, registry: ServerConfig = ServerConfig(),
-        vectorReadCount: Int = 32, onTableChange: (@Sendable ([TableRow]) -> Void)? = nil
+        vectorReadCount: Int = 32, receiveBufferSize: Int = 4 << 20, onTableChange: (@Sendable ([TableRow]) -> Void)? = nil
     ) {
         self.host = host
         self.port = port
         self.registry = registry
         self.vectorReadCount = vectorReadCount
+        self.receiveBufferSize = receiveBufferSize
         self.onTableChange = onTableChange
     }
 }
@@ -54,6 +58,7 @@ public final class ChatServer: Sendable {
         let slots = max(1, options.vectorReadCount)
         var bootstrap = DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 0)
+            .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(options.receiveBufferSize))
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveSlot * slots))
             .channelOption(.maxMessagesPerRead, value: 8)
             .channelInitializer { channel in

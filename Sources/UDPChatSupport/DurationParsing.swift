@@ -1,4 +1,4 @@
-/// Parses the durations people type: `10s`, `500ms`, `250us`/`250µs`, `2m`, or plain seconds (`0.5`).
+/// Parses the durations people type: `10s`, `500ms`, `250us`/`250µs` (micro sign or Greek mu), `2m`, or plain seconds (`0.5`).
 public enum DurationParser {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let text: String
@@ -9,7 +9,7 @@ public enum DurationParser {
 
     public static func parse(_ raw: String) throws(Failure) -> Duration {
         let text = raw.trimmingSpaces()
-        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ns", 1e-9), ("s", 1), ("m", 60), ("h", 3600)]
         var number = Substring(text)
         var scale = 1.0
         for (suffix, factor) in units where text.hasSuffix(suffix) {

@@ -32,7 +32,10 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             if hostPart.contains(":") { return nil }
         }
         if hostPart == "localhost" { hostPart = "127.0.0.1" }
-        guard !hostPart.isEmpty, let port = UInt16(portPart), port != 0 else { return nil }
+        // Digits only: `UInt16.init(_:)` would also take a sign ("+80").
+        guard !hostPart.isEmpty, !portPart.isEmpty, portPart.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let port = UInt16(portPart), port != 0
+        else { return nil }
         self.init(host: String(hostPart), port: port)
     }
 }

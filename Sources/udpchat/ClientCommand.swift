@@ -43,8 +43,12 @@ struct ClientCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
-        let options = ChatClientOptions(
-            id: id, server: server.endpoint, port: port, advertisePort: advertisePort.map { UInt16($0) }, rto: rto.duration)
+        let (id, advertisePort) = (self.id, self.advertisePort.map { UInt16($0) })
+        let options = ChatClientOptions(id: id, server: server.endpoint, port: port, rto: rto.duration) { bound in
+            // Bound, not yet registered: say where this client is before any event line.
+            Console.line("client \(id) on UDP \(bound) (type /help for commands)")
+            return advertisePort ?? bound.port
+        }
         let client: ChatClientRuntime
         do {
             client = try await ChatClientRuntime.start(options, logger: Logger(label: "udpchat.client")) { event in
@@ -54,7 +58,6 @@ struct ClientCommand: AsyncParsableCommand {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
-        Console.line("client \(id) on UDP \(client.localAddress), server \(client.config.server) (type /help for commands)")
         StandardInputReader.start(into: client)
         let exit = try await client.exit()
         switch exit {
@@ -69,14 +72,18 @@ struct ClientCommand: AsyncParsableCommand {
 enum StandardInputReader {
     static func start(into client: ChatClientRuntime) {
         let thread = Thread {
+            var quitTyped = false
             while let line = readLine(strippingNewline: true) {
                 guard let parsed = UserCommand.parse(line: line) else { continue }
                 switch parsed {
-                case .success(let command): client.submit(command)
+                case .success(let command):
+                    if command == .quit { quitTyped = true }
+                    client.submit(command)
                 case .failure(let usage): Console.line(usage.message)
                 }
             }
-            client.submit(.quit)  // end of input = /quit
+            // End of input means /quit, unless the user already typed it (a second /quit would force quit).
+            if !quitTyped { client.submit(.quit) }
         }
         thread.name = "udpchat-stdin"
         thread.start()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import UDPChatSupport
+import UDPChatWire
 
 /// `--log-level`, shared by every subcommand that logs.
 struct LoggingOptions: ParsableArguments {
@@ -42,8 +43,15 @@ struct EndpointArgument: ExpressibleByArgument, Sendable, CustomStringConvertibl
     init(_ endpoint: Endpoint) { self.endpoint = endpoint }
 
     init?(argument: String) {
-        guard let value = Endpoint(parsing: argument) else { return nil }
-        endpoint = value
+        if let value = Endpoint(parsing: argument) {
+            endpoint = value
+            return
+        }
+        // A bare IPv6 literal with a port (`::1:7070`, as a manifest's "{server_host}:{server_port}" gives).
+        guard let colon = argument.lastIndex(of: ":"), IPLiteral.isIPv6(String(argument[..<colon])),
+              let port = UInt16(argument[argument.index(after: colon)...]), port != 0
+        else { return nil }
+        endpoint = Endpoint(host: String(argument[..<colon]), port: port)
     }
 
     var description: String { endpoint.description }

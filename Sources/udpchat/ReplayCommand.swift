@@ -1,9 +1,84 @@
 import ArgumentParser
+import NIOPosix
+import UDPChatCapture
+import UDPChatSupport
 
 struct ReplayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "replay", abstract: "Replay the UDP payloads of a capture against a target.")
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay the UDP payloads of a capture against a target.",
+        discussion: """
+            Re-sends the datagrams the capture shows going to its server endpoint (--server, default: \
+            the endpoint with the target's port, else the one most sources talk to) toward --to, from \
+            one local socket per original source, with the recorded timing scaled by --speed (or back \
+            to back with --fast). With --expect, the replies each socket gets are compared in order \
+            with the replies the capture shows the server sending to that source; every difference is \
+            listed and the exit status is 1 if there is any.
+            """)
+
+    @Argument(help: "A pcap or pcapng file.")
+    var file: String
+
+    @Option(help: "The target HOST:PORT.")
+    var to: EndpointArgument
+
+    @Option(help: "Timing scale: 2 replays twice as fast.")
+    var speed: Double?
+
+    @Flag(help: "Send back to back, ignoring the recorded timing.")
+    var fast = false
+
+    @Option(help: "Only replay frames matching this BPF filter.")
+    var filter: String?
+
+    @Flag(help: "Compare the target's replies with the captured replies; exit 1 on any difference.")
+    var expect = false
+
+    @Option(help: "The server endpoint in the capture whose incoming datagrams are replayed.")
+    var server: EndpointArgument?
+
+    @Option(help: "How long to wait for missing replies after the last datagram.")
+    var settle = DurationArgument(.seconds(1))
+
+    func validate() throws {
+        if speed != nil, fast { throw ValidationError("use either --speed or --fast, not both") }
+        if let speed, !(speed > 0 && speed.isFinite) { throw ValidationError("--speed must be a positive number") }
+    }
 
     func run() async throws {
-        throw ValidationError("'udpchat replay' is not implemented yet")
+        let datagrams: [UDPDatagram]
+        do {
+            datagrams = try PcapReader.read(path: file, filter: filter).datagrams
+        } catch {
+            throw CaptureFailure.exit("replay", error)
+        }
+        let options = Replayer.Options(
+            target: to.endpoint, originalServer: server?.endpoint, speed: speed ?? 1, fast: fast,
+            settle: settle.duration.seconds)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let outcome: Result<Replayer.Report, any Error>
+        do {
+            outcome = .success(try await Replayer.run(datagrams: datagrams, options: options, group: group))
+        } catch {
+            outcome = .failure(error)
+        }
+        try await group.shutdownGracefully()
+        let report: Replayer.Report
+        switch outcome {
+        case .success(let value): report = value
+        case .failure(let error): throw CaptureFailure.exit("replay", error)
+        }
+        print("replayed \(report.sent) datagrams to \(to.endpoint) (captured server \(report.originalServer)) from \(report.sources.count) sockets; \(report.received) replies")
+        for source in report.sources {
+            print("  \(source.original) as port \(source.localPort): sent \(source.sent), replies \(source.received.count) (capture had \(source.expected.count))")
+        }
+        guard expect else { return }
+        if report.differences.isEmpty {
+            print("replies match the capture")
+        } else {
+            for line in report.differences { print("DIFF \(line)") }
+            print("\(report.differences.count) difference(s) from the capture")
+            throw ExitCode.failure
+        }
     }
 }

@@ -39,4 +39,21 @@ struct DemoConversationTests {
         #expect(output.filter { $0 == "bob(2)   | [1] Hi Bob, it's Alice." }.count == 1)
         #expect(output.last == "demo     | conversation complete")
     }
+
+    @Test("fails with a timeout naming the step when Bob cannot be reached")
+    func timesOut() async throws {
+        let relay = try await LossyRelay.start(dropRate: 1.0, duplicateRate: 0, seed: 1)
+        defer { Task { await relay.close() } }
+        var demo = DemoConversation()
+        demo.rto = testRTO
+        demo.timeout = .milliseconds(800)
+        demo.bobRoute = { bound in
+            relay.target.withLockedValue { $0 = try? bound.socketAddress() }
+            return relay.frontPort
+        }
+        let error = await #expect(throws: WaitTimeout.self) {
+            try await demo.run { _ in }
+        }
+        #expect(error?.what == "bob(2) to be asked")
+    }
 }

@@ -1,0 +1,168 @@
+import CPcap
+import Dispatch
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Live capture through libpcap (`pcap_create`, immediate mode, snaplen 65535, a BPF filter)
+/// into a pcap file. `init` opens and activates the interface, so traffic from then on is
+/// kept; `run()` blocks its calling thread (run it on a thread of its own, never on an event
+/// loop) until `stop()`, the packet count or the duration is reached.
+public final class LiveCapture: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var interface: String
+        /// BPF expression (already combined from ports or given whole).
+        public var filter: String
+        /// Stop after this many packets.
+        public var count: Int?
+        /// Stop after this many seconds.
+        public var duration: Double?
+        /// Kernel buffer size in bytes (bigger absorbs bursts without drops).
+        public var bufferSize: Int32 = 32 << 20
+
+        public init(interface: String, filter: String, count: Int? = nil, duration: Double? = nil) {
+            self.interface = interface
+            self.filter = filter
+            self.count = count
+            self.duration = duration
+        }
+    }
+
+    /// What a finished capture reports.
+    public struct Statistics: Hashable, Sendable {
+        /// Packets written to the file.
+        public var captured: Int
+        /// Packets the kernel counted for the filter (`ps_recv`; on loopback Linux counts both
+        /// the outgoing and the incoming copy, libpcap keeps one).
+        public var received: UInt32
+        /// Packets dropped for lack of buffer space (`ps_drop`).
+        public var kernelDrops: UInt32
+        /// Packets dropped by the interface or driver (`ps_ifdrop`).
+        public var interfaceDrops: UInt32
+    }
+
+    public let options: Options
+    private let handle: OpaquePointer
+    private let writer: PcapWriter
+    private let stopRequested = NIOLockedValueBox(false)
+
+    /// Opens `options.interface`, applies the filter and opens `outputPath` (written on success).
+    public init(options: Options, outputPath: String) throws(CaptureError) {
+        self.options = options
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let handle = pcap_create(options.interface, &errorBuffer) else {
+            let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw CaptureError(.captureFailed, "cannot open interface '\(options.interface)': \(reason)")
+        }
+        pcap_set_snaplen(handle, 65535)
+        pcap_set_promisc(handle, 0)
+        pcap_set_immediate_mode(handle, 1)
+        pcap_set_timeout(handle, 100)
+        pcap_set_buffer_size(handle, options.bufferSize)
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let detail = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            throw Self.activationError(status: status, interface: options.interface, detail: detail)
+        }
+        do throws(CaptureError) {
+            try BPF.apply(options.filter, to: handle, netmask: PCAP_NETMASK_UNKNOWN)
+            writer = try PcapWriter(path: outputPath, handle: handle, ownsHandle: false)
+        } catch {
+            pcap_close(handle)
+            throw error
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        writer.abandon()
+        pcap_close(handle)
+    }
+
+    static func activationError(status: Int32, interface: String, detail: String) -> CaptureError {
+        switch status {
+        case PCAP_ERROR_NO_SUCH_DEVICE:
+            return CaptureError(.noSuchInterface, "no such interface '\(interface)' (list them with `ip link` or `tcpdump -D`)")
+        case PCAP_ERROR_PERM_DENIED, PCAP_ERROR_PROMISC_PERM_DENIED:
+            return CaptureError(
+                .permissionDenied,
+                "no permission to capture on '\(interface)': run as root, or grant the binary the capability with `sudo setcap cap_net_raw,cap_net_admin+eip $(which udpchat)`")
+        case PCAP_ERROR_IFACE_NOT_UP:
+            return CaptureError(.captureFailed, "interface '\(interface)' is not up")
+        default:
+            let message = detail.isEmpty ? String(cString: pcap_statustostr(status)) : detail
+            return CaptureError(.captureFailed, "cannot capture on '\(interface)': \(message)")
+        }
+    }
+
+    /// Packets written so far (thread-safe).
+    public var packetsCaptured: Int { writer.packetsWritten }
+
+    /// Asks the capture loop to end (thread-safe; also wakes a blocked read).
+    public func stop() {
+        stopRequested.withLockedValue { $0 = true }
+        pcap_breakloop(handle)
+    }
+
+    /// Captures until stopped, then closes the file under its final name and returns the
+    /// statistics. On failure the partial file is deleted.
+    public func run() throws(CaptureError) -> Statistics {
+        let deadline = options.duration.map { Self.monotonicSeconds() + $0 }
+        if let duration = options.duration {
+            // With TPACKET_V3 a quiet interface blocks the read; breakloop wakes it on time.
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(duration * 1e9))) { [weak self] in
+                self?.stop()
+            }
+        }
+        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+        var data: UnsafePointer<UInt8>? = nil
+        var captured = 0
+        do throws(CaptureError) {
+            while !stopRequested.withLockedValue({ $0 }) {
+                if let limit = options.count, captured >= limit { break }
+                if let deadline, Self.monotonicSeconds() >= deadline { break }
+                let status = pcap_next_ex(handle, &header, &data)
+                if status == 1, let header, let data {
+                    try writer.writeFrame(header: header, bytes: data)
+                    captured += 1
+                } else if status == 0 || status == PCAP_ERROR_BREAK {
+                    continue  // timeout or breakloop: re-check the stop conditions
+                } else {
+                    throw CaptureError(.captureFailed, "capture on '\(options.interface)' failed: \(String(cString: pcap_geterr(handle)))")
+                }
+            }
+            var stats = pcap_stat()
+            _ = pcap_stats(handle, &stats)
+            try writer.finish()
+            return Statistics(captured: captured, received: stats.ps_recv, kernelDrops: stats.ps_drop, interfaceDrops: stats.ps_ifdrop)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// The BPF filter for the given ports and/or expression: `udp and (port A or port B)`,
+    /// combined with `(expression)` when both are given; plain `udp` when neither is.
+    public static func filter(ports: [UInt16], expression: String?) -> String {
+        var parts: [String] = []
+        if !ports.isEmpty || expression == nil {
+            let portList = ports.map { "port \($0)" }.joined(separator: " or ")
+            parts.append(ports.isEmpty ? "udp" : "udp and (\(portList))")
+        }
+        if let expression { parts.append(ports.isEmpty ? expression : "(\(expression))") }
+        return parts.joined(separator: " and ")
+    }
+}

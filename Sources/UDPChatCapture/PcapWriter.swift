@@ -1,0 +1,150 @@
+import CPcap
+import NIOConcurrencyHelpers
+import UDPChatSupport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes UDP datagrams to a classic pcap file through libpcap (`pcap_open_dead` +
+/// `pcap_dump`), as Ethernet frames with synthesized IPv4/IPv6 and UDP headers (link type
+/// EN10MB, microsecond timestamps, snaplen 65535): what Wireshark and tshark read best.
+///
+/// Thread-safe: every call takes an internal lock, so one writer can be shared by event loops
+/// (the proxy tap). Writes go through a 1 MiB stdio buffer. The file is written under a
+/// temporary name in the destination folder and appears under its real name only on
+/// `finish()`; `abandon()` (or dropping an unfinished writer) deletes it.
+public final class PcapWriter: @unchecked Sendable {
+    /// The final path of the file.
+    public let path: String
+    private let output: AtomicOutput
+    private let lock = NIOLock()
+    private var handle: OpaquePointer?  // pcap_t *
+    private var dumper: OpaquePointer?  // pcap_dumper_t *
+    private var count = 0
+    private var addresses: [String: IPAddressBytes] = [:]
+    private var finished = false
+
+    /// Opens a new synthesized-Ethernet pcap file at `path` (written on `finish()`).
+    public convenience init(path: String) throws(CaptureError) {
+        guard let dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
+            throw CaptureError(.cannotWrite, "cannot write \(path): libpcap could not create a capture handle")
+        }
+        try self.init(path: path, handle: dead, ownsHandle: true)
+    }
+
+    /// Opens a pcap file for frames captured on `handle` (same link type and snaplen).
+    init(path: String, handle: OpaquePointer, ownsHandle: Bool) throws(CaptureError) {
+        self.path = path
+        self.output = AtomicOutput(path: path)
+        guard let dumper = pcap_dump_open(handle, output.temporaryPath) else {
+            let reason = String(cString: pcap_geterr(handle))
+            if ownsHandle { pcap_close(handle) }
+            throw CaptureError(.cannotWrite, "cannot write \(path): \(reason)")
+        }
+        self.handle = ownsHandle ? handle : nil
+        self.dumper = dumper
+        if let file = pcap_dump_file(dumper) {
+            setvbuf(file, nil, _IOFBF, 1 << 20)
+        }
+    }
+
+    deinit {
+        if !finished { abandon() }
+    }
+
+    /// Packets written so far.
+    public var packetsWritten: Int { lock.withLock { count } }
+
+    /// Appends one UDP datagram as a complete Ethernet/IP/UDP frame.
+    /// - Parameter timestamp: Unix time in seconds.
+    public func write(timestamp: Double, source: Endpoint, destination: Endpoint, payload: [UInt8]) throws(CaptureError) {
+        let result = payload.withUnsafeBytes { raw in
+            Result { () throws(CaptureError) in try write(timestamp: timestamp, source: source, destination: destination, payload: raw) }
+        }
+        try result.get()
+    }
+
+    /// Appends one UDP datagram as a complete Ethernet/IP/UDP frame.
+    public func write(timestamp: Double, source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer) throws(CaptureError) {
+        lock.lock()
+        defer { lock.unlock() }
+        let from = try address(source.host)
+        let to = try address(destination.host)
+        let frame = try PacketSynthesis.ethernetFrame(
+            from: from, sourcePort: source.port, to: to, destinationPort: destination.port, payload: payload)
+        let result = frame.withUnsafeBytes { raw in
+            Result { () throws(CaptureError) in try dumpLocked(timestamp: timestamp, frame: raw, originalLength: raw.count) }
+        }
+        try result.get()
+    }
+
+    /// Appends a frame that already carries its link-layer header (live capture).
+    func writeFrame(header: UnsafePointer<pcap_pkthdr>, bytes: UnsafePointer<UInt8>) throws(CaptureError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let dumper else { throw CaptureError(.cannotWrite, "cannot write \(path): already closed") }
+        pcap_dump(UnsafeMutablePointer<UInt8>(dumper), header, bytes)
+        count += 1
+    }
+
+    private func address(_ host: String) throws(CaptureError) -> IPAddressBytes {
+        if let known = addresses[host] { return known }
+        guard let parsed = IPAddressBytes(host) else { throw CaptureError(.badAddress, "'\(host)' is not an IP address") }
+        if addresses.count > 4096 { addresses.removeAll() }
+        addresses[host] = parsed
+        return parsed
+    }
+
+    private func dumpLocked(timestamp: Double, frame: UnsafeRawBufferPointer, originalLength: Int) throws(CaptureError) {
+        guard let dumper else { throw CaptureError(.cannotWrite, "cannot write \(path): already closed") }
+        var header = pcap_pkthdr()
+        let seconds = timestamp.rounded(.down)
+        header.ts.tv_sec = Int(seconds)
+        header.ts.tv_usec = min(999_999, Int(((timestamp - seconds) * 1e6).rounded()))
+        header.caplen = UInt32(frame.count)
+        header.len = UInt32(originalLength)
+        pcap_dump(UnsafeMutablePointer<UInt8>(dumper), &header, frame.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        count += 1
+    }
+
+    /// Flushes, closes and moves the file to its final name. Returns the packet count.
+    @discardableResult
+    public func finish() throws(CaptureError) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return count }
+        finished = true
+        var failed = false
+        if let dumper {
+            failed = pcap_dump_flush(dumper) != 0
+            pcap_dump_close(dumper)
+        }
+        dumper = nil
+        if let handle { pcap_close(handle) }
+        handle = nil
+        if failed {
+            output.discard()
+            throw CaptureError(.cannotWrite, "cannot write \(path): flushing failed (disk full?)")
+        }
+        try output.commit()
+        return count
+    }
+
+    /// Closes and deletes the unfinished file.
+    public func abandon() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !finished else { return }
+        finished = true
+        if let dumper { pcap_dump_close(dumper) }
+        dumper = nil
+        if let handle { pcap_close(handle) }
+        handle = nil
+        output.discard()
+    }
+}

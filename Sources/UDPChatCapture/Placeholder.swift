@@ -1,1 +1,0 @@
-// Placeholder: the UDPChatCapture module is being built; this file goes away with its first real source.

@@ -1,0 +1,77 @@
+import UDPChatImpairment
+import UDPChatSupport
+
+/// Where a tapped datagram was seen.
+public enum TapPoint: Sendable {
+    /// As it arrived at the proxy, before any impairment.
+    case received
+    /// As it left the proxy, after impairment.
+    case sent
+}
+
+/// A datagram seen by the proxy, handed to `ProxyConfiguration.tap` (for pcap capture).
+public struct TappedDatagram: Sendable {
+    public var point: TapPoint
+    /// Seconds since the Unix epoch, wall clock.
+    public var timestamp: Double
+    public var source: Endpoint
+    public var destination: Endpoint
+    public var payload: [UInt8]
+
+    public init(point: TapPoint, timestamp: Double, source: Endpoint, destination: Endpoint, payload: [UInt8]) {
+        self.point = point
+        self.timestamp = timestamp
+        self.source = source
+        self.destination = destination
+        self.payload = payload
+    }
+}
+
+/// One listen → target relay with its own impairments.
+public struct LinkConfiguration: Sendable {
+    /// A short name for stats and traces (`main`, `alice`, …).
+    public var name: String
+    /// Where clients send to (port 0: the OS picks; see `ProxyServer.localAddresses`).
+    public var listen: Endpoint
+    /// Where their datagrams go.
+    public var target: Endpoint
+    public var impairments: ImpairmentConfig
+
+    public init(name: String = "main", listen: Endpoint, target: Endpoint, impairments: ImpairmentConfig = ImpairmentConfig()) {
+        self.name = name
+        self.listen = listen
+        self.target = target
+        self.impairments = impairments
+    }
+}
+
+/// Everything `ProxyServer.start(config:)` needs.
+public struct ProxyConfiguration: Sendable {
+    public var links: [LinkConfiguration]
+    /// Seed of every random stream (each link derives its own from its name).
+    public var seed: UInt64
+    /// A flow (client source address) with no datagram either way for this long is closed.
+    public var flowIdle: Duration = .seconds(60)
+    /// Most flows per link; datagrams from further clients are dropped (`flow-limit`).
+    public var maxFlows = 1024
+    /// Write one JSON line per datagram event here.
+    public var tracePath: String?
+    /// Called on the event loop for every datagram received and every datagram sent.
+    public var tap: (@Sendable (TappedDatagram) -> Void)?
+
+    public init(links: [LinkConfiguration], seed: UInt64) {
+        self.links = links
+        self.seed = seed
+    }
+
+    /// One link named `main`.
+    public init(listen: Endpoint, target: Endpoint, impairments: ImpairmentConfig = ImpairmentConfig(), seed: UInt64) {
+        self.init(links: [LinkConfiguration(listen: listen, target: target, impairments: impairments)], seed: seed)
+    }
+
+    /// The seed of link `name`'s engine: independent of other links.
+    public static func linkSeed(_ seed: UInt64, name: String) -> UInt64 {
+        var stream = SplitMix64.stream(seed: seed, label: "link/\(name)")
+        return stream.next()
+    }
+}

@@ -1,0 +1,104 @@
+import NIOCore
+import NIOPosix
+import UDPChatImpairment
+import UDPChatSupport
+
+/// A running impairment proxy: one or more listen → target links on one event loop.
+///
+/// ```swift
+/// let proxy = try await ProxyServer.start(config: ProxyConfiguration(listen: l, target: t, seed: 1))
+/// print(proxy.localAddress)      // where clients send
+/// let stats = await proxy.stats()
+/// await proxy.stop()
+/// ```
+public final class ProxyServer: Sendable {
+    /// Where each link listens (the OS's port where the configuration said 0), in link order.
+    public let localAddresses: [Endpoint]
+    /// The seed in use.
+    public let seed: UInt64
+    private let links: [Link]
+    private let eventLoop: any EventLoop
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+    private let trace: TraceBox
+
+    /// The first link's listening address.
+    public var localAddress: Endpoint { localAddresses[0] }
+
+    /// The listening address of the link named `name`.
+    public func localAddress(link name: String) -> Endpoint? {
+        links.firstIndex { $0.configuration.name == name }.map { localAddresses[$0] }
+    }
+
+    private init(links: [Link], eventLoop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?, trace: TraceBox, seed: UInt64) {
+        self.links = links
+        self.eventLoop = eventLoop
+        self.ownedGroup = ownedGroup
+        self.trace = trace
+        self.seed = seed
+        self.localAddresses = links.map(\.listenEndpoint)
+    }
+
+    /// Binds every link and starts relaying.
+    /// - Parameter group: where to run; nil = a private one-thread group (shut down by `stop()`).
+    ///   All links run on one event loop of the group.
+    public static func start(config: ProxyConfiguration, group: (any EventLoopGroup)? = nil) async throws -> ProxyServer {
+        guard !config.links.isEmpty else { throw ProxyError("no links to relay") }
+        var names = Set<String>()
+        for link in config.links where !names.insert(link.name).inserted {
+            throw ProxyError("two links are named '\(link.name)'")
+        }
+        let owned = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let eventLoop = (group ?? owned!).next()
+        do {
+            let writer = try config.tracePath.map { path throws(ProxyError) in try TraceWriter(path: path) }
+            let origin = NIODeadline.now().uptimeNanoseconds
+            let links = try config.links.map { link in
+                try Link(configuration: link, seed: config.seed, eventLoop: eventLoop, origin: origin, flowIdle: config.flowIdle,
+                         maxFlows: config.maxFlows, trace: writer, tap: config.tap)
+            }
+            let box = TraceBox(writer)
+            do {
+                try await eventLoop.flatSubmit {
+                    EventLoopFuture.andAllSucceed(links.map { $0.start() }, on: eventLoop)
+                }.get()
+            } catch {
+                try? await eventLoop.flatSubmit { EventLoopFuture.andAllComplete(links.map { $0.stop() }, on: eventLoop) }.get()
+                throw error
+            }
+            return ProxyServer(links: links, eventLoop: eventLoop, ownedGroup: owned, trace: box, seed: config.seed)
+        } catch {
+            try? await owned?.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// A snapshot of every link's counters.
+    public func stats() async -> ProxyStats {
+        let links = self.links
+        let start = links[0].origin
+        return (try? await eventLoop.submit {
+            ProxyStats(links: links.map { $0.snapshot() }, uptime: Double(NIODeadline.now().uptimeNanoseconds &- start) / 1e9)
+        }.get()) ?? ProxyStats(links: [], uptime: 0)
+    }
+
+    /// Stops relaying: closes every socket, flushes and closes the trace. Copies still waiting
+    /// for their delay are counted as expired. Returns the final counters.
+    @discardableResult
+    public func stop() async -> ProxyStats {
+        let links = self.links
+        let trace = self.trace
+        try? await eventLoop.flatSubmit {
+            EventLoopFuture.andAllComplete(links.map { $0.stop() }, on: links[0].eventLoop)
+        }.get()
+        let final = await stats()
+        try? await eventLoop.submit { trace.writer?.close() }.get()
+        try? await ownedGroup?.shutdownGracefully()
+        return final
+    }
+}
+
+/// The trace writer, touched only on the proxy's event loop.
+final class TraceBox: @unchecked Sendable {
+    let writer: TraceWriter?
+    init(_ writer: TraceWriter?) { self.writer = writer }
+}

@@ -1,0 +1,211 @@
+import UDPChatImpairment
+import UDPChatSimulation
+import UDPChatSupport
+import UDPChatWire
+
+/// How a scenario runs: in-process on the simulator, or with real processes and sockets.
+public enum ScenarioMode: String, Hashable, Sendable, CaseIterable {
+    case sim, live
+}
+
+/// A duration in a scenario file: absolute (`15s`) or a multiple of the RTO (`1.5rto`), so a scenario
+/// can be replayed with a short RTO in live tests and keep its shape.
+public enum ScenarioDuration: Hashable, Sendable, CustomStringConvertible {
+    case absolute(Duration)
+    case rto(Double)
+
+    public func resolved(rto: Duration) -> Duration {
+        switch self {
+        case .absolute(let duration): duration
+        case .rto(let factor): .nanoseconds(Int64((Double(rto.nanoseconds) * factor).rounded()))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .absolute(let duration): duration.compactDescription
+        case .rto(let factor): "\(factor)rto"
+        }
+    }
+}
+
+/// A script step before party names are resolved (durations may be RTO-relative).
+public enum ScenarioStep: Hashable, Sendable {
+    case command(ScenarioCommandStep)
+    case waitFor(String)
+    case waitForParty(party: String, text: String)
+    case sleep(ScenarioDuration)
+    case raw(to: String, text: String)
+}
+
+public enum ScenarioCommandStep: Hashable, Sendable {
+    case connect(String)
+    case accept, reject, end, quit, cancel
+    case send(String)
+}
+
+/// A client of the scenario: the reference implementation, or a third-party manifest (live only).
+public struct ScenarioClient: Hashable, Sendable {
+    public var name: String
+    public var id: ClientID
+    public var window: Int
+    public var manifest: String?
+    public var script: [ScenarioStep]
+}
+
+public struct ScenarioStranger: Hashable, Sendable {
+    public var name: String
+    public var script: [ScenarioStep]
+}
+
+/// One impairment setting of a proxy, in the proxy's vocabulary (`loss` = `30%`, `reorder` =
+/// `10%,hold=50ms`, `blackhole` = `5s+15s`, …). Values may use `rto` units, resolved at run time.
+public struct ScenarioSetting: Hashable, Sendable {
+    public var directions: [LinkDirection]
+    public var key: String
+    public var value: String
+    public var line: Int
+}
+
+public struct ScenarioProxy: Hashable, Sendable {
+    public var name: String
+    public var target: String
+    public var settings: [ScenarioSetting] = []
+    /// Targeted rules in the proxy's vocabulary (`drop dir=up verb=MSG seq=1 nth=1`).
+    public var rules: [String] = []
+
+    /// The impairment engine's configuration with `rto` units resolved.
+    public func config(rto: Duration) throws(ImpairmentParseError) -> ImpairmentConfig {
+        var config = ImpairmentConfig()
+        for setting in settings {
+            config.apply(try Setting.parse(key: setting.key, value: RTOUnits.resolve(setting.value, rto: rto)), to: setting.directions)
+        }
+        for rule in rules { config.rules.append(try Rule.parse(RTOUnits.resolve(rule, rto: rto))) }
+        return config
+    }
+}
+
+/// `1.5rto` → `15000ms` (for RTO 10 s) inside any text.
+public enum RTOUnits {
+    public static func resolve(_ text: String, rto: Duration) -> String {
+        guard text.contains("rto") else { return text }
+        let pattern = /([0-9]+(?:\.[0-9]+)?)rto/
+        return text.replacing(pattern) { match in
+            let factor = Double(match.output.1) ?? 0
+            let micros = Int64((Double(rto.nanoseconds) * factor / 1000).rounded())
+            return "\(micros)us"
+        }
+    }
+}
+
+/// A bound on a count: exact, at least, at most.
+public struct CountBound: Hashable, Sendable, CustomStringConvertible {
+    public var exact: Int?
+    public var min: Int?
+    public var max: Int?
+
+    public init(exact: Int? = nil, min: Int? = nil, max: Int? = nil) {
+        self.exact = exact
+        self.min = min
+        self.max = max
+    }
+
+    public var isEmpty: Bool { exact == nil && min == nil && max == nil }
+
+    public func allows(_ value: Int) -> Bool {
+        if let exact, value != exact { return false }
+        if let min, value < min { return false }
+        if let max, value > max { return false }
+        return true
+    }
+
+    public var description: String {
+        if let exact { return "exactly \(exact)" }
+        switch (min, max) {
+        case (let lo?, let hi?): return "\(lo) to \(hi)"
+        case (let lo?, nil): return "at least \(lo)"
+        case (nil, let hi?): return "at most \(hi)"
+        default: return "any number"
+        }
+    }
+}
+
+/// Selects datagrams in the trace.
+public struct WireFilter: Hashable, Sendable, CustomStringConvertible {
+    public var verb: Verb?
+    /// The sending party (by name).
+    public var from: String?
+    public var to: String?
+    public var seq: SeqNo?
+    public var proxy: String?
+    public var direction: LinkDirection?
+    public var verdict: String?
+    public var bound = CountBound()
+    public var interval: (low: ScenarioDuration, high: ScenarioDuration)?
+
+    public static func == (lhs: WireFilter, rhs: WireFilter) -> Bool { lhs.description == rhs.description }
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+
+    public var description: String {
+        var parts: [String] = []
+        if let verb { parts.append(verb.rawValue) }
+        if let seq { parts.append("seq=\(seq)") }
+        if let from { parts.append("from=\(from)") }
+        if let to { parts.append("to=\(to)") }
+        if let proxy { parts.append("proxy=\(proxy)") }
+        if let direction { parts.append("dir=\(direction.rawValue)") }
+        if let verdict { parts.append("verdict=\(verdict)") }
+        return parts.isEmpty ? "any datagram" : parts.joined(separator: " ")
+    }
+}
+
+/// One expectation of a scenario.
+public enum ExpectationKind: Hashable, Sendable {
+    /// Exactly these texts from `from`, displayed at `to`, once each, in this order.
+    case delivered(to: String, from: String, texts: [String])
+    /// The first matching transmission re-sent `bound` times, each interval within bounds.
+    case resent(WireFilter)
+    /// The number of matching datagrams on the wire.
+    case wire(WireFilter)
+    /// MSG `seq` from `from` reached `at` more than once, was displayed once and ACKed more than once.
+    case dedup(at: String, from: String, seq: SeqNo)
+    case displayed(party: String, text: String, bound: CountBound)
+    /// TERMINATE from `by`, answered by TERMINATED from `peer` (every repeat), both consoles say so.
+    case terminated(by: String, peer: String)
+    /// LEAVE answered by LEFT, the socket closed only after LEFT arrived, repeats answered.
+    case left(String)
+    /// Whether some script may stay unfinished (default false: all must finish).
+    case stuck(Bool)
+}
+
+public struct Expectation: Hashable, Sendable {
+    public var kind: ExpectationKind
+    /// Where it is written (file line), for reports.
+    public var line: Int
+}
+
+/// A parsed, checked scenario file.
+public struct Scenario: Hashable, Sendable {
+    public var path: String
+    public var name: String
+    public var description: String
+    public var rto: Duration
+    public var seed: UInt64
+    public var timeout: ScenarioDuration?
+    public var latency: Duration
+    public var modes: Set<ScenarioMode>
+    public var serverName: String
+    public var serverManifest: String?
+    public var clients: [ScenarioClient]
+    public var strangers: [ScenarioStranger]
+    public var proxies: [ScenarioProxy]
+    public var expectations: [Expectation]
+
+    /// Modes this scenario can run in (a third-party manifest makes it live only).
+    public var supportedModes: Set<ScenarioMode> {
+        if serverManifest != nil || clients.contains(where: { $0.manifest != nil }) { return modes.subtracting([.sim]) }
+        return modes
+    }
+
+    public var partyNames: [String] { [serverName] + clients.map(\.name) + strangers.map(\.name) }
+}

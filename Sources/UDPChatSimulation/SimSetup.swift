@@ -1,0 +1,145 @@
+import UDPChatCore
+import UDPChatImpairment
+import UDPChatSupport
+import UDPChatWire
+
+/// One step of a party's script.
+public enum ScriptStep: Hashable, Sendable, CustomStringConvertible {
+    /// A user command typed at the client's console.
+    case command(UserCommand)
+    /// Wait until the party shows a line containing this text (searching from just after the
+    /// line the previous `waitFor` matched, so a line shown early is not missed).
+    case waitFor(String)
+    /// Wait until another client has shown a line containing this text (any line so far).
+    case waitForParty(party: String, text: String)
+    /// Do nothing for this long.
+    case sleep(Duration)
+    /// Send a raw datagram to a party's reachable address (strangers only). Placeholders:
+    /// `{conn}` = the latest connection token seen on the wire, `{NAME}` = that party's id.
+    case sendRaw(text: String, to: String)
+
+    public var description: String {
+        switch self {
+        case .command(let command):
+            switch command {
+            case .connect(let id): "connect \(id)"
+            case .accept: "accept"
+            case .reject: "reject"
+            case .cancel: "cancel"
+            case .end: "end"
+            case .quit: "quit"
+            case .help: "help"
+            case .say(let text): "send '\(text)'"
+            }
+        case .waitFor(let text): "wait-for '\(text)'"
+        case .waitForParty(let party, let text): "wait-for \(party): '\(text)'"
+        case .sleep(let duration): "sleep \(duration.compactDescription)"
+        case .sendRaw(let text, let to): "raw '\(text)' to \(to)"
+        }
+    }
+}
+
+/// A reference chat client in the simulation.
+public struct SimClient: Hashable, Sendable {
+    public var name: String
+    public var id: ClientID
+    public var window: Int
+    public var script: [ScriptStep]
+    /// How long answers to repeated CONNECT / TERMINATE are remembered (nil: the client's default, 6 RTO).
+    public var rememberFor: Duration?
+
+    public init(name: String, id: ClientID, window: Int = 32, script: [ScriptStep], rememberFor: Duration? = nil) {
+        self.name = name
+        self.id = id
+        self.window = window
+        self.script = script
+        self.rememberFor = rememberFor
+    }
+}
+
+/// A stranger: a bare socket that only sends what its script says (spoofing tests).
+public struct SimStranger: Hashable, Sendable {
+    public var name: String
+    public var script: [ScriptStep]
+    public init(name: String, script: [ScriptStep]) {
+        self.name = name
+        self.script = script
+    }
+}
+
+/// A proxy placed in front of a party (the server or a client): everything sent to that party's
+/// advertised address crosses it (`up`), and the party's replies come back through it (`down`).
+public struct SimProxy: Hashable, Sendable {
+    public var name: String
+    /// The party it is in front of.
+    public var target: String
+    public var impairment: ImpairmentConfig
+
+    public init(name: String, target: String, impairment: ImpairmentConfig = ImpairmentConfig()) {
+        self.name = name
+        self.target = target
+        self.impairment = impairment
+    }
+}
+
+/// Everything a simulation run needs.
+public struct SimSetup: Hashable, Sendable {
+    public var seed: UInt64
+    public var rto: Duration
+    /// One-way latency of every hop (party → proxy, proxy → party, party → party).
+    public var latency: Duration
+    /// Give up (scripts stuck) at this virtual time.
+    public var timeout: Duration
+    /// Once every script is done, wait at most this long for clients to close.
+    public var settle: Duration
+    public var serverName: String
+    public var clients: [SimClient]
+    public var strangers: [SimStranger]
+    public var proxies: [SimProxy]
+    /// Record every display line (off in the swarm for speed: only deliveries and closes are kept).
+    public var recordAllDisplays: Bool
+
+    public init(seed: UInt64, rto: Duration = .seconds(10), latency: Duration = .microseconds(500),
+                timeout: Duration = .seconds(3600), settle: Duration? = nil, serverName: String = "server",
+                clients: [SimClient], strangers: [SimStranger] = [], proxies: [SimProxy] = [],
+                recordAllDisplays: Bool = true) {
+        self.seed = seed
+        self.rto = rto
+        self.latency = latency
+        self.timeout = timeout
+        self.settle = settle ?? rto * 3
+        self.serverName = serverName
+        self.clients = clients
+        self.strangers = strangers
+        self.proxies = proxies
+        self.recordAllDisplays = recordAllDisplays
+    }
+}
+
+/// What a client ended with.
+public struct ClientOutcome: Hashable, Sendable {
+    public var name: String
+    public var phase: ClientPhase
+    public var exit: ClientExit?
+    public var closedAt: Instant?
+    public var stats: ClientStats
+}
+
+/// The result of one run: the wire trace, every displayed line, and how each party ended.
+public struct SimResult: Sendable {
+    public var seed: UInt64
+    public var trace: [TraceRecord]
+    public var displays: [DisplayRecord]
+    public var clients: [ClientOutcome]
+    /// Scripts that did not finish: party name → the step it was blocked on.
+    public var stuck: [String: String]
+    public var endTime: Instant
+    /// The server's table of active clients at the end.
+    public var serverTable: [TableRow]
+    public var ids: [String: ClientID]
+    public var endpoints: [String: Endpoint]
+    public var events: Int
+
+    /// The trace as JSON lines.
+    public var traceJSONLines: String { trace.flatMap(\.jsonLines).map { $0 + "\n" }.joined() }
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import UDPChatScenario
+import UDPChatSimulation
+import UDPChatSupport
+
+struct ScenarioRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenarios and check their expectations.",
+        discussion: """
+            Prints a line per run as it finishes, the failures with expected/observed/trace excerpt, and a \
+            summary table. Exit status 1 when any run fails. In sim mode a 10 s RTO costs no wall time.
+            """
+    )
+
+    @Argument(help: "Scenario files or folders (default: Scenarios).")
+    var paths: [String] = []
+
+    @Option(help: "sim (in-process, virtual clock, deterministic) or live (real sockets, processes and proxy).")
+    var mode: ScenarioMode = .sim
+
+    @Option(help: "Seed of the first run (default: the scenario's own seed, else 1).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Run each scenario this many times, with seeds seed, seed+1, …")
+    var `repeat`: Int = 1
+
+    @Option(help: "Runs in parallel (default: the number of CPU cores).")
+    var jobs: Int = System.coreCount
+
+    @Option(help: "Override every scenario's RTO (durations written in rto units follow).")
+    var rto: DurationArgument?
+
+    @Option(help: "Write a JSON report here.")
+    var json: String?
+
+    @Option(help: "Write a JUnit XML report here.")
+    var junit: String?
+
+    @Option(help: "Write each run's trace (JSON lines, the proxy's format), console and report into this folder.")
+    var artifacts: String?
+
+    @Flag(help: "Print every check, not only failures.")
+    var verbose = false
+
+    func validate() throws {
+        guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        guard let scenarios = loadScenarios(paths) else { throw ExitCode(2) }
+        if mode == .live {
+            printError("live mode is not available in this build yet: the NIO proxy (UDPChatProxy) has not landed; use --mode sim")
+            throw ExitCode(2)
+        }
+        var items: [(Scenario, UInt64)] = []
+        for scenario in scenarios {
+            let first = seed ?? scenario.seed
+            for offset in 0..<`repeat` { items.append((scenario, first &+ UInt64(offset))) }
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let total = items.count
+        let verbose = self.verbose
+        let reports = await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration) { report, done in
+            let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s simulated" } ?? ""
+            print("[\(done)/\(total)] \(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
+                  + (report.skipped.map { ": \($0)" } ?? ""))
+            if !report.passed || verbose, report.skipped == nil {
+                for check in report.checks where !check.passed || verbose { print("  " + check.description) }
+            }
+        }
+        let wall = clock.now - started
+        try writeOutputs(reports)
+        printSummary(reports, wall: wall)
+        if reports.contains(where: { !$0.passed && $0.skipped == nil }) { throw ExitCode(1) }
+    }
+
+    func writeOutputs(_ reports: [ScenarioReport]) throws {
+        if let json { try ScenarioFiles.write(ScenarioReports.json(reports), to: json) }
+        if let junit { try ScenarioFiles.write(ScenarioReports.junit(reports), to: junit) }
+        guard let artifacts else { return }
+        ScenarioFiles.makeDirectory(artifacts)
+        for report in reports {
+            guard let observation = report.observation else { continue }
+            var base = (report.scenario.path.split(separator: "/").last.map(String.init) ?? "scenario")
+            for suffix in [".yaml", ".yml"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }
+            base = "\(artifacts)/\(base)-\(report.mode.rawValue)-seed\(report.seed)"
+            try ScenarioFiles.write(observation.trace.flatMap(\.jsonLines).map { $0 + "\n" }.joined(), to: base + ".trace.jsonl")
+            try ScenarioFiles.write(ScenarioReports.console(observation), to: base + ".console.txt")
+            try ScenarioFiles.write(ScenarioReports.text(report), to: base + ".report.txt")
+        }
+        print("artifacts in \(artifacts)/ (per run: .trace.jsonl, .console.txt, .report.txt)")
+    }
+
+    func printSummary(_ reports: [ScenarioReport], wall: Duration) {
+        var rows: [(name: String, runs: Int, passed: Int, failed: Int, skipped: Int, wall: Duration, simulated: Duration)] = []
+        for report in reports {
+            let simulated: Duration = report.observation.map { $0.endTime - Instant.zero } ?? Duration.zero
+            let passed = report.passed ? 1 : 0
+            let skipped = report.skipped != nil ? 1 : 0
+            if let index = rows.firstIndex(where: { $0.name == report.scenario.name }) {
+                rows[index].runs += 1
+                rows[index].passed += passed
+                rows[index].skipped += skipped
+                rows[index].failed += 1 - passed - skipped
+                rows[index].wall += report.wallTime
+                rows[index].simulated += simulated
+            } else {
+                rows.append((report.scenario.name, 1, passed, 1 - passed - skipped, skipped, report.wallTime, simulated))
+            }
+        }
+        let width = max(8, min(44, rows.map(\.name.count).max() ?? 8))
+        print("")
+        print("\("scenario".padded(width))  runs  pass  fail  skip   wall ms  simulated")
+        for row in rows {
+            print("\(row.name.padded(width))  \(String(row.runs).leftPadded(4))  \(String(row.passed).leftPadded(4))  \(String(row.failed).leftPadded(4))  \(String(row.skipped).leftPadded(4))  \(String(row.wall.milliseconds).leftPadded(8))  \(row.simulated.compactDescription)")
+        }
+        let passed = reports.filter(\.passed).count
+        let skipped = reports.filter { $0.skipped != nil }.count
+        print("\(reports.count) run(s): \(passed) passed, \(reports.count - passed - skipped) failed, \(skipped) skipped in \(wall.milliseconds) ms (mode \(mode.rawValue), \(jobs) job(s))")
+    }
+}
+
+extension ScenarioMode: ExpressibleByArgument {}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
+
+extension Duration {
+    var milliseconds: Int64 { nanoseconds / 1_000_000 }
+}
+
+enum System {
+    /// Online CPU cores.
+    static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

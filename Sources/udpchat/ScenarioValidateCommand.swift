@@ -1,0 +1,38 @@
+import ArgumentParser
+import UDPChatScenario
+
+struct ScenarioValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check scenario files against the schema (Scenarios/scenario.schema.json) and their cross-references.",
+        discussion: "Problems are printed as FILE:LINE:COLUMN: error: MESSAGE; the exit status is 1 when any file has one."
+    )
+
+    @Argument(help: "Scenario files or folders (default: Scenarios).")
+    var paths: [String] = []
+
+    func run() throws {
+        let files: [String]
+        do {
+            files = try ScenarioFiles.expand(paths.isEmpty ? ["Scenarios"] : paths)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        var bad = 0
+        for file in files {
+            do {
+                let scenario = try ScenarioFiles.load(file)
+                print("ok   \(file)  (\(scenario.name): \(scenario.clients.count) client(s), \(scenario.proxies.count) prox(ies), \(scenario.expectations.count) check(s))")
+            } catch let issues as ScenarioIssues {
+                bad += 1
+                print(issues.description)
+            } catch {
+                bad += 1
+                print("\(error)")
+            }
+        }
+        print("\(files.count - bad) valid, \(bad) invalid")
+        if bad > 0 { throw ExitCode(1) }
+    }
+}

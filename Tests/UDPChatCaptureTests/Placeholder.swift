@@ -1,3 +1,0 @@
-import Testing
-
-@Test func captureBuilds() { #expect(1 + 1 == 2) }

@@ -1,0 +1,104 @@
+import Testing
+import UDPChatScenario
+
+@Suite struct LoaderTests {
+    static let minimal = """
+        name: tiny
+        clients:
+          - name: alice
+            id: 1
+            script:
+              - quit
+        proxies:
+          - in-front-of: server
+        expect:
+          - left: alice
+        """
+
+    func issues(_ yaml: String) -> [ScenarioIssue] {
+        do {
+            _ = try ScenarioLoader.load(yaml: yaml, path: "t.yaml")
+            return []
+        } catch {
+            return error.issues
+        }
+    }
+
+    @Test func minimalScenarioLoadsAndPasses() throws {
+        let scenario = try ScenarioLoader.load(yaml: Self.minimal, path: "t.yaml")
+        #expect(scenario.clients.map(\.name) == ["alice"])
+        let report = SimRunner.run(scenario)
+        #expect(report.passed, Comment(rawValue: report.failures.map(\.description).joined(separator: "\n")))
+    }
+
+    @Test func embeddedSchemaMatchesTheFile() throws {
+        let file = try ScenarioFiles.read(scenariosFolder + "/scenario.schema.json")
+        #expect(file == ScenarioSchema.json + "\n" || file == ScenarioSchema.json)
+    }
+
+    @Test func unknownKeyIsReportedWithItsLine() {
+        let found = issues(Self.minimal.replacingOccurrences("    id: 1", "    id: 1\n    colour: red"))
+        #expect(found.count == 1)
+        #expect(found.first?.line == 5)
+        #expect(found.first?.description.hasPrefix("t.yaml:5:") == true)
+        #expect(found.first?.message.contains("unknown key 'colour'") == true)
+    }
+
+    @Test func wrongTypeAndMissingKey() {
+        let found = issues(Self.minimal.replacingOccurrences("    id: 1\n", "    id: one\n"))
+        #expect(found.contains { $0.line == 4 && $0.message.contains("expected integer") })
+        let missing = issues(Self.minimal.replacingOccurrences("    id: 1\n", ""))
+        #expect(missing.contains { $0.line == 3 && $0.message.contains("missing required key 'id'") })
+    }
+
+    @Test func badStepRuleAndPartyAreReported() {
+        let yaml = """
+            name: bad
+            clients:
+              - name: alice
+                id: 1
+                script:
+                  - dance
+                  - connect: zed
+            proxies:
+              - in-front-of: server
+                rules:
+                  - explode verb=MSG
+                up: {loss: lots}
+            expect:
+              - left: nobody
+            """
+        let found = issues(yaml)
+        #expect(found.contains { $0.line == 6 && $0.message.contains("'dance' is not one of: accept") }, "\(found)")
+        let semantic = issues(yaml.replacingOccurrences("      - dance\n", ""))
+        #expect(semantic.contains { $0.line == 6 && $0.message.contains("'zed' is not a client") }, "\(semantic)")
+        #expect(semantic.contains { $0.line == 10 && $0.message.contains("rule") }, "\(semantic)")
+        #expect(semantic.contains { $0.line == 11 && $0.message.contains("loss") }, "\(semantic)")
+        #expect(semantic.contains { $0.line == 13 && $0.message.contains("unknown party 'nobody'") }, "\(semantic)")
+    }
+
+    @Test func yamlSyntaxErrorHasALine() {
+        let found = issues("name: x\nclients: [\n  - a: b\n")
+        #expect(found.count == 1)
+        #expect(found.first?.message.hasPrefix("YAML:") == true)
+        #expect((found.first?.line ?? 0) >= 2)
+    }
+
+    @Test func rtoUnitsResolve() {
+        #expect(RTOUnits.resolve("0.5rto+1.5rto", rto: .seconds(10)) == "5000000us+15000000us")
+        #expect(RTOUnits.resolve("10%", rto: .seconds(10)) == "10%")
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        var out = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound]
+            out += replacement
+            rest = rest[range.upperBound...]
+        }
+        return out + rest
+    }
+}
