@@ -257,7 +257,7 @@ public final class CaseContext: @unchecked Sendable {
     /// A process exit before the end of the case, as a failure.
     public func expectAlive(_ why: String) throws {
         if let exit = process?.exited {
-            throw CaseStop.fail("the implementation exited (status \(exit.status)) at t=\(seconds(exit.time)) \(why)\(stderrTail())")
+            throw CaseStop.crashed("the implementation exited (status \(exit.status)) at t=\(seconds(exit.time)) \(why)\(stderrTail())")
         }
     }
 

@@ -321,6 +321,24 @@ enum ClientCases {
                     + "'\(first.text)' at t=\(seconds(first.time))); it must be held until MSG 1 is shown")
             }
         },
+        GradeCase("C-MSG-WINDOW", .client, section: messages, level: .must,
+                  title: "a MSG 32 or more ahead of the next expected seq is dropped without an ACK", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let sent = ctx.trace.now()
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 33, text: "too far ahead"), tag: "outside the window")
+            try await ctx.pause(0.3)
+            try await ctx.expectNone("ACK for MSG 33 (next expected is 1; the window is 1 … 32)", at: ctx.peer, after: sent, for: 0.01) {
+                $0.verb == .ack
+            }
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 32, text: "last in window"), tag: "reordered")
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 32 (inside the window)", at: ctx.peer, after: sent, within: 2) {
+                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 32)
+            }
+            try await ctx.pause(0.2)
+            try ctx.expectShown("too far ahead", times: 0, after: sent)
+            try ctx.expectShown("last in window", times: 0, after: sent)
+        },
         GradeCase("C-STRANGER", .client, section: "Client ↔ client", level: .must,
                   title: "datagrams from another address, for another conn or with another id are ignored", needs: ["accept"]) { ctx in
             try await ctx.startClient()
@@ -412,6 +430,27 @@ enum ClientCases {
             try await ctx.expectNone("TERMINATE re-send after TERMINATED", at: ctx.peer, after: answered + 0.02, for: 1.3 * ctx.rto) {
                 $0.verb == .terminate
             }
+        },
+        GradeCase("C-TERM-AFTER-ACKS", .client, section: termination, level: .must,
+                  title: "TERMINATE is sent only after all own messages are acknowledged", needs: ["accept", "send", "terminate"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let typed = ctx.trace.now()
+            try ctx.type("send", text: "ack me before the end")
+            let message = try await ctx.expect("MSG \(peerConn) \(ctx.clientID) 1 ack me before the end", at: ctx.peer, after: typed, within: 2) {
+                $0 == .msg(conn: peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end")
+            }
+            ctx.trace.note("grader withholds the ACK of MSG 1")
+            try ctx.type("terminate")
+            try await ctx.expectNone("TERMINATE while MSG 1 is unacknowledged", at: ctx.peer, after: typed, for: min(0.8 * ctx.rto, 2)) {
+                $0.verb == .terminate
+            }
+            let acked = ctx.trace.now()
+            ctx.fromPeer(.ack(conn: peerConn, id: ctx.peerID, seq: 1))
+            _ = message
+            try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
+                                 within: 1.2 * ctx.rto + 1) { $0 == .terminate(conn: peerConn, id: ctx.clientID) }
+            ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
         },
         GradeCase("C-TERM-RESEND", .client, section: termination, level: .must,
                   title: "an unanswered TERMINATE is re-sent after one RTO", needs: ["accept", "terminate"]) { ctx in

@@ -224,7 +224,11 @@ public enum Grader {
         } catch let stop as CaseStop {
             verdict = stop.verdict
             reason = stop.reason
-            context.trace.note("\(stop.verdict.rawValue): \(stop.reason)", tag: "verdict")
+            if verdict == .fail, !stop.crashIsTheRule, let exit = context.process?.exited, exit.status != 0 {
+                verdict = .error
+                reason = "the implementation crashed (exit status \(exit.status) at t=\(seconds(exit.time)))\(context.stderrTail()); then: \(stop.reason)"
+            }
+            context.trace.note("\(verdict.rawValue): \(reason)", tag: "verdict")
         } catch is CancellationError {
             verdict = .error
             reason = "cancelled"

@@ -117,17 +117,19 @@ struct GradeCommand: AsyncParsableCommand {
         }
         if reports.count > 1 { print(ReportFormat.batchTable(reports)) }
         var interopFailed = false
+        var interopResults: [InteropResult] = []
         if interop {
             let clients = manifests.filter { $0.role == .client }
             let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? [Self.ownExecutable(), "server", "--port", "{port}", "--rto", "{rto}"]
             if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }
             let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts)
             print(Interop.matrix(results, names: clients.map(\.name)))
+            interopResults = results
             interopFailed = results.contains { $0.verdict.isFailure }
         }
         do {
             if let json {
-                let data = reports.count == 1 ? try ReportFormat.json(reports[0]) : try ReportFormat.jsonBatch(reports)
+                let data = batch == nil ? try ReportFormat.json(reports[0]) : try ReportFormat.jsonBatch(reports, interop: interopResults)
                 try data.write(to: URL(fileURLWithPath: json))
             }
             if let junit { try ReportFormat.junit(reports).write(toFile: junit, atomically: true, encoding: .utf8) }

@@ -20,6 +20,8 @@ import Testing
         ("server-source-port", "S-ADVERTISED-PORT"),
         ("server-crash-malformed", "S-MALFORMED"),
         ("server-answer-malformed", "S-MALFORMED"),
+        ("server-address-first", "S-ID-IN-USE"),
+        ("server-no-refresh", "S-REGISTER-REPEAT"),
         ("client-no-register-resend", "C-REGISTER-RESEND"),
         ("client-no-connect-resend", "C-CONNECT-RESEND"),
         ("client-no-msg-resend", "C-MSG-RESEND"),
@@ -35,6 +37,8 @@ import Testing
         ("client-leave-early", "C-LEAVE"),
         ("client-no-leave-resend", "C-LEAVE-RESEND"),
         ("client-crash-malformed", "C-MALFORMED"),
+        ("client-no-window", "C-MSG-WINDOW"),
+        ("client-term-early", "C-TERM-AFTER-ACKS"),
         ("client-no-term-resend", "C-TERM-RESEND"),
         ("client-lookup-after-inactive", "C-INACTIVE"),
         ("client-connect-after-accept", "C-CONNECT-ACCEPTED"),
@@ -140,6 +144,16 @@ import Testing
         let report = await Self.grade(manifest, cases: ["S-REGISTER"], rto: 0.3)
         #expect(report.cases.first?.verdict == .error)
         #expect(report.cases.first?.detail.contains("no-such-program-xyz") == true)
+    }
+
+    @Test func crashOutsideTheRuleUnderTestIsError() async throws {
+        // Answers one datagram (the start-up probe), then exits 3.
+        let script = "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('127.0.0.1',int(sys.argv[1])))\n"
+            + "d,a=s.recvfrom(2000)\ns.sendto(b'LEFT 2147480000',a)\nd,a=s.recvfrom(2000)\nsys.exit(3)\n"
+        let manifest = Manifest(name: "crasher", role: .server, command: ["python3", "-c", script, "{port}"], workdir: Self.faulty)
+        let report = await Self.grade(manifest, cases: ["S-REGISTER"], rto: 0.3)
+        #expect(report.cases.first?.verdict == .error, "\(report.cases.first?.detail ?? "")")
+        #expect(report.cases.first?.detail.contains("crashed (exit status 3") == true)
     }
 
     @Test func repeatMarksDisagreementFlaky() async throws {

@@ -24,6 +24,8 @@ Faults (each caught by the grader case named after the colon):
   no-msg-accept       ignores a MSG while connecting (waits for ACCEPT) : C-ACCEPT-AS-MSG
   own-port            puts its bound port in REGISTER, not the advertised one : C-REGISTER-ADVERTISED
   crash-malformed     crashes on a malformed datagram               : C-MALFORMED
+  no-window           ACKs and holds a MSG however far ahead        : C-MSG-WINDOW
+  term-early          sends TERMINATE with messages unacknowledged  : C-TERM-AFTER-ACKS
 """
 import argparse
 import os
@@ -38,7 +40,7 @@ from udpwire import Malformed, build, parse
 FAULTS = ["none", "no-register-resend", "no-connect-resend", "no-msg-resend", "seq-start-0", "no-dedup", "no-reack",
           "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early",
           "no-leave-resend", "no-term-resend", "lookup-after-inactive", "connect-after-accept", "no-msg-accept", "own-port",
-          "crash-malformed"]
+          "crash-malformed", "no-window", "term-early"]
 WINDOW = 32
 
 
@@ -146,7 +148,8 @@ class Client:
             self.reliable(("MSG", seq), build("MSG", conn, self.me, seq, text), addr, resend=self.fault != "no-msg-resend")
 
     def maybe_terminate(self):
-        if self.want_end and not self.unacked and not self.backlog and "TERMINATE" not in self.pending:
+        settled = (not self.unacked and not self.backlog) or self.fault == "term-early"
+        if self.want_end and settled and "TERMINATE" not in self.pending:
             pid, addr, conn = self.peer
             self.reliable("TERMINATE", build("TERMINATE", conn, self.me), addr, resend=self.fault != "no-term-resend")
 
@@ -241,7 +244,7 @@ class Client:
                 if self.fault == "no-dedup":
                     say("[%d] %s" % (pid, text))
                 return
-            if seq >= self.expected + WINDOW:
+            if seq >= self.expected + WINDOW and self.fault != "no-window":
                 return
             self.send(build("ACK", pconn, self.me, seq), addr)
             if self.fault == "no-order":
