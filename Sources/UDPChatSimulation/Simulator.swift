@@ -389,7 +389,7 @@ struct SimEngine {
                 var index = max(scripts[party].cursor, scripts[party].scanned)
                 var found: Int?
                 while index < lines.count {
-                    if lines[index].contains(text) { found = index; break }
+                    if lines[index].containsBytes(text) { found = index; break }
                     index += 1
                 }
                 guard let found else {
@@ -405,7 +405,7 @@ struct SimEngine {
                 var index = scripts[party].scanned
                 var found = false
                 while index < lines.count {
-                    if lines[index].contains(text) { found = true; break }
+                    if lines[index].containsBytes(text) { found = true; break }
                     index += 1
                 }
                 guard found else {
@@ -433,6 +433,7 @@ struct SimEngine {
 /// Fills `{conn}` and `{NAME}` placeholders in a raw datagram.
 public enum Placeholders {
     public static func expand(_ text: String, ids: [String: ClientID], conn: ConnToken?) -> String {
+        guard text.containsBytes("{") else { return text }
         var out = text.replacingAll("{conn}", with: conn.map(String.init) ?? "1")
         for (name, id) in ids { out = out.replacingAll("{\(name)}", with: String(id)) }
         return out
@@ -441,7 +442,7 @@ public enum Placeholders {
 
 extension String {
     func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
+        guard !target.isEmpty, containsBytes(target) else { return self }
         var out = ""
         var rest = Substring(self)
         while let range = rest.firstRange(of: target) {
@@ -462,5 +463,34 @@ public enum SimLines {
         case .refused(let code): "(socket closed: refused \(code.rawValue))"
         case .forced: "(socket closed: forced)"
         }
+    }
+}
+
+extension String {
+    /// Substring test on UTF-8 bytes (the stdlib's `contains` builds a searcher per call, which
+    /// dominated the swarm's profile).
+    @inlinable
+    public func containsBytes(_ needle: String) -> Bool {
+        let result = utf8.withContiguousStorageIfAvailable { hay in
+            needle.utf8.withContiguousStorageIfAvailable { pattern -> Bool in
+                let n = pattern.count
+                if n == 0 { return true }
+                if n > hay.count { return false }
+                let first = pattern[0]
+                var i = 0
+                let last = hay.count - n
+                while i <= last {
+                    if hay[i] == first {
+                        var j = 1
+                        while j < n, hay[i + j] == pattern[j] { j += 1 }
+                        if j == n { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+        if let found = result ?? nil { return found }
+        return contains(needle)
     }
 }
