@@ -81,7 +81,7 @@ let package = Package(
             name: "UDPChatScenario",
             dependencies: [
                 "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRuntime", "UDPChatProxy",
-                "UDPChatCapture", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "UDPChatCapture", "UDPChatGrader", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
         ),
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import UDPChatCapture
 import UDPChatCore
+import UDPChatGrader
 import UDPChatImpairment
 import UDPChatProxy
 import UDPChatRuntime
@@ -60,11 +61,36 @@ public enum LiveRunner {
             ScenarioReport(scenario: scenario, mode: .live, seed: seed, skipped: why, checks: [], observation: nil, wallTime: clock.now - started)
         }
         guard scenario.modes.contains(.live) else { return skipped("declared sim only") }
-        if scenario.serverManifest != nil || scenario.clients.contains(where: { $0.manifest != nil }) {
-            return skipped("third-party manifests are not driven by this runner yet (use udpchat grade)")
+        if scenario.serverManifest != nil { return skipped("a server manifest is not driven by this runner yet (use udpchat grade)") }
+        var manifests: [String: Manifest] = [:]
+        for client in scenario.clients {
+            guard let path = client.manifest else { continue }
+            let folder = scenario.path.contains("/") ? String(scenario.path[..<scenario.path.lastIndex(of: "/")!]) : "."
+            do {
+                let manifest = try Manifest.load(path: path.hasPrefix("/") ? path : folder + "/" + path)
+                let needed = Set(client.script.compactMap { step -> String? in
+                    guard case .command(let command) = step else { return nil }
+                    switch command {
+                    case .connect: return "connect"
+                    case .accept: return "accept"
+                    case .reject: return "reject"
+                    case .end: return "terminate"
+                    case .quit: return "quit"
+                    case .cancel: return "cancel"
+                    case .send: return "send"
+                    }
+                })
+                if let missing = needed.subtracting(manifest.input.keys).sorted().first {
+                    return skipped("UNSUPPORTED: \(client.name)'s manifest has no input for '\(missing)'")
+                }
+                manifests[client.name] = manifest
+            } catch {
+                return skipped("\(client.name)'s manifest: \(error)")
+            }
         }
         do {
-            let observation = try await execute(scenario, seed: seed, rto: rto ?? scenario.rto, pcapPath: pcapPath, group: group)
+            let observation = try await execute(scenario, seed: seed, rto: rto ?? scenario.rto, manifests: manifests, pcapPath: pcapPath,
+                                                group: group)
             let checks = ScenarioChecker.check(scenario, observation)
             return ScenarioReport(scenario: scenario, mode: .live, seed: seed, skipped: nil, checks: checks, observation: observation,
                                   wallTime: clock.now - started)
@@ -84,7 +110,7 @@ public enum LiveRunner {
         return port
     }
 
-    static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, pcapPath: String?,
+    static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, manifests: [String: Manifest], pcapPath: String?,
                         group: MultiThreadedEventLoopGroup) async throws -> Observation {
         let origin = NIODeadline.now()
         let console = Console(origin: origin)
@@ -126,21 +152,47 @@ public enum LiveRunner {
         for (index, spec) in scenario.proxies.enumerated() { reachable[spec.target] = proxy?.localAddresses[index] }
 
         var clients: [String: ChatClientRuntime] = [:]
+        var processes: [String: (IUTProcess, Manifest)] = [:]
         var ids: [String: ClientID] = [:]
+        var closers: [Task<Void, Never>] = []
+        let processTrace = UDPChatGrader.Trace()
         for client in scenario.clients {
             ids[client.name] = client.id
             let advertised = scenario.proxies.contains { $0.target == client.name } ? reachable[client.name]?.port : nil
             let name = client.name
+            if let manifest = manifests[name] {
+                let values = [
+                    "id": String(client.id), "server_host": reachable[serverName]!.host, "server_port": String(reachable[serverName]!.port),
+                    "port": String(ports[name]!), "advertise_port": String(advertised ?? UInt16(ports[name]!)),
+                    "rto": String(Double(rto.nanoseconds) / 1e9),
+                ]
+                let process = try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                                             env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: processTrace, name: name)
+                processes[name] = (process, manifest)
+                // Its standard output lines are its console; its exit closes its socket.
+                closers.append(Task {
+                    var seen = 0
+                    while !Task.isCancelled {
+                        let lines = processTrace.events.filter { $0.node == name && $0.kind == .stdout }
+                        for event in lines.dropFirst(seen) { console.show(event.text, party: name) }
+                        seen = lines.count
+                        if let exit = process.exited {
+                            if console.closes[name] == nil { console.closed(name, exit: exit.status == 0 ? .left : .forced) }
+                            break
+                        }
+                        try? await Task.sleep(for: .milliseconds(5))
+                    }
+                })
+                continue
+            }
             let options = ChatClientOptions(
                 id: client.id, server: reachable[serverName]!, bindHost: "127.0.0.1", port: ports[client.name]!,
                 advertisePort: advertised, rto: rto, window: client.window,
                 seed: SplitMix64.stream(seed: seed, label: "client/\(client.name)").state)
-            clients[name] = try await ChatClientRuntime.start(options, group: group, onEvent: { event in
+            let runtime = try await ChatClientRuntime.start(options, group: group, onEvent: { event in
                 console.show(event.description, party: name)
             })
-        }
-        var closers: [Task<Void, Never>] = []
-        for (name, runtime) in clients {
+            clients[name] = runtime
             closers.append(Task {
                 if let exit = try? await runtime.exit() { console.closed(name, exit: exit) }
             })
@@ -158,17 +210,18 @@ public enum LiveRunner {
         let reachable_ = reachable
         let stuck = await withTaskGroup(of: (String, String?).self) { group in
             for client in scenario.clients {
-                let runtime = clients[client.name]!
+                let runtime = clients[client.name]
+                let process = processes[client.name]
                 group.addTask {
                     (client.name, await runScript(client.script, party: client.name, console: console, deadline: deadline, rto: rto,
-                                                 ids: ids_, reachable: reachable_, runtime: runtime, channel: nil))
+                                                 ids: ids_, reachable: reachable_, runtime: runtime, process: process, channel: nil))
                 }
             }
             for stranger in scenario.strangers {
                 let channel = strangerChannels[stranger.name]!
                 group.addTask {
                     (stranger.name, await runScript(stranger.script, party: stranger.name, console: console, deadline: deadline, rto: rto,
-                                                   ids: ids_, reachable: reachable_, runtime: nil, channel: channel))
+                                                   ids: ids_, reachable: reachable_, runtime: nil, process: nil, channel: channel))
                 }
             }
             var stuck: [String: String] = [:]
@@ -177,13 +230,14 @@ public enum LiveRunner {
         }
         // Scripts are done: give the clients up to 3 RTO to close, then let in-flight copies land.
         let settle = NIODeadline.now() + .nanoseconds((rto * 3).nanoseconds)
-        while console.closes.count < clients.count, NIODeadline.now() < settle, NIODeadline.now() < deadline {
+        while console.closes.count < scenario.clients.count, NIODeadline.now() < settle, NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         try? await Task.sleep(for: .milliseconds(50) + rto / 20)
         _ = await proxy?.stop()
         _ = try? pcap?.finish()
         for runtime in clients.values { await runtime.abort() }
+        for (process, _) in processes.values { await process.stop() }
         for task in closers { task.cancel() }
         for channel in strangerChannels.values { try? await channel.close() }
         try? await server.close()
@@ -196,12 +250,26 @@ public enum LiveRunner {
 
     /// Runs one party's script; returns nil when it finished, else the step it was blocked on.
     static func runScript(_ steps: [ScenarioStep], party: String, console: Console, deadline: NIODeadline, rto: Duration,
-                          ids: [String: ClientID], reachable: [String: Endpoint], runtime: ChatClientRuntime?, channel: Channel?) async -> String? {
+                          ids: [String: ClientID], reachable: [String: Endpoint], runtime: ChatClientRuntime?,
+                          process: (IUTProcess, Manifest)?, channel: Channel?) async -> String? {
         var cursor = 0
         for (index, step) in steps.enumerated() {
             let where_ = "step \(index + 1): \(describe(step))"
             switch step {
             case .command(let command):
+                if let (process, manifest) = process {
+                    let (action, values): (String, [String: String]) = switch command {
+                    case .connect(let target): ("connect", ["peer": String(ids[target] ?? ClientID(target) ?? 0)])
+                    case .accept: ("accept", [:])
+                    case .reject: ("reject", [:])
+                    case .end: ("terminate", [:])
+                    case .quit: ("quit", [:])
+                    case .cancel: ("cancel", [:])
+                    case .send(let text): ("send", ["text": text])
+                    }
+                    if let template = manifest.input[action] { process.type(fillPlaceholders(template, values)) }
+                    continue
+                }
                 guard let runtime else { continue }
                 switch command {
                 case .connect(let target): runtime.submit(.connect(ids[target] ?? ClientID(target) ?? 0))
