@@ -35,3 +35,19 @@ import UDPChatScenario
         }
     }
 }
+
+/// A third-party client given by a manifest (the Python fixture with the `no-reack` fault) runs
+/// as a real process and is caught by the same checks.
+@Suite struct ManifestLiveTests {
+    @Test func faultyClientIsCaught() async throws {
+        let scenario = try ScenarioFiles.load(scenariosFolder + "/third-party/faulty-no-reack.yaml")
+        #expect(SimRunner.run(scenario).skipped != nil)
+        let report = await LiveRunner.run(scenario, rto: .milliseconds(250))
+        #expect(report.skipped == nil, Comment(rawValue: report.skipped ?? ""))
+        #expect(!report.passed)
+        let failed = Set(report.failures.map(\.title))
+        #expect(failed.contains("dedup: MSG 1 from alice at bob"), Comment(rawValue: "\(failed)"))
+        // bob (the Python client) did display alice's message: the delivery check itself passes.
+        #expect(report.checks.contains { $0.title.hasPrefix("delivered alice→bob") && $0.passed })
+    }
+}
