@@ -83,6 +83,13 @@ public final class PcapWriter: @unchecked Sendable {
         try result.get()
     }
 
+    /// The libpcap dumper, for `pcap_dispatch(…, pcap_dump, dumper)` in the live capture loop:
+    /// only that loop's thread may use it, and only until `finish()`/`abandon()`.
+    var dumperForCaptureLoop: UnsafeMutablePointer<UInt8>? { lock.withLock { dumper.map { UnsafeMutablePointer<UInt8>($0) } } }
+
+    /// Adds frames written directly through `dumperForCaptureLoop` to the count.
+    func addCaptured(_ frames: Int) { lock.withLock { count += frames } }
+
     /// Appends a frame that already carries its link-layer header (live capture).
     func writeFrame(header: UnsafePointer<pcap_pkthdr>, bytes: UnsafePointer<UInt8>) throws(CaptureError) {
         lock.lock()

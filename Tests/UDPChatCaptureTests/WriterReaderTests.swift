@@ -142,3 +142,24 @@ extension FrameContent {
         return false
     }
 }
+
+@Suite struct TapFilesTests {
+    @Test func namingRule() {
+        #expect(TapFiles.paths(for: "/tmp/run.pcap") == ("/tmp/run.received.pcap", "/tmp/run.sent.pcap"))
+        #expect(TapFiles.paths(for: "trace") == ("trace.received.pcap", "trace.sent.pcap"))
+    }
+
+    @Test func writesBothSides() throws {
+        let folder = temporaryFolder()
+        let tap = try TapFiles(file: folder + "/proxy.pcap")
+        tap.record(sent: false, timestamp: 1, source: alice, destination: server, payload: Array("LOOKUP 2".utf8))
+        tap.record(sent: true, timestamp: 1.001, source: server, destination: bob, payload: Array("LOOKUP 2".utf8))
+        tap.record(sent: true, timestamp: 1.002, source: server, destination: bob, payload: Array("LOOKUP 2".utf8))
+        tap.record(sent: true, timestamp: 1.003, source: Endpoint(host: "not-an-ip", port: 1), destination: bob, payload: [])
+        let counts = try tap.finish()
+        #expect(counts.received == 1 && counts.sent == 2)
+        #expect(tap.failed == 1)
+        #expect(files(in: folder) == ["proxy.received.pcap", "proxy.sent.pcap"])
+        #expect(try PcapReader.read(path: folder + "/proxy.sent.pcap").datagrams.map(\.destination) == [bob, bob])
+    }
+}
