@@ -21,7 +21,8 @@ public final class CaseContext: @unchecked Sendable {
     // Server role.
     public private(set) var serverAddress = Endpoint(host: "127.0.0.1", port: 7070)
     // Client role.
-    public let clientID: ClientID = 7
+    /// The client's id: 7 (the grader fills {id}), or whatever its REGISTER says when the command has no {id}.
+    public private(set) var clientID: ClientID = 7
     public let peerID: ClientID = 42
     public private(set) var fakeServer: FakeNode!
     public private(set) var peer: FakeNode!
@@ -106,7 +107,13 @@ public final class CaseContext: @unchecked Sendable {
     /// Starts a client under test with a fake server and a fake peer, and waits for its REGISTER
     /// (answered automatically). LOOKUP of the peer id is answered with PEER, LEAVE with LEFT.
     public func startClient(dropFirstRegister: Bool = false, answerLeave: Bool = true, relay: Bool = false) async throws {
-        fakeServer = try await node("server")
+        if let pinned = manifest.pinnedPort {
+            let node = try await FakeNode.bind(name: "server", port: pinned, group: group, trace: trace)
+            lock.withLock { nodes.append(node) }
+            fakeServer = node
+        } else {
+            fakeServer = try await node("server")
+        }
         peer = try await node("peer")
         directory[peerID] = peer.address
         let directorySnapshot = directory
@@ -142,8 +149,12 @@ public final class CaseContext: @unchecked Sendable {
         let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
             : "REGISTER \(clientID) <port> at the server"
         let register = try await expect(what, at: fakeServer, within: max(10, 2 * rto + 3)) {
-            if case .register(let id, _) = $0 { return id == self.clientID }
+            if case .register(let id, _) = $0 { return id == self.clientID || !self.manifest.uses("id") }
             return false
+        }
+        if !manifest.uses("id"), let id = register.message?.id {
+            clientID = id
+            trace.note("the command has no {id}: the client registered as \(id)")
         }
         clientSource = Endpoint(parsing: register.remote ?? "")
         let advertised = register.message?.port ?? port

@@ -135,6 +135,17 @@ enum ClientCases {
             let second = try await ctx.expectResend(of: first, at: ctx.peer, what: "first CONNECT re-send")
             try await ctx.expectResend(of: second, at: ctx.peer, what: "second CONNECT re-send")
         },
+        GradeCase("C-CONNECT-SPOOF", .client, section: setup, level: .must,
+                  title: "an ACCEPT from an address other than the one PEER gave is ignored: CONNECT keeps being re-sent",
+                  needs: ["connect"]) { ctx in
+            try await ctx.startClient()
+            let connect = try await ctx.outgoingConnect()
+            guard let conn = connect.message?.conn else { return }
+            let stranger = try await ctx.node("stranger")
+            stranger.send(.accept(conn: conn, id: ctx.peerID), to: ctx.clientAddress, tag: "spoofed")
+            try await ctx.expectResend(of: connect, at: ctx.peer, what: "CONNECT re-send after an ACCEPT from a stranger's address")
+            try await ctx.expectNone("datagram to the stranger", at: stranger, after: 0, for: 0.01) { _ in true }
+        },
         GradeCase("C-CONNECT-ACCEPTED", .client, section: setup, level: .must,
                   title: "after ACCEPT the client stops re-sending CONNECT and chats on that conn", needs: ["connect", "send"]) { ctx in
             try await ctx.startClient()

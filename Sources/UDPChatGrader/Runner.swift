@@ -162,15 +162,29 @@ public enum Grader {
 
     static func runCase(_ item: GradeCase, manifest: Manifest, rto: Double, repeatCount: Int, artifacts: String?,
                         group: EventLoopGroup, ports: PortAllocator) async -> CaseResult {
-        var runs: [(Verdict, String, Double, [TraceEvent])] = []
-        for run in 1...repeatCount {
+        typealias Run = (Verdict, String, Double, [TraceEvent])
+        func once(_ run: Int) async -> Run {
             let outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports)
-            runs.append(outcome)
             if let artifacts {
                 let folder = repeatCount > 1 ? "\(artifacts)/\(item.id)/run-\(run)" : "\(artifacts)/\(item.id)"
                 Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, duration: outcome.2, events: outcome.3)
             }
-            if outcome.0 == .unsupported { break }
+            return outcome
+        }
+        var runs: [Run] = [await once(1)]
+        if repeatCount > 1, runs[0].0 != .unsupported {
+            if manifest.pinnedPort != nil {
+                for run in 2...repeatCount { runs.append(await once(run)) }
+            } else {
+                // The repeats of a case run at once too (each on its own ports), so --repeat costs little wall time.
+                let more = await withTaskGroup(of: (Int, Run).self) { tasks in
+                    for run in 2...repeatCount { tasks.addTask { (run, await once(run)) } }
+                    var all: [(Int, Run)] = []
+                    for await result in tasks { all.append(result) }
+                    return all.sorted { $0.0 < $1.0 }.map(\.1)
+                }
+                runs += more
+            }
         }
         let (verdict, detail, chosen) = aggregate(runs.map { ($0.0, $0.1) })
         let evidence = runs[chosen]

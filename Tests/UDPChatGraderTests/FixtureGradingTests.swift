@@ -38,6 +38,7 @@ import Testing
         ("client-no-leave-resend", "C-LEAVE-RESEND"),
         ("client-crash-malformed", "C-MALFORMED"),
         ("client-no-window", "C-MSG-WINDOW"),
+        ("client-accept-any-source", "C-CONNECT-SPOOF"),
         ("client-term-early", "C-TERM-AFTER-ACKS"),
         ("client-no-term-resend", "C-TERM-RESEND"),
         ("client-lookup-after-inactive", "C-INACTIVE"),

@@ -26,6 +26,7 @@ Faults (each caught by the grader case named after the colon):
   crash-malformed     crashes on a malformed datagram               : C-MALFORMED
   no-window           ACKs and holds a MSG however far ahead        : C-MSG-WINDOW
   term-early          sends TERMINATE with messages unacknowledged  : C-TERM-AFTER-ACKS
+  accept-any-source   takes ACCEPT from any address while connecting : C-CONNECT-SPOOF
 """
 import argparse
 import os
@@ -40,7 +41,7 @@ from udpwire import Malformed, build, parse
 FAULTS = ["none", "no-register-resend", "no-connect-resend", "no-msg-resend", "seq-start-0", "no-dedup", "no-reack",
           "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early",
           "no-leave-resend", "no-term-resend", "lookup-after-inactive", "connect-after-accept", "no-msg-accept", "own-port",
-          "crash-malformed", "no-window", "term-early"]
+          "crash-malformed", "no-window", "term-early", "accept-any-source"]
 WINDOW = 32
 
 
@@ -219,7 +220,7 @@ class Client:
         if self.state == "connecting":
             ppid, paddr, pconn = self.peer
             accepted = ("ACCEPT", "REJECT") if self.fault == "no-msg-accept" else ("ACCEPT", "REJECT", "MSG")
-            if conn == pconn and pid == ppid and addr == paddr and verb in accepted:
+            if conn == pconn and pid == ppid and (addr == paddr or self.fault == "accept-any-source") and verb in accepted:
                 if not (verb == "ACCEPT" and self.fault == "connect-after-accept"):
                     self.pending.pop("CONNECT", None)
                 if verb == "REJECT":
