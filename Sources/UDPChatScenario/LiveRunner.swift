@@ -61,11 +61,19 @@ public enum LiveRunner {
             ScenarioReport(scenario: scenario, mode: .live, seed: seed, skipped: why, checks: [], observation: nil, wallTime: clock.now - started)
         }
         guard scenario.modes.contains(.live) else { return skipped("declared sim only") }
-        if scenario.serverManifest != nil { return skipped("a server manifest is not driven by this runner yet (use udpchat grade)") }
         var manifests: [String: Manifest] = [:]
+        let folder = scenario.path.contains("/") ? String(scenario.path[..<scenario.path.lastIndex(of: "/")!]) : "."
+        if let path = scenario.serverManifest {
+            do {
+                let manifest = try Manifest.load(path: path.hasPrefix("/") ? path : folder + "/" + path)
+                guard manifest.role == .server else { return skipped("the server's manifest has role \(manifest.role.rawValue)") }
+                manifests[scenario.serverName] = manifest
+            } catch {
+                return skipped("the server's manifest: \(error)")
+            }
+        }
         for client in scenario.clients {
             guard let path = client.manifest else { continue }
-            let folder = scenario.path.contains("/") ? String(scenario.path[..<scenario.path.lastIndex(of: "/")!]) : "."
             do {
                 let manifest = try Manifest.load(path: path.hasPrefix("/") ? path : folder + "/" + path)
                 let needed = Set(client.script.compactMap { step -> String? in
@@ -115,11 +123,31 @@ public enum LiveRunner {
         let origin = NIODeadline.now()
         let console = Console(origin: origin)
         let serverName = scenario.serverName
-        let server = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
-            console.show(rows.isEmpty ? "table: (empty)" : "table: " + rows.map { "\($0.id)@\($0.reachable)" }.joined(separator: ", "),
-                         party: serverName)
-        }), group: group)
-        var names: [Endpoint: String] = [server.localAddress: serverName]
+        let processTrace = UDPChatGrader.Trace()
+        var closers: [Task<Void, Never>] = []
+        var server: ChatServer?
+        var serverProcess: IUTProcess?
+        let serverAddress: Endpoint
+        if let manifest = manifests[serverName] {
+            // A third-party server: a real process on a free port (or 7070 when it cannot be told).
+            var port = Int(manifest.pinnedPort ?? 0)
+            if port == 0 { port = try await freePort(group: group) }
+            let values = ["port": String(port), "rto": String(Double(rto.nanoseconds) / 1e9)]
+            let process = try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                                         env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: processTrace, name: serverName)
+            serverProcess = process
+            serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
+            closers.append(bridge(processTrace, process: process, party: serverName, console: console, isClient: false))
+            try? await Task.sleep(for: .milliseconds(300))  // let it bind
+        } else {
+            let chat = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
+                console.show(rows.isEmpty ? "table: (empty)" : "table: " + rows.map { "\($0.id)@\($0.reachable)" }.joined(separator: ", "),
+                             party: serverName)
+            }), group: group)
+            server = chat
+            serverAddress = chat.localAddress
+        }
+        var names: [Endpoint: String] = [serverAddress: serverName]
         var ports: [String: Int] = [:]
         for client in scenario.clients {
             let port = try await freePort(group: group)
@@ -130,7 +158,7 @@ public enum LiveRunner {
         let tracePath = "/tmp/udpchat-live-\(getpid())-\(seed)-\(UInt64.random(in: 0...UInt64.max)).trace.jsonl"
         var links: [LinkConfiguration] = []
         for proxy in scenario.proxies {
-            let target = proxy.target == serverName ? server.localAddress
+            let target = proxy.target == serverName ? serverAddress
                 : Endpoint(host: "127.0.0.1", port: UInt16(ports[proxy.target] ?? 0))
             links.append(LinkConfiguration(name: proxy.name, listen: Endpoint(host: "127.0.0.1", port: 0), target: target,
                                            impairments: try proxy.config(rto: rto)))
@@ -147,15 +175,13 @@ public enum LiveRunner {
             }
             proxy = try await ProxyServer.start(config: config, group: group)
         }
-        var reachable: [String: Endpoint] = [serverName: server.localAddress]
+        var reachable: [String: Endpoint] = [serverName: serverAddress]
         for client in scenario.clients { reachable[client.name] = Endpoint(host: "127.0.0.1", port: UInt16(ports[client.name]!)) }
         for (index, spec) in scenario.proxies.enumerated() { reachable[spec.target] = proxy?.localAddresses[index] }
 
         var clients: [String: ChatClientRuntime] = [:]
         var processes: [String: (IUTProcess, Manifest)] = [:]
         var ids: [String: ClientID] = [:]
-        var closers: [Task<Void, Never>] = []
-        let processTrace = UDPChatGrader.Trace()
         for client in scenario.clients {
             ids[client.name] = client.id
             let advertised = scenario.proxies.contains { $0.target == client.name } ? reachable[client.name]?.port : nil
@@ -169,20 +195,7 @@ public enum LiveRunner {
                 let process = try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
                                              env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: processTrace, name: name)
                 processes[name] = (process, manifest)
-                // Its standard output lines are its console; its exit closes its socket.
-                closers.append(Task {
-                    var seen = 0
-                    while !Task.isCancelled {
-                        let lines = processTrace.events.filter { $0.node == name && $0.kind == .stdout }
-                        for event in lines.dropFirst(seen) { console.show(event.text, party: name) }
-                        seen = lines.count
-                        if let exit = process.exited {
-                            if console.closes[name] == nil { console.closed(name, exit: exit.status == 0 ? .left : .forced) }
-                            break
-                        }
-                        try? await Task.sleep(for: .milliseconds(5))
-                    }
-                })
+                closers.append(bridge(processTrace, process: process, party: name, console: console, isClient: true))
                 continue
             }
             let options = ChatClientOptions(
@@ -240,12 +253,30 @@ public enum LiveRunner {
         for (process, _) in processes.values { await process.stop() }
         for task in closers { task.cancel() }
         for channel in strangerChannels.values { try? await channel.close() }
-        try? await server.close()
+        try? await server?.close()
+        await serverProcess?.stop()
 
         let trace = try LiveTrace.read(path: tracePath, names: names)
         unlink(tracePath)
         let end = console.now
         return Observation(trace: trace, displays: console.displays, closes: console.closes, stuck: stuck, ids: ids, rto: rto, endTime: end)
+    }
+
+    /// Copies a process's standard output lines to its console; a client's exit closes its socket.
+    static func bridge(_ trace: UDPChatGrader.Trace, process: IUTProcess, party: String, console: Console, isClient: Bool) -> Task<Void, Never> {
+        Task {
+            var seen = 0
+            while !Task.isCancelled {
+                let lines = trace.events.filter { $0.node == party && $0.kind == .stdout }
+                for event in lines.dropFirst(seen) { console.show(event.text, party: party) }
+                seen = lines.count
+                if let exit = process.exited {
+                    if isClient, console.closes[party] == nil { console.closed(party, exit: exit.status == 0 ? .left : .forced) }
+                    break
+                }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
     }
 
     /// Runs one party's script; returns nil when it finished, else the step it was blocked on.
