@@ -15,9 +15,10 @@ public struct Simulator {
         return engine.run()
     }
 
-    /// The seed of one proxy's impairment engine: independent per proxy name.
+    /// The seed of one proxy's impairment engine: independent per proxy (link) name, derived
+    /// exactly as the live proxy derives a link's seed, so sim and live draw the same decisions.
     public static func proxySeed(_ seed: UInt64, proxy: String) -> UInt64 {
-        var stream = SplitMix64.stream(seed: seed, label: "proxy/\(proxy)")
+        var stream = SplitMix64.stream(seed: seed, label: "link/\(proxy)")
         return stream.next()
     }
 }
@@ -356,7 +357,7 @@ struct SimEngine {
                 clients[index].exit = exit
                 clients[index].closedAt = now
                 clients[index].timers.removeAll()
-                let line = Self.closedLine(exit)
+                let line = SimLines.closed(exit)
                 scripts[index].lines.append(line)
                 display(line, party: clients[index].name)
                 return
@@ -368,15 +369,6 @@ struct SimEngine {
         switch event {
         case .delivered, .terminated, .left, .notDelivered: true
         default: false
-        }
-    }
-
-    /// The synthetic console line recorded when a client closes its socket.
-    static func closedLine(_ exit: ClientExit) -> String {
-        switch exit {
-        case .left: "(socket closed: left)"
-        case .refused(let code): "(socket closed: refused \(code.rawValue))"
-        case .forced: "(socket closed: forced)"
         }
     }
 
@@ -458,5 +450,17 @@ extension String {
             rest = rest[range.upperBound...]
         }
         return out + rest
+    }
+}
+
+/// Synthetic console lines shared by the simulator and the live runner.
+public enum SimLines {
+    /// The line recorded when a client closes its socket.
+    public static func closed(_ exit: ClientExit) -> String {
+        switch exit {
+        case .left: "(socket closed: left)"
+        case .refused(let code): "(socket closed: refused \(code.rawValue))"
+        case .forced: "(socket closed: forced)"
+        }
     }
 }
