@@ -102,5 +102,12 @@ import UDPChatWire
         }
         #expect(result.status == 0)
         #expect(result.output.split(separator: "\n") == ["Hi Bob, it's Alice.", "Hello Alice! Loud and clear.", "Are you receiving me?", "Bye for now."])
+
+        // Decoded as udpchat on the server's port, every malformed datagram gets expert info.
+        let malformed = try #require(try runTool("tshark", [
+            "-X", "lua_script:" + script, "-r", Self.fixture("malformed.pcap"), "-d", "udp.port==47070,udpchat",
+            "-Y", "udpchat.malformed", "-T", "fields", "-e", "frame.number",
+        ]))
+        #expect(malformed.output.split(separator: "\n") == ["3", "4", "5", "6", "9", "10", "11", "12", "13", "14"])
     }
 }
