@@ -23,11 +23,11 @@ public final class LiveCapture: @unchecked Sendable {
         public var count: Int?
         /// Stop after this many seconds.
         public var duration: Double?
-        /// Kernel ring buffer size in bytes (bigger absorbs bursts without drops; 128 MiB holds
-        /// about a million small loopback datagrams).
-        public var bufferSize: Int32 = 128 << 20
+        /// Kernel ring buffer size in bytes (bigger absorbs bursts without drops; 256 MiB holds
+        /// about two million small loopback datagrams).
+        public var bufferSize: Int32 = 256 << 20
 
-        public init(interface: String, filter: String, count: Int? = nil, duration: Double? = nil, bufferSize: Int32 = 128 << 20) {
+        public init(interface: String, filter: String, count: Int? = nil, duration: Double? = nil, bufferSize: Int32 = 256 << 20) {
             self.bufferSize = bufferSize
             self.interface = interface
             self.filter = filter
@@ -124,6 +124,11 @@ public final class LiveCapture: @unchecked Sendable {
                 self?.stop()
             }
         }
+        #if os(Linux)
+        // Best effort: a capture thread that loses the CPU to the traffic it records drops
+        // packets, so ask for a higher priority (root/CAP_SYS_NICE; ignored otherwise).
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -10)  // on Linux: this thread only
+        #endif
         guard let dumper = writer.dumperForCaptureLoop else {
             writer.abandon()
             throw CaptureError(.captureFailed, "capture on '\(options.interface)' already ran")

@@ -31,12 +31,25 @@ public final class TapFiles: Sendable {
     }
 
     /// Records one datagram on the received (`sent == false`) or sent side.
+    ///
+    /// A socket bound to the wildcard address reports its host as `0.0.0.0` (or `::`); when
+    /// the other end is a loopback address the kernel sends from that same address, so the
+    /// wildcard is written as it (what a capture on `lo` would show).
     public func record(sent isSent: Bool, timestamp: Double, source: Endpoint, destination: Endpoint, payload: [UInt8]) {
+        var source = source
+        var destination = destination
+        Self.resolveWildcard(&source, peer: destination)
+        Self.resolveWildcard(&destination, peer: source)
         do {
             try (isSent ? sent : received).write(timestamp: timestamp, source: source, destination: destination, payload: payload)
         } catch {
             failures.withLockedValue { $0 += 1 }
         }
+    }
+
+    static func resolveWildcard(_ endpoint: inout Endpoint, peer: Endpoint) {
+        guard endpoint.host == "0.0.0.0" || endpoint.host == "::" else { return }
+        if peer.host.hasPrefix("127.") || peer.host == "::1" { endpoint.host = peer.host }
     }
 
     /// Datagrams that could not be written.

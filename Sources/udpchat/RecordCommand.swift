@@ -43,7 +43,7 @@ struct RecordCommand: AsyncParsableCommand {
     var count: Int?
 
     @Option(help: "Kernel capture buffer in MiB (bigger absorbs bursts without drops).")
-    var bufferMb = 128
+    var bufferMb = 256
 
     func validate() throws {
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
