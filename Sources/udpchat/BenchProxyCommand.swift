@@ -1,9 +1,49 @@
 import ArgumentParser
+import UDPChatBench
+import UDPChatImpairment
 
 struct BenchProxyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "proxy", abstract: "Measure throughput and RTT directly and through the impairment proxy.")
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Measure throughput and RTT directly and through the impairment proxy.",
+        discussion: """
+            Three runs in one process: direct, through the proxy with no impairment, and through the proxy \
+            with loss+delay+duplicate (tracing off). Build with -c release for meaningful numbers.
+            """
+    )
+
+    @Option(help: "Measuring time per run.") var duration: DurationArgument = DurationArgument(.seconds(2))
+    @Option(help: "Datagram payload size in bytes.") var size: Int = 64
+    @Option(help: "Most datagrams in flight between sender and sink.") var window: Int = 1024
+    @Option(help: "Ping-pong round trips per run.") var pings: Int = 20_000
+    @Option(help: "Loss of the impaired run.") var loss: String = "1%"
+    @Option(help: "Delay of the impaired run.") var delay: String = "1ms"
+    @Option(help: "Duplication of the impaired run.") var duplicate: String = "1%"
+
+    func validate() throws {
+        guard (1...65_507).contains(size) else { throw ValidationError("--size must be 1 … 65507, not \(size)") }
+        guard window >= 1 else { throw ValidationError("--window must be at least 1") }
+        guard pings >= 1 else { throw ValidationError("--pings must be at least 1") }
+        _ = try options()
+    }
+
+    func options() throws -> ProxyBenchOptions {
+        var options = ProxyBenchOptions()
+        options.duration = duration.duration
+        options.payload = size
+        options.window = window
+        options.pings = pings
+        var impaired = ImpairmentConfig()
+        for (key, value) in [("loss", loss), ("delay", delay), ("duplicate", duplicate)] {
+            do { try impaired.apply(key: key, directionalValue: value) } catch { throw ValidationError("--\(key) \(value): \(error)") }
+        }
+        options.impaired = impaired
+        return options
+    }
 
     func run() async throws {
-        throw ValidationError("'udpchat bench proxy' is not implemented yet")
+        let options = try options()
+        let runs = try await ProxyBench.run(options) { print($0) }
+        print(ProxyBench.report(runs, options: options))
     }
 }

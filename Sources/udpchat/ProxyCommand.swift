@@ -1,9 +1,214 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import UDPChatCapture
+import UDPChatImpairment
+import UDPChatProxy
+import UDPChatSupport
 
 struct ProxyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "proxy", abstract: "Relay UDP through an impaired network: loss, delay, duplication, reordering, rules.")
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Relay UDP through an impaired network: loss, delay, duplication, reordering, rules.",
+        discussion: """
+            Every impairment value may start with a direction: up: (client → target) or down: (replies); \
+            without one it applies to both. Repeat the option for different values per direction, e.g. \
+            --loss up:10% --loss down:1%. Order of evaluation: rules (first match decides alone), then \
+            blackhole, loss, corrupt/truncate, duplicate, delay/jitter/reorder, rate/queue. See docs/PROXY.md.
+
+            Examples:
+              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss 10% --duplicate 5% --seed 1
+              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss ge:p=1%,r=25% --delay up:50ms --jitter 10ms
+              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --rule 'drop dir=up verb=MSG seq=1 nth=1'
+              udpchat proxy --config Fixtures/proxy/two-clients.yaml --trace trace.jsonl
+            """
+    )
+
+    @Option(help: "Where clients send (HOST:PORT).") var listen: EndpointArgument?
+    @Option(help: "Where datagrams go (HOST:PORT).") var to: EndpointArgument?
+    @Option(help: "YAML file with several listen → target links, per-link impairments, rules and a timeline.") var config: String?
+
+    @Option(help: "Loss: 10%, 10%,corr=25% or Gilbert-Elliott ge:p=1%,r=25%[,h=0%,k=100%].") var loss: [String] = []
+    @Option(help: "Base delay: 50ms.") var delay: [String] = []
+    @Option(help: "Jitter around the delay: 10ms.") var jitter: [String] = []
+    @Option(help: "Jitter distribution: uniform, normal, pareto.") var distribution: [String] = []
+    @Option(help: "Whether jitter may reorder: true or false (default false: FIFO per direction).") var jitterReorder: [String] = []
+    @Option(help: "Duplicate probability: 5%.") var duplicate: [String] = []
+    @Option(help: "Reorder probability: 10% or 10%,hold=50ms (held until the next datagram overtakes, at most hold).") var reorder: [String] = []
+    @Option(help: "Corrupt probability (flips one bit): 1%.") var corrupt: [String] = []
+    @Option(help: "Truncate datagrams longer than N bytes.") var mtu: [String] = []
+    @Option(help: "Rate limit: 1mbit, 500kbit, 100kbps (bytes/s).") var rate: [String] = []
+    @Option(help: "Rate limiter queue limit in datagrams (default 1000).") var queue: [String] = []
+    @Option(help: "Blackhole window START+LENGTH from start, e.g. 5s+3s (repeatable).") var blackhole: [String] = []
+    @Option(help: "Protocol-aware rule, e.g. 'drop dir=up verb=MSG seq=1 nth=1' (repeatable, checked in order).") var rule: [String] = []
+
+    @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
+    @Option(help: "Write one JSON line per datagram event to this file.") var trace: String?
+    @Option(help: "Write what the proxy receives (before impairment) to FILE.received.pcap and what it sends (after) to FILE.sent.pcap.") var pcap: String?
+    @Option(help: "Print counters this often (0 = only on exit).") var statsInterval: DurationArgument = DurationArgument(.seconds(10))
+    @Option(help: "Close a flow after this long without traffic.") var flowIdle: DurationArgument?
+    @Option(help: "Most flows (client addresses) per link.") var maxFlows: Int?
+    @OptionGroup var logging: LoggingOptions
+
+    /// Impairment options in command-line order of keys.
+    private var impairmentOptions: [(String, [String])] {
+        [
+            ("loss", loss), ("delay", delay), ("jitter", jitter), ("distribution", distribution),
+            ("jitter-reorder", jitterReorder), ("duplicate", duplicate), ("reorder", reorder), ("corrupt", corrupt),
+            ("mtu", mtu), ("rate", rate), ("queue", queue), ("blackhole", blackhole),
+        ]
+    }
+
+    func validate() throws {
+        if config != nil {
+            if listen != nil || to != nil { throw ValidationError("--config describes the links; leave out --listen and --to") }
+            if impairmentOptions.contains(where: { !$0.1.isEmpty }) || !rule.isEmpty {
+                throw ValidationError("--config describes the impairments; put them in the file, not on the command line")
+            }
+        } else {
+            if listen == nil { throw ValidationError("missing --listen HOST:PORT (or --config FILE)") }
+            if to == nil { throw ValidationError("missing --to HOST:PORT (or --config FILE)") }
+        }
+        if let maxFlows, maxFlows < 1 { throw ValidationError("--max-flows must be at least 1, not \(maxFlows)") }
+        _ = try impairments()
+    }
+
+    /// The impairments given on the command line.
+    func impairments() throws -> ImpairmentConfig {
+        var result = ImpairmentConfig()
+        for (key, values) in impairmentOptions {
+            for value in values {
+                do { try result.apply(key: key, directionalValue: value) } catch {
+                    throw ValidationError("--\(key) \(value): \(error)")
+                }
+            }
+        }
+        for text in rule {
+            do { result.rules.append(try Rule.parse(text)) } catch { throw ValidationError("--rule '\(text)': \(error)") }
+        }
+        return result
+    }
+
+    /// The proxy configuration these options describe (without the tap).
+    func makeConfiguration() throws -> ProxyConfiguration {
+        var links: [LinkConfiguration]
+        var fileSeed: UInt64?
+        var fileIdle: Duration?
+        var fileMaxFlows: Int?
+        if let config {
+            let text: String
+            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+                throw ValidationError("cannot read --config \(config): \(error.localizedDescription)")
+            }
+            let file = try ProxyConfigFile.parse(text, path: config)
+            links = file.links
+            fileSeed = file.seed
+            fileIdle = file.flowIdle
+            fileMaxFlows = file.maxFlows
+        } else {
+            links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
+        }
+        var configuration = ProxyConfiguration(links: links, seed: seed ?? fileSeed ?? UInt64.random(in: 1...UInt64(UInt32.max)))
+        configuration.tracePath = trace
+        if let idle = flowIdle?.duration ?? fileIdle { configuration.flowIdle = idle }
+        if let max = maxFlows ?? fileMaxFlows { configuration.maxFlows = max }
+        return configuration
+    }
 
     func run() async throws {
-        throw ValidationError("'udpchat proxy' is not implemented yet")
+        logging.bootstrap()
+        var configuration: ProxyConfiguration
+        do { configuration = try makeConfiguration() } catch let error as ProxyError {
+            throw ValidationError(error.description)
+        }
+        let tapFiles: TapFiles?
+        do { tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) } } catch {
+            throw ValidationError(error.description)
+        }
+        if let tapFiles {
+            configuration.tap = { datagram in
+                tapFiles.record(
+                    sent: datagram.point == .sent, timestamp: datagram.timestamp, source: datagram.source,
+                    destination: datagram.destination, payload: datagram.payload)
+            }
+        }
+        let signals = SignalWaiter()
+        let proxy: ProxyServer
+        do { proxy = try await ProxyServer.start(config: configuration) } catch let error as ProxyError {
+            throw ValidationError(error.description)
+        }
+        say("udpchat proxy: seed \(configuration.seed) (repeat with --seed \(configuration.seed))")
+        for (link, address) in zip(configuration.links, proxy.localAddresses) {
+            say("[\(link.name)] listening on \(address), relaying to \(link.target)\(Self.summary(link.impairments))")
+        }
+        if let trace { say("tracing to \(trace)") }
+        let interval = statsInterval.duration
+        let printer = Task {
+            guard interval > .zero else { return }
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                say(await proxy.stats().report)
+                    }
+        }
+        let signal = await signals.wait()
+        printer.cancel()
+        let final = await proxy.stop()
+        say("udpchat proxy: stopped by \(signal); final counters:")
+        say(final.report)
+        if let tapFiles {
+            let counts = try tapFiles.finish()
+            say("pcap: \(counts.received) received → \(tapFiles.received.path), \(counts.sent) sent → \(tapFiles.sent.path)")
+        }
     }
+
+    static func summary(_ config: ImpairmentConfig) -> String {
+        if config.isPassthrough { return " (no impairment)" }
+        var parts: [String] = []
+        for direction in Direction.allCases {
+            let s = config[direction]
+            var items: [String] = []
+            if let loss = s.loss { items.append("loss \(loss)") }
+            if s.delay > .zero { items.append("delay \(s.delay.compactDescription)") }
+            if s.jitter > .zero { items.append("jitter \(s.jitter.compactDescription) \(s.distribution.rawValue)") }
+            if s.duplicate > 0 { items.append("duplicate \(Int((s.duplicate * 100).rounded()))%") }
+            if let r = s.reorder { items.append("reorder \(Int((r.probability * 100).rounded()))%") }
+            if s.corrupt > 0 { items.append("corrupt \(Int((s.corrupt * 100).rounded()))%") }
+            if let mtu = s.mtu { items.append("mtu \(mtu)") }
+            if let rate = s.rate { items.append("rate \(Int(rate)) bit/s queue \(s.queue)") }
+            if !s.blackholes.isEmpty { items.append("blackhole " + s.blackholes.map(\.description).joined(separator: ",")) }
+            if !items.isEmpty { parts.append("\(direction): " + items.joined(separator: ", ")) }
+        }
+        if !config.rules.isEmpty { parts.append("\(config.rules.count) rule(s)") }
+        if !config.timeline.isEmpty { parts.append("\(config.timeline.count) timeline change(s)") }
+        return " (" + parts.joined(separator: "; ") + ")"
+    }
+}
+
+/// Waits for SIGINT or SIGTERM.
+final class SignalWaiter: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let stream: AsyncStream<String>
+    private let continuation: AsyncStream<String>.Continuation
+
+    init() {
+        (stream, continuation) = AsyncStream<String>.makeStream()
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            let continuation = self.continuation
+            source.setEventHandler { continuation.yield(name) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func wait() async -> String {
+        for await name in stream { return name }
+        return "end"
+    }
+}
+
+/// Writes a line to standard output at once (no buffering when piped).
+fileprivate func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -1,0 +1,142 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import UDPChatImpairment
+import UDPChatProxy
+import UDPChatSupport
+
+/// `udpchat bench proxy`: the same load sent directly and through the proxy.
+///
+/// Throughput: one flow of small datagrams from a sender to a sink, kept flowing by a window
+/// (at most `window` datagrams sent and not yet seen at the sink; a stall of 2 ms re-opens the
+/// window, so losses never block it). Latency: ping-pong of one datagram through an echo server.
+/// Sender, sink and echo server share one event loop; the proxy runs on its own.
+public struct ProxyBenchOptions: Sendable {
+    public var duration: Duration = .seconds(2)
+    public var warmup: Duration = .milliseconds(300)
+    public var payload = 64
+    public var window = 1024
+    public var pings = 20_000
+    /// The impairments of the third run (default: loss 1 %, delay 1 ms, duplicate 1 %).
+    public var impaired: ImpairmentConfig
+    public var seed: UInt64 = 1
+
+    public init() {
+        var config = ImpairmentConfig()
+        config.apply(.loss(.random(probability: 0.01, correlation: 0)))
+        config.apply(.delay(.milliseconds(1)))
+        config.apply(.duplicate(0.01))
+        impaired = config
+    }
+}
+
+/// One measured configuration.
+public struct ProxyBenchRun: Sendable {
+    public var name: String
+    /// Datagrams that arrived at the sink per second.
+    public var deliveredPerSecond: Double
+    /// Datagrams the proxy received per second (nil for the direct run).
+    public var proxiedPerSecond: Double?
+    public var rttP50: Int?
+    public var rttP99: Int?
+    public var pingsLost: Int
+    public var kernelDrops: UInt64?
+}
+
+public enum ProxyBench {
+    /// Runs direct, proxied and impaired-proxied measurements.
+    public static func run(_ options: ProxyBenchOptions, log: @Sendable (String) -> Void = { _ in }) async throws -> [ProxyBenchRun] {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var runs: [ProxyBenchRun] = []
+        do {
+            for (name, impairments) in [("direct", nil), ("proxy", ImpairmentConfig()), ("proxy+impaired", options.impaired)] as [(String, ImpairmentConfig?)] {
+                log("running \(name) …")
+                runs.append(try await measure(name: name, impairments: impairments, options: options, group: group))
+            }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await group.shutdownGracefully()
+        return runs
+    }
+
+    static func measure(name: String, impairments: ImpairmentConfig?, options: ProxyBenchOptions, group: MultiThreadedEventLoopGroup) async throws -> ProxyBenchRun {
+        let loop = group.next()
+        let sink = try await BenchSocket.bind(on: loop, echo: false)
+        let echo = try await BenchSocket.bind(on: loop, echo: true)
+        var proxies: [ProxyServer] = []
+        func target(_ socket: BenchSocket) async throws -> Endpoint {
+            guard let impairments else { return socket.endpoint }
+            var config = ProxyConfiguration(
+                listen: Endpoint(host: "127.0.0.1", port: 0), target: socket.endpoint, impairments: impairments, seed: options.seed)
+            config.maxFlows = 4
+            let proxy = try await ProxyServer.start(config: config)
+            proxies.append(proxy)
+            return proxy.localAddress
+        }
+        let sinkTarget = try await target(sink)
+        let echoTarget = try await target(echo)
+        let sender = try await BenchSocket.bind(on: loop, echo: false)
+        defer {
+            for socket in [sink, echo, sender] { socket.channel.close(promise: nil) }
+        }
+
+        // Throughput.
+        let flood = Flood(sender: sender, sink: sink, target: sinkTarget, payload: options.payload, window: options.window)
+        try await loop.submit { flood.start() }.get()
+        try await Task.sleep(for: options.warmup)
+        let (received0, start) = try await loop.submit { (sink.received, NIODeadline.now()) }.get()
+        let proxied0 = await proxies.first?.stats().links[0].up.received
+        try await Task.sleep(for: options.duration)
+        let (received1, end) = try await loop.submit { (sink.received, NIODeadline.now()) }.get()
+        let proxied1 = await proxies.first?.stats().links[0].up.received
+        try await loop.submit { flood.stop() }.get()
+        let seconds = Double((end - start).nanoseconds) / 1e9
+        let delivered = Double(received1 - received0) / seconds
+        let proxied = proxied0.flatMap { p0 in proxied1.map { Double($0 - p0) / seconds } }
+
+        // Latency.
+        let ping = PingPong(socket: sender, target: echoTarget, payload: options.payload, count: options.pings, loop: loop)
+        let histogram = try await ping.run()
+
+        var kernelDrops: UInt64?
+        for proxy in proxies {
+            let stats = await proxy.stop()
+            kernelDrops = (kernelDrops ?? 0) + (stats.links[0].kernelDrops ?? 0)
+        }
+        return ProxyBenchRun(
+            name: name, deliveredPerSecond: delivered, proxiedPerSecond: proxied, rttP50: histogram.histogram.percentile(0.5),
+            rttP99: histogram.histogram.percentile(0.99), pingsLost: histogram.lost, kernelDrops: kernelDrops)
+    }
+
+    /// The report printed by `udpchat bench proxy`.
+    public static func report(_ runs: [ProxyBenchRun], options: ProxyBenchOptions) -> String {
+        var lines = ["udpchat bench proxy: \(options.payload)-byte datagrams, one flow, \(options.duration.compactDescription) per run, window \(options.window), \(options.pings) pings"]
+        lines.append("run              delivered/s   proxied/s   RTT p50    RTT p99    pings lost  kernel drops")
+        for run in runs {
+            var line = run.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+            line += BenchFormat.grouped(Int(run.deliveredPerSecond)).leftPad(12)
+            line += (run.proxiedPerSecond.map { BenchFormat.grouped(Int($0)) } ?? "-").leftPad(12)
+            line += BenchFormat.micros(run.rttP50).leftPad(10)
+            line += BenchFormat.micros(run.rttP99).leftPad(11)
+            line += String(run.pingsLost).leftPad(12)
+            line += (run.kernelDrops.map(String.init) ?? "-").leftPad(14)
+            lines.append(line)
+        }
+        if let direct = runs.first(where: { $0.name == "direct" }), let proxy = runs.first(where: { $0.name == "proxy" }) {
+            let ratio = proxy.deliveredPerSecond / max(direct.deliveredPerSecond, 1)
+            lines.append(String(format: "throughput ratio proxy/direct: %.2f", ratio))
+            if let a = direct.rttP50, let b = proxy.rttP50 {
+                lines.append("RTT p50 added by the proxy: \(b - a) µs (two proxy passes per round trip)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func leftPad(_ width: Int) -> String {
+        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,180 @@
+import NIOCore
+import NIOPosix
+import UDPChatSupport
+
+/// A benchmark socket confined to one event loop: counts what it receives, optionally echoes it,
+/// and tells an attached load generator when a read batch is done.
+final class BenchSocket: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    let echo: Bool
+    var channel: (any Channel)!
+    var endpoint = Endpoint(host: "127.0.0.1", port: 0)
+    var received: UInt64 = 0
+    var onRead: ((AddressedEnvelope<ByteBuffer>) -> Void)?
+    var onReadComplete: (() -> Void)?
+    private var echoPending = false
+
+    init(echo: Bool) { self.echo = echo }
+
+    static func bind(on loop: any EventLoop, echo: Bool) async throws -> BenchSocket {
+        let socket = BenchSocket(echo: echo)
+        let channel = try await DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+            .channelOption(.datagramVectorReadMessageCount, value: 32)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * 32))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(socket) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        socket.channel = channel
+        socket.endpoint = Endpoint(host: "127.0.0.1", port: UInt16(channel.localAddress?.port ?? 0))
+        return socket
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        received &+= 1
+        let envelope = unwrapInboundIn(data)
+        if echo {
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: envelope.data)), promise: nil)
+            echoPending = true
+        }
+        onRead?(envelope)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if echoPending {
+            echoPending = false
+            context.flush()
+        }
+        onReadComplete?()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
+}
+
+/// Keeps at most `window` datagrams between the sender and the sink.
+final class Flood: @unchecked Sendable {
+    let sender: BenchSocket
+    let sink: BenchSocket
+    let target: SocketAddress
+    let payload: ByteBuffer
+    let window: UInt64
+    var sent: UInt64 = 0
+    var written: UInt64 = 0
+    var forgiven: UInt64 = 0
+    var lastProgress: UInt64 = 0
+    var ticker: RepeatedTask?
+    var running = false
+
+    init(sender: BenchSocket, sink: BenchSocket, target: Endpoint, payload: Int, window: Int) {
+        self.sender = sender
+        self.sink = sink
+        self.target = try! SocketAddress(ipAddress: target.host, port: Int(target.port))
+        self.payload = ByteBuffer(bytes: [UInt8](repeating: 0x61, count: payload))
+        self.window = UInt64(window)
+    }
+
+    func start() {
+        running = true
+        sink.onReadComplete = { [unowned self] in self.refill() }
+        ticker = sink.channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(2), delay: .milliseconds(2)) { [unowned self] _ in
+            // No progress for a tick: what is outstanding is lost (or delayed); open the window.
+            if self.sink.received == self.lastProgress { self.forgiven = self.sent &- self.sink.received }
+            self.lastProgress = self.sink.received
+            self.refill()
+        }
+        refill()
+    }
+
+    func stop() {
+        running = false
+        ticker?.cancel()
+        sink.onReadComplete = nil
+    }
+
+    func refill() {
+        guard running else { return }
+        let outstanding = sent &- sink.received &- forgiven
+        guard outstanding < window || Int64(bitPattern: outstanding) < 0 else { return }
+        let room = Int64(bitPattern: outstanding) < 0 ? window : window - outstanding
+        let channel = sender.channel!
+        for _ in 0..<room {
+            channel.write(AddressedEnvelope(remoteAddress: target, data: payload), promise: nil)
+        }
+        sent &+= room
+        channel.flush()
+    }
+}
+
+/// One datagram at a time through an echo server; RTT per round trip.
+final class PingPong: @unchecked Sendable {
+    let socket: BenchSocket
+    let target: SocketAddress
+    let payload: ByteBuffer
+    let count: Int
+    let loop: any EventLoop
+    var histogram = LatencyHistogram()
+    var lost = 0
+    var sentAt = NIODeadline.now()
+    var done = 0
+    var outstanding = false
+    var generation: UInt64 = 0
+    var promise: EventLoopPromise<Void>?
+    var timeout: Scheduled<Void>?
+
+    init(socket: BenchSocket, target: Endpoint, payload: Int, count: Int, loop: any EventLoop) {
+        self.socket = socket
+        self.target = try! SocketAddress(ipAddress: target.host, port: Int(target.port))
+        self.payload = ByteBuffer(bytes: [UInt8](repeating: 0x62, count: payload))
+        self.count = count
+        self.loop = loop
+    }
+
+    func run() async throws -> (histogram: LatencyHistogram, lost: Int) {
+        let future: EventLoopFuture<Void> = try await loop.submit {
+            let promise = self.loop.makePromise(of: Void.self)
+            self.promise = promise
+            self.socket.onRead = { [unowned self] _ in self.pong() }
+            self.ping()
+            return promise.futureResult
+        }.get()
+        try await future.get()
+        try await loop.submit { self.socket.onRead = nil }.get()
+        return (histogram, lost)
+    }
+
+    private func ping() {
+        generation &+= 1
+        outstanding = true
+        sentAt = .now()
+        socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: payload), promise: nil)
+        let current = generation
+        timeout = loop.scheduleTask(in: .milliseconds(100)) { [unowned self] in
+            guard self.outstanding, self.generation == current else { return }
+            self.lost += 1
+            self.next()
+        }
+    }
+
+    private func pong() {
+        guard outstanding else { return }  // a late or duplicated reply
+        outstanding = false
+        timeout?.cancel()
+        histogram.record(nanoseconds: UInt64((NIODeadline.now() - sentAt).nanoseconds))
+        next()
+    }
+
+    private func next() {
+        outstanding = false
+        done += 1
+        if done >= count {
+            promise?.succeed(())
+            promise = nil
+        } else {
+            ping()
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import UDPChatImpairment
+import UDPChatProxy
+import UDPChatSupport
+
+@Suite struct ConfigFileTests {
+    @Test func parsesLinksImpairmentsRulesTimeline() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fixtures/proxy/two-clients.yaml")
+        let file = try ProxyConfigFile.parse(try String(contentsOf: url, encoding: .utf8), path: "two-clients.yaml")
+        #expect(file.seed == 7 && file.flowIdle == .seconds(60))
+        #expect(file.links.map(\.name) == ["alice", "bob"])
+        let alice = file.links[0].impairments
+        #expect(alice.up.loss == .random(probability: 0.1, correlation: 0) && alice.down.loss == alice.up.loss)
+        #expect(alice.up.delay == .milliseconds(50) && alice.down.delay == .zero && alice.up.distribution == .normal)
+        #expect(alice.down.duplicate == 0.05 && alice.up.duplicate == 0)
+        #expect(alice.rules.map(\.text) == ["drop dir=up verb=MSG seq=1 nth=1", "duplicate dir=down verb=ACCEPT"])
+        #expect(alice.timeline.count == 2 && alice.timeline[0].at == .seconds(10))
+        #expect(file.links[1].impairments.up.blackholes == [TimeWindow(start: .seconds(30), length: .seconds(5))])
+        #expect(file.links[1].target == Endpoint(host: "127.0.0.1", port: 7070))
+    }
+
+    @Test func errorsNameTheLine() throws {
+        let cases: [(String, String)] = [
+            ("links:\n  - listen: 127.0.0.1:1\n    to: 127.0.0.1:2\n    loss: lots\n", "x.yaml:4: 'lots': not a percentage"),
+            ("links:\n  - listen: 127.0.0.1:1\n    to: 127.0.0.1:2\n    rules:\n      - drop\n      - explode verb=MSG\n", "x.yaml:6: bad rule: 'explode'"),
+            ("links:\n  - listen: 127.0.0.1:1\n    to: nowhere\n", "x.yaml:3: 'nowhere' is not HOST:PORT"),
+            ("links:\n  - listen: 127.0.0.1:1\n", "x.yaml:2: link 'link1' needs to:"),
+            ("seed: 1\nspeed: 3\nlinks: []\n", "x.yaml:2: unknown key 'speed'"),
+            ("links:\n  - listen: 127.0.0.1:1\n    to: 127.0.0.1:2\n    up: { wobble: 3 }\n", "x.yaml:4: 'wobble': unknown impairment"),
+            ("links:\n  - listen: 127.0.0.1:1\n    to: 127.0.0.1:2\n    timeline:\n      - { set: { loss: 5% } }\n", "x.yaml:5: timeline entry needs at:"),
+            ("links: [\n", "x.yaml: line"),
+        ]
+        for (yaml, expected) in cases {
+            let error = #expect(throws: ProxyError.self) { try ProxyConfigFile.parse(yaml, path: "x.yaml") }
+            #expect(error?.description.hasPrefix(expected) == true, "got: \(error?.description ?? "nothing"), want: \(expected)")
+        }
+    }
+
+    @Test func twoLinksRelayIndependently() async throws {
+        let rig = try await Rig.start()
+        let yaml = """
+            links:
+              - { name: a, listen: 127.0.0.1:0, to: \(rig.server.endpoint) }
+              - { name: b, listen: 127.0.0.1:0, to: \(rig.server.endpoint), loss: up:100% }
+            """
+        // Port 0 is not valid HOST:PORT text for the CLI; the library accepts it through LinkConfiguration.
+        #expect(throws: ProxyError.self) { try ProxyConfigFile.parse(yaml, path: "y.yaml") }
+        var a = LinkConfiguration(name: "a", listen: Endpoint(host: "127.0.0.1", port: 0), target: rig.server.endpoint)
+        var b = a
+        b.name = "b"
+        try b.impairments.apply(key: "loss", directionalValue: "up:100%")
+        a.impairments.rules = [try Rule.parse("pass")]
+        let proxy = try await ProxyServer.start(config: ProxyConfiguration(links: [a, b], seed: 3))
+        try await rig.client.send("via a", to: try #require(proxy.localAddress(link: "a")))
+        try await rig.client.send("via b", to: try #require(proxy.localAddress(link: "b")))
+        let got = try await rig.server.waitFor(2, timeout: .milliseconds(500))
+        #expect(got.map(\.text).contains("via a") && !got.map(\.text).contains("via b"))
+        let stats = await proxy.stop()
+        #expect(stats.links.map(\.name) == ["a", "b"])
+        #expect(stats.links[1].up.dropped.loss == 1 && stats.links[0].rules.first?.acted == 2, "the pass rule acts both ways")
+        _ = await rig.finish()
+    }
+}
