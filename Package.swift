@@ -58,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "UDPChatGrader",
-            dependencies: ["UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatCapture", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(name: "UDPChatBench", dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
         .executableTarget(
@@ -80,12 +80,12 @@ let package = Package(
         .target(
             name: "UDPChatScenario",
             dependencies: [
-                "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
-                .product(name: "Yams", package: "Yams"),
-            ]
+                "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRuntime", "UDPChatProxy",
+                "UDPChatCapture", "UDPChatGrader", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ] + nio
         ),
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
@@ -94,7 +94,7 @@ let package = Package(
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
-        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]

@@ -83,7 +83,26 @@ malformed() {
 }
 
 lossy() {
-    if [ -x "$here/make-lossy.sh" ]; then "$here/make-lossy.sh"; else echo "lossy: see README.md" >&2; fi
+    # Alice and Bob (reference clients, RTO 200 ms) with Bob behind `udpchat proxy` (30% loss,
+    # 20% duplication, seed 11) that he advertises as his port; the proxy's --pcap tap writes
+    # what it received (before impairment) and sent (after).
+    "$UDPCHAT" server --port 47080 --no-table >/dev/null 2>&1 &
+    server_pid=$!
+    "$UDPCHAT" proxy --listen 127.0.0.1:47081 --to 127.0.0.1:47082 --loss 30% --duplicate 20% --seed 11 \
+        --stats-interval 0 --pcap "$work/lossy-chat.pcap" >"$work/proxy.txt" 2>&1 &
+    local proxy_pid=$!
+    sleep 0.5
+    (sleep 2.5; echo /accept; sleep 6) |
+        "$UDPCHAT" client --id 2 --port 47082 --advertise-port 47081 --server 127.0.0.1:47080 --rto 200ms >"$work/bob.txt" 2>&1 &
+    local bob_pid=$!
+    (sleep 1; echo "/connect 2"; sleep 3; for line in one two three four five six; do echo "$line"; done; sleep 3; echo /end; sleep 1.5) |
+        "$UDPCHAT" client --id 1 --server 127.0.0.1:47080 --rto 200ms >"$work/alice.txt" 2>&1
+    wait "$bob_pid" || true
+    kill -INT "$proxy_pid"; wait "$proxy_pid" || true
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+    cp "$work/lossy-chat.received.pcap" "$work/lossy-chat.sent.pcap" "$here/"
+    echo "lossy-chat.{received,sent}.pcap written"; tail -4 "$work/proxy.txt"
+    grep -h "\[" "$work/alice.txt" "$work/bob.txt" || true
 }
 
 targets=("$@")

@@ -24,6 +24,9 @@ public struct InternetChecksum: Sendable {
 
     public mutating func add(_ bytes: [UInt8]) { bytes.withUnsafeBytes { add($0) } }
 
+    /// Adds one 16-bit word (only between even-length chunks).
+    public mutating func add(word: UInt16) { sum &+= UInt64(word) }
+
     /// The folded, complemented 16-bit checksum.
     public var value: UInt16 {
         var total = sum

@@ -34,82 +34,93 @@ public enum PacketSynthesis {
         guard payload.count <= maxPayload else {
             throw CaptureError(.payloadTooLarge, "UDP payload of \(payload.count) bytes is over \(maxPayload)")
         }
-        var frame: [UInt8] = []
-        frame.reserveCapacity(14 + 40 + 8 + payload.count)
-        frame.append(contentsOf: [UInt8](repeating: 0, count: 12))  // destination + source MAC
-        if case .v4(let source) = from, case .v4(let destination) = to {
-            frame.appendBigEndian(etherIPv4)
-            appendIPv4(&frame, source: source, destination: destination, payload: payload, sourcePort: sourcePort, destinationPort: destinationPort)
-        } else {
-            frame.appendBigEndian(etherIPv6)
-            appendIPv6(&frame, source: from.asIPv6, destination: to.asIPv6, payload: payload, sourcePort: sourcePort, destinationPort: destinationPort)
+        var frame = [UInt8](repeating: 0, count: maxHeaderLength + payload.count)
+        let length = frame.withUnsafeMutableBytes { out in
+            let header = writeHeaders(into: out, from: from, sourcePort: sourcePort, to: to, destinationPort: destinationPort, payload: payload)
+            if let base = payload.baseAddress, !payload.isEmpty {
+                (out.baseAddress! + header).copyMemory(from: base, byteCount: payload.count)
+            }
+            return header + payload.count
         }
+        frame.removeLast(frame.count - length)
         return frame
     }
 
-    private static func appendIPv4(
-        _ frame: inout [UInt8], source: [UInt8], destination: [UInt8], payload: UnsafeRawBufferPointer,
-        sourcePort: UInt16, destinationPort: UInt16
-    ) {
+    /// Ethernet (14) + IPv6 (40) + UDP (8): the longest header `writeHeaders` writes.
+    public static let maxHeaderLength = 62
+
+    /// Writes the Ethernet, IP and UDP headers for `payload` at the start of `out` (at least
+    /// `maxHeaderLength` bytes), checksums included, and returns their length; the payload goes
+    /// right after them. No allocation on the IPv4/IPv6 paths (the writer's hot path).
+    /// The caller checks `payload.count <= maxPayload`.
+    static func writeHeaders(
+        into out: UnsafeMutableRawBufferPointer, from: IPAddressBytes, sourcePort: UInt16, to: IPAddressBytes,
+        destinationPort: UInt16, payload: UnsafeRawBufferPointer
+    ) -> Int {
+        for index in 0..<12 { out[index] = 0 }  // destination + source MAC
         let udpLength = UInt16(8 + payload.count)
-        let start = frame.count
-        frame.append(0x45)  // version 4, IHL 5
-        frame.append(0)  // DSCP/ECN
-        frame.appendBigEndian(UInt16(20) + udpLength)
-        frame.appendBigEndian(UInt16(0))  // identification
-        frame.appendBigEndian(UInt16(0x4000))  // don't fragment
-        frame.append(64)  // TTL
-        frame.append(17)  // UDP
-        frame.appendBigEndian(UInt16(0))  // checksum, filled below
-        frame.append(contentsOf: source)
-        frame.append(contentsOf: destination)
-        let headerChecksum = frame.withUnsafeBytes { raw in
-            var checksum = InternetChecksum()
-            checksum.add(UnsafeRawBufferPointer(rebasing: raw[start..<start + 20]))
-            return checksum.value
+        var checksum = InternetChecksum()
+        let udpStart: Int
+        if case .v4(let source) = from, case .v4(let destination) = to {
+            out.storeBigEndian(etherIPv4, at: 12)
+            let ip = 14
+            out[ip] = 0x45  // version 4, IHL 5
+            out[ip + 1] = 0
+            out.storeBigEndian(20 + udpLength, at: ip + 2)
+            out.storeBigEndian(0, at: ip + 4)  // identification
+            out.storeBigEndian(0x4000, at: ip + 6)  // don't fragment
+            out[ip + 8] = 64  // TTL
+            out[ip + 9] = 17  // UDP
+            out.storeBigEndian(0, at: ip + 10)
+            for index in 0..<4 {
+                out[ip + 12 + index] = source[index]
+                out[ip + 16 + index] = destination[index]
+            }
+            var header = InternetChecksum()
+            header.add(UnsafeRawBufferPointer(rebasing: out[ip..<(ip + 20)]))
+            out.storeBigEndian(header.value, at: ip + 10)
+            checksum.add(UnsafeRawBufferPointer(rebasing: out[(ip + 12)..<(ip + 20)]))  // addresses
+            checksum.add(word: 17)
+            checksum.add(word: udpLength)
+            udpStart = ip + 20
+        } else {
+            out.storeBigEndian(etherIPv6, at: 12)
+            let ip = 14
+            out[ip] = 0x60  // version 6
+            out[ip + 1] = 0
+            out[ip + 2] = 0
+            out[ip + 3] = 0
+            out.storeBigEndian(udpLength, at: ip + 4)
+            out[ip + 6] = 17  // next header: UDP
+            out[ip + 7] = 64  // hop limit
+            let source = from.asIPv6
+            let destination = to.asIPv6
+            for index in 0..<16 {
+                out[ip + 8 + index] = source[index]
+                out[ip + 24 + index] = destination[index]
+            }
+            checksum.add(UnsafeRawBufferPointer(rebasing: out[(ip + 8)..<(ip + 40)]))  // addresses
+            checksum.add(word: udpLength)  // upper-layer length (high half is 0)
+            checksum.add(word: 17)
+            udpStart = ip + 40
         }
-        frame[start + 10] = UInt8(headerChecksum >> 8)
-        frame[start + 11] = UInt8(headerChecksum & 0xFF)
-
-        var pseudo = InternetChecksum()
-        pseudo.add(source + destination + [0, 17, UInt8(udpLength >> 8), UInt8(udpLength & 0xFF)])
-        appendUDP(&frame, pseudo: pseudo, payload: payload, sourcePort: sourcePort, destinationPort: destinationPort)
-    }
-
-    private static func appendIPv6(
-        _ frame: inout [UInt8], source: [UInt8], destination: [UInt8], payload: UnsafeRawBufferPointer,
-        sourcePort: UInt16, destinationPort: UInt16
-    ) {
-        let udpLength = UInt16(8 + payload.count)
-        frame.append(contentsOf: [0x60, 0, 0, 0])  // version 6, traffic class 0, flow label 0
-        frame.appendBigEndian(udpLength)
-        frame.append(17)  // next header: UDP
-        frame.append(64)  // hop limit
-        frame.append(contentsOf: source)
-        frame.append(contentsOf: destination)
-        var pseudo = InternetChecksum()
-        pseudo.add(source + destination + [0, 0, UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0, 0, 17])
-        appendUDP(&frame, pseudo: pseudo, payload: payload, sourcePort: sourcePort, destinationPort: destinationPort)
-    }
-
-    private static func appendUDP(
-        _ frame: inout [UInt8], pseudo: InternetChecksum, payload: UnsafeRawBufferPointer,
-        sourcePort: UInt16, destinationPort: UInt16
-    ) {
-        let udpLength = UInt16(8 + payload.count)
-        let header: [UInt8] = [
-            UInt8(sourcePort >> 8), UInt8(sourcePort & 0xFF), UInt8(destinationPort >> 8), UInt8(destinationPort & 0xFF),
-            UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0,
-        ]
-        var checksum = pseudo
-        checksum.add(header)
+        out.storeBigEndian(sourcePort, at: udpStart)
+        out.storeBigEndian(destinationPort, at: udpStart + 2)
+        out.storeBigEndian(udpLength, at: udpStart + 4)
+        out.storeBigEndian(0, at: udpStart + 6)
+        checksum.add(UnsafeRawBufferPointer(rebasing: out[udpStart..<(udpStart + 8)]))
         checksum.add(payload)
         var value = checksum.value
         if value == 0 { value = 0xFFFF }  // 0 means "no checksum" in UDP
-        frame.append(contentsOf: header)
-        frame[frame.count - 2] = UInt8(value >> 8)
-        frame[frame.count - 1] = UInt8(value & 0xFF)
-        frame.append(contentsOf: payload)
+        out.storeBigEndian(value, at: udpStart + 6)
+        return udpStart + 8
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    func storeBigEndian(_ value: UInt16, at offset: Int) {
+        self[offset] = UInt8(value >> 8)
+        self[offset + 1] = UInt8(value & 0xFF)
     }
 }
 

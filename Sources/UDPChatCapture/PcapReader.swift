@@ -56,6 +56,9 @@ public enum PcapReader {
         if reason.contains("unknown file format") || reason.contains("bad dump file format") {
             return CaptureError(.notACapture, "\(path) is not a pcap or pcapng capture (\(reason))")
         }
+        if reason.contains("file header bytes, only got 0") {
+            return CaptureError(.truncated, "\(path) is empty, not a pcap or pcapng capture")
+        }
         if reason.contains("truncated") {
             return CaptureError(.truncated, "\(path) is truncated: \(reason)")
         }

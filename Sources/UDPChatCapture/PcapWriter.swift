@@ -26,7 +26,9 @@ public final class PcapWriter: @unchecked Sendable {
     private var handle: OpaquePointer?  // pcap_t *
     private var dumper: OpaquePointer?  // pcap_dumper_t *
     private var count = 0
-    private var addresses: [String: IPAddressBytes] = [:]
+    private var addresses: [(host: String, bytes: IPAddressBytes)] = []
+    /// Frame being built (headers + payload), reused for every datagram.
+    private var scratch = [UInt8](repeating: 0, count: PacketSynthesis.maxHeaderLength + PacketSynthesis.maxPayload)
     private var finished = false
 
     /// Opens a new synthesized-Ethernet pcap file at `path` (written on `finish()`).
@@ -71,17 +73,37 @@ public final class PcapWriter: @unchecked Sendable {
 
     /// Appends one UDP datagram as a complete Ethernet/IP/UDP frame.
     public func write(timestamp: Double, source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer) throws(CaptureError) {
+        guard payload.count <= PacketSynthesis.maxPayload else {
+            throw CaptureError(.payloadTooLarge, "UDP payload of \(payload.count) bytes is over \(PacketSynthesis.maxPayload)")
+        }
         lock.lock()
         defer { lock.unlock() }
+        guard let dumper else { throw CaptureError(.cannotWrite, "cannot write \(path): already closed") }
         let from = try address(source.host)
         let to = try address(destination.host)
-        let frame = try PacketSynthesis.ethernetFrame(
-            from: from, sourcePort: source.port, to: to, destinationPort: destination.port, payload: payload)
-        let result = frame.withUnsafeBytes { raw in
-            Result { () throws(CaptureError) in try dumpLocked(timestamp: timestamp, frame: raw, originalLength: raw.count) }
+        scratch.withUnsafeMutableBytes { out in
+            let headerLength = PacketSynthesis.writeHeaders(
+                into: out, from: from, sourcePort: source.port, to: to, destinationPort: destination.port, payload: payload)
+            if let base = payload.baseAddress, !payload.isEmpty {
+                (out.baseAddress! + headerLength).copyMemory(from: base, byteCount: payload.count)
+            }
+            var header = pcap_pkthdr()
+            let seconds = timestamp.rounded(.down)
+            header.ts.tv_sec = Int(seconds)
+            header.ts.tv_usec = min(999_999, Int(((timestamp - seconds) * 1e6).rounded()))
+            header.caplen = UInt32(headerLength + payload.count)
+            header.len = header.caplen
+            pcap_dump(UnsafeMutablePointer<UInt8>(dumper), &header, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
-        try result.get()
+        count += 1
     }
+
+    /// The libpcap dumper, for `pcap_dispatch(…, pcap_dump, dumper)` in the live capture loop:
+    /// only that loop's thread may use it, and only until `finish()`/`abandon()`.
+    var dumperForCaptureLoop: UnsafeMutablePointer<UInt8>? { lock.withLock { dumper.map { UnsafeMutablePointer<UInt8>($0) } } }
+
+    /// Adds frames written directly through `dumperForCaptureLoop` to the count.
+    func addCaptured(_ frames: Int) { lock.withLock { count += frames } }
 
     /// Appends a frame that already carries its link-layer header (live capture).
     func writeFrame(header: UnsafePointer<pcap_pkthdr>, bytes: UnsafePointer<UInt8>) throws(CaptureError) {
@@ -92,24 +114,13 @@ public final class PcapWriter: @unchecked Sendable {
         count += 1
     }
 
+    /// Parsed addresses of the few hosts seen last (a proxy has two or three).
     private func address(_ host: String) throws(CaptureError) -> IPAddressBytes {
-        if let known = addresses[host] { return known }
+        for entry in addresses where entry.host == host { return entry.bytes }
         guard let parsed = IPAddressBytes(host) else { throw CaptureError(.badAddress, "'\(host)' is not an IP address") }
-        if addresses.count > 4096 { addresses.removeAll() }
-        addresses[host] = parsed
+        if addresses.count >= 8 { addresses.removeFirst() }
+        addresses.append((host, parsed))
         return parsed
-    }
-
-    private func dumpLocked(timestamp: Double, frame: UnsafeRawBufferPointer, originalLength: Int) throws(CaptureError) {
-        guard let dumper else { throw CaptureError(.cannotWrite, "cannot write \(path): already closed") }
-        var header = pcap_pkthdr()
-        let seconds = timestamp.rounded(.down)
-        header.ts.tv_sec = Int(seconds)
-        header.ts.tv_usec = min(999_999, Int(((timestamp - seconds) * 1e6).rounded()))
-        header.caplen = UInt32(frame.count)
-        header.len = UInt32(originalLength)
-        pcap_dump(UnsafeMutablePointer<UInt8>(dumper), &header, frame.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        count += 1
     }
 
     /// Flushes, closes and moves the file to its final name. Returns the packet count.

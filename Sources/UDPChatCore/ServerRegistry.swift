@@ -9,6 +9,7 @@ public struct TableRow: Hashable, Sendable {
     /// The source address that registered the id.
     public var owner: Endpoint
 
+    /// A row as the registry reports it (tests and drivers may build their own for comparison).
     public init(id: ClientID, reachable: Endpoint, owner: Endpoint) {
         self.id = id
         self.reachable = reachable

@@ -21,7 +21,8 @@ public final class CaseContext: @unchecked Sendable {
     // Server role.
     public private(set) var serverAddress = Endpoint(host: "127.0.0.1", port: 7070)
     // Client role.
-    public let clientID: ClientID = 7
+    /// The client's id: 7 (the grader fills {id}), or whatever its REGISTER says when the command has no {id}.
+    public private(set) var clientID: ClientID = 7
     public let peerID: ClientID = 42
     public private(set) var fakeServer: FakeNode!
     public private(set) var peer: FakeNode!
@@ -76,7 +77,7 @@ public final class CaseContext: @unchecked Sendable {
     }
 
     var rtoText: String {
-        rto == rto.rounded() ? String(Int(rto)) : String(rto)
+        rto == rto.rounded() ? String(Int(rto)) : String(format: "%g", rto)
     }
 
     /// Starts a server under test and waits until it answers a probe (LEAVE for an unused id).
@@ -105,8 +106,14 @@ public final class CaseContext: @unchecked Sendable {
 
     /// Starts a client under test with a fake server and a fake peer, and waits for its REGISTER
     /// (answered automatically). LOOKUP of the peer id is answered with PEER, LEAVE with LEFT.
-    public func startClient(dropFirstRegister: Bool = false, answerLeave: Bool = true) async throws {
-        fakeServer = try await node("server")
+    public func startClient(dropFirstRegister: Bool = false, answerLeave: Bool = true, relay: Bool = false) async throws {
+        if let pinned = manifest.pinnedPort {
+            let node = try await FakeNode.bind(name: "server", port: pinned, group: group, trace: trace)
+            lock.withLock { nodes.append(node) }
+            fakeServer = node
+        } else {
+            fakeServer = try await node("server")
+        }
         peer = try await node("peer")
         directory[peerID] = peer.address
         let directorySnapshot = directory
@@ -124,13 +131,30 @@ public final class CaseContext: @unchecked Sendable {
         }
         let port = ports.next()
         givenAdvertisePort = port
+        if relay {
+            // A plain UDP relay in front of the client: the peer's side ↔ the client's {port}.
+            let relayNode = try await node("relay")
+            let clientPort = Endpoint(host: "127.0.0.1", port: port)
+            let peerAddress = peer.address
+            relayNode.setResponder { [weak relayNode] message, source in
+                relayNode?.send(message.bytes, to: source == clientPort ? peerAddress : clientPort, tag: "relayed")
+                return []
+            }
+            givenAdvertisePort = relayNode.address.port
+        }
         try launch([
             "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
-            "port": String(port), "advertise_port": String(port), "rto": rtoText,
+            "port": String(port), "advertise_port": String(givenAdvertisePort), "rto": rtoText,
         ])
-        let register = try await expect("REGISTER \(clientID) <port> at the server", at: fakeServer, within: max(10, 2 * rto + 3)) {
-            if case .register(let id, _) = $0 { return id == self.clientID }
+        let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
+            : "REGISTER \(clientID) <port> at the server"
+        let register = try await expect(what, at: fakeServer, within: max(10, 2 * rto + 3)) {
+            if case .register(let id, _) = $0 { return id == self.clientID || !self.manifest.uses("id") }
             return false
+        }
+        if !manifest.uses("id"), let id = register.message?.id {
+            clientID = id
+            trace.note("the command has no {id}: the client registered as \(id)")
         }
         clientSource = Endpoint(parsing: register.remote ?? "")
         let advertised = register.message?.port ?? port
@@ -244,7 +268,7 @@ public final class CaseContext: @unchecked Sendable {
     /// A process exit before the end of the case, as a failure.
     public func expectAlive(_ why: String) throws {
         if let exit = process?.exited {
-            throw CaseStop.fail("the implementation exited (status \(exit.status)) at t=\(seconds(exit.time)) \(why)\(stderrTail())")
+            throw CaseStop.crashed("the implementation exited (status \(exit.status)) at t=\(seconds(exit.time)) \(why)\(stderrTail())")
         }
     }
 

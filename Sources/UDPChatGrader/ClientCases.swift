@@ -73,7 +73,7 @@ enum ClientCases {
     static let termination = "Client ↔ client: Termination"
     static let leave = "Client ↔ client: Leave"
 
-    static let all: [GradeCase] = registration + connection + chat + ending
+    static let all: [GradeCase] = registration + connection + chat + robustness + ending
 
     static let registration: [GradeCase] = [
         GradeCase("C-REGISTER", .client, section: server, level: .must,
@@ -83,6 +83,17 @@ enum ClientCases {
             if ctx.manifest.uses("advertise_port") || ctx.manifest.uses("port"), register.message?.port != ctx.givenAdvertisePort {
                 throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the port the grader gave); observed '\(register.text)'")
             }
+        },
+        GradeCase("C-REGISTER-ADVERTISED", .client, section: server, level: .must,
+                  title: "behind a relay, REGISTER carries {advertise_port} and peers reach the client through it",
+                  needs: ["accept"], needsRelay: true) { ctx in
+            try await ctx.startClient(relay: true)
+            let register = ctx.trace.events.first { $0.node == "server" && $0.message?.verb == .register }!
+            if register.message?.port != ctx.givenAdvertisePort {
+                throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the relay's port, {advertise_port}); "
+                    + "observed '\(register.text)'")
+            }
+            try await ctx.incomingConnection()
         },
         GradeCase("C-REGISTER-RESEND", .client, section: server, level: .must,
                   title: "an unanswered REGISTER is re-sent unchanged after one RTO") { ctx in
@@ -123,6 +134,17 @@ enum ClientCases {
             let first = try await ctx.outgoingConnect()
             let second = try await ctx.expectResend(of: first, at: ctx.peer, what: "first CONNECT re-send")
             try await ctx.expectResend(of: second, at: ctx.peer, what: "second CONNECT re-send")
+        },
+        GradeCase("C-CONNECT-SPOOF", .client, section: setup, level: .must,
+                  title: "an ACCEPT from an address other than the one PEER gave is ignored: CONNECT keeps being re-sent",
+                  needs: ["connect"]) { ctx in
+            try await ctx.startClient()
+            let connect = try await ctx.outgoingConnect()
+            guard let conn = connect.message?.conn else { return }
+            let stranger = try await ctx.node("stranger")
+            stranger.send(.accept(conn: conn, id: ctx.peerID), to: ctx.clientAddress, tag: "spoofed")
+            try await ctx.expectResend(of: connect, at: ctx.peer, what: "CONNECT re-send after an ACCEPT from a stranger's address")
+            try await ctx.expectNone("datagram to the stranger", at: stranger, after: 0, for: 0.01) { _ in true }
         },
         GradeCase("C-CONNECT-ACCEPTED", .client, section: setup, level: .must,
                   title: "after ACCEPT the client stops re-sending CONNECT and chats on that conn", needs: ["connect", "send"]) { ctx in
@@ -310,6 +332,24 @@ enum ClientCases {
                     + "'\(first.text)' at t=\(seconds(first.time))); it must be held until MSG 1 is shown")
             }
         },
+        GradeCase("C-MSG-WINDOW", .client, section: messages, level: .must,
+                  title: "a MSG 32 or more ahead of the next expected seq is dropped without an ACK", needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let sent = ctx.trace.now()
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 33, text: "too far ahead"), tag: "outside the window")
+            try await ctx.pause(0.3)
+            try await ctx.expectNone("ACK for MSG 33 (next expected is 1; the window is 1 … 32)", at: ctx.peer, after: sent, for: 0.01) {
+                $0.verb == .ack
+            }
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 32, text: "last in window"), tag: "reordered")
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 32 (inside the window)", at: ctx.peer, after: sent, within: 2) {
+                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 32)
+            }
+            try await ctx.pause(0.2)
+            try ctx.expectShown("too far ahead", times: 0, after: sent)
+            try ctx.expectShown("last in window", times: 0, after: sent)
+        },
         GradeCase("C-STRANGER", .client, section: "Client ↔ client", level: .must,
                   title: "datagrams from another address, for another conn or with another id are ignored", needs: ["accept"]) { ctx in
             try await ctx.startClient()
@@ -332,6 +372,60 @@ enum ClientCases {
         },
     ]
 
+    /// Malformed datagrams for a client, from the peer's address (conn/id of the live connection where it matters).
+    static func garbage(conn: ConnToken, peer: ClientID) -> [(bytes: [UInt8], what: String)] {
+        let text: [(String, String)] = [
+            ("", "empty datagram"),
+            ("HELLO \(conn) \(peer)", "unknown verb"),
+            ("msg \(conn) \(peer) 1 lower-case verb", "lower-case verb"),
+            ("MSG \(conn) \(peer) 0 seq zero", "seq zero"),
+            ("MSG \(conn) \(peer) 01 leading zero", "leading zero"),
+            ("MSG \(conn) \(peer) 1", "MSG without text"),
+            ("MSG \(conn) \(peer) 2147483648 seq out of range", "seq out of range"),
+            ("MSG 4294967296 \(peer) 1 conn out of range", "conn out of range"),
+            ("MSG \(conn) \(peer) 1 NUL\u{0}inside", "NUL in text"),
+            ("MSG \(conn) \(peer) 1 " + String(repeating: "x", count: 1001), "text of 1001 bytes"),
+            ("ACK \(conn) \(peer)", "ACK without seq"),
+            ("TERMINATE \(conn)", "TERMINATE without id"),
+            ("TERMINATE \(conn) \(peer) x", "TERMINATE with an extra field"),
+            ("CONNECT -5 \(peer)", "signed conn"),
+        ]
+        var list = text.map { (Array($0.0.utf8), $0.1) }
+        list.append((Array("MSG \(conn) \(peer) 1 ".utf8) + [0xff, 0xfe], "text not UTF-8"))
+        list.append((Array(repeating: UInt8(ascii: "M"), count: 1300), "1300 bytes"))
+        return list
+    }
+
+    static let robustness: [GradeCase] = [
+        GradeCase("C-MALFORMED", .client, section: "Datagrams", level: .must,
+                  title: "malformed datagrams from the peer and the server are dropped: no answer, nothing shown, no crash",
+                  needs: ["accept"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let start = ctx.trace.now()
+            for item in garbage(conn: peerConn, peer: ctx.peerID) {
+                ctx.peer.send(item.bytes, to: ctx.clientAddress, tag: "malformed: \(item.what)")
+                try await ctx.pause(0.01)
+            }
+            for (text, what) in [("REGISTERED 07 1", "leading zero"), ("LEFT", "LEFT without id"), ("PEER 42 nohost 5", "bad host")] {
+                ctx.fakeServer.send(Array(text.utf8), to: ctx.clientSource ?? ctx.clientAddress, tag: "malformed: \(what)")
+            }
+            try await ctx.pause(0.4)
+            try ctx.expectAlive("after malformed datagrams: a malformed datagram must never crash the receiver")
+            if let answer = ctx.trace.events.first(where: { $0.kind == .received && $0.node == "peer" && $0.time >= start }) {
+                throw CaseStop.fail("expected malformed datagrams to be dropped without an answer; the peer received '\(answer.text)' "
+                    + "at t=\(seconds(answer.time))")
+            }
+            for text in ["lower-case verb", "seq zero", "leading zero", "NUL", "xxxxxxxxxx"] { try ctx.expectShown(text, times: 0, after: start) }
+            let real = ctx.trace.now()
+            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "still listening"))
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: 2) {
+                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            }
+            try await ctx.expectLine(containing: "still listening", after: real, within: 2)
+        },
+    ]
+
     static let ending: [GradeCase] = [
         GradeCase("C-TERM-INITIATE", .client, section: termination, level: .must,
                   title: "the user's end sends TERMINATE <conn> <own id>; TERMINATED ends it", needs: ["accept", "terminate"]) { ctx in
@@ -347,6 +441,27 @@ enum ClientCases {
             try await ctx.expectNone("TERMINATE re-send after TERMINATED", at: ctx.peer, after: answered + 0.02, for: 1.3 * ctx.rto) {
                 $0.verb == .terminate
             }
+        },
+        GradeCase("C-TERM-AFTER-ACKS", .client, section: termination, level: .must,
+                  title: "TERMINATE is sent only after all own messages are acknowledged", needs: ["accept", "send", "terminate"]) { ctx in
+            try await ctx.startClient()
+            try await ctx.incomingConnection()
+            let typed = ctx.trace.now()
+            try ctx.type("send", text: "ack me before the end")
+            let message = try await ctx.expect("MSG \(peerConn) \(ctx.clientID) 1 ack me before the end", at: ctx.peer, after: typed, within: 2) {
+                $0 == .msg(conn: peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end")
+            }
+            ctx.trace.note("grader withholds the ACK of MSG 1")
+            try ctx.type("terminate")
+            try await ctx.expectNone("TERMINATE while MSG 1 is unacknowledged", at: ctx.peer, after: typed, for: min(0.8 * ctx.rto, 2)) {
+                $0.verb == .terminate
+            }
+            let acked = ctx.trace.now()
+            ctx.fromPeer(.ack(conn: peerConn, id: ctx.peerID, seq: 1))
+            _ = message
+            try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
+                                 within: 1.2 * ctx.rto + 1) { $0 == .terminate(conn: peerConn, id: ctx.clientID) }
+            ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
         },
         GradeCase("C-TERM-RESEND", .client, section: termination, level: .must,
                   title: "an unanswered TERMINATE is re-sent after one RTO", needs: ["accept", "terminate"]) { ctx in
@@ -407,7 +522,7 @@ enum ClientCases {
             ctx.trace.note("grader withholds LEFT for the first LEAVE (as if it were lost)")
             leave = try await ctx.expectResend(of: leave, at: ctx.fakeServer, what: "LEAVE re-send")
         } else {
-            try await ctx.pause(min(0.4 * ctx.rto, 1.0))
+            try await ctx.pause(min(max(0.5, 0.4 * ctx.rto), 2.0))
             try ctx.expectAlive("before the server acknowledged LEAVE with LEFT: the socket must stay open until LEFT arrives")
         }
         let source = Endpoint(parsing: leave.remote ?? "") ?? ctx.clientSource ?? ctx.clientAddress

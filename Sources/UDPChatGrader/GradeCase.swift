@@ -21,8 +21,12 @@ public enum Level: String, Sendable, Codable {
 public struct CaseStop: Error, Sendable {
     public var verdict: Verdict
     public var reason: String
+    /// True when the failure is that the implementation crashed and not crashing is the rule under test
+    /// (otherwise a crash during a case is reported as ERROR).
+    public var crashIsTheRule = false
 
     public static func fail(_ reason: String) -> CaseStop { CaseStop(verdict: .fail, reason: reason) }
+    public static func crashed(_ reason: String) -> CaseStop { CaseStop(verdict: .fail, reason: reason, crashIsTheRule: true) }
     public static func unsupported(_ reason: String) -> CaseStop { CaseStop(verdict: .unsupported, reason: reason) }
     public static func error(_ reason: String) -> CaseStop { CaseStop(verdict: .error, reason: reason) }
 }

@@ -5,7 +5,7 @@ import UDPChatSupport
 import UDPChatWire
 
 /// `--interop`: every ordered pair of client implementations chats through the reference server,
-/// with a lossy relay (seeded, 20 % loss) in front of the responder.
+/// with a lossy relay (seeded, 20 % loss of peer-to-peer datagrams by default) in front of the responder.
 public struct InteropResult: Sendable, Codable {
     public var initiator: String
     public var responder: String
@@ -18,13 +18,13 @@ public enum Interop {
     /// Runs all pairs (initiator × responder) at once. `serverCommand` starts the reference server
     /// (placeholders {port}, {rto}).
     public static func run(clients: [Manifest], serverCommand: [String], rto requested: Double, seed: UInt64 = 1,
-                           artifacts: String?) async -> [InteropResult] {
+                           loss: Double = 0.2, artifacts: String?) async -> [InteropResult] {
         let pairs = clients.flatMap { a in clients.map { b in (a, b) } }
-        let ports = PortAllocator()
+        let ports = PortAllocator.shared
         return await withTaskGroup(of: (Int, InteropResult).self) { tasks in
             for (index, pair) in pairs.enumerated() {
                 tasks.addTask {
-                    let result = await chat(pair.0, pair.1, serverCommand: serverCommand, requested: requested,
+                    let result = await chat(pair.0, pair.1, serverCommand: serverCommand, requested: requested, loss: loss,
                                             seed: seed &+ UInt64(index), ports: ports, artifacts: artifacts.map { "\($0)/interop-\(index + 1)" })
                     return (index, result)
                 }
@@ -61,7 +61,7 @@ public enum Interop {
         func lose(_ probability: Double) -> Bool { lock.withLock { random.nextUnit() < probability } }
     }
 
-    static func chat(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Double, seed: UInt64,
+    static func chat(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Double, loss probability: Double, seed: UInt64,
                      ports: PortAllocator, artifacts: String?) async -> InteropResult {
         let rto = a.uses("rto") && b.uses("rto") ? requested : 10
         let trace = Trace()
@@ -69,10 +69,11 @@ public enum Interop {
         var nodes: [FakeNode] = []
         let group = MultiThreadedEventLoopGroup.singleton
         var verdict = Verdict.pass
-        var detail = "3 messages each way shown once and in order through a 20 % lossy relay; terminated; both left"
+        var detail = "3 messages each way shown once and in order through a \(Int(probability * 100)) % lossy relay; terminated; both left"
         do {
             let serverPort = ports.next()
-            let values = ["port": String(serverPort), "rto": String(rto)]
+            let rtoText = rto == rto.rounded() ? String(Int(rto)) : String(format: "%g", rto)
+            let values = ["port": String(serverPort), "rto": rtoText]
             processes.append(try IUTProcess(command: serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:], trace: trace,
                                             name: "server"))
             // The relay in front of the responder: outside → responder, responder → last outside sender.
@@ -82,7 +83,7 @@ public enum Interop {
             let loss = LossBox(seed: seed)
             let outside = OutsideBox()
             let responderAddress = Endpoint(host: "127.0.0.1", port: responderPort)
-            relay.addDrop(DropRule(first: Int.max) { message in message.conn != nil && loss.lose(0.2) })
+            relay.addDrop(DropRule(first: Int.max) { message in message.conn != nil && loss.lose(probability) })
             relay.setResponder { [weak relay] message, source in
                 guard let relay else { return [] }
                 if source == responderAddress {
@@ -96,7 +97,7 @@ public enum Interop {
             let server = Endpoint(host: "127.0.0.1", port: serverPort)
             func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) throws -> IUTProcess {
                 let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
-                              "advertise_port": String(advertise), "rto": String(rto)]
+                              "advertise_port": String(advertise), "rto": rtoText]
                 return try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
                                       env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
             }
@@ -134,10 +135,10 @@ public enum Interop {
             }
             let relayed = { (verb: Verb) in trace.events.contains { $0.node == "relay" && $0.kind == .received && $0.message?.verb == verb } }
             try type(initiator, a, "connect", ["peer": "2"])
-            try await waitFor("the CONNECT to reach the responder", within: 3 * rto + 3) { relayed(.connect) }
+            try await waitFor("the CONNECT to reach the responder", within: 3 * rto + 2) { relayed(.connect) }
             try await Task.sleep(for: .milliseconds(300))
             try type(responder, b, "accept")
-            try await waitFor("the responder's ACCEPT", within: 3 * rto + 3) { relayed(.accept) }
+            try await waitFor("the responder's ACCEPT", within: 3 * rto + 2) { relayed(.accept) }
             try await Task.sleep(for: .milliseconds(300))
             let aTexts = (1...3).map { "interop from 1 number \($0)" }, bTexts = (1...3).map { "interop from 2 number \($0)" }
             for n in 0..<3 {
@@ -147,7 +148,7 @@ public enum Interop {
             func lines(_ node: String) -> [String] { trace.events.filter { $0.kind == .stdout && $0.node == node }.map(\.text) }
             func shown(_ text: String, on node: String) -> Int { lines(node).filter { $0.contains(text) }.count }
             let expected = aTexts.map { ($0, "responder") } + bTexts.map { ($0, "initiator") }
-            try await waitFor("all six messages to be shown on the other side", within: 8 * rto + 5) {
+            try await waitFor("all six messages to be shown on the other side", within: 8 * rto + 2) {
                 expected.allSatisfy { shown($0.0, on: $0.1) >= 1 }
             }
             try await Task.sleep(for: .milliseconds(Int(min(rto, 2) * 1200)))
@@ -160,10 +161,10 @@ public enum Interop {
                 if positions != positions.sorted() { throw CaseStop.fail("the \(node) showed the messages out of order") }
             }
             try type(initiator, a, "terminate")
-            try await waitFor("TERMINATED from the responder", within: 6 * rto + 3) { relayed(.terminated) }
+            try await waitFor("TERMINATED from the responder", within: 6 * rto + 2) { relayed(.terminated) }
             try type(initiator, a, "quit")
             try type(responder, b, "quit")
-            try await waitFor("both clients to exit after LEFT", within: 4 * rto + 3) { initiator.exited != nil && responder.exited != nil }
+            try await waitFor("both clients to exit after LEFT", within: 4 * rto + 2) { initiator.exited != nil && responder.exited != nil }
         } catch let stop as CaseStop {
             verdict = stop.verdict
             detail = stop.reason

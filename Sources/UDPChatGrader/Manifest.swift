@@ -51,8 +51,14 @@ public struct Manifest: Sendable {
         (command + Array(env.values)).contains { $0.contains("{\(placeholder)}") }
     }
 
-    /// A server without `{port}` can only listen on 7070: its cases run one at a time.
-    public var pinnedPort: UInt16? { role == .server && !uses("port") ? 7070 : nil }
+    /// A server without `{port}` can only listen on 7070, and a client without `{server_port}` can
+    /// only talk to a server on 7070 (the grader's fake server then binds 7070): cases run one at a time.
+    public var pinnedPort: UInt16? {
+        switch role {
+        case .server: uses("port") ? nil : 7070
+        case .client: uses("server_port") ? nil : 7070
+        }
+    }
 
     /// Reads and validates a manifest file.
     public static func load(path: String) throws(ManifestError) -> Manifest {

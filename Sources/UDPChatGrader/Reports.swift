@@ -105,9 +105,12 @@ extension ReportFormat {
         return lines.joined(separator: "\n")
     }
 
-    /// `{"implementations": [<one report each>]}` for `--batch`.
-    public static func jsonBatch(_ reports: [GradeReport]) throws -> Data {
+    /// `{"implementations": [<one report each>], "interop": [{initiator, responder, verdict, detail, duration}]}` for `--batch`.
+    public static func jsonBatch(_ reports: [GradeReport], interop: [InteropResult] = []) throws -> Data {
         let parts = try reports.map { String(decoding: try json($0), as: UTF8.self) }
-        return Data(("{\"implementations\": [\n" + parts.joined(separator: ",\n") + "\n]}\n").utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let pairs = String(decoding: try encoder.encode(interop), as: UTF8.self)
+        return Data(("{\"implementations\": [\n" + parts.joined(separator: ",\n") + "\n],\n\"interop\": " + pairs + "}\n").utf8)
     }
 }

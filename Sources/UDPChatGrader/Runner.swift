@@ -5,19 +5,40 @@ import NIOPosix
 import Glibc
 #endif
 
-/// Hands out distinct free UDP ports on 127.0.0.1 for the implementations under test.
+/// Hands out distinct free UDP ports on 127.0.0.1 for the implementations under test, from
+/// below the kernel's ephemeral range, so the grader's own nodes (bound to port 0, which the
+/// kernel takes from the ephemeral range) can never grab a port an implementation is about to bind.
+/// One allocator per process: concurrent grader runs never hand out the same port.
 final class PortAllocator: @unchecked Sendable {
+    static let shared = PortAllocator()
+    static let range: ClosedRange<UInt16> = 20_000...32_000
     private let lock = NSLockBox()
-    private var used: Set<UInt16> = []
+    private var cursor = UInt16.random(in: range)
 
-    /// A port the OS says is free now and that this run has not handed out before.
+    /// The next port in the range that is free right now (bind succeeds), round robin.
     func next() -> UInt16 {
-        for _ in 0..<50 {
-            let port = PortAllocator.probeFreePort()
-            let fresh = lock.withLock { used.insert(port).inserted }
-            if fresh, port != 0 { return port }
+        for _ in 0..<2_000 {
+            let port: UInt16 = lock.withLock {
+                cursor = cursor >= PortAllocator.range.upperBound ? PortAllocator.range.lowerBound : cursor + 1
+                return cursor
+            }
+            if PortAllocator.isFree(port) { return port }
         }
-        return UInt16.random(in: 20_000...60_000)
+        return PortAllocator.probeFreePort()
+    }
+
+    static func isFree(_ port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        } == 0
     }
 
     static func probeFreePort() -> UInt16 {
@@ -105,7 +126,7 @@ public enum Grader {
         let (rto, rtoNote) = effectiveRTO(manifest: manifest, requested: options.rto)
         let selected = select(role: manifest.role, cases: options.cases, skip: options.skip)
         let jobs = manifest.pinnedPort != nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
-        let ports = PortAllocator()
+        let ports = PortAllocator.shared
         let group = MultiThreadedEventLoopGroup.singleton
         let total = selected.count
         let finished = Counter()
@@ -141,15 +162,29 @@ public enum Grader {
 
     static func runCase(_ item: GradeCase, manifest: Manifest, rto: Double, repeatCount: Int, artifacts: String?,
                         group: EventLoopGroup, ports: PortAllocator) async -> CaseResult {
-        var runs: [(Verdict, String, Double, [TraceEvent])] = []
-        for run in 1...repeatCount {
+        typealias Run = (Verdict, String, Double, [TraceEvent])
+        func once(_ run: Int) async -> Run {
             let outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports)
-            runs.append(outcome)
             if let artifacts {
                 let folder = repeatCount > 1 ? "\(artifacts)/\(item.id)/run-\(run)" : "\(artifacts)/\(item.id)"
                 Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, duration: outcome.2, events: outcome.3)
             }
-            if outcome.0 == .unsupported { break }
+            return outcome
+        }
+        var runs: [Run] = [await once(1)]
+        if repeatCount > 1, runs[0].0 != .unsupported {
+            if manifest.pinnedPort != nil {
+                for run in 2...repeatCount { runs.append(await once(run)) }
+            } else {
+                // The repeats of a case run at once too (each on its own ports), so --repeat costs little wall time.
+                let more = await withTaskGroup(of: (Int, Run).self) { tasks in
+                    for run in 2...repeatCount { tasks.addTask { (run, await once(run)) } }
+                    var all: [(Int, Run)] = []
+                    for await result in tasks { all.append(result) }
+                    return all.sorted { $0.0 < $1.0 }.map(\.1)
+                }
+                runs += more
+            }
         }
         let (verdict, detail, chosen) = aggregate(runs.map { ($0.0, $0.1) })
         let evidence = runs[chosen]
@@ -203,7 +238,11 @@ public enum Grader {
         } catch let stop as CaseStop {
             verdict = stop.verdict
             reason = stop.reason
-            context.trace.note("\(stop.verdict.rawValue): \(stop.reason)", tag: "verdict")
+            if verdict == .fail, !stop.crashIsTheRule, let exit = context.process?.exited, exit.status != 0 {
+                verdict = .error
+                reason = "the implementation crashed (exit status \(exit.status) at t=\(seconds(exit.time)))\(context.stderrTail()); then: \(stop.reason)"
+            }
+            context.trace.note("\(verdict.rawValue): \(reason)", tag: "verdict")
         } catch is CancellationError {
             verdict = .error
             reason = "cancelled"

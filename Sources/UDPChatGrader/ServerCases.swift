@@ -37,12 +37,18 @@ enum ServerCases {
             try await ctx.register(try await ctx.node("client-a"), 11)
         },
         GradeCase("S-REGISTER-REPEAT", .server, section: client, level: .must,
-                  title: "a repeated REGISTER from the owner is answered REGISTERED again") { ctx in
+                  title: "a repeated REGISTER from the owner is answered REGISTERED again; a new port refreshes the address") { ctx in
             try await ctx.startServer()
             let a = try await ctx.node("client-a")
+            let b = try await ctx.node("client-b")
             try await ctx.register(a, 11)
             try await ctx.register(a, 11)
             try await ctx.register(a, 11)
+            // A refresh with another port changes the reachable address.
+            let moved: UInt16 = a.address.port == 40_500 ? 40_501 : 40_500
+            try await ctx.register(a, 11, port: moved)
+            try await ctx.register(b, 12)
+            try await ctx.lookup(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: moved))
         },
         GradeCase("S-LOOKUP-ACTIVE", .server, section: client, level: .must,
                   title: "LOOKUP of a registered id is answered PEER <id> <host> <port>") { ctx in
@@ -95,7 +101,7 @@ enum ServerCases {
             try await ctx.lookup(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
         },
         GradeCase("S-ID-IN-USE", .server, section: client, level: .must,
-                  title: "REGISTER of an id owned by another address is refused with ERROR ID_IN_USE; the owner keeps it") { ctx in
+                  title: "REGISTER of an id owned by another address is refused with ERROR ID_IN_USE (which wins over ADDRESS_IN_USE); the owner keeps it") { ctx in
             try await ctx.startServer()
             let a = try await ctx.node("client-a"), thief = try await ctx.node("client-b")
             try await ctx.register(a, 11)
@@ -103,6 +109,12 @@ enum ServerCases {
                 $0 == .error(code: .idInUse, id: 11)
             }
             try await ctx.lookup(a, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
+            // Where both apply (12's owner asks for 11), ID_IN_USE wins.
+            try await ctx.register(thief, 12)
+            try await ctx.request(thief, .register(id: 11, port: thief.address.port),
+                                  expect: "ERROR ID_IN_USE 11 (both ID_IN_USE and ADDRESS_IN_USE apply: ID_IN_USE wins)") {
+                $0 == .error(code: .idInUse, id: 11)
+            }
         },
         GradeCase("S-ADDRESS-IN-USE", .server, section: client, level: .must,
                   title: "a second id from the same address is refused with ERROR ADDRESS_IN_USE <new id>") { ctx in

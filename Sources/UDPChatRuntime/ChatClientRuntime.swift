@@ -26,11 +26,13 @@ public struct ChatClientOptions: Sendable {
     /// Called once the socket is bound, before REGISTER, to decide the advertised port (e.g. after
     /// starting a relay in front of this client). Overrides `advertisePort` when set.
     public var advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)?
+    /// Once registered, re-send REGISTER this often as a refresh; nil (the default) never refreshes.
+    public var refreshEvery: Duration?
 
     public init(
         id: ClientID, server: Endpoint, bindHost: String? = nil, port: Int = 0, advertisePort: UInt16? = nil,
         rto: Duration = .seconds(10), window: Int = 32, seed: UInt64? = nil,
-        advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)? = nil
+        advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)? = nil, refreshEvery: Duration? = nil
     ) {
         self.id = id
         self.server = server
@@ -41,6 +43,7 @@ public struct ChatClientOptions: Sendable {
         self.window = window
         self.seed = seed
         self.advertiseResolver = advertiseResolver
+        self.refreshEvery = refreshEvery
     }
 }
 
@@ -101,7 +104,8 @@ public final class ChatClientRuntime: Sendable {
                 throw error
             }
         }
-        let config = ClientConfig(id: options.id, server: server, advertisedPort: advertised, rto: options.rto, window: options.window)
+        let config = ClientConfig(id: options.id, server: server, advertisedPort: advertised, rto: options.rto, window: options.window,
+                                  refreshEvery: options.refreshEvery)
         let random = options.seed.map { SplitMix64(seed: $0) } ?? .random()
         let clientLogger = logger
         try await channel.eventLoop.submit {

@@ -1,3 +1,4 @@
+import UDPChatCapture
 import UDPChatSimulation
 import UDPChatSupport
 
@@ -70,6 +71,31 @@ public enum ScenarioReports {
             }
         }
         return out
+    }
+
+    /// `DIR/NAME-MODE-seedN` (artifact files add `.trace.jsonl`, `.console.txt`, `.report.txt`, `.pcap`).
+    public static func artifactBase(folder: String, path: String, mode: ScenarioMode, seed: UInt64) -> String {
+        var base = path.split(separator: "/").last.map(String.init) ?? "scenario"
+        for suffix in [".yaml", ".yml"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }
+        return "\(folder)/\(base)-\(mode.rawValue)-seed\(seed)"
+    }
+
+    /// A pcap of a simulated run: each datagram as it reached a proxy and each copy as it left,
+    /// stamped with virtual time (seconds since the epoch = seconds since the start of the run).
+    public static func writePcap(_ observation: Observation, to path: String) throws(CaptureError) {
+        let writer = try PcapWriter(path: path)
+        var packets: [(Instant, Int, TraceRecord)] = []
+        for (index, record) in observation.trace.enumerated() {
+            packets.append((record.time, index, record))
+            for at in record.deliveries { packets.append((at, index, record)) }
+        }
+        packets.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        for (time, _, record) in packets {
+            guard let message = record.message else { continue }
+            try writer.write(timestamp: Double(time.nanoseconds) / 1e9, source: record.source, destination: record.destination,
+                             payload: message.bytes)
+        }
+        _ = try writer.finish()
     }
 
     /// The console of every party as text: `12.000500s bob: [1] hello`.

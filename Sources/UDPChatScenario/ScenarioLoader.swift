@@ -173,6 +173,24 @@ struct ScenarioDecoder {
                     fail(valueNode, "\(setting.key): \(error)")
                 }
             }
+            for entry in node["timeline"]?.sequence ?? [] {
+                guard let at = duration(entry["at"]) else { continue }
+                let directions: [LinkDirection] = switch entry["dir"]?.string {
+                case "up": [.up]
+                case "down": [.down]
+                default: LinkDirection.allCases
+                }
+                for (settingKey, value) in entry["set"]?.mapping ?? [:] {
+                    guard let name = settingKey.string, let text = value.string else { continue }
+                    let setting = ScenarioSetting(directions: directions, key: name, value: text, line: value.mark?.line ?? 1)
+                    do {
+                        _ = try Setting.parse(key: name, value: RTOUnits.resolve(text, rto: rto))
+                        proxy.timeline.append((at, setting))
+                    } catch {
+                        fail(value, "timeline \(name): \(error)")
+                    }
+                }
+            }
             for ruleNode in node["rules"]?.sequence ?? [] {
                 do {
                     _ = try Rule.parse(RTOUnits.resolve(ruleNode.string ?? "", rto: rto))

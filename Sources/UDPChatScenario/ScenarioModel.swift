@@ -73,6 +73,18 @@ public struct ScenarioProxy: Hashable, Sendable {
     public var settings: [ScenarioSetting] = []
     /// Targeted rules in the proxy's vocabulary (`drop dir=up verb=MSG seq=1 nth=1`).
     public var rules: [String] = []
+    /// Changes on the timeline: at `at` (since the start), apply `setting` (e.g. loss 50%).
+    public var timeline: [(at: ScenarioDuration, setting: ScenarioSetting)] = []
+
+    public static func == (lhs: ScenarioProxy, rhs: ScenarioProxy) -> Bool {
+        lhs.name == rhs.name && lhs.target == rhs.target && lhs.settings == rhs.settings && lhs.rules == rhs.rules
+            && lhs.timeline.map(\.at) == rhs.timeline.map(\.at) && lhs.timeline.map(\.setting) == rhs.timeline.map(\.setting)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(target)
+    }
 
     /// The impairment engine's configuration with `rto` units resolved.
     public func config(rto: Duration) throws(ImpairmentParseError) -> ImpairmentConfig {
@@ -81,6 +93,10 @@ public struct ScenarioProxy: Hashable, Sendable {
             config.apply(try Setting.parse(key: setting.key, value: RTOUnits.resolve(setting.value, rto: rto)), to: setting.directions)
         }
         for rule in rules { config.rules.append(try Rule.parse(RTOUnits.resolve(rule, rto: rto))) }
+        for (at, setting) in timeline {
+            let parsed = try Setting.parse(key: setting.key, value: RTOUnits.resolve(setting.value, rto: rto))
+            config.timeline.append(TimelineEvent(at: at.resolved(rto: rto), directions: setting.directions, setting: parsed))
+        }
         return config
     }
 }

@@ -395,6 +395,33 @@ public enum ScenarioSchema {
             "type": "string"
           },
           "description": "Targeted rules in the proxy's vocabulary, e.g. drop dir=up verb=MSG seq=1 nth=1."
+        },
+        "timeline": {
+          "type": "array",
+          "description": "Changes over time, e.g. at 10s set loss 50% (the proxy's --config timeline).",
+          "items": {
+            "type": "object",
+            "required": [
+              "at",
+              "set"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "at": {
+                "$ref": "#/$defs/duration"
+              },
+              "dir": {
+                "enum": [
+                  "up",
+                  "down",
+                  "both"
+                ]
+              },
+              "set": {
+                "$ref": "#/$defs/impairment"
+              }
+            }
+          }
         }
       }
     },

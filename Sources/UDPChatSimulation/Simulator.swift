@@ -15,9 +15,10 @@ public struct Simulator {
         return engine.run()
     }
 
-    /// The seed of one proxy's impairment engine: independent per proxy name.
+    /// The seed of one proxy's impairment engine: independent per proxy (link) name, derived
+    /// exactly as the live proxy derives a link's seed, so sim and live draw the same decisions.
     public static func proxySeed(_ seed: UInt64, proxy: String) -> UInt64 {
-        var stream = SplitMix64.stream(seed: seed, label: "proxy/\(proxy)")
+        var stream = SplitMix64.stream(seed: seed, label: "link/\(proxy)")
         return stream.next()
     }
 }
@@ -300,7 +301,7 @@ struct SimEngine {
             switch decision {
             case .deliver(let delivery):
                 if let record = proxies[index].recordIndex[delivery.serial] {
-                    trace[record].addDelivery(at: delivery.at, notes: delivery.notes.names,
+                    trace[record].addDelivery(at: delivery.at, notes: delivery.notes,
                                               rule: delivery.rule.map { proxies[index].ruleTexts[$0] })
                 }
                 let flow = Int(delivery.flow)
@@ -356,7 +357,7 @@ struct SimEngine {
                 clients[index].exit = exit
                 clients[index].closedAt = now
                 clients[index].timers.removeAll()
-                let line = Self.closedLine(exit)
+                let line = SimLines.closed(exit)
                 scripts[index].lines.append(line)
                 display(line, party: clients[index].name)
                 return
@@ -368,15 +369,6 @@ struct SimEngine {
         switch event {
         case .delivered, .terminated, .left, .notDelivered: true
         default: false
-        }
-    }
-
-    /// The synthetic console line recorded when a client closes its socket.
-    static func closedLine(_ exit: ClientExit) -> String {
-        switch exit {
-        case .left: "(socket closed: left)"
-        case .refused(let code): "(socket closed: refused \(code.rawValue))"
-        case .forced: "(socket closed: forced)"
         }
     }
 
@@ -397,7 +389,7 @@ struct SimEngine {
                 var index = max(scripts[party].cursor, scripts[party].scanned)
                 var found: Int?
                 while index < lines.count {
-                    if lines[index].contains(text) { found = index; break }
+                    if lines[index].containsBytes(text) { found = index; break }
                     index += 1
                 }
                 guard let found else {
@@ -413,7 +405,7 @@ struct SimEngine {
                 var index = scripts[party].scanned
                 var found = false
                 while index < lines.count {
-                    if lines[index].contains(text) { found = true; break }
+                    if lines[index].containsBytes(text) { found = true; break }
                     index += 1
                 }
                 guard found else {
@@ -441,6 +433,7 @@ struct SimEngine {
 /// Fills `{conn}` and `{NAME}` placeholders in a raw datagram.
 public enum Placeholders {
     public static func expand(_ text: String, ids: [String: ClientID], conn: ConnToken?) -> String {
+        guard text.containsBytes("{") else { return text }
         var out = text.replacingAll("{conn}", with: conn.map(String.init) ?? "1")
         for (name, id) in ids { out = out.replacingAll("{\(name)}", with: String(id)) }
         return out
@@ -449,7 +442,7 @@ public enum Placeholders {
 
 extension String {
     func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
+        guard !target.isEmpty, containsBytes(target) else { return self }
         var out = ""
         var rest = Substring(self)
         while let range = rest.firstRange(of: target) {
@@ -458,5 +451,46 @@ extension String {
             rest = rest[range.upperBound...]
         }
         return out + rest
+    }
+}
+
+/// Synthetic console lines shared by the simulator and the live runner.
+public enum SimLines {
+    /// The line recorded when a client closes its socket.
+    public static func closed(_ exit: ClientExit) -> String {
+        switch exit {
+        case .left: "(socket closed: left)"
+        case .refused(let code): "(socket closed: refused \(code.rawValue))"
+        case .forced: "(socket closed: forced)"
+        }
+    }
+}
+
+extension String {
+    /// Substring test on UTF-8 bytes (the stdlib's `contains` builds a searcher per call, which
+    /// dominated the swarm's profile).
+    @inlinable
+    public func containsBytes(_ needle: String) -> Bool {
+        let result = utf8.withContiguousStorageIfAvailable { hay in
+            needle.utf8.withContiguousStorageIfAvailable { pattern -> Bool in
+                let n = pattern.count
+                if n == 0 { return true }
+                if n > hay.count { return false }
+                let first = pattern[0]
+                var i = 0
+                let last = hay.count - n
+                while i <= last {
+                    if hay[i] == first {
+                        var j = 1
+                        while j < n, hay[i + j] == pattern[j] { j += 1 }
+                        if j == n { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+        if let found = result ?? nil { return found }
+        return contains(needle)
     }
 }

@@ -1,3 +1,4 @@
+import UDPChatImpairment
 import UDPChatSupport
 import UDPChatWire
 
@@ -28,8 +29,8 @@ public struct TraceRecord: Hashable, Sendable {
     public var verdict: String
     /// Copies that left the proxy and when (0 when dropped).
     public var deliveries: [Instant]
-    /// Notes per copy (`delayed`, `duplicate`, `reordered`, …).
-    public var notes: [[String]]
+    /// The engine's notes per copy (`delayed`, `duplicate`, `reordered`, …).
+    public var notes: [DeliveryNotes]
     public var dropReason: String?
     public var rule: String?
 
@@ -55,11 +56,11 @@ public struct TraceRecord: Hashable, Sendable {
     public var copies: Int { deliveries.count }
 
     /// Adds one copy that leaves at `at` with the engine's notes.
-    public mutating func addDelivery(at: Instant, notes: [String], rule: String?) {
+    public mutating func addDelivery(at: Instant, notes: DeliveryNotes, rule: String?) {
         deliveries.append(at)
         self.notes.append(notes)
         if let rule { self.rule = rule }
-        verdict = Self.verdict(notes: self.notes)
+        verdict = deliveries.count > 1 ? "duplicated" : Self.verdict(notes)
     }
 
     /// Marks it dropped.
@@ -69,10 +70,12 @@ public struct TraceRecord: Hashable, Sendable {
         self.rule = rule
     }
 
-    static func verdict(notes: [[String]]) -> String {
-        let all = Set(notes.joined())
-        if notes.count > 1 || all.contains("duplicate") { return "duplicated" }
-        for word in ["reordered", "corrupted", "truncated", "delayed"] where all.contains(word) { return word }
+    static func verdict(_ notes: DeliveryNotes) -> String {
+        if notes.contains(.duplicate) { return "duplicated" }
+        if notes.contains(.reordered) { return "reordered" }
+        if notes.contains(.corrupted) { return "corrupted" }
+        if notes.contains(.truncated) { return "truncated" }
+        if notes.contains(.delayed) { return "delayed" }
         return "forwarded"
     }
 
@@ -97,9 +100,9 @@ public struct TraceRecord: Hashable, Sendable {
             return [head + ",\"verdict\":\"\(verdict)\"" + reason + tail]
         }
         return zip(deliveries, notes).map { at, notes in
-            let verdict = Self.verdict(notes: [notes])
+            let verdict = Self.verdict(notes)
             var line = head + ",\"verdict\":\"\(verdict)\",\"delay_us\":\((at - time).nanoseconds / 1000)"
-            if !notes.isEmpty { line += ",\"notes\":[" + notes.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
+            if !notes.isEmpty { line += ",\"notes\":[" + notes.names.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
             return line + tail
         }
     }

@@ -15,20 +15,23 @@ struct ClientCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "This client's id (1 to 2147483647).")
+    @Option(help: "This client's id, 1 to 2147483647 (required; the server refuses an id another address holds).")
     var id: UInt32
 
-    @Option(help: "The server's HOST:PORT.")
+    @Option(help: ArgumentHelp("The server's UDP address, HOST:PORT ([::1]:7070 for IPv6; localhost means 127.0.0.1).", valueName: "host:port"))
     var server = EndpointArgument(Endpoint(host: "127.0.0.1", port: 7070))
 
-    @Option(help: "UDP port to bind (0: ephemeral).")
+    @Option(help: "UDP port to bind, 0 to 65535 (0: a free port chosen by the system).")
     var port = 0
 
-    @Option(help: "Port to put in REGISTER (where peers reach this client; default: the bound port).")
+    @Option(help: ArgumentHelp("Port to put in REGISTER, 1 to 65535: where peers reach this client, e.g. a relay's port (default: the bound port).", valueName: "port"))
     var advertisePort: Int?
 
-    @Option(help: "Retransmission timeout: 10s, 500ms or plain seconds.")
+    @Option(help: ArgumentHelp("Retransmission timeout: wait this long for an answer before re-sending; 10s, 500ms or plain seconds, greater than zero.", valueName: "duration"))
     var rto = DurationArgument(.seconds(10))
+
+    @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh (for a server run with --expire-after); 10s, 500ms or plain seconds, greater than zero (default: off).", valueName: "duration"))
+    var refreshEvery: DurationArgument?
 
     @OptionGroup var logging: LoggingOptions
 
@@ -38,17 +41,23 @@ struct ClientCommand: AsyncParsableCommand {
         if let advertisePort, !(1...65535).contains(advertisePort) {
             throw ValidationError("--advertise-port must be from 1 to 65535, got \(advertisePort)")
         }
-        guard rto.duration > .zero else { throw ValidationError("--rto must be greater than zero") }
+        guard rto.duration > .zero else {
+            throw ValidationError("--rto must be greater than zero, got \(rto) (it is how long to wait before re-sending)")
+        }
+        if let refreshEvery, refreshEvery.duration <= .zero {
+            throw ValidationError("--refresh-every must be greater than zero, got \(refreshEvery) (leave it out to never refresh)")
+        }
     }
 
     func run() async throws {
         logging.bootstrap()
         let (id, advertisePort) = (self.id, self.advertisePort.map { UInt16($0) })
-        let options = ChatClientOptions(id: id, server: server.endpoint, port: port, rto: rto.duration) { bound in
+        var options = ChatClientOptions(id: id, server: server.endpoint, port: port, rto: rto.duration) { bound in
             // Bound, not yet registered: say where this client is before any event line.
             Console.line("client \(id) on UDP \(bound) (type /help for commands)")
             return advertisePort ?? bound.port
         }
+        options.refreshEvery = refreshEvery?.duration
         let client: ChatClientRuntime
         do {
             client = try await ChatClientRuntime.start(options, logger: Logger(label: "udpchat.client")) { event in

@@ -61,18 +61,25 @@ struct GradeCommand: AsyncParsableCommand {
     @Flag(help: "Quiet: no progress lines.")
     var quiet = false
 
-    func validate() throws {
-        if manifest == nil, batch == nil, !list { throw ValidationError("give a MANIFEST.yaml or --batch DIR") }
-        if manifest != nil, batch != nil { throw ValidationError("give either a MANIFEST.yaml or --batch DIR, not both") }
-        if jobs < 0 { throw ValidationError("--jobs must be 0 (all) or more") }
-        if repeatCount < 1 { throw ValidationError("--repeat must be at least 1") }
-        if rto.duration <= .zero { throw ValidationError("--rto must be above zero") }
-        if shard != nil, batch == nil { throw ValidationError("--shard needs --batch") }
-        if interop, batch == nil { throw ValidationError("--interop needs --batch DIR (the client implementations to pair)") }
-        if let shard, parseShard(shard) == nil { throw ValidationError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
+    /// Option checks; a failure exits 2 ("the grader could not run") with a one-line reason.
+    func checkOptions() throws(GraderError) {
+        if manifest == nil, batch == nil, !list { throw GraderError("give a MANIFEST.yaml or --batch DIR") }
+        if manifest != nil, batch != nil { throw GraderError("give either a MANIFEST.yaml or --batch DIR, not both") }
+        if jobs < 0 { throw GraderError("--jobs must be 0 (all) or more") }
+        if repeatCount < 1 { throw GraderError("--repeat must be at least 1") }
+        if rto.duration <= .zero { throw GraderError("--rto must be above zero") }
+        if shard != nil, batch == nil { throw GraderError("--shard needs --batch") }
+        if interop, batch == nil { throw GraderError("--interop needs --batch DIR (the client implementations to pair)") }
+        if let shard, parseShard(shard) == nil { throw GraderError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
     }
 
     func run() async throws {
+        do {
+            try checkOptions()
+        } catch {
+            FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
         if list {
             printCatalogue()
             return
@@ -110,17 +117,19 @@ struct GradeCommand: AsyncParsableCommand {
         }
         if reports.count > 1 { print(ReportFormat.batchTable(reports)) }
         var interopFailed = false
+        var interopResults: [InteropResult] = []
         if interop {
             let clients = manifests.filter { $0.role == .client }
             let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? [Self.ownExecutable(), "server", "--port", "{port}", "--rto", "{rto}"]
             if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }
             let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts)
             print(Interop.matrix(results, names: clients.map(\.name)))
+            interopResults = results
             interopFailed = results.contains { $0.verdict.isFailure }
         }
         do {
             if let json {
-                let data = reports.count == 1 ? try ReportFormat.json(reports[0]) : try ReportFormat.jsonBatch(reports)
+                let data = batch == nil ? try ReportFormat.json(reports[0]) : try ReportFormat.jsonBatch(reports, interop: interopResults)
                 try data.write(to: URL(fileURLWithPath: json))
             }
             if let junit { try ReportFormat.junit(reports).write(toFile: junit, atomically: true, encoding: .utf8) }
@@ -177,7 +186,7 @@ struct GradeCommand: AsyncParsableCommand {
                 let id = item.id.padding(toLength: 22, withPad: " ", startingAt: 0)
                 let level = item.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
                 let needs = item.needs.isEmpty ? "" : "  [needs: \(item.needs.joined(separator: ", "))]"
-                print("  \(id) \(level) \(item.section.padding(toLength: 28, withPad: " ", startingAt: 0)) \(item.title)\(needs)")
+                print("  \(id) \(level) \(item.section.padding(toLength: 34, withPad: " ", startingAt: 0)) \(item.title)\(needs)")
             }
         }
     }

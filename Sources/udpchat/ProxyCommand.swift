@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import UDPChatCapture
 import UDPChatImpairment
 import UDPChatProxy
 import UDPChatSupport
@@ -43,6 +44,7 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
     @Option(help: "Write one JSON line per datagram event to this file.") var trace: String?
+    @Option(help: "Write what the proxy receives (before impairment) to FILE.received.pcap and what it sends (after) to FILE.sent.pcap.") var pcap: String?
     @Option(help: "Print counters this often (0 = only on exit).") var statsInterval: DurationArgument = DurationArgument(.seconds(10))
     @Option(help: "Close a flow after this long without traffic (default 60s).") var flowIdle: DurationArgument?
     @Option(help: "Most flows (client addresses) per link (default 1024).") var maxFlows: Int?
@@ -115,9 +117,20 @@ struct ProxyCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
-        let configuration: ProxyConfiguration
+        var configuration: ProxyConfiguration
         do { configuration = try makeConfiguration() } catch let error as ProxyError {
             throw ValidationError(error.description)
+        }
+        let tapFiles: TapFiles?
+        do { tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) } } catch {
+            throw ValidationError(error.description)
+        }
+        if let tapFiles {
+            configuration.tap = { datagram in
+                tapFiles.record(
+                    sent: datagram.point == .sent, timestamp: datagram.timestamp, source: datagram.source,
+                    destination: datagram.destination, payload: datagram.payload)
+            }
         }
         let signals = SignalWaiter()
         let proxy: ProxyServer
@@ -142,6 +155,10 @@ struct ProxyCommand: AsyncParsableCommand {
         let final = await proxy.stop()
         say("udpchat proxy: stopped by \(signal); final counters:")
         say(final.report)
+        if let tapFiles {
+            let counts = try tapFiles.finish()
+            say("pcap: \(counts.received) received → \(tapFiles.received.path), \(counts.sent) sent → \(tapFiles.sent.path)")
+        }
     }
 
     static func summary(_ config: ImpairmentConfig) -> String {

@@ -42,14 +42,19 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many packets.")
     var count: Int?
 
+    @Option(help: "Kernel capture buffer in MiB (bigger absorbs bursts without drops).")
+    var bufferMb = 256
+
     func validate() throws {
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        if !(1...2047).contains(bufferMb) { throw ValidationError("--buffer-mb must be 1 to 2047") }
     }
 
     func run() async throws {
         let expression = LiveCapture.filter(ports: port, expression: filter)
         let options = LiveCapture.Options(
-            interface: interface, filter: expression, count: count, duration: duration.map(\.duration.seconds))
+            interface: interface, filter: expression, count: count, duration: duration.map(\.duration.seconds),
+            bufferSize: Int32(bufferMb) << 20)
         let capture: LiveCapture
         do {
             capture = try LiveCapture(options: options, outputPath: out)

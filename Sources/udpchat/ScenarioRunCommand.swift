@@ -50,27 +50,27 @@ struct ScenarioRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let scenarios = loadScenarios(paths) else { throw ExitCode(2) }
-        if mode == .live {
-            printError("live mode is not available in this build yet: the NIO proxy (UDPChatProxy) has not landed; use --mode sim")
-            throw ExitCode(2)
-        }
         var items: [(Scenario, UInt64)] = []
         for scenario in scenarios {
             let first = seed ?? scenario.seed
             for offset in 0..<`repeat` { items.append((scenario, first &+ UInt64(offset))) }
         }
+        if let artifacts { ScenarioFiles.makeDirectory(artifacts) }
         let clock = ContinuousClock()
         let started = clock.now
         let total = items.count
         let verbose = self.verbose
-        let reports = await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration) { report, done in
-            let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s simulated" } ?? ""
+        let progress: (ScenarioReport, Int) -> Void = { report, done in
+            let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s \(report.mode == .sim ? "simulated" : "elapsed")" } ?? ""
             print("[\(done)/\(total)] \(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
                   + (report.skipped.map { ": \($0)" } ?? ""))
             if !report.passed || verbose, report.skipped == nil {
                 for check in report.checks where !check.passed || verbose { print("  " + check.description) }
             }
         }
+        let reports = mode == .sim
+            ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, progress: progress)
+            : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, progress: progress)
         let wall = clock.now - started
         try writeOutputs(reports)
         printSummary(reports, wall: wall)
@@ -84,14 +84,19 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         ScenarioFiles.makeDirectory(artifacts)
         for report in reports {
             guard let observation = report.observation else { continue }
-            var base = (report.scenario.path.split(separator: "/").last.map(String.init) ?? "scenario")
-            for suffix in [".yaml", ".yml"] where base.hasSuffix(suffix) { base.removeLast(suffix.count) }
-            base = "\(artifacts)/\(base)-\(report.mode.rawValue)-seed\(report.seed)"
+            let base = ScenarioReports.artifactBase(folder: artifacts, path: report.scenario.path, mode: report.mode, seed: report.seed)
+            if report.mode == .sim {
+                do {
+                    try ScenarioReports.writePcap(observation, to: base + ".pcap")
+                } catch {
+                    printError("\(base).pcap: \(error)")
+                }
+            }
             try ScenarioFiles.write(observation.trace.flatMap(\.jsonLines).map { $0 + "\n" }.joined(), to: base + ".trace.jsonl")
             try ScenarioFiles.write(ScenarioReports.console(observation), to: base + ".console.txt")
             try ScenarioFiles.write(ScenarioReports.text(report), to: base + ".report.txt")
         }
-        print("artifacts in \(artifacts)/ (per run: .trace.jsonl, .console.txt, .report.txt)")
+        print("artifacts in \(artifacts)/ (per run: .trace.jsonl, .console.txt, .report.txt, .pcap)")
     }
 
     func printSummary(_ reports: [ScenarioReport], wall: Duration) {

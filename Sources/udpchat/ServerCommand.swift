@@ -10,27 +10,29 @@ struct ServerCommand: AsyncParsableCommand {
         discussion: "Prints the table of active clients (id, host, port) after every join, port change or leave, and only then."
     )
 
-    @Option(help: "Address to listen on (an IP literal or localhost).")
+    @Option(help: "Address to listen on: an IPv4 or IPv6 literal, or localhost (127.0.0.1).")
     var host = "127.0.0.1"
 
-    @Option(help: "UDP port to listen on (0: let the system choose).")
+    @Option(help: "UDP port to listen on, 0 to 65535 (0: a free port chosen by the system, printed at start).")
     var port = 7070
 
-    @Option(help: "Retransmission timeout (the server never re-sends; accepted so every role takes the same flags).")
+    @Option(help: ArgumentHelp("Retransmission timeout; 10s, 500ms or plain seconds, greater than zero. The server never re-sends (clients do): accepted so every role takes the same flags.", valueName: "duration"))
     var rto = DurationArgument(.seconds(10))
 
-    @Option(help: "Expire a registration not refreshed for this long (default: never).")
+    @Option(help: ArgumentHelp("Forget a registration that has not been refreshed (REGISTER again) for this long; 60s, 500ms or plain seconds, greater than zero (default: never).", valueName: "duration"))
     var expireAfter: DurationArgument?
 
-    @Flag(inversion: .prefixedNo, help: "Print the table of active clients after every change.")
+    @Flag(inversion: .prefixedNo, help: "Print the table of active clients (id, host, port) after every change.")
     var table = true
 
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, got \(port)") }
-        guard rto.duration > .zero else { throw ValidationError("--rto must be greater than zero") }
-        if let expireAfter, expireAfter.duration <= .zero { throw ValidationError("--expire-after must be greater than zero") }
+        guard rto.duration > .zero else { throw ValidationError("--rto must be greater than zero, got \(rto)") }
+        if let expireAfter, expireAfter.duration <= .zero {
+            throw ValidationError("--expire-after must be greater than zero, got \(expireAfter) (leave it out to never expire)")
+        }
     }
 
     func run() async throws {

@@ -51,6 +51,22 @@ import UDPChatWire
         #expect(decoded.text().contains("MALFORMED (not-utf8): datagram is not valid UTF-8  \"\\xff\\xfeREGISTER 1 41001\""))
     }
 
+    @Test func lossyChatShowsResendsAndDuplicates() throws {
+        let sent = ChatDecoder.decode(try PcapReader.read(path: Self.fixture("lossy-chat.sent.pcap")))
+        let received = ChatDecoder.decode(try PcapReader.read(path: Self.fixture("lossy-chat.received.pcap")))
+        #expect(received.summary.resends > 0, "the clients re-sent what the proxy lost")
+        #expect(received.summary.duplicates == 0, "nothing is duplicated before the impairment")
+        #expect(sent.summary.duplicates > 0, "the proxy duplicated some datagrams")
+        #expect(sent.summary.resends > 0)
+        #expect(sent.summary.malformed == 0 && sent.summary.gaps.isEmpty)
+        let delivered = Set(sent.timeline.compactMap { entry -> String? in
+            if case .chat(.msg(_, 1, _, let text)) = entry.kind { return text }
+            return nil
+        })
+        #expect(delivered == ["one", "two", "three", "four", "five", "six"])
+        #expect(sent.summary.frames < received.summary.frames + sent.summary.duplicates, "some datagrams were lost")
+    }
+
     @Test func replayOfTheCleanFixtureAgainstTheReferenceServerPasses() async throws {
         let datagrams = try PcapReader.read(path: Self.fixture("clean-chat.pcap")).datagrams
         let originalServer = try #require(datagrams.first?.destination)  // REGISTER goes to the server
@@ -86,5 +102,12 @@ import UDPChatWire
         }
         #expect(result.status == 0)
         #expect(result.output.split(separator: "\n") == ["Hi Bob, it's Alice.", "Hello Alice! Loud and clear.", "Are you receiving me?", "Bye for now."])
+
+        // Decoded as udpchat on the server's port, every malformed datagram gets expert info.
+        let malformed = try #require(try runTool("tshark", [
+            "-X", "lua_script:" + script, "-r", Self.fixture("malformed.pcap"), "-d", "udp.port==47070,udpchat",
+            "-Y", "udpchat.malformed", "-T", "fields", "-e", "frame.number",
+        ]))
+        #expect(malformed.output.split(separator: "\n") == ["3", "4", "5", "6", "9", "10", "11", "12", "13", "14"])
     }
 }

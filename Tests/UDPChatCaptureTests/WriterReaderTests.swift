@@ -142,3 +142,26 @@ extension FrameContent {
         return false
     }
 }
+
+@Suite struct TapFilesTests {
+    @Test func namingRule() {
+        #expect(TapFiles.paths(for: "/tmp/run.pcap") == ("/tmp/run.received.pcap", "/tmp/run.sent.pcap"))
+        #expect(TapFiles.paths(for: "trace") == ("trace.received.pcap", "trace.sent.pcap"))
+    }
+
+    @Test func writesBothSides() throws {
+        let folder = temporaryFolder()
+        let tap = try TapFiles(file: folder + "/proxy.pcap")
+        tap.record(sent: false, timestamp: 1, source: alice, destination: server, payload: Array("LOOKUP 2".utf8))
+        tap.record(sent: true, timestamp: 1.001, source: server, destination: bob, payload: Array("LOOKUP 2".utf8))
+        tap.record(sent: true, timestamp: 1.002, source: server, destination: bob, payload: Array("LOOKUP 2".utf8))
+        tap.record(sent: true, timestamp: 1.003, source: Endpoint(host: "not-an-ip", port: 1), destination: bob, payload: [])
+        tap.record(sent: false, timestamp: 1.004, source: Endpoint(host: "0.0.0.0", port: 9), destination: bob, payload: [1])
+        let counts = try tap.finish()
+        #expect(counts.received == 2 && counts.sent == 2)
+        #expect(try PcapReader.read(path: folder + "/proxy.received.pcap").datagrams.last?.source == Endpoint(host: "127.0.0.1", port: 9))
+        #expect(tap.failed == 1)
+        #expect(files(in: folder) == ["proxy.received.pcap", "proxy.sent.pcap"])
+        #expect(try PcapReader.read(path: folder + "/proxy.sent.pcap").datagrams.map(\.destination) == [bob, bob])
+    }
+}

@@ -3,7 +3,9 @@ import Testing
 @testable import UDPChatGrader
 
 /// Grades the known-faulty fixtures and the correct bases at a short RTO over real loopback sockets.
-@Suite struct FixtureGradingTests {
+/// Serialized: each grader run already runs its cases concurrently, and a 2-core machine running
+/// dozens of implementations at once would distort the timing being graded.
+@Suite(.serialized) struct FixtureGradingTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let faulty = root.appendingPathComponent("Fixtures/iut/faulty").path
 
@@ -18,6 +20,8 @@ import Testing
         ("server-source-port", "S-ADVERTISED-PORT"),
         ("server-crash-malformed", "S-MALFORMED"),
         ("server-answer-malformed", "S-MALFORMED"),
+        ("server-address-first", "S-ID-IN-USE"),
+        ("server-no-refresh", "S-REGISTER-REPEAT"),
         ("client-no-register-resend", "C-REGISTER-RESEND"),
         ("client-no-connect-resend", "C-CONNECT-RESEND"),
         ("client-no-msg-resend", "C-MSG-RESEND"),
@@ -31,6 +35,16 @@ import Testing
         ("client-no-terminated", "C-TERM-RESPOND"),
         ("client-no-term-repeat", "C-TERM-REPEAT"),
         ("client-leave-early", "C-LEAVE"),
+        ("client-no-leave-resend", "C-LEAVE-RESEND"),
+        ("client-crash-malformed", "C-MALFORMED"),
+        ("client-no-window", "C-MSG-WINDOW"),
+        ("client-accept-any-source", "C-CONNECT-SPOOF"),
+        ("client-term-early", "C-TERM-AFTER-ACKS"),
+        ("client-no-term-resend", "C-TERM-RESEND"),
+        ("client-lookup-after-inactive", "C-INACTIVE"),
+        ("client-connect-after-accept", "C-CONNECT-ACCEPTED"),
+        ("client-no-msg-accept", "C-ACCEPT-AS-MSG"),
+        ("client-own-port", "C-REGISTER-ADVERTISED"),
     ]
 
     static func grade(_ manifest: Manifest, cases: [String] = [], rto: Double) async -> GradeReport {
@@ -40,14 +54,31 @@ import Testing
         return await Grader.run(manifest: manifest, options: options)
     }
 
-    @Test(arguments: faults)
-    func faultyFixtureFailsTheCaseNamingItsFault(fixture: String, caseID: String) async throws {
-        let manifest = try Manifest.load(path: "\(Self.faulty)/\(fixture).yaml")
-        let report = await Self.grade(manifest, cases: [caseID], rto: 0.3)
-        let result = try #require(report.cases.first)
-        #expect(result.id == caseID)
-        #expect(result.verdict == .fail, "\(fixture): \(caseID) was \(result.verdict.rawValue): \(result.detail)")
-        #expect(!result.events.isEmpty)
+    /// Every faulty fixture FAILs the case named after its fault (four fixtures graded at a time).
+    @Test func faultyFixturesFailTheCaseNamingTheirFault() async throws {
+        let results = await withTaskGroup(of: (String, String, CaseResult?).self) { tasks in
+            var pending = Self.faults[...]
+            func launch() {
+                guard let (fixture, caseID) = pending.popFirst() else { return }
+                tasks.addTask {
+                    guard let manifest = try? Manifest.load(path: "\(Self.faulty)/\(fixture).yaml") else { return (fixture, caseID, nil) }
+                    return (fixture, caseID, await Self.grade(manifest, cases: [caseID], rto: 0.3).cases.first)
+                }
+            }
+            for _ in 0..<4 { launch() }
+            var all: [(String, String, CaseResult?)] = []
+            for await result in tasks {
+                all.append(result)
+                launch()
+            }
+            return all
+        }
+        #expect(results.count == Self.faults.count)
+        for (fixture, caseID, result) in results {
+            #expect(result?.id == caseID, "\(fixture): manifest or case missing")
+            #expect(result?.verdict == .fail, "\(fixture): \(caseID) was \(result?.verdict.rawValue ?? "-"): \(result?.detail ?? "")")
+            #expect(result?.events.isEmpty == false)
+        }
     }
 
     @Test(arguments: ["server-correct", "client-correct"])
@@ -116,6 +147,16 @@ import Testing
         #expect(report.cases.first?.detail.contains("no-such-program-xyz") == true)
     }
 
+    @Test func crashOutsideTheRuleUnderTestIsError() async throws {
+        // Answers one datagram (the start-up probe), then exits 3.
+        let script = "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('127.0.0.1',int(sys.argv[1])))\n"
+            + "d,a=s.recvfrom(2000)\ns.sendto(b'LEFT 2147480000',a)\nd,a=s.recvfrom(2000)\nsys.exit(3)\n"
+        let manifest = Manifest(name: "crasher", role: .server, command: ["python3", "-c", script, "{port}"], workdir: Self.faulty)
+        let report = await Self.grade(manifest, cases: ["S-REGISTER"], rto: 0.3)
+        #expect(report.cases.first?.verdict == .error, "\(report.cases.first?.detail ?? "")")
+        #expect(report.cases.first?.detail.contains("crashed (exit status 3") == true)
+    }
+
     @Test func repeatMarksDisagreementFlaky() async throws {
         // Two runs of a case that fails are not flaky; FLAKY needs disagreement, checked on the aggregation directly.
         let manifest = try Manifest.load(path: "\(Self.faulty)/server-correct.yaml")
@@ -138,5 +179,18 @@ import Testing
         #expect(junit.contains("<testcase") && junit.contains("<failure"))
         let html = HTMLReport.render([report])
         #expect(html.contains("<svg") && html.contains("S-ID-IN-USE"))
+    }
+
+    @Test func interopPairsCorrectAndFaultyClients() async throws {
+        let correct = try Manifest.load(path: "\(Self.faulty)/client-correct.yaml")
+        let noResend = try Manifest.load(path: "\(Self.faulty)/client-no-msg-resend.yaml")
+        let server = ["python3", "\(Self.faulty)/server.py", "--port", "{port}"]
+        let results = await Interop.run(clients: [correct], serverCommand: server, rto: 0.3, artifacts: nil)
+        #expect(results.map(\.verdict) == [.pass], "\(results.map(\.detail))")
+        // A client that never re-sends cannot get its messages through a 50 % lossy relay.
+        let lossy = await Interop.run(clients: [noResend], serverCommand: server, rto: 0.3, seed: 3, loss: 0.5, artifacts: nil)
+        #expect(lossy.first?.verdict == .fail)
+        let matrix = Interop.matrix(results + lossy, names: [correct.name, noResend.name])
+        #expect(matrix.contains("PASS") && matrix.contains("FAIL"))
     }
 }

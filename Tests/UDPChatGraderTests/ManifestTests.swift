@@ -27,6 +27,8 @@ import Testing
         let manifest = try parse("role: server\ncommand: [\"./server\"]\n")
         #expect(manifest.pinnedPort == 7070)
         #expect(manifest.name == "m")
+        #expect(try parse("role: client\ncommand: [\"./c\", \"{id}\"]\n").pinnedPort == 7070)
+        #expect(try parse("role: client\ncommand: [\"./c\", \"{server_port}\"]\n").pinnedPort == nil)
     }
 
     @Test(arguments: [

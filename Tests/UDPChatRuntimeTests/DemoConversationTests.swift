@@ -9,7 +9,7 @@ struct DemoConversationTests {
     func direct() async throws {
         var demo = DemoConversation()
         demo.rto = testRTO
-        demo.timeout = patience
+        demo.stepTimeout = patience
         let lines = NIOLockedValueBox<[String]>([])
         try await demo.run { line in lines.withLockedValue { $0.append(line) } }
         let output = lines.withLockedValue { $0 }
@@ -19,6 +19,25 @@ struct DemoConversationTests {
         #expect(output.contains("bob(2)   | connection terminated by client 1"))
         #expect(output.last == "demo     | conversation complete")
         #expect(output.contains { $0.hasPrefix("server   | ") })
+        for line in ["bob(2)   | [1] Hi Bob, it's Alice.", "bob(2)   | [1] Are you receiving me?", "alice(1) | [2] Hello Alice! Loud and clear."] {
+            #expect(output.filter { $0 == line }.count == 1, "\(line) shown once")
+        }
+        let order = ["Hi Bob", "Hello Alice", "Are you receiving", "Bye for now"].map { text in
+            output.firstIndex { $0.contains("| [") && $0.contains(text) } ?? -1
+        }
+        #expect(order == order.sorted() && !order.contains(-1), "messages shown in script order: \(order)")
+    }
+
+    @Test("fails naming the step when an expected event is never shown")
+    func expectationNotShown() async throws {
+        var demo = DemoConversation()
+        demo.rto = testRTO
+        demo.stepTimeout = patience
+        demo.expectations = [.resend("MSG 99", by: .alice)]  // there is no message 99
+        let error = await #expect(throws: DemoFailure.self) {
+            try await demo.run { _ in }
+        }
+        #expect(error?.step == "alice(1) to show re-sending MSG 99, attempt 2")
     }
 
     @Test("completes with Bob behind a relay that drops and duplicates (the injectable route)")
@@ -27,7 +46,7 @@ struct DemoConversationTests {
         defer { Task { await relay.close() } }
         var demo = DemoConversation()
         demo.rto = testRTO
-        demo.timeout = .seconds(60)
+        demo.stepTimeout = patience
         demo.bobRoute = { bound in
             relay.target.withLockedValue { $0 = try? bound.socketAddress() }
             return relay.frontPort
@@ -46,7 +65,7 @@ struct DemoConversationTests {
         defer { Task { await relay.close() } }
         var demo = DemoConversation()
         demo.rto = testRTO
-        demo.timeout = .milliseconds(800)
+        demo.stepTimeout = .seconds(3)  // the step that cannot happen; the others take milliseconds
         demo.bobRoute = { bound in
             relay.target.withLockedValue { $0 = try? bound.socketAddress() }
             return relay.frontPort

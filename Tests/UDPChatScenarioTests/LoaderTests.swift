@@ -84,6 +84,23 @@ import UDPChatScenario
         #expect((found.first?.line ?? 0) >= 2)
     }
 
+    @Test func timelineBecomesEngineTimeline() throws {
+        let yaml = Self.minimal.replacingOccurrences("  - in-front-of: server\n", """
+              - in-front-of: server
+                timeline:
+                  - {at: 2rto, dir: up, set: {loss: 50%}}
+                  - {at: 5s, set: {loss: "off"}}
+
+            """)
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: "t.yaml")
+        let config = try scenario.proxies[0].config(rto: .seconds(1))
+        #expect(config.timeline.map(\.at) == [.seconds(2), .seconds(5)])
+        #expect(config.timeline[0].directions == [.up])
+        let bad = issues(yaml.replacingOccurrences("loss: 50%", "loss: lots"))
+        #expect(bad.contains { $0.line == 10 && $0.message.contains("timeline loss") }, "\(bad)")
+        #expect(SimRunner.run(scenario).passed)
+    }
+
     @Test func rtoUnitsResolve() {
         #expect(RTOUnits.resolve("0.5rto+1.5rto", rto: .seconds(10)) == "5000000us+15000000us")
         #expect(RTOUnits.resolve("10%", rto: .seconds(10)) == "10%")

@@ -17,6 +17,16 @@ Faults (each caught by the grader case named after the colon):
   no-terminated       never answers TERMINATE                       : C-TERM-RESPOND
   no-term-repeat      forgets an ended conn at once                 : C-TERM-REPEAT
   leave-early         exits right after sending LEAVE               : C-LEAVE
+  no-leave-resend     never re-sends LEAVE                          : C-LEAVE-RESEND
+  no-term-resend      never re-sends TERMINATE                      : C-TERM-RESEND
+  lookup-after-inactive keeps re-sending LOOKUP after INACTIVE      : C-INACTIVE
+  connect-after-accept  keeps re-sending CONNECT after ACCEPT       : C-CONNECT-ACCEPTED
+  no-msg-accept       ignores a MSG while connecting (waits for ACCEPT) : C-ACCEPT-AS-MSG
+  own-port            puts its bound port in REGISTER, not the advertised one : C-REGISTER-ADVERTISED
+  crash-malformed     crashes on a malformed datagram               : C-MALFORMED
+  no-window           ACKs and holds a MSG however far ahead        : C-MSG-WINDOW
+  term-early          sends TERMINATE with messages unacknowledged  : C-TERM-AFTER-ACKS
+  accept-any-source   takes ACCEPT from any address while connecting : C-CONNECT-SPOOF
 """
 import argparse
 import os
@@ -29,7 +39,9 @@ import time
 from udpwire import Malformed, build, parse
 
 FAULTS = ["none", "no-register-resend", "no-connect-resend", "no-msg-resend", "seq-start-0", "no-dedup", "no-reack",
-          "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early"]
+          "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early",
+          "no-leave-resend", "no-term-resend", "lookup-after-inactive", "connect-after-accept", "no-msg-accept", "own-port",
+          "crash-malformed", "no-window", "term-early", "accept-any-source"]
 WINDOW = 32
 
 
@@ -44,7 +56,7 @@ class Client:
         host, _, port = args.server.rpartition(":")
         self.server = (host, int(port))
         self.rto = args.rto
-        self.adv = args.advertise_port or args.port
+        self.adv = args.port if self.fault == "own-port" else (args.advertise_port or args.port)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", args.port))
         if not self.adv:
@@ -120,7 +132,7 @@ class Client:
         elif line == "/quit":
             self.leaving = True
             self.pending.pop("REGISTER", None)
-            self.reliable("LEAVE", build("LEAVE", self.me), self.server)
+            self.reliable("LEAVE", build("LEAVE", self.me), self.server, resend=self.fault != "no-leave-resend")
             if self.fault == "leave-early":
                 sys.exit(0)
         elif not line.startswith("/") and self.state == "connected":
@@ -137,9 +149,10 @@ class Client:
             self.reliable(("MSG", seq), build("MSG", conn, self.me, seq, text), addr, resend=self.fault != "no-msg-resend")
 
     def maybe_terminate(self):
-        if self.want_end and not self.unacked and not self.backlog and "TERMINATE" not in self.pending:
+        settled = (not self.unacked and not self.backlog) or self.fault == "term-early"
+        if self.want_end and settled and "TERMINATE" not in self.pending:
             pid, addr, conn = self.peer
-            self.reliable("TERMINATE", build("TERMINATE", conn, self.me), addr)
+            self.reliable("TERMINATE", build("TERMINATE", conn, self.me), addr, resend=self.fault != "no-term-resend")
 
     def end_connection(self, by_peer):
         pid, addr, conn = self.peer
@@ -155,6 +168,8 @@ class Client:
         try:
             verb, f = parse(data)
         except Malformed:
+            if self.fault == "crash-malformed":
+                raise RuntimeError("cannot handle %r" % data[:40])
             return
         if addr == self.server:
             self.from_server(verb, f)
@@ -171,7 +186,8 @@ class Client:
             say("client %d left the server" % self.me)
             sys.exit(0)
         elif self.state == "lookup" and verb in ("PEER", "INACTIVE") and f[0] == self.peer[0]:
-            self.pending.pop("LOOKUP", None)
+            if not (verb == "INACTIVE" and self.fault == "lookup-after-inactive"):
+                self.pending.pop("LOOKUP", None)
             if verb == "INACTIVE":
                 say("client %d is inactive" % f[0])
                 self.state = "idle"
@@ -203,8 +219,10 @@ class Client:
             return
         if self.state == "connecting":
             ppid, paddr, pconn = self.peer
-            if conn == pconn and pid == ppid and addr == paddr and verb in ("ACCEPT", "REJECT", "MSG"):
-                self.pending.pop("CONNECT", None)
+            accepted = ("ACCEPT", "REJECT") if self.fault == "no-msg-accept" else ("ACCEPT", "REJECT", "MSG")
+            if conn == pconn and pid == ppid and (addr == paddr or self.fault == "accept-any-source") and verb in accepted:
+                if not (verb == "ACCEPT" and self.fault == "connect-after-accept"):
+                    self.pending.pop("CONNECT", None)
                 if verb == "REJECT":
                     say("connection rejected by client %d" % pid)
                     self.state = "idle"
@@ -227,7 +245,7 @@ class Client:
                 if self.fault == "no-dedup":
                     say("[%d] %s" % (pid, text))
                 return
-            if seq >= self.expected + WINDOW:
+            if seq >= self.expected + WINDOW and self.fault != "no-window":
                 return
             self.send(build("ACK", pconn, self.me, seq), addr)
             if self.fault == "no-order":

@@ -12,6 +12,8 @@ Faults (each caught by the grader case named after the colon):
   source-port          PEER gives the source port, not the advertised one : S-ADVERTISED-PORT
   crash-malformed      crashes on a malformed datagram                    : S-MALFORMED
   answer-malformed     answers malformed datagrams with ERROR             : S-MALFORMED
+  address-first        ADDRESS_IN_USE wins over ID_IN_USE                 : S-ID-IN-USE
+  no-refresh           a REGISTER with a new port keeps the old one       : S-REGISTER-REPEAT
 """
 import argparse
 import socket
@@ -20,7 +22,7 @@ import sys
 from udpwire import Malformed, build, parse
 
 FAULTS = ["none", "no-repeat", "hijackable", "address-reuse", "lookup-unregistered", "no-left-unknown",
-          "leave-any", "source-port", "crash-malformed", "answer-malformed"]
+          "leave-any", "source-port", "crash-malformed", "answer-malformed", "address-first", "no-refresh"]
 
 
 def main():
@@ -59,14 +61,17 @@ def main():
         if verb == "REGISTER":
             cid, port = f
             current = table.get(cid)
-            if current and current[0] != addr and fault != "hijackable":
+            if fault == "address-first" and owner_of(addr) not in (None, cid):
+                reply = build("ERROR", "ADDRESS_IN_USE", cid)
+            elif current and current[0] != addr and fault != "hijackable":
                 reply = build("ERROR", "ID_IN_USE", cid)
             elif owner_of(addr) not in (None, cid) and fault != "address-reuse":
                 reply = build("ERROR", "ADDRESS_IN_USE", cid)
             elif current and current[0] == addr and fault == "no-repeat":
                 reply = None
             else:
-                table[cid] = (addr, port)
+                if not (current and fault == "no-refresh"):
+                    table[cid] = (addr, port)
                 reply = build("REGISTERED", cid, port)
                 if current != (addr, port):
                     show()

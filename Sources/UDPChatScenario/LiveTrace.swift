@@ -1,0 +1,85 @@
+import Foundation
+import UDPChatImpairment
+import UDPChatSimulation
+import UDPChatSupport
+import UDPChatWire
+
+/// Reads the live proxy's trace (JSON lines, one per decision) back into `TraceRecord`s: the
+/// lines of one datagram (same link and serial) become one record, like the simulator's.
+enum LiveTrace {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func read(path: String, names: [Endpoint: String]) throws -> [TraceRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        var records: [TraceRecord] = []
+        var index: [String: Int] = [:]
+        for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                throw Failure(description: "\(path): a trace line is not a JSON object")
+            }
+            guard let link = object["link"] as? String, let serial = (object["serial"] as? NSNumber)?.uint64Value else { continue }
+            let key = "\(link)#\(serial)"
+            let lineTime = Instant(nanoseconds: Int64(((object["t"] as? NSNumber)?.doubleValue ?? 0) * 1e9))
+            let noteNames = object["notes"] as? [String] ?? []
+            var notes: DeliveryNotes = []
+            for (name, note) in [("delayed", DeliveryNotes.delayed), ("duplicate", .duplicate), ("reordered", .reordered),
+                                 ("corrupted", .corrupted), ("truncated", .truncated), ("queued", .queued)] where noteNames.contains(name) {
+                notes.insert(note)
+            }
+            let delay = Duration.microseconds((object["delay_us"] as? NSNumber)?.int64Value ?? 0)
+            // A copy held back by reorder is written when it is released: its line's time is then
+            // (about) when it left, and delay_us counts from its arrival.
+            let released = notes.contains(.reordered)
+            let time = released ? lineTime - delay : lineTime
+            if index[key] == nil {
+                let direction = LinkDirection(rawValue: object["dir"] as? String ?? "up") ?? .up
+                let source = Endpoint(parsing: object["src"] as? String ?? "") ?? Endpoint(host: "?", port: 1)
+                let destination = Endpoint(parsing: object["dst"] as? String ?? "") ?? Endpoint(host: "?", port: 1)
+                let record = TraceRecord(
+                    time: time, proxy: link, direction: direction, flow: (object["flow"] as? NSNumber)?.uint64Value ?? 0,
+                    serial: serial, source: source, destination: destination, from: names[source] ?? "?", to: names[destination] ?? "?",
+                    size: (object["size"] as? NSNumber)?.intValue ?? 0, message: message(object["msg"] as? [String: Any]))
+                index[key] = records.count
+                records.append(record)
+            }
+            let position = index[key]!
+            if records[position].time > time { records[position].time = time }
+            let verdict = object["verdict"] as? String ?? ""
+            let rule = object["rule"] as? String
+            if verdict == "dropped" || verdict == "queue-overflow" {
+                records[position].drop(reason: object["reason"] as? String ?? verdict, rule: rule)
+            } else {
+                records[position].addDelivery(at: released ? lineTime : lineTime + delay, notes: notes, rule: rule)
+            }
+        }
+        return records.sorted { ($0.time, $0.proxy, $0.serial) < ($1.time, $1.proxy, $1.serial) }
+    }
+
+    /// The message described by a trace line's `msg` (MSG text is not in the trace: left empty).
+    static func message(_ fields: [String: Any]?) -> Message? {
+        guard let fields, let verbText = fields["verb"] as? String, let verb = Verb(rawValue: verbText) else { return nil }
+        let id = (fields["id"] as? NSNumber)?.uint32Value ?? 0
+        let conn = (fields["conn"] as? NSNumber)?.uint32Value ?? 0
+        let seq = (fields["seq"] as? NSNumber)?.uint32Value ?? 0
+        let port = (fields["port"] as? NSNumber)?.uint16Value ?? 0
+        switch verb {
+        case .register: return .register(id: id, port: port)
+        case .registered: return .registered(id: id, port: port)
+        case .lookup: return .lookup(id: id)
+        case .peer: return .peer(id: id, host: "127.0.0.1", port: port)
+        case .inactive: return .inactive(id: id)
+        case .leave: return .leave(id: id)
+        case .left: return .left(id: id)
+        case .error: return .error(code: .notRegistered, id: id)
+        case .connect: return .connect(conn: conn, id: id)
+        case .accept: return .accept(conn: conn, id: id)
+        case .reject: return .reject(conn: conn, id: id)
+        case .msg: return .msg(conn: conn, id: id, seq: seq, text: "")
+        case .ack: return .ack(conn: conn, id: id, seq: seq)
+        case .terminate: return .terminate(conn: conn, id: id)
+        case .terminated: return .terminated(conn: conn, id: id)
+        }
+    }
+}

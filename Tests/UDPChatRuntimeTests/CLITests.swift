@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// The `udpchat` executable itself: real processes, real loopback sockets, driven through pipes.
+@Suite("The udpchat command line", .enabled(if: udpchatBinary != nil, "needs the built udpchat binary (swift build)"))
+struct CLITests {
+    @Test("demo runs through the proxy: a lost MSG is re-sent, a duplicate discarded, the chat completes once and in order")
+    func demoThroughProxy() async throws {
+        let run = try await CLIProcess.run(["demo", "--rto", "150ms", "--seed", "7", "--timeout", "30s"])
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(lines.first == "demo     | seed 7 (run again with --seed 7 for the same proxy decisions); RTO 150ms")
+        #expect(lines.contains("proxy    | dropped MSG 1 from alice(1) (rule: drop dir=up verb=MSG seq=1 nth=1)"))
+        #expect(lines.contains("alice(1) | re-sending MSG 1, attempt 2"))
+        #expect(lines.contains("proxy    | duplicated MSG 1 from bob(2) (rule: duplicate dir=down verb=MSG seq=1 nth=1)"))
+        #expect(lines.contains("alice(1) | duplicate of message 1 from client 2 discarded (acknowledged again)"))
+        // Bob advertises the proxy's port, and Alice connects there.
+        let proxyPort = lines.first { $0.contains("advertises port") }?.split(separator: " ").last.map(String.init)
+        #expect(proxyPort != nil)
+        #expect(lines.contains("alice(1) | connecting to client 2 at 127.0.0.1:\(proxyPort ?? "?")…"))
+        for text in ["bob(2)   | [1] Hi Bob, it's Alice.", "alice(1) | [2] Hello Alice! Loud and clear.",
+                     "bob(2)   | [1] Are you receiving me?", "alice(1) | [2] Bye for now."] {
+            #expect(lines.filter { $0 == text }.count == 1, "\(text) shown exactly once")
+        }
+        #expect(lines.filter { $0.contains("[books balance]") }.count == 2, "both directions' counters printed and balanced")
+        #expect(lines.last == "demo     | conversation complete")
+    }
+
+    @Test("demo --direct runs without a proxy")
+    func demoDirect() async throws {
+        let run = try await CLIProcess.run(["demo", "--direct", "--rto", "150ms", "--timeout", "30s"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(!run.stdout.contains("proxy    |"))
+        #expect(run.stdout.contains("bob(2)   | [1] Hi Bob, it's Alice."))
+        #expect(run.stdout.hasSuffix("demo     | conversation complete\n"))
+    }
+
+    @Test("demo exits non-zero naming the failed step when the proxy loses everything")
+    func demoFails() async throws {
+        let run = try await CLIProcess.run(["demo", "--loss", "up:100%", "--rto", "150ms", "--timeout", "5s"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("error: the demo failed at step 'bob(2) to be asked'"), "stderr: \(run.stderr)")
+    }
+
+    @Test("server and two clients chat through stdin pipes; end of input leaves")
+    func chatThroughPipes() async throws {
+        let server = try CLIProcess(["server", "--port", "0", "--rto", "150ms"])
+        defer { server.stop() }
+        let listening = try await server.waitForLine(containing: "udpchat server listening on UDP ")
+        let address = try #require(listening.split(separator: " ").last.map(String.init))
+        let alice = try CLIProcess(["client", "--id", "11", "--server", address, "--rto", "150ms"])
+        defer { alice.stop() }
+        let bob = try CLIProcess(["client", "--id", "12", "--server", address, "--rto", "150ms"])
+        defer { bob.stop() }
+        let aliceLine = try await alice.waitForLine(containing: "client 11 on UDP 127.0.0.1:")
+        let alicePort = try #require(aliceLine.split(separator: ":").dropFirst().first?.split(separator: " ").first.map(String.init))
+        try await alice.waitForLine(containing: "registered as client 11")
+        try await bob.waitForLine(containing: "registered as client 12")
+
+        alice.type("/connect 12")
+        try await bob.waitForLine(containing: "client 11 wants to connect: /accept or /reject?")
+        bob.type("/accept")
+        try await alice.waitForLine(containing: "connection established with client 12")
+        alice.type("hello from eleven, with spaces")
+        try await bob.waitForLine(containing: "[11] hello from eleven, with spaces")
+        bob.type("hi eleven")
+        try await alice.waitForLine(containing: "[12] hi eleven")
+        alice.type("/end")
+        try await alice.waitForLine(containing: "connection with client 12 terminated")
+        try await bob.waitForLine(containing: "connection terminated by client 11")
+
+        alice.closeInput()
+        bob.closeInput()
+        #expect(try await alice.waitForExit() == 0)
+        #expect(try await bob.waitForExit() == 0)
+        #expect(alice.lines.last == "client 11 left the server")
+        #expect(bob.lines.last == "client 12 left the server")
+        #expect(bob.lines.filter { $0 == "[11] hello from eleven, with spaces" }.count == 1)
+        try await server.waitForLine(containing: "(no active clients)")
+        #expect(server.lines.contains("  11  127.0.0.1  \(alicePort)"), "the server table shows client 11")
+    }
+
+    @Test("client --id 0 is refused with a clear message", arguments: [
+        (["client", "--id", "0"], "--id must be from 1 to 2147483647, got 0"),
+        (["client", "--id", "1", "--rto", "0"], "--rto must be greater than zero"),
+        (["client", "--id", "1", "--refresh-every", "0s"], "--refresh-every must be greater than zero"),
+        (["server", "--rto", "0"], "--rto must be greater than zero"),
+        (["server", "--expire-after", "0"], "--expire-after must be greater than zero"),
+        (["demo", "--loss", "lots"], "--loss lots:"),
+    ])
+    func badFlags(arguments: [String], message: String) async throws {
+        let run = try await CLIProcess.run(arguments)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains(message), "stderr: \(run.stderr)")
+    }
+
+    @Test("a port in use is refused naming the port and the reason", arguments: ["client", "server"])
+    func portInUse(role: String) async throws {
+        let holder = try await RawSocket.bind()
+        defer { Task { try? await holder.channel.close() } }
+        let port = String(holder.endpoint.port)
+        let arguments = role == "client" ? ["client", "--id", "5", "--port", port] : ["server", "--port", port]
+        let run = try await CLIProcess.run(arguments)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("cannot bind UDP 127.0.0.1:\(port): address already in use"), "stderr: \(run.stderr)")
+    }
+
+    @Test("every server and client flag explains itself, with defaults and units")
+    func help() async throws {
+        // Help text wraps at the terminal width: compare with whitespace runs collapsed.
+        func flat(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let server = flat(try await CLIProcess.run(["server", "--help"]).stdout)
+        for text in ["--host", "(default: 127.0.0.1)", "--port", "(default: 7070)", "--rto <duration>", "(default: 10s)",
+                     "--expire-after <duration>", "(default: never)", "--table/--no-table", "--log-level"] {
+            #expect(server.contains(text), "server --help mentions \(text)")
+        }
+        let client = flat(try await CLIProcess.run(["client", "--help"]).stdout)
+        for text in ["--id", "1 to 2147483647", "--server <host:port>", "(default: 127.0.0.1:7070)", "--port", "(default: 0)",
+                     "--advertise-port <port>", "--rto <duration>", "(default: 10s)", "--refresh-every <duration>", "(default: off)"] {
+            #expect(client.contains(text), "client --help mentions \(text)")
+        }
+    }
+}
