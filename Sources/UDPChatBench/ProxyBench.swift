@@ -10,7 +10,8 @@ import UDPChatSupport
 /// Throughput: one flow of small datagrams from a sender to a sink, kept flowing by a window
 /// (at most `window` datagrams sent and not yet seen at the sink; a stall of 2 ms re-opens the
 /// window, so losses never block it). Latency: ping-pong of one datagram through an echo server.
-/// The sender and echo server share one event loop, the sink has its own, the proxy its own.
+/// The sender has one event loop, the sink and the echo server another (so a direct round trip
+/// crosses threads too), the proxy its own.
 public struct ProxyBenchOptions: Sendable {
     public var duration: Duration = .seconds(2)
     public var warmup: Duration = .milliseconds(300)
@@ -73,7 +74,7 @@ public enum ProxyBench {
         defer { proxyGroup.shutdownGracefully { _ in } }
         let proxyLoop = proxyGroup.next()
         let sink = try await BenchSocket.bind(on: sinkLoop, echo: false)
-        let echo = try await BenchSocket.bind(on: loop, echo: true)
+        let echo = try await BenchSocket.bind(on: sinkLoop, echo: true)
         var proxies: [ProxyServer] = []
         func target(_ socket: BenchSocket) async throws -> Endpoint {
             guard let impairments else { return socket.endpoint }

@@ -131,7 +131,7 @@ final class Link: @unchecked Sendable {
             .channelOption(.maxMessagesPerRead, value: 4)
     }
 
-    /// Sends everything due, closes every socket. Pending delayed copies are counted as expired.
+    /// Sends every delayed copy at once, then closes every socket.
     func stop() -> EventLoopFuture<Void> {
         stopped = true
         sweeper?.cancel()

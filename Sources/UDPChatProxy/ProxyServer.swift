@@ -86,8 +86,8 @@ public final class ProxyServer: Sendable {
         return (try? await eventLoop.submit(snapshot).get()) ?? ProxyStats(links: [], uptime: 0)
     }
 
-    /// Stops relaying: closes every socket, flushes and closes the trace. Copies still waiting
-    /// for their delay are counted as expired. Returns the final counters.
+    /// Stops relaying: sends every delayed copy at once, closes every socket, flushes and closes
+    /// the trace. Returns the final counters (later `stats()` calls return them too).
     @discardableResult
     public func stop() async -> ProxyStats {
         if let final = finalStats.value { return final }
