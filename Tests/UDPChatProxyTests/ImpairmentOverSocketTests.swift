@@ -129,3 +129,16 @@ import UDPChatWire
         _ = await rig.finish()
     }
 }
+
+@Suite struct TimelineOverSocketTests {
+    @Test func timelineChangeTakesEffect() async throws {
+        let rig = try await Rig.start { config in
+            config.links[0].impairments.timeline = [TimelineEvent(at: .milliseconds(200), directions: [.up], setting: .loss(.random(probability: 1, correlation: 0)))]
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        try await rig.send("after the change")
+        #expect(try await rig.server.settle().isEmpty)
+        let up = await rig.finish().links[0].up
+        #expect(up.dropped.loss == 1 && up.balanced)
+    }
+}
