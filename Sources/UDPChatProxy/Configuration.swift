@@ -58,6 +58,10 @@ public struct ProxyConfiguration: Sendable {
     public var tracePath: String?
     /// Called on the event loop for every datagram received and every datagram sent.
     public var tap: (@Sendable (TappedDatagram) -> Void)?
+    /// Called on the event loop with every impairment decision, as the trace records it
+    /// (one event per delivered copy or drop; flows over `maxFlows` are only counted).
+    /// Lets an embedding program (the demo, a scenario) show decisions as they happen.
+    public var observer: (@Sendable (TraceEvent) -> Void)?
 
     public init(links: [LinkConfiguration], seed: UInt64) {
         self.links = links

@@ -40,6 +40,7 @@ final class Link: @unchecked Sendable {
     let origin: UInt64
     let trace: TraceWriter?
     let tap: (@Sendable (TappedDatagram) -> Void)?
+    let observer: (@Sendable (TraceEvent) -> Void)?
     let maxFlows: Int
     let flowIdle: Int64
     let passthrough: Bool
@@ -64,7 +65,8 @@ final class Link: @unchecked Sendable {
     var stopped = false
 
     init(configuration: LinkConfiguration, seed: UInt64, eventLoop: any EventLoop, origin: UInt64, flowIdle: Duration,
-         maxFlows: Int, trace: TraceWriter?, tap: (@Sendable (TappedDatagram) -> Void)?) throws {
+         maxFlows: Int, trace: TraceWriter?, tap: (@Sendable (TappedDatagram) -> Void)?,
+         observer: (@Sendable (TraceEvent) -> Void)? = nil) throws {
         self.eventLoop = eventLoop
         self.configuration = configuration
         do {
@@ -76,11 +78,12 @@ final class Link: @unchecked Sendable {
         self.origin = origin
         self.trace = trace
         self.tap = tap
+        self.observer = observer
         self.maxFlows = maxFlows
         self.flowIdle = flowIdle.nanoseconds
         self.engine = ImpairmentEngine(
             config: configuration.impairments, seed: ProxyConfiguration.linkSeed(seed, name: configuration.name), origin: .zero)
-        self.passthrough = configuration.impairments.isPassthrough && trace == nil
+        self.passthrough = configuration.impairments.isPassthrough && trace == nil && observer == nil
         self.ruleTexts = configuration.impairments.rules.map(\.text)
         self.listenEndpoint = configuration.listen
         self.stats = LinkStats(name: configuration.name, listen: configuration.listen, target: configuration.target)
@@ -214,7 +217,7 @@ final class Link: @unchecked Sendable {
         switch decision {
         case .drop(let drop):
             stats[drop.direction].dropped[drop.reason] &+= 1
-            if let trace { trace.write(traceEvent(decision, flowID: drop.flow, payload: arrived ?? [], rule: drop.rule, now: now).jsonLine) }
+            if trace != nil || observer != nil { record(traceEvent(decision, flowID: drop.flow, payload: arrived ?? [], rule: drop.rule, now: now)) }
         case .deliver(let d):
             let dir = d.direction
             if d.notes.contains(.duplicate) { stats[dir].duplicated &+= 1 } else { stats[dir].delivered &+= 1 }
@@ -224,9 +227,9 @@ final class Link: @unchecked Sendable {
                 if d.notes.contains(.corrupted) { stats[dir].corrupted &+= 1 }
                 if d.notes.contains(.truncated) { stats[dir].truncated &+= 1 }
             }
-            if let trace {
+            if trace != nil || observer != nil {
                 let payload = d.serial == serial ? (arrived ?? d.bytes) : d.bytes
-                trace.write(traceEvent(decision, flowID: d.flow, payload: payload, rule: d.rule, now: now).jsonLine)
+                record(traceEvent(decision, flowID: d.flow, payload: payload, rule: d.rule, now: now))
             }
             guard let flow = flowsByID[d.flow] else {
                 stats[dir].expired &+= 1
@@ -242,6 +245,12 @@ final class Link: @unchecked Sendable {
                 flow.inFlight += 1
             }
         }
+    }
+
+    /// Hands one decided datagram event to the trace file and the observer (whichever are set).
+    private func record(_ event: TraceEvent) {
+        trace?.write(event.jsonLine)
+        observer?(event)
     }
 
     private func traceEvent(_ decision: Decision, flowID: UInt64, payload: [UInt8], rule: Int?, now: Int64) -> TraceEvent {

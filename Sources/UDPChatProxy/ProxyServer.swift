@@ -57,7 +57,7 @@ public final class ProxyServer: Sendable {
             let origin = NIODeadline.now().uptimeNanoseconds
             let links = try config.links.map { link in
                 try Link(configuration: link, seed: config.seed, eventLoop: eventLoop, origin: origin, flowIdle: config.flowIdle,
-                         maxFlows: config.maxFlows, trace: writer, tap: config.tap)
+                         maxFlows: config.maxFlows, trace: writer, tap: config.tap, observer: config.observer)
             }
             let box = TraceBox(writer)
             do {
