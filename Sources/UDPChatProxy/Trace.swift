@@ -55,14 +55,14 @@ public struct TraceEvent: Sendable {
     /// (drops), delay_us, notes, out_size (when changed), rule.
     public var jsonLine: String {
         var s = "{\"t\":"
-        s += seconds(time.nanoseconds)
-        s += ",\"link\":" + quoted(link)
+        s += JSON.seconds(time)
+        s += ",\"link\":" + JSON.string(link)
         let (direction, flow, serial): (Direction, UInt64, UInt64) = switch decision {
         case .deliver(let d): (d.direction, d.flow, d.serial)
         case .drop(let d): (d.direction, d.flow, d.serial)
         }
         s += ",\"dir\":\"\(direction.rawValue)\",\"flow\":\(flow),\"serial\":\(serial)"
-        s += ",\"src\":" + quoted(source) + ",\"dst\":" + quoted(destination) + ",\"size\":\(size)"
+        s += ",\"src\":" + JSON.string(source) + ",\"dst\":" + JSON.string(destination) + ",\"size\":\(size)"
         if payload.count <= WireLimits.maxDatagram, let message = try? Message.parse(payload) {
             s += ",\"msg\":{\"verb\":\"\(message.verb.rawValue)\""
             if let conn = message.conn { s += ",\"conn\":\(conn)" }
@@ -80,43 +80,16 @@ public struct TraceEvent: Sendable {
             if !d.notes.isEmpty { s += ",\"notes\":[" + d.notes.names.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
             if d.bytes.count != size { s += ",\"out_size\":\(d.bytes.count)" }
         }
-        if let rule { s += ",\"rule\":" + quoted(rule) }
+        if let rule { s += ",\"rule\":" + JSON.string(rule) }
         s += "}"
         return s
     }
 
     /// A proxy-level drop (no engine decision): flow limit.
     static func flowLimitLine(time: Instant, link: String, source: String, destination: String, size: Int) -> String {
-        "{\"t\":\(seconds(time.nanoseconds)),\"link\":\(quoted(link)),\"dir\":\"up\",\"flow\":0,\"src\":\(quoted(source)),"
-            + "\"dst\":\(quoted(destination)),\"size\":\(size),\"verdict\":\"dropped\",\"reason\":\"flow-limit\"}"
+        "{\"t\":\(JSON.seconds(time)),\"link\":\(JSON.string(link)),\"dir\":\"up\",\"flow\":0,\"src\":\(JSON.string(source)),"
+            + "\"dst\":\(JSON.string(destination)),\"size\":\(size),\"verdict\":\"dropped\",\"reason\":\"flow-limit\"}"
     }
-}
-
-func seconds(_ nanoseconds: Int64) -> String {
-    let whole = nanoseconds / 1_000_000_000
-    let fraction = String(nanoseconds % 1_000_000_000 / 1000)
-    return "\(whole)." + String(repeating: "0", count: 6 - fraction.count) + fraction
-}
-
-func quoted(_ text: String) -> String {
-    var s = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": s += "\\\""
-        case "\\": s += "\\\\"
-        case "\n": s += "\\n"
-        case "\r": s += "\\r"
-        case "\t": s += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                s += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                s.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return s + "\""
 }
 
 /// Appends lines to a file through a large stdio buffer; `close()` flushes.

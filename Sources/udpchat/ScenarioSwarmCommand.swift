@@ -1,6 +1,7 @@
 import ArgumentParser
 import UDPChatScenario
 import UDPChatSimulation
+import UDPChatSupport
 
 struct ScenarioSwarmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
