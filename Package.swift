@@ -60,7 +60,7 @@ let package = Package(
             name: "UDPChatGrader",
             dependencies: ["UDPChatCapture", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
-        .target(name: "UDPChatBench", dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
+        .target(name: "UDPChatBench", dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCapture", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
         .executableTarget(
             name: "udpchat",
             dependencies: [

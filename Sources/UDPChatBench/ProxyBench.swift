@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import UDPChatCapture
 import UDPChatImpairment
 import UDPChatProxy
 import UDPChatSupport
@@ -21,6 +22,9 @@ public struct ProxyBenchOptions: Sendable {
     /// The impairments of the third run (default: loss 1 %, delay 1 ms, duplicate 1 %).
     public var impaired: ImpairmentConfig
     public var seed: UInt64 = 1
+    /// When set, a fourth run taps the unimpaired proxy into pcap files in this folder (the
+    /// proxy's `--pcap`), to measure what recording costs; the files are removed afterwards.
+    public var pcapFolder: String?
 
     public init() {
         var config = ImpairmentConfig()
@@ -54,9 +58,13 @@ public enum ProxyBench {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var runs: [ProxyBenchRun] = []
         do {
-            for (name, impairments) in [("direct", nil), ("proxy", ImpairmentConfig()), ("proxy+impaired", options.impaired)] as [(String, ImpairmentConfig?)] {
+            var plan: [(String, ImpairmentConfig?, String?)] = [
+                ("direct", nil, nil), ("proxy", ImpairmentConfig(), nil), ("proxy+impaired", options.impaired, nil),
+            ]
+            if let folder = options.pcapFolder { plan.append(("proxy+pcap", ImpairmentConfig(), "\(folder)/udpchat-bench-proxy.pcap")) }
+            for (name, impairments, pcap) in plan {
                 log("running \(name) …")
-                runs.append(try await measure(name: name, impairments: impairments, options: options, group: group))
+                runs.append(try await measure(name: name, impairments: impairments, pcap: pcap, options: options, group: group, log: log))
             }
         } catch {
             try? await group.shutdownGracefully()
@@ -66,7 +74,10 @@ public enum ProxyBench {
         return runs
     }
 
-    static func measure(name: String, impairments: ImpairmentConfig?, options: ProxyBenchOptions, group: MultiThreadedEventLoopGroup) async throws -> ProxyBenchRun {
+    static func measure(
+        name: String, impairments: ImpairmentConfig?, pcap: String?, options: ProxyBenchOptions, group: MultiThreadedEventLoopGroup,
+        log: @Sendable (String) -> Void
+    ) async throws -> ProxyBenchRun {
         let loop = group.next()
         var sinkLoop = group.next()
         if sinkLoop === loop { sinkLoop = group.next() }
@@ -76,11 +87,18 @@ public enum ProxyBench {
         let sink = try await BenchSocket.bind(on: sinkLoop, echo: false)
         let echo = try await BenchSocket.bind(on: sinkLoop, echo: true)
         var proxies: [ProxyServer] = []
+        let tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) }
         func target(_ socket: BenchSocket) async throws -> Endpoint {
             guard let impairments else { return socket.endpoint }
             var config = ProxyConfiguration(
                 listen: Endpoint(host: "127.0.0.1", port: 0), target: socket.endpoint, impairments: impairments, seed: options.seed)
             config.maxFlows = 4
+            if let tapFiles {
+                config.tap = { datagram in
+                    tapFiles.record(sent: datagram.point == .sent, timestamp: datagram.timestamp, source: datagram.source,
+                                    destination: datagram.destination, payload: datagram.payload)
+                }
+            }
             let proxy = try await ProxyServer.start(config: config, group: proxyGroup)
             proxies.append(proxy)
             return proxy.localAddress
@@ -121,6 +139,11 @@ public enum ProxyBench {
             let stats = await proxy.stop()
             kernelDrops = (kernelDrops ?? 0) + (stats.links[0].kernelDrops ?? 0)
         }
+        if let tapFiles {
+            let counts = try tapFiles.finish()
+            log("pcap tap wrote \(counts.received) received and \(counts.sent) sent datagrams (files removed)")
+            for path in [tapFiles.received.path, tapFiles.sent.path] { try? FileManager.default.removeItem(atPath: path) }
+        }
         return ProxyBenchRun(
             name: name, deliveredPerSecond: delivered, proxiedPerSecond: proxied, rttP50: histogram.histogram.percentile(0.5),
             rttP99: histogram.histogram.percentile(0.99), pingsLost: histogram.lost, kernelDrops: kernelDrops,
@@ -149,6 +172,10 @@ public enum ProxyBench {
             if let a = direct.rttP50, let b = proxy.rttP50 {
                 lines.append("RTT p50 added by the proxy: \(b - a) µs (two proxy passes per round trip)")
             }
+        }
+        if let proxy = runs.first(where: { $0.name == "proxy" }), let tapped = runs.first(where: { $0.name == "proxy+pcap" }) {
+            lines.append(String(format: "throughput ratio proxy+pcap/proxy: %.2f (recording both sides to pcap)",
+                                tapped.deliveredPerSecond / max(proxy.deliveredPerSecond, 1)))
         }
         lines.append("proxy CPU/dgram: CPU time of the proxy's event-loop thread (user+system, includes the kernel's")
         lines.append("UDP work for its sockets) per relayed datagram; 'per core' is the rate one free core sustains.")

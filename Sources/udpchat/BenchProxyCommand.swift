@@ -19,6 +19,8 @@ struct BenchProxyCommand: AsyncParsableCommand {
     @Option(help: "Loss of the impaired run.") var loss: String = "1%"
     @Option(help: "Delay of the impaired run.") var delay: String = "1ms"
     @Option(help: "Duplication of the impaired run.") var duplicate: String = "1%"
+    @Option(help: "Add a run with the proxy's pcap tap writing into this folder (files removed afterwards).")
+    var pcapDir: String?
 
     func validate() throws {
         guard (1...65_507).contains(size) else { throw ValidationError("--size must be 1 … 65507, not \(size)") }
@@ -38,6 +40,7 @@ struct BenchProxyCommand: AsyncParsableCommand {
             do { try impaired.apply(key: key, directionalValue: value) } catch { throw ValidationError("--\(key) \(value): \(error)") }
         }
         options.impaired = impaired
+        options.pcapFolder = pcapDir
         return options
     }
 
