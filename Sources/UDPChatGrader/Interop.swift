@@ -1,11 +1,13 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import UDPChatImpairment
+import UDPChatProxy
 import UDPChatSupport
 import UDPChatWire
 
 /// `--interop`: every ordered pair of client implementations chats through the reference server,
-/// with a lossy relay (seeded, 20 % loss of peer-to-peer datagrams by default) in front of the responder.
+/// with the impairment proxy (UDPChatProxy, seeded, 20 % random loss by default) in front of the responder.
 public struct InteropResult: Sendable, Codable {
     public var initiator: String
     public var responder: String
@@ -54,19 +56,13 @@ public enum Interop {
         return lines.joined(separator: "\n")
     }
 
-    final class LossBox: @unchecked Sendable {
-        private let lock = NSLockBox()
-        private var random: SplitMix64
-        init(seed: UInt64) { random = SplitMix64(seed: seed) }
-        func lose(_ probability: Double) -> Bool { lock.withLock { random.nextUnit() < probability } }
-    }
-
     static func chat(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Double, loss probability: Double, seed: UInt64,
                      ports: PortAllocator, artifacts: String?) async -> InteropResult {
         let rto = a.uses("rto") && b.uses("rto") ? requested : 10
         let trace = Trace()
         var processes: [IUTProcess] = []
         var nodes: [FakeNode] = []
+        var relays: [ProxyServer] = []
         let group = MultiThreadedEventLoopGroup.singleton
         var verdict = Verdict.pass
         var detail = "3 messages each way shown once and in order through a \(Int(probability * 100)) % lossy relay; terminated; both left"
@@ -76,24 +72,22 @@ public enum Interop {
             let values = ["port": String(serverPort), "rto": rtoText]
             processes.append(try IUTProcess(command: serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:], trace: trace,
                                             name: "server"))
-            // The relay in front of the responder: outside → responder, responder → last outside sender.
-            let relay = try await FakeNode.bind(name: "relay", group: group, trace: trace)
-            nodes.append(relay)
+            // The relay in front of the responder: the project's impairment proxy with seeded random
+            // loss both ways; its decisions go into the case trace as the relay's evidence.
             let responderPort = ports.next()
-            let loss = LossBox(seed: seed)
-            let outside = OutsideBox()
-            let responderAddress = Endpoint(host: "127.0.0.1", port: responderPort)
-            relay.addDrop(DropRule(first: Int.max) { message in message.conn != nil && loss.lose(probability) })
-            relay.setResponder { [weak relay] message, source in
-                guard let relay else { return [] }
-                if source == responderAddress {
-                    if let target = outside.get() { relay.send(message.bytes, to: target, tag: "relayed") }
-                } else {
-                    outside.set(source)
-                    relay.send(message.bytes, to: responderAddress, tag: "relayed")
-                }
-                return []
+            var impairments = ImpairmentConfig()
+            impairments.apply(.loss(.random(probability: probability, correlation: 0)))
+            var relayConfig = ProxyConfiguration(
+                listen: Endpoint(host: "127.0.0.1", port: 0), target: Endpoint(host: "127.0.0.1", port: responderPort),
+                impairments: impairments, seed: seed)
+            relayConfig.observer = { event in
+                let dropped = if case .drop = event.decision { true } else { false }
+                trace.append(dropped ? .dropped : .received, node: "relay", remote: event.source, local: event.destination,
+                             text: escapeDatagram(event.payload), bytes: event.payload,
+                             tag: dropped || event.verdict == "forwarded" ? nil : event.verdict)
             }
+            let relay = try await ProxyServer.start(config: relayConfig)
+            relays.append(relay)
             let server = Endpoint(host: "127.0.0.1", port: serverPort)
             func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) throws -> IUTProcess {
                 let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
@@ -105,7 +99,7 @@ public enum Interop {
             let initiatorPort = ports.next()
             let useRelay = b.uses("advertise_port") && b.uses("port")
             let initiator = try start(a, id: 1, port: initiatorPort, advertise: initiatorPort, name: "initiator")
-            let responder = try start(b, id: 2, port: responderPort, advertise: useRelay ? relay.address.port : responderPort, name: "responder")
+            let responder = try start(b, id: 2, port: responderPort, advertise: useRelay ? relay.localAddress.port : responderPort, name: "responder")
             processes += [initiator, responder]
             // Wait until both are registered (a probe client looks them up).
             let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace)
@@ -174,17 +168,11 @@ public enum Interop {
         }
         for process in processes { await process.stop() }
         for node in nodes { await node.close() }
+        for relay in relays { await relay.stop() }
         if let artifacts {
             Artifacts.write(folder: artifacts, caseID: "interop \(a.name) → \(b.name)", verdict: verdict, reason: detail,
                             duration: trace.now(), events: trace.events)
         }
         return InteropResult(initiator: a.name, responder: b.name, verdict: verdict, detail: detail, duration: trace.now())
-    }
-
-    final class OutsideBox: @unchecked Sendable {
-        private let lock = NSLockBox()
-        private var endpoint: Endpoint?
-        func set(_ value: Endpoint) { lock.withLock { endpoint = value } }
-        func get() -> Endpoint? { lock.withLock { endpoint } }
     }
 }
