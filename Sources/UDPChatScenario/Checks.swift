@@ -87,13 +87,15 @@ public enum ScenarioChecker {
             if let (low, high) = filter.interval {
                 let lo = low.resolved(rto: o.rto)
                 let hi = high.resolved(rto: o.rto)
+                let slack = o.timingAllowance
                 intervalText = ", each \(lo.compactDescription)–\(hi.compactDescription) after the previous"
+                    + (slack > .zero ? " (± \(slack.compactDescription) for a real clock)" : "")
                 for key in order {
                     let group = groups[key]!
                     for (previous, next) in zip(group, group.dropFirst()) {
                         let gap = next.time - previous.time
                         gaps.append(gap.compactDescription)
-                        if gap < lo || gap > hi {
+                        if gap < lo - slack || gap > hi + slack {
                             problems.append("'\(key.prefix(40))' re-sent \(gap.compactDescription) after the transmission at \(JSON.seconds(previous.time))s")
                         }
                     }

@@ -259,7 +259,9 @@ public enum LiveRunner {
         let trace = try LiveTrace.read(path: tracePath, names: names)
         unlink(tracePath)
         let end = console.now
-        return Observation(trace: trace, displays: console.displays, closes: console.closes, stuck: stuck, ids: ids, rto: rto, endTime: end)
+        var observation = Observation(trace: trace, displays: console.displays, closes: console.closes, stuck: stuck, ids: ids, rto: rto, endTime: end)
+        observation.timingAllowance = Observation.liveTimingAllowance
+        return observation
     }
 
     /// Copies a process's standard output lines to its console; a client's exit closes its socket.

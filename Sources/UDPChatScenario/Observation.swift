@@ -15,6 +15,13 @@ public struct Observation: Sendable {
     public var ids: [String: ClientID]
     public var rto: Duration
     public var endTime: Instant
+    /// Added on both sides of every timing bound: zero in sim (virtual time is exact); in live mode
+    /// the scheduling noise of a real clock on a loaded machine, as the grader also allows.
+    public var timingAllowance: Duration = .zero
+
+    /// The allowance live runs use: a proxy that reads the first copy of a datagram late makes its
+    /// re-send look early by that much.
+    public static let liveTimingAllowance: Duration = .milliseconds(50)
 
     public init(trace: [TraceRecord], displays: [DisplayRecord], closes: [String: (exit: ClientExit, at: Instant)],
                 stuck: [String: String], ids: [String: ClientID], rto: Duration, endTime: Instant) {
