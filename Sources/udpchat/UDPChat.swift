@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct UDPChat: AsyncParsableCommand {
@@ -16,4 +17,23 @@ struct UDPChat: AsyncParsableCommand {
             DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, BenchCommand.self, DemoCommand.self,
         ]
     )
+
+    /// Runs the chosen subcommand. `udpchat grade` promises exit 2 when the grader itself cannot
+    /// run (docs/GRADER.md), so its usage errors exit 2 instead of ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if CommandLine.arguments.dropFirst().first == "grade", exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -87,11 +87,30 @@ struct CLITests {
         (["server", "--rto", "0"], "--rto must be greater than zero"),
         (["server", "--expire-after", "0"], "--expire-after must be greater than zero"),
         (["demo", "--loss", "lots"], "--loss lots:"),
+        (["proxy", "--listen", "127.0.0.1:7999", "--to", "127.0.0.1:9", "--loss", "10"], "--loss 10: '10': not a percentage"),
+        (["proxy", "--listen", "127.0.0.1:7999", "--to", "127.0.0.1:9", "--rule", "drop verb=NOPE"], "'NOPE': unknown verb"),
     ])
     func badFlags(arguments: [String], message: String) async throws {
         let run = try await CLIProcess.run(arguments)
         #expect(run.status != 0)
         #expect(run.stderr.contains(message), "stderr: \(run.stderr)")
+    }
+
+    @Test("a bad proxy config file is refused naming the file, the line and the value")
+    func badProxyConfig() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("udpchat-bad-\(UInt32.random(in: 0...UInt32.max)).yaml").path
+        try "links:\n  - listen: 127.0.0.1:7999\n    to: 127.0.0.1:9\n    loss: lots\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try await CLIProcess.run(["proxy", "--config", path])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("\(path):4: 'lots': not a percentage"), "stderr: \(run.stderr)")
+    }
+
+    @Test("grade exits 2 when the grader itself cannot run", arguments: [["grade", "--bogus"], ["grade", "/nonexistent/manifest.yaml"]])
+    func gradeCannotRun(arguments: [String]) async throws {
+        let run = try await CLIProcess.run(arguments)
+        #expect(run.status == 2, "stderr: \(run.stderr)")
+        #expect(!run.stderr.isEmpty)
     }
 
     @Test("a port in use is refused naming the port and the reason", arguments: ["client", "server"])
