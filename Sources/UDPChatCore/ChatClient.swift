@@ -121,15 +121,7 @@ public struct ChatClient: Sendable {
 
     /// A raw datagram arrived from `source`. Malformed datagrams are counted and change nothing.
     public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: Instant) -> [ClientEffect] {
-        stats.received += 1
-        let message: Message
-        do {
-            message = try Message.parse(datagram)
-        } catch {
-            stats.malformed += 1
-            stats.malformedByKind[error.kind, default: 0] += 1
-            return []
-        }
+        guard let message = stats.intake.admit(datagram) else { return [] }
         return handle(message, from: source, now: now)
     }
 

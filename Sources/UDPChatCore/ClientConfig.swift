@@ -35,9 +35,11 @@ public struct ClientConfig: Hashable, Sendable {
 
 /// Counters of what the client saw.
 public struct ClientStats: Hashable, Sendable {
-    public var received = 0
-    public var malformed = 0
-    public var malformedByKind: [String: Int] = [:]
+    /// Datagrams received, and the malformed ones by kind.
+    public var intake = IntakeCounters()
+    public var received: Int { intake.received }
+    public var malformed: Int { intake.malformed }
+    public var malformedByKind: [String: Int] { intake.malformedByKind }
     /// Well-formed datagrams ignored: from strangers, for another conn, or not expected now.
     public var ignored = 0
     public var resends = 0

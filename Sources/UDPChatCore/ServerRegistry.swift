@@ -26,11 +26,13 @@ public struct ServerConfig: Hashable, Sendable {
 
 /// Counters of what the server saw. Malformed datagrams never change anything else.
 public struct ServerStats: Hashable, Sendable {
-    public var received = 0
-    public var malformed = 0
+    /// Datagrams received, and the malformed ones by kind.
+    public var intake = IntakeCounters()
+    public var received: Int { intake.received }
+    public var malformed: Int { intake.malformed }
+    public var malformedByKind: [String: Int] { intake.malformedByKind }
     /// Well-formed datagrams that are not requests to a server (peer verbs, server answers).
     public var unexpected = 0
-    public var malformedByKind: [String: Int] = [:]
     public var expired = 0
 }
 
@@ -71,15 +73,7 @@ public struct ServerRegistry: Sendable {
 
     /// A raw datagram from `source`. Malformed datagrams are counted and produce no effect.
     public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: Instant) -> [ServerEffect] {
-        stats.received += 1
-        let message: Message
-        do {
-            message = try Message.parse(datagram)
-        } catch {
-            stats.malformed += 1
-            stats.malformedByKind[error.kind, default: 0] += 1
-            return []
-        }
+        guard let message = stats.intake.admit(datagram) else { return [] }
         return handle(message, from: source, now: now)
     }
 

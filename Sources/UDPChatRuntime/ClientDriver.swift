@@ -63,8 +63,8 @@ final class ClientDriver: ChannelInboundHandler {
         let malformedBefore = client.stats.malformed
         let now = Instant.nioNow()
         let effects = envelope.data.withUnsafeReadableBytes { client.receive($0, from: source, now: now) }
-        if client.stats.malformed != malformedBefore {
-            logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "error": "\(Self.wireError(envelope.data))"])
+        if client.stats.malformed != malformedBefore, let error = client.stats.intake.lastMalformed {
+            logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "kind": "\(error.kind)", "error": "\(error)"])
         } else if effects.isEmpty {
             logger.trace("datagram ignored", metadata: ["from": "\(source)"])
         }
@@ -157,16 +157,5 @@ final class ClientDriver: ChannelInboundHandler {
     private func cancelAllTimers() {
         for task in timers.values { task.cancel() }
         timers.removeAll()
-    }
-
-    private static func wireError(_ data: ByteBuffer) -> String {
-        data.withUnsafeReadableBytes { raw in
-            do throws(WireError) {
-                _ = try Message.parse(raw)
-                return "none"
-            } catch {
-                return error.description
-            }
-        }
     }
 }

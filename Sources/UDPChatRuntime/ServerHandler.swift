@@ -31,8 +31,8 @@ final class ServerHandler: ChannelInboundHandler {
         let malformedBefore = registry.stats.malformed
         let now = Instant.nioNow()
         let effects = envelope.data.withUnsafeReadableBytes { registry.receive($0, from: source, now: now) }
-        if registry.stats.malformed != malformedBefore, logger.logLevel <= .debug {
-            logMalformed(envelope.data, from: source)
+        if registry.stats.malformed != malformedBefore, let error = registry.stats.intake.lastMalformed {
+            logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "kind": "\(error.kind)", "error": "\(error)"])
         }
         run(effects, replyTo: envelope.remoteAddress, source: source, context: context)
     }
@@ -94,20 +94,6 @@ final class ServerHandler: ChannelInboundHandler {
                 if case .tableChanged = effect { handler.tableDirty = true }
             }
             handler.finishBatch(context: context)
-        }
-    }
-
-    private func logMalformed(_ data: ByteBuffer, from source: Endpoint) {
-        let error: WireError? = data.withUnsafeReadableBytes { raw in
-            do throws(WireError) {
-                _ = try Message.parse(raw)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let error {
-            logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "kind": "\(error.kind)", "error": "\(error)"])
         }
     }
 
