@@ -5,6 +5,7 @@ import Testing
 import UDPChatCapture
 import UDPChatRuntime
 import UDPChatSupport
+import UDPChatWire
 
 #if canImport(Glibc)
 import Glibc
@@ -54,6 +55,43 @@ func canCapture() -> Bool {
             return nil
         }
         #expect(Array(verbs.prefix(6)).sorted() == ["LEAVE", "LEFT", "LOOKUP", "PEER", "REGISTER", "REGISTERED"])
+    }
+
+    /// A whole chat session between two reference clients (the demo's conversation: lookup of an
+    /// inactive id, connect, accept, messages both ways, terminate, leave) captured live on `lo`.
+    @Test func capturesARealChatSessionBetweenTwoReferenceClients() async throws {
+        guard canCapture() else { return }
+        let path = temporaryFolder() + "/chat.pcap"
+        // Activated here: everything sent from now on is buffered by the kernel until run() reads it.
+        let capture = try LiveCapture(options: LiveCapture.Options(interface: "lo", filter: "udp and host 127.0.0.1"), outputPath: path)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let running = Task { try await pool.runIfActive { try capture.run() } }
+
+        let tag = UInt32.random(in: 1...UInt32.max)  // tells this session's messages from other tests' traffic
+        var demo = DemoConversation()
+        demo.rto = .milliseconds(200)
+        demo.stepTimeout = .seconds(20)
+        demo.aliceLines = ["alice \(tag) one", "alice \(tag) two"]
+        demo.bobLines = ["bob \(tag) one", "bob \(tag) two"]
+        try await demo.run { _ in }
+        try await Task.sleep(for: .milliseconds(300))
+        capture.stop()
+        let stats = try await running.value
+        try await pool.shutdownGracefully()
+
+        #expect(stats.kernelDrops == 0)
+        let messages = ChatDecoder.decode(try PcapReader.read(path: path)).timeline.compactMap { entry -> Message? in
+            if case .chat(let message) = entry.kind { message } else { nil }
+        }
+        let texts = messages.compactMap { message -> String? in
+            if case .msg(_, _, _, let text) = message, text.contains(" \(tag) ") { text } else { nil }
+        }
+        #expect(Set(texts) == Set(demo.aliceLines + demo.bobLines))
+        let verbs = Set(messages.map(\.verb))
+        for verb: Verb in [.register, .registered, .lookup, .inactive, .peer, .connect, .accept, .msg, .ack, .terminate, .terminated, .leave, .left] {
+            #expect(verbs.contains(verb), "no \(verb.rawValue) in the capture")
+        }
     }
 
     @Test func badInterfaceAndFilterAreClearErrors() throws {
