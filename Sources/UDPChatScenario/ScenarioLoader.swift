@@ -232,7 +232,7 @@ struct ScenarioDecoder {
                 } else {
                     let template = value["text"]?.string ?? ""
                     let count = value["count"]?.int ?? 1
-                    for n in 1...max(1, count) { result.append(.command(.send(template.replacingAll("{n}", with: String(n))))) }
+                    for n in 1...max(1, count) { result.append(.command(.send(template.replacing("{n}", with: String(n))))) }
                 }
             case "wait-for":
                 if let party = value["party"]?.string {
@@ -265,7 +265,7 @@ struct ScenarioDecoder {
             var texts = value["texts"]?.sequence?.compactMap(\.string) ?? []
             if let template = value["text"]?.string {
                 let count = value["count"]?.int ?? 1
-                texts += (0..<count).map { template.replacingAll("{n}", with: String($0 + 1)) }
+                texts += (0..<count).map { template.replacing("{n}", with: String($0 + 1)) }
             } else if value["texts"] == nil {
                 fail(value, "delivered: give texts: [...] or text: with count:")
             }

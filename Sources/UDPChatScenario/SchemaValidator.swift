@@ -85,7 +85,7 @@ struct SchemaValidator {
             guard !candidates.isEmpty else {
                 let allowed = branches.map(resolve).compactMap { branch -> String? in
                     if let values = branch["enum"] as? [Any] { return values.map { "\($0)" }.joined(separator: ", ") }
-                    if let type = branch["type"] { return "\(type)".replacingAll("\"", with: "") }
+                    if let type = branch["type"] { return "\(type)".replacing("\"", with: "") }
                     return nil
                 }
                 issues.append(issue(node, path, "expected one of: \(allowed.joined(separator: " | "))"))
@@ -176,19 +176,5 @@ struct SchemaValidator {
         case .alias: "an alias"
         case .scalar(let scalar): "'\(scalar.string)'"
         }
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound]
-            out += replacement
-            rest = rest[range.upperBound...]
-        }
-        return out + rest
     }
 }

@@ -434,23 +434,9 @@ struct SimEngine {
 public enum Placeholders {
     public static func expand(_ text: String, ids: [String: ClientID], conn: ConnToken?) -> String {
         guard text.containsBytes("{") else { return text }
-        var out = text.replacingAll("{conn}", with: conn.map(String.init) ?? "1")
-        for (name, id) in ids { out = out.replacingAll("{\(name)}", with: String(id)) }
+        var out = text.replacing("{conn}", with: conn.map(String.init) ?? "1")
+        for (name, id) in ids { out = out.replacing("{\(name)}", with: String(id)) }
         return out
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, containsBytes(target) else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            out += rest[..<range.lowerBound]
-            out += replacement
-            rest = rest[range.upperBound...]
-        }
-        return out + rest
     }
 }
 
