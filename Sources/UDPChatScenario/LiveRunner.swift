@@ -365,26 +365,9 @@ extension LiveRunner {
     /// `artifacts`: a folder where each run's pcap is written (`ScenarioReports.artifactBase` + `.pcap`).
     public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil, artifacts: String? = nil,
                               progress: (ScenarioReport, Int) -> Void = { _, _ in }) async -> [ScenarioReport] {
-        await withTaskGroup(of: (Int, ScenarioReport).self) { group in
-            var next = 0
-            var done = 0
-            var reports = [ScenarioReport?](repeating: nil, count: items.count)
-            func submit() {
-                guard next < items.count else { return }
-                let index = next
-                let (scenario, seed) = items[index]
-                next += 1
-                let pcap = artifacts.map { ScenarioReports.artifactBase(folder: $0, path: scenario.path, mode: .live, seed: seed) + ".pcap" }
-                group.addTask { (index, await run(scenario, seed: seed, rto: rto, pcapPath: pcap)) }
-            }
-            for _ in 0..<max(1, jobs) { submit() }
-            while let (index, report) = await group.next() {
-                reports[index] = report
-                done += 1
-                progress(report, done)
-                submit()
-            }
-            return reports.compactMap { $0 }
+        await ScenarioBatch.run(items, jobs: jobs, progress: progress) { scenario, seed in
+            let pcap = artifacts.map { ScenarioReports.artifactBase(folder: $0, path: scenario.path, mode: .live, seed: seed) + ".pcap" }
+            return await run(scenario, seed: seed, rto: rto, pcapPath: pcap)
         }
     }
 }

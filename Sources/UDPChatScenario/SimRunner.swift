@@ -83,25 +83,8 @@ extension SimRunner {
     /// caller's task as each run finishes; the result keeps the input order.
     public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil,
                               progress: (ScenarioReport, Int) -> Void = { _, _ in }) async -> [ScenarioReport] {
-        await withTaskGroup(of: (Int, ScenarioReport).self) { group in
-            var next = 0
-            var done = 0
-            var reports = [ScenarioReport?](repeating: nil, count: items.count)
-            func submit() {
-                guard next < items.count else { return }
-                let index = next
-                let (scenario, seed) = items[index]
-                next += 1
-                group.addTask { (index, run(scenario, seed: seed, rto: rto)) }
-            }
-            for _ in 0..<max(1, jobs) { submit() }
-            while let (index, report) = await group.next() {
-                reports[index] = report
-                done += 1
-                progress(report, done)
-                submit()
-            }
-            return reports.compactMap { $0 }
+        await ScenarioBatch.run(items, jobs: jobs, progress: progress) { scenario, seed in
+            run(scenario, seed: seed, rto: rto)
         }
     }
 }
