@@ -9,7 +9,7 @@ import UDPChatWire
 /// "Client ↔ client" for the rules implemented here.
 public struct ChatClient: Sendable {
     /// The receiver's window from the protocol: MSGs further ahead than this are dropped unacknowledged.
-    public static let receiveWindow = 32
+    public static let receiveWindow = ProtocolDefaults.window
 
     enum Registration: Sendable {
         case notStarted

@@ -20,7 +20,7 @@ public struct ClientConfig: Hashable, Sendable {
     public var refreshEvery: Duration?
 
     public init(
-        id: ClientID, server: Endpoint, advertisedPort: UInt16, rto: Duration = .seconds(10), window: Int = 32,
+        id: ClientID, server: Endpoint, advertisedPort: UInt16, rto: Duration = ProtocolDefaults.rto, window: Int = ProtocolDefaults.window,
         refreshEvery: Duration? = nil
     ) {
         self.id = id
@@ -28,7 +28,7 @@ public struct ClientConfig: Hashable, Sendable {
         self.advertisedPort = advertisedPort
         self.rto = rto
         self.window = max(1, min(window, ChatClient.receiveWindow))
-        self.rememberFor = rto * 6
+        self.rememberFor = ProtocolDefaults.rememberFor(rto: rto)
         self.refreshEvery = refreshEvery.map { max($0, .milliseconds(1)) }
     }
 }
