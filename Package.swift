@@ -95,6 +95,7 @@ let package = Package(
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "PackageStructureTests"),
         .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]
