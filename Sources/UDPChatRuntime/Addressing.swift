@@ -45,7 +45,7 @@ extension Endpoint {
     public func resolved() throws -> Endpoint {
         if IPLiteral.isValid(host) { return self }
         if host == "localhost" { return Endpoint(host: "127.0.0.1", port: port) }
-        guard let address = try? socketAddress(), let resolved = Endpoint(address) else { throw RuntimeError.unresolvable(host) }
+        guard let address = try? socketAddress(), let resolved = Endpoint(address) else { throw UDPChatError.unresolvable(host) }
         return resolved
     }
 
@@ -67,26 +67,27 @@ extension Instant {
     }
 }
 
-/// Errors of the runtime, each a clear one-line explanation.
-public enum RuntimeError: Error, CustomStringConvertible, Sendable {
+extension UDPChatError.Code {
     /// Binding a UDP socket failed (port in use, address not available, permission).
-    case cannotBind(host: String, port: Int, reason: String)
+    public static let cannotBind: Self = "runtime.cannot-bind"
     /// A host name that does not resolve to an address.
-    case unresolvable(String)
+    public static let unresolvable: Self = "runtime.unresolvable"
     /// The socket closed before the client finished (not by a `.close` effect).
-    case socketClosed
+    public static let socketClosed: Self = "runtime.socket-closed"
+}
 
-    public var description: String {
-        switch self {
-        case .cannotBind(let host, let port, let reason):
-            "cannot bind UDP \(Endpoint(host: host, port: UInt16(clamping: port))): \(reason)"
-        case .unresolvable(let host): "cannot resolve host '\(host)'"
-        case .socketClosed: "the socket closed unexpectedly"
-        }
+/// The runtime's errors, each a clear one-line explanation.
+extension UDPChatError {
+    public static func cannotBind(host: String, port: Int, reason: String) -> Self {
+        Self(.cannotBind, "cannot bind UDP \(Endpoint(host: host, port: UInt16(clamping: port))): \(reason)")
     }
 
+    public static func unresolvable(_ host: String) -> Self { Self(.unresolvable, "cannot resolve host '\(host)'") }
+
+    public static let socketClosed = Self(.socketClosed, "the socket closed unexpectedly")
+
     /// Wraps a bind failure into `.cannotBind` with the system's reason in lower case.
-    static func bind(_ error: Error, host: String, port: Int) -> RuntimeError {
+    static func bind(_ error: any Error, host: String, port: Int) -> Self {
         let reason: String
         if let io = error as? IOError {
             reason = lowercasedFirst(String(cString: strerror(io.errnoCode)))

@@ -70,7 +70,7 @@ public final class ChatClientRuntime: Sendable {
         self.exitFuture = exit
     }
 
-    /// Binds, then registers with the server. Throws `RuntimeError` with a clear reason.
+    /// Binds, then registers with the server. Throws `UDPChatError` with a clear reason.
     public static func start(
         _ options: ChatClientOptions, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "udpchat.client"),
@@ -88,12 +88,12 @@ public final class ChatClientRuntime: Sendable {
         do {
             channel = try await bootstrap.bind(host: bindHost, port: options.port).get()
         } catch {
-            exitPromise.fail(RuntimeError.socketClosed)
-            throw RuntimeError.bind(error, host: bindHost, port: options.port)
+            exitPromise.fail(UDPChatError.socketClosed)
+            throw UDPChatError.bind(error, host: bindHost, port: options.port)
         }
         guard let local = channel.localAddress.flatMap(Endpoint.init) else {
             try? await channel.close()
-            throw RuntimeError.cannotBind(host: bindHost, port: options.port, reason: "no local address")
+            throw UDPChatError.cannotBind(host: bindHost, port: options.port, reason: "no local address")
         }
         var advertised = options.advertisePort ?? local.port
         if let resolver = options.advertiseResolver {

@@ -49,7 +49,7 @@ public final class ChatServer: Sendable {
         self.localAddress = localAddress
     }
 
-    /// Binds and starts serving. Throws `RuntimeError.cannotBind` (port in use …) with a clear reason.
+    /// Binds and starts serving. Throws `UDPChatError` (`.cannotBind`) (port in use …) with a clear reason.
     public static func start(
         _ options: ChatServerOptions, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "udpchat.server")
@@ -74,11 +74,11 @@ public final class ChatServer: Sendable {
         do {
             channel = try await bootstrap.bind(host: host, port: options.port).get()
         } catch {
-            throw RuntimeError.bind(error, host: host, port: options.port)
+            throw UDPChatError.bind(error, host: host, port: options.port)
         }
         guard let local = channel.localAddress.flatMap(Endpoint.init) else {
             try? await channel.close()
-            throw RuntimeError.cannotBind(host: host, port: options.port, reason: "no local address")
+            throw UDPChatError.cannotBind(host: host, port: options.port, reason: "no local address")
         }
         logger.debug("server listening", metadata: ["address": "\(local)"])
         return ChatServer(channel: channel, localAddress: local)

@@ -48,7 +48,7 @@ final class ClientDriver: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         cancelAllTimers()
         // Only a `.close` effect closes the socket on purpose; anything else is reported as a failure.
-        if !closing { exitPromise.fail(RuntimeError.socketClosed) }
+        if !closing { exitPromise.fail(UDPChatError.socketClosed) }
         context.fireChannelInactive()
     }
 

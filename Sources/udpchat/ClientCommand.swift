@@ -63,7 +63,7 @@ struct ClientCommand: AsyncParsableCommand {
             client = try await ChatClientRuntime.start(options, logger: Logger(label: "udpchat.client")) { event in
                 Console.line(event.description)
             }
-        } catch let error as RuntimeError {
+        } catch let error as UDPChatError {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }

@@ -43,7 +43,7 @@ struct ServerCommand: AsyncParsableCommand {
         let server: ChatServer
         do {
             server = try await ChatServer.start(options, logger: Logger(label: "udpchat.server"))
-        } catch let error as RuntimeError {
+        } catch let error as UDPChatError {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }

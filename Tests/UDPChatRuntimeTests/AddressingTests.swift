@@ -18,7 +18,7 @@ struct AddressingTests {
     func resolution() throws {
         #expect(try Endpoint(host: "localhost", port: 9).resolved() == Endpoint(host: "127.0.0.1", port: 9))
         #expect(try Endpoint(host: "::1", port: 9).resolved() == Endpoint(host: "::1", port: 9))
-        #expect(throws: RuntimeError.self) { try Endpoint(host: "no-such-host.invalid", port: 9).resolved() }
+        #expect(throws: UDPChatError.unresolvable("no-such-host.invalid")) { try Endpoint(host: "no-such-host.invalid", port: 9).resolved() }
     }
 
     @Test("NIO deadlines and instants agree")

@@ -65,9 +65,10 @@ struct ServerRobustnessTests {
         let server = try await TestServer.start()
         defer { Task { try? await server.server.close() } }
         let port = Int(server.endpoint.port)
-        let error = await #expect(throws: RuntimeError.self) {
+        let error = await #expect(throws: UDPChatError.self) {
             _ = try await ChatServer.start(ChatServerOptions(port: port))
         }
+        #expect(error?.code == .cannotBind)
         #expect(error?.description == "cannot bind UDP 127.0.0.1:\(port): address already in use")
     }
 
