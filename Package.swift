@@ -96,6 +96,8 @@ let package = Package(
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "PackageStructureTests"),
+        .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
+        .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
         .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,7 @@
 import Testing
 import UDPChatSupport
 
-/// UDPChatSupport has no test target of its own; its tests live here (UDPChatWire depends on it).
+/// The pure helpers every module builds on.
 @Suite("Support: durations")
 struct DurationParserTests {
     static let good: [(String, Int64)] = [

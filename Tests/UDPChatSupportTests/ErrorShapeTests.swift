@@ -1,0 +1,34 @@
+import Testing
+import UDPChatSupport
+
+extension UDPChatError.Code {
+    fileprivate static let example: Self = "test.example"
+}
+
+extension UDPChatError {
+    fileprivate static func example(_ what: String) -> Self { Self(.example, "example failed: \(what)") }
+}
+
+@Suite("Support: one error shape")
+struct ErrorShapeTests {
+    @Test func printsItsReasonAlone() {
+        #expect("\(UDPChatError.example("the disk"))" == "example failed: the disk")
+        #expect(UDPChatError.usage("--rto must be positive").description == "--rto must be positive")
+    }
+
+    @Test func comparesByCodeNotByReason() {
+        #expect(UDPChatError.example("a") == UDPChatError.example("b"))
+        #expect(UDPChatError.example("a") != UDPChatError.usage("a"))
+        #expect(Set([UDPChatError.example("a"), .example("b"), .usage("c")]).count == 2)
+    }
+
+    @Test func isMatchedByCodeInExpectThrows() {
+        #expect(throws: UDPChatError.example("anything")) { throw UDPChatError.example("the real reason") }
+    }
+
+    @Test func fileErrorsNameThePath() {
+        let error = UDPChatError.file("/tmp/x.yaml", "no such file")
+        #expect(error.code == .file)
+        #expect(error.description == "/tmp/x.yaml: no such file")
+    }
+}
