@@ -60,7 +60,11 @@ let package = Package(
             name: "UDPChatGrader",
             dependencies: ["UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
-        .target(name: "UDPChatBench", dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCapture", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio),
+        .target(
+            name: "UDPChatBench",
+            dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCapture", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio,
+            resources: [.copy("Resources/udp-relay.c")]
+        ),
         .executableTarget(
             name: "udpchat",
             dependencies: [

@@ -25,6 +25,10 @@ public struct ProxyBenchOptions: Sendable {
     /// When set, a fourth run taps the unimpaired proxy into pcap files in this folder (the
     /// proxy's `--pcap`), to measure what recording costs; the files are removed afterwards.
     public var pcapFolder: String?
+    /// Also measure the C yardstick relay and socat, for the ratios the proxy is held to.
+    public var external = true
+    /// The fixed delay (each way) of the delay-accuracy run.
+    public var accuracyDelay: Duration = .milliseconds(1)
 
     public init() {
         var config = ImpairmentConfig()
@@ -53,18 +57,34 @@ public struct ProxyBenchRun: Sendable {
 }
 
 public enum ProxyBench {
-    /// Runs direct, proxied and impaired-proxied measurements.
+    /// What stands between the sender and the sink (and the pinger and the echo server) in a run.
+    enum Relay {
+        case direct
+        case proxy(ImpairmentConfig, pcap: String?)
+        case external(ExternalRelayKind)
+    }
+
+    /// Runs the direct, yardstick and proxied measurements, one after the other in one process.
     public static func run(_ options: ProxyBenchOptions, log: @Sendable (String) -> Void = { _ in }) async throws -> [ProxyBenchRun] {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var runs: [ProxyBenchRun] = []
         do {
-            var plan: [(String, ImpairmentConfig?, String?)] = [
-                ("direct", nil, nil), ("proxy", ImpairmentConfig(), nil), ("proxy+impaired", options.impaired, nil),
+            var plan: [(String, Relay)] = [("direct", .direct)]
+            if options.external {
+                for kind in ExternalRelayKind.allCases {
+                    if let why = ExternalRelay.unavailable(kind) { log("skipping \(kind.rawValue): \(why)") } else { plan.append((kind.rawValue, .external(kind))) }
+                }
+            }
+            var delayed = ImpairmentConfig()
+            delayed.apply(.delay(options.accuracyDelay))
+            plan += [
+                ("proxy", .proxy(ImpairmentConfig(), pcap: nil)), ("proxy+impaired", .proxy(options.impaired, pcap: nil)),
+                ("proxy+delay", .proxy(delayed, pcap: nil)),
             ]
-            if let folder = options.pcapFolder { plan.append(("proxy+pcap", ImpairmentConfig(), "\(folder)/udpchat-bench-proxy.pcap")) }
-            for (name, impairments, pcap) in plan {
+            if let folder = options.pcapFolder { plan.append(("proxy+pcap", .proxy(ImpairmentConfig(), pcap: "\(folder)/udpchat-bench-proxy.pcap"))) }
+            for (name, relay) in plan {
                 log("running \(name) …")
-                runs.append(try await measure(name: name, impairments: impairments, pcap: pcap, options: options, group: group, log: log))
+                runs.append(try await measure(name: name, relay: relay, options: options, group: group, log: log))
             }
         } catch {
             try? await group.shutdownGracefully()
@@ -75,9 +95,16 @@ public enum ProxyBench {
     }
 
     static func measure(
-        name: String, impairments: ImpairmentConfig?, pcap: String?, options: ProxyBenchOptions, group: MultiThreadedEventLoopGroup,
-        log: @Sendable (String) -> Void
+        name: String, relay: Relay, options: ProxyBenchOptions, group: MultiThreadedEventLoopGroup, log: @Sendable (String) -> Void
     ) async throws -> ProxyBenchRun {
+        var impairments: ImpairmentConfig?
+        var pcap: String?
+        var external: ExternalRelayKind?
+        switch relay {
+        case .direct: break
+        case .proxy(let config, let file): (impairments, pcap) = (config, file)
+        case .external(let kind): external = kind
+        }
         let loop = group.next()
         var sinkLoop = group.next()
         if sinkLoop === loop { sinkLoop = group.next() }
@@ -87,8 +114,15 @@ public enum ProxyBench {
         let sink = try await BenchSocket.bind(on: sinkLoop, echo: false)
         let echo = try await BenchSocket.bind(on: sinkLoop, echo: true)
         var proxies: [ProxyServer] = []
+        var externals: [ExternalRelay] = []
+        defer { for relay in externals { relay.stop() } }
         let tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) }
         func target(_ socket: BenchSocket) async throws -> Endpoint {
+            if let external {
+                let relay = try await ExternalRelay.start(external, target: socket.endpoint)
+                externals.append(relay)
+                return relay.endpoint
+            }
             guard let impairments else { return socket.endpoint }
             var config = ProxyConfiguration(
                 listen: Endpoint(host: "127.0.0.1", port: 0), target: socket.endpoint, impairments: impairments, seed: options.seed)
@@ -166,12 +200,34 @@ public enum ProxyBench {
             line += (run.proxyCapacityPerCore.map { BenchFormat.grouped(Int($0)) + "/s" } ?? "-").leftPad(12)
             lines.append(line)
         }
-        if let direct = runs.first(where: { $0.name == "direct" }), let proxy = runs.first(where: { $0.name == "proxy" }) {
+        func run(_ name: String) -> ProxyBenchRun? { runs.first { $0.name == name } }
+        if let direct = run("direct"), let proxy = run("proxy") {
             let ratio = proxy.deliveredPerSecond / max(direct.deliveredPerSecond, 1)
             lines.append(String(format: "throughput ratio proxy/direct: %.2f", ratio))
             if let a = direct.rttP50, let b = proxy.rttP50 {
                 lines.append("RTT p50 added by the proxy: \(b - a) µs (two proxy passes per round trip)")
             }
+        }
+        if let c = run("c-relay") {
+            lines.append("against the C relay (recvmmsg/sendmmsg, same run):")
+            for (name, target) in [("proxy", "≥ 0.80"), ("proxy+impaired", "≥ 0.60"), ("socat", "")] {
+                guard let other = run(name) else { continue }
+                var line = String(format: "  throughput %@/c-relay: %.2f", name, other.deliveredPerSecond / max(c.deliveredPerSecond, 1))
+                if !target.isEmpty { line += " (target \(target))" }
+                lines.append(line)
+            }
+            for name in ["proxy", "socat"] {
+                guard let other = run(name), let a = other.rttP50, let b = c.rttP50, b > 0 else { continue }
+                lines.append(String(format: "  RTT p50 %@/c-relay: %.2f (%d vs %d µs)%@", name, Double(a) / Double(b), a, b,
+                                    name == "proxy" ? " (target ≤ 1.20)" : ""))
+            }
+        }
+        if let proxy = run("proxy"), let delayed = run("proxy+delay"), let p50 = proxy.rttP50, let d50 = delayed.rttP50,
+           let p99 = proxy.rttP99, let d99 = delayed.rttP99 {
+            let requested = Int(options.accuracyDelay.nanoseconds / 1000) * 2
+            lines.append("delay accuracy (\(options.accuracyDelay.compactDescription) each way = \(requested) µs per round trip, "
+                         + "measured against the undelayed proxy):")
+            lines.append("  p50 error \(signed(d50 - p50 - requested)) µs (target ±50), p99 error \(signed(d99 - p99 - requested)) µs (target ≤ +200)")
         }
         if let proxy = runs.first(where: { $0.name == "proxy" }), let tapped = runs.first(where: { $0.name == "proxy+pcap" }) {
             lines.append(String(format: "throughput ratio proxy+pcap/proxy: %.2f (recording both sides to pcap)",
@@ -182,6 +238,8 @@ public enum ProxyBench {
         return lines.joined(separator: "\n")
     }
 }
+
+private func signed(_ value: Int) -> String { value >= 0 ? "+\(value)" : "\(value)" }
 
 /// User + system CPU seconds of the calling thread (from /proc/thread-self/stat; nil elsewhere).
 func threadCPUSeconds() -> Double? {
