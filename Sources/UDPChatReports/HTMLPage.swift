@@ -12,7 +12,7 @@ public enum HTMLPage {
         section{border-top:2px solid #ddd;margin-top:18px;padding-top:6px}
         .why{font-family:monospace;white-space:pre-wrap;padding:6px;border-left:4px solid #999;background:#f7f7f7}
         .why.bad{border-color:#d00;background:#fff0f0}
-        a.rule{font:12px monospace;background:#eef;border:1px solid #99c;border-radius:3px;padding:0 4px;margin-right:3px;text-decoration:none}
+        a.rule{font:12px monospace;background:#eef;border:1px solid #99c;border-radius:3px;padding:0 4px;margin-right:3px;text-decoration:none;white-space:nowrap;display:inline-block}
         details{margin:6px 0}summary{cursor:pointer;color:#555}
         svg text{font:11px monospace}
         """

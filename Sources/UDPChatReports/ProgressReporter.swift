@@ -22,6 +22,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private var done = 0
     private var failed = 0
     private var statusShown = false
+    private var lastDraw = ContinuousClock.now - .seconds(1)
     private var ticker: Task<Void, Never>?
     private let sink: (@Sendable (String) -> Void)?
 
@@ -64,7 +65,8 @@ public final class ProgressReporter: @unchecked Sendable {
             let numbered = "[\(done)/\(total)] \(line)"
             if live {
                 if show { emitAboveStatus(numbered) }
-                drawStatus()
+                // At most ten redraws a second when items finish fast (a swarm runs thousands of seeds a second).
+                if show || done == total || ContinuousClock.now - lastDraw >= .milliseconds(100) { drawStatus() }
             } else if show {
                 emit(numbered)
             }
@@ -121,6 +123,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     private func drawStatus() {
+        lastDraw = ContinuousClock.now
         write("\r\u{1B}[K" + statusText())
         statusShown = true
     }

@@ -75,7 +75,7 @@ public struct SequenceDiagram: Sendable {
                 let color = typed ? "#06c" : "#555"
                 let prefix = typed ? "⌨ typed: " : "▸ "
                 svg += "<line x1=\"\(x(lane) - 4)\" y1=\"\(y)\" x2=\"\(x(lane) + 4)\" y2=\"\(y)\" stroke=\"\(color)\" stroke-width=\"2\"/>"
-                svg += "<text x=\"\(consoleX)\" y=\"\(y + 4)\" fill=\"\(color)\">\(prefix)\(esc(String(text.prefix(48))))</text>"
+                svg += "<text x=\"\(consoleX)\" y=\"\(y + 4)\" fill=\"\(color)\">\(prefix)\(esc(String(text.prefix(64))))</text>"
             case .note(let time, let text, let bad):
                 svg += timeLabel(time, y)
                 svg += "<rect x=\"\(firstX + 4)\" y=\"\(y - 12)\" width=\"\(width - firstX - 10)\" height=\"16\" fill=\"\(bad ? "#ffe0e0" : "#fff8d0")\" "

@@ -153,7 +153,7 @@ struct GradeCommand: AsyncParsableCommand {
             interopFailed = results.contains { $0.verdict.isFailure }
         }
         do {
-            let run = RunInfo.current(seed: interop ? Interop.defaultSeed : nil, started: started)
+            let run = RunInfo.current(seed: Interop.defaultSeed, started: started)
             if let json {
                 let data = batch == nil ? try ReportFormat.json(reports[0], run: run)
                     : try ReportFormat.jsonBatch(reports, interop: interopResults, run: run)
