@@ -50,13 +50,13 @@ public enum HTMLReport {
         return HTMLPage.document(title: "udpchat grade report", heading: "udpchat conformance report", body: body)
     }
 
-    /// Failing verdicts first (ERROR, FAIL, FLAKY), then UNSUPPORTED, LENIENT and PASS, each in catalogue order.
+    /// The worst verdicts first (ERROR, FAIL, FLAKY, then UNSUPPORTED, LENIENT and PASS), each in catalogue order.
     static func failuresFirst(_ cases: [CaseResult]) -> [CaseResult] {
         cases.enumerated().sorted { ($1.element.verdict, $0.offset) < ($0.element.verdict, $1.offset) }.map(\.element)
     }
 
     static func tallies(_ cases: [CaseResult]) -> String {
-        HTMLPage.tallies([Verdict.fail, .error, .flaky, .lenient, .unsupported, .pass].map { verdict in
+        HTMLPage.tallies(Verdict.allCases.sorted(by: >).map { verdict in
             HTMLPage.Tally(verdict.rawValue, cases.filter { $0.verdict == verdict }.count)
         })
     }

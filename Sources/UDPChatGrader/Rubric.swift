@@ -72,7 +72,7 @@ public struct Rubric: Sendable, Equatable {
         switch result.verdict {
         case .pass: return most
         case .lenient: return max(0, most - lenientPenalty)
-        case .fail, .error, .flaky, .unsupported: return 0
+        default: return 0
         }
     }
 }
