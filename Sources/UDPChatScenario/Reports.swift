@@ -67,19 +67,7 @@ public enum ScenarioReports {
         return xml + "</testsuite>\n"
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLPage.escape(text) }
 
     /// `DIR/NAME-MODE-seedN` (artifact files add `.trace.jsonl`, `.console.txt`, `.report.txt`, `.pcap`).
     public static func artifactBase(folder: String, path: String, mode: ScenarioMode, seed: UInt64) -> String {

@@ -21,7 +21,7 @@ struct ReportMergeCommand: AsyncParsableCommand {
             could not be read or two shards overlap. See docs/GRADER.md for a CI matrix and a Kubernetes recipe.
 
             Example:
-              udpchat report merge shard-1.json shard-2.json --json all.json --junit all.xml --html all.html
+              udpchat report merge shard-1.json shard-2.json --json all.json --html all.html
             """
     )
 
