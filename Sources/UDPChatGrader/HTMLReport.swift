@@ -8,8 +8,8 @@ import UDPChatReports
 public enum HTMLReport {
     static let maxEvents = 160
 
-    public static func render(_ reports: [GradeReport]) -> String {
-        var body = ""
+    public static func render(_ reports: [GradeReport], run: RunInfo? = nil) -> String {
+        var body = run.map(HTMLPage.runLine) ?? ""
         if reports.count > 1 {
             body += "<p>\(reports.count) implementations, \(reports.map(\.cases.count).reduce(0, +)) cases.</p>"
             body += tallies(reports.flatMap(\.cases))

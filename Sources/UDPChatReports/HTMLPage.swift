@@ -13,7 +13,7 @@ public enum HTMLPage {
         .why{font-family:monospace;white-space:pre-wrap;padding:6px;border-left:4px solid #999;background:#f7f7f7}
         .why.bad{border-color:#d00;background:#fff0f0}
         a.rule{font:12px monospace;background:#eef;border:1px solid #99c;border-radius:3px;padding:0 4px;margin-right:3px;text-decoration:none;white-space:nowrap;display:inline-block}
-        details{margin:6px 0}summary{cursor:pointer;color:#555}
+        .run{color:#555;font-size:12px}details{margin:6px 0}summary{cursor:pointer;color:#555}
         svg text{font:11px monospace}
         """
 
@@ -65,6 +65,12 @@ public enum HTMLPage {
             table += "<tr id=\"rule-\(rule.id)\"><td><b>\(rule.id)</b></td><td>\(escape(rule.level))</td><td>\(escape(rule.text))</td><td>\(where_)</td></tr>"
         }
         return folded("The \(rules.count) rules of docs/PROTOCOL.md §10 cited in this report", table + "</table>", open: false)
+    }
+
+    /// `udpchat 0.1.0, 2026-11-30T11:14:47Z, seed 1: udpchat grade …` under the heading.
+    public static func runLine(_ run: RunInfo) -> String {
+        "<p class=\"run\">\(escape(run.tool)) \(escape(run.version)), \(escape(run.timestamp))"
+            + (run.seed.map { ", seed \($0)" } ?? "") + ": <code>\(escape(run.command.joined(separator: " ")))</code></p>"
     }
 
     /// A folded block (`<details>`).

@@ -18,9 +18,8 @@ public enum ScenarioHTML {
             HTMLPage.Tally("PASS", reports.filter(\.passed).count),
             HTMLPage.Tally("failed checks", failedChecks, css: failedChecks > 0 ? "FAIL" : "PASS"),
         ])
-        let runs = reports.count == 1 ? "1 run" : "\(reports.count) runs"
-        body += "<p>\(runs)" + (run.map { " — \(HTMLPage.escape($0.tool)) \(HTMLPage.escape($0.version)), \(HTMLPage.escape($0.timestamp)), "
-            + "<code>\(HTMLPage.escape($0.command.joined(separator: " ")))</code>" } ?? "") + "</p>"
+        body = (run.map(HTMLPage.runLine) ?? "") + body
+        body += "<p>\(reports.count == 1 ? "1 run" : "\(reports.count) runs")</p>"
         body += "<table><tr><th>run</th><th>mode</th><th>seed</th><th>status</th><th>rules of failed checks</th><th>first failure</th><th>wall ms</th></tr>"
         var cited: [String] = []
         for (index, report) in order {

@@ -161,7 +161,7 @@ struct GradeCommand: AsyncParsableCommand {
             }
             if let gradescope { try Gradescope.results(reports, rubric: points).write(to: URL(fileURLWithPath: gradescope)) }
             if let junit { try ReportFormat.junit(reports).write(toFile: junit, atomically: true, encoding: .utf8) }
-            if let html { try HTMLReport.render(reports).write(toFile: html, atomically: true, encoding: .utf8) }
+            if let html { try HTMLReport.render(reports, run: run).write(toFile: html, atomically: true, encoding: .utf8) }
         } catch {
             FileHandle.standardError.write(Data("grade: cannot write a report: \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)

@@ -47,13 +47,14 @@ struct ReportMergeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         print(ReportFormat.batchTable(merged.reports))
+        let run = RunInfo.current(seed: merged.shards.first?.seed)
         do {
             if let json {
-                try ReportFormat.jsonBatch(merged.reports, interop: merged.interop, run: RunInfo.current(seed: merged.shards.first?.seed),
-                                           shards: merged.shards).write(to: URL(fileURLWithPath: json))
+                try ReportFormat.jsonBatch(merged.reports, interop: merged.interop, run: run, shards: merged.shards)
+                    .write(to: URL(fileURLWithPath: json))
             }
             if let junit { try ReportFormat.junit(merged.reports).write(toFile: junit, atomically: true, encoding: .utf8) }
-            if let html { try HTMLReport.render(merged.reports).write(toFile: html, atomically: true, encoding: .utf8) }
+            if let html { try HTMLReport.render(merged.reports, run: run).write(toFile: html, atomically: true, encoding: .utf8) }
         } catch {
             FileHandle.standardError.write(Data("report merge: cannot write a report: \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)

@@ -29,7 +29,8 @@ struct ReportOutputTests {
                 result("S-LEAVE", .error, probe: false)])
 
     @Test func htmlHasTalliesFailuresFirstRuleLinksAndAFoldedProbe() throws {
-        let html = HTMLReport.render([Self.report])
+        let html = HTMLReport.render([Self.report], run: RunInfo(timestamp: "2026-01-02T03:04:05Z", seed: 1, command: ["udpchat", "grade", "x.yaml"]))
+        #expect(html.contains("udpchat \(RunInfo.version), 2026-01-02T03:04:05Z, seed 1: <code>udpchat grade x.yaml</code>"))
         // Tallies at the top: before the first table.
         let tallies = try #require(html.range(of: "<div class=\"tallies\">"))
         #expect(tallies.lowerBound < html.range(of: "<table>")!.lowerBound)
