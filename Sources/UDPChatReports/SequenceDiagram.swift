@@ -35,7 +35,12 @@ public struct SequenceDiagram: Sendable {
         let firstX = 110.0, row = 20.0, top = 40.0
         func x(_ lane: Int) -> Double { firstX + gap * Double(min(max(lane, 0), max(lanes.count - 1, 0))) }
         let consoleX = x(lanes.count - 1) + 40
-        let width = consoleX + 330
+        // Wide enough for the longest console line (11 px monospace ≈ 6.7 px a character).
+        let longest = rows.map { row -> Int in
+            if case .console(_, _, let text, _) = row { return min(text.count, 64) + 10 }
+            return 0
+        }.max() ?? 0
+        let width = consoleX + max(330, Double(longest) * 6.8)
         let height = top + row * Double(rows.count) + 30
         let esc = HTMLPage.escape
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
