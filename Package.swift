@@ -10,6 +10,7 @@ import PackageDescription
 //   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
+//   UDPChatReports     – how runs are shown to people: progress lines/status line, the HTML page and sequence diagram, PROTOCOL.md rule ids, run info
 //   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
 //   UDPChatBench       – load generators behind `udpchat bench …`
 //   udpchat            – the command-line tool (swift-argument-parser subcommands)
@@ -56,9 +57,10 @@ let package = Package(
             name: "UDPChatCapture",
             dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
+        .target(name: "UDPChatReports"),
         .target(
             name: "UDPChatGrader",
-            dependencies: ["UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatBench",
@@ -69,7 +71,7 @@ let package = Package(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader",
+                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ] + nio
         ),
@@ -85,7 +87,7 @@ let package = Package(
             name: "UDPChatScenario",
             dependencies: [
                 "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRuntime", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatGrader", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "UDPChatCapture", "UDPChatGrader", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
         ),
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
@@ -102,7 +104,8 @@ let package = Package(
         .testTarget(name: "PackageStructureTests"),
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
-        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatReportsTests", dependencies: ["UDPChatReports"]),
+        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatReports", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,9 +17,12 @@ public struct InteropResult: Sendable, Codable {
 }
 
 public enum Interop {
+    /// The lossy relay's seed unless told otherwise (what `grade --interop` uses; its JSON report records it).
+    public static let defaultSeed: UInt64 = 1
+
     /// Runs all pairs (initiator × responder) at once. `serverCommand` starts the reference server
     /// (placeholders {port}, {rto}).
-    public static func run(clients: [Manifest], serverCommand: [String], rto requested: Double, seed: UInt64 = 1,
+    public static func run(clients: [Manifest], serverCommand: [String], rto requested: Double, seed: UInt64 = defaultSeed,
                            loss: Double = 0.2, artifacts: String?) async -> [InteropResult] {
         let pairs = clients.flatMap { a in clients.map { b in (a, b) } }
         let ports = PortAllocator.shared

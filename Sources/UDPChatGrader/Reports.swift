@@ -1,4 +1,5 @@
 import Foundation
+import UDPChatReports
 
 /// Text, JSON and JUnit renderings of a grade report.
 public enum ReportFormat {
@@ -19,30 +20,60 @@ public enum ReportFormat {
         return lines.joined(separator: "\n")
     }
 
+    /// The progress line of a finished case: `S-REGISTER            PASS         0.3 s`, the reason when not PASS.
+    public static func progressLine(_ result: CaseResult, implementation: String? = nil) -> String {
+        let id = result.id.padding(toLength: 22, withPad: " ", startingAt: 0)
+        let verdict = result.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+        let detail = result.verdict == .pass ? "" : "  " + String(result.detail.prefix(120))
+        return (implementation.map { "\($0) " } ?? "") + id + verdict + String(format: "%6.1f s", result.duration) + detail
+    }
+
     struct JSONCase: Codable {
         var id: String, verdict: String, section: String, level: String, title: String, detail: String
         var duration: Double, runs: Int, passed: Int
+        /// The rules of PROTOCOL.md §10 the case checks.
+        var rules: [String]?
+        /// The evidence (trace events), so `report merge` can draw the HTML report from shards.
+        var events: [TraceEvent]?
     }
 
     struct JSONReport: Codable {
         var implementation: String, role: String, manifest: String, rto: Double, rtoNote: String, duration: Double
         var cases: [JSONCase]
         var summary: [String: Int]
+        /// Tool, version, timestamp, seed and command line (absent in a report inside a batch: the batch has it).
+        var tool: String?, version: String?, timestamp: String?, seed: UInt64?, command: [String]?
+
+        mutating func stamp(_ run: RunInfo?) {
+            guard let run else { return }
+            (tool, version, timestamp, seed, command) = (run.tool, run.version, run.timestamp, run.seed, run.command)
+        }
     }
 
-    /// `{"implementation": …, "role": …, "cases": [{"id", "verdict", "section", "detail", …}], "summary": {…}}`.
-    public static func json(_ report: GradeReport) throws -> Data {
-        let body = JSONReport(
+    static func jsonReport(_ report: GradeReport) -> JSONReport {
+        JSONReport(
             implementation: report.implementation, role: report.role.rawValue, manifest: report.manifest, rto: report.rto,
             rtoNote: report.rtoNote, duration: report.duration,
             cases: report.cases.map {
                 JSONCase(id: $0.id, verdict: $0.verdict.rawValue, section: $0.section, level: $0.level.rawValue, title: $0.title,
-                         detail: $0.detail, duration: $0.duration, runs: $0.runs, passed: $0.passed)
+                         detail: $0.detail, duration: $0.duration, runs: $0.runs, passed: $0.passed,
+                         rules: ProtocolRules.rules(forCase: $0.id), events: $0.events)
             },
             summary: report.summary)
+    }
+
+    static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(body)
+        return try encoder.encode(value)
+    }
+
+    /// `{"implementation": …, "role": …, "cases": [{"id", "verdict", "section", "detail", "rules", "events", …}], "summary": {…},
+    /// "tool", "version", "timestamp", "seed", "command"}`.
+    public static func json(_ report: GradeReport, run: RunInfo? = nil) throws -> Data {
+        var body = jsonReport(report)
+        body.stamp(run)
+        return try encode(body)
     }
 
     /// JUnit XML: one testcase per case; FAIL/FLAKY as failure, ERROR as error, UNSUPPORTED as skipped.
@@ -74,21 +105,7 @@ public enum ReportFormat {
 }
 
 /// Escapes text for XML and HTML.
-public func escapeXML(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default:
-            if scalar.value < 0x20, scalar != "\n", scalar != "\t" { out += "?" } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out
-}
+public func escapeXML(_ text: String) -> String { HTMLPage.escape(text) }
 
 extension ReportFormat {
     /// A table across implementations for `--batch`: one row per implementation, verdict counts.
@@ -105,12 +122,20 @@ extension ReportFormat {
         return lines.joined(separator: "\n")
     }
 
-    /// `{"implementations": [<one report each>], "interop": [{initiator, responder, verdict, detail, duration}]}` for `--batch`.
-    public static func jsonBatch(_ reports: [GradeReport], interop: [InteropResult] = []) throws -> Data {
-        let parts = try reports.map { String(decoding: try json($0), as: UTF8.self) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let pairs = String(decoding: try encoder.encode(interop), as: UTF8.self)
-        return Data(("{\"implementations\": [\n" + parts.joined(separator: ",\n") + "\n],\n\"interop\": " + pairs + "}\n").utf8)
+    struct JSONBatch: Codable {
+        var implementations: [JSONReport]
+        var interop: [InteropResult]
+        var tool: String?, version: String?, timestamp: String?, seed: UInt64?, command: [String]?
+        /// For a merged report: the run info of each shard.
+        var shards: [RunInfo]?
+    }
+
+    /// `{"implementations": [<one report each>], "interop": [{initiator, responder, verdict, detail, duration}],
+    /// "tool", "version", "timestamp", "seed", "command"}` for `--batch`.
+    public static func jsonBatch(_ reports: [GradeReport], interop: [InteropResult] = [], run: RunInfo? = nil,
+                                 shards: [RunInfo]? = nil) throws -> Data {
+        var batch = JSONBatch(implementations: reports.map(jsonReport), interop: interop, shards: shards)
+        if let run { (batch.tool, batch.version, batch.timestamp, batch.seed, batch.command) = (run.tool, run.version, run.timestamp, run.seed, run.command) }
+        return try encode(batch)
     }
 }

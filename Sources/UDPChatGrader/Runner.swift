@@ -72,8 +72,8 @@ public struct GradeOptions: Sendable {
     public var jobs: Int = 0
     public var repeatCount: Int = 1
     public var artifacts: String?
-    /// Called with one progress line per finished case.
-    public var progress: (@Sendable (String) -> Void)?
+    /// Called with each case's result as it finishes (from the case's task).
+    public var progress: (@Sendable (CaseResult) -> Void)?
 
     public init() {}
 }
@@ -128,8 +128,6 @@ public enum Grader {
         let jobs = manifest.pinnedPort != nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
         let ports = PortAllocator.shared
         let group = MultiThreadedEventLoopGroup.singleton
-        let total = selected.count
-        let finished = Counter()
         var results: [Int: CaseResult] = [:]
         await withTaskGroup(of: (Int, CaseResult).self) { tasks in
             var next = 0
@@ -141,12 +139,7 @@ public enum Grader {
                 tasks.addTask {
                     let result = await runCase(item, manifest: manifest, rto: rto, repeatCount: max(1, options.repeatCount),
                                                artifacts: options.artifacts, group: group, ports: ports)
-                    let done = finished.increment()
-                    let id = result.id.padding(toLength: 22, withPad: " ", startingAt: 0)
-                    let verdict = result.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
-                    let detail = result.verdict == .pass ? "" : "  " + String(result.detail.prefix(120))
-                    options.progress?(String(format: "[%2d/%d] ", done, total) + id + verdict
-                        + String(format: "%6.1f s", result.duration) + detail)
+                    options.progress?(result)
                     return (index, result)
                 }
             }

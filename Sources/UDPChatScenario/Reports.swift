@@ -1,11 +1,13 @@
 import UDPChatCapture
+import UDPChatReports
 import UDPChatSimulation
 import UDPChatSupport
 
 /// Machine-readable reports of a batch of scenario runs.
 public enum ScenarioReports {
-    /// One JSON document: `{"passed": …, "failed": …, "skipped": …, "runs": [...]}`.
-    public static func json(_ reports: [ScenarioReport]) -> String {
+    /// One JSON document: `{"tool", "version", "timestamp", "seed", "command", "passed": …, "failed": …, "skipped": …,
+    /// "runs": [...]}` (the run info when given; each run has its own seed, each check the rules it checks).
+    public static func json(_ reports: [ScenarioReport], run: RunInfo? = nil) -> String {
         let runs = reports.map { report -> String in
             var fields = [
                 "\"name\":\(JSON.string(report.scenario.name))",
@@ -22,6 +24,7 @@ public enum ScenarioReports {
             }
             let checks = report.checks.map { check in
                 "{\"title\":\(JSON.string(check.title)),\"line\":\(check.line),\"passed\":\(check.passed)"
+                    + ",\"rules\":[" + ScenarioRules.rules(forCheckAt: check.line, in: report.scenario).map(JSON.string).joined(separator: ",") + "]"
                     + (check.passed ? "" : ",\"expected\":\(JSON.string(check.expected)),\"observed\":\(JSON.string(check.observed))"
                         + ",\"trace\":[" + check.excerpt.map(JSON.string).joined(separator: ",") + "]") + "}"
             }
@@ -30,7 +33,12 @@ public enum ScenarioReports {
         }
         let passed = reports.filter(\.passed).count
         let skipped = reports.filter { $0.skipped != nil }.count
-        return "{\"passed\":\(passed),\"failed\":\(reports.count - passed - skipped),\"skipped\":\(skipped),\"runs\":[\n"
+        var head = ""
+        if let run {
+            head = "\"tool\":\(JSON.string(run.tool)),\"version\":\(JSON.string(run.version)),\"timestamp\":\(JSON.string(run.timestamp)),"
+                + "\"seed\":\(run.seed.map(String.init) ?? "null"),\"command\":[" + run.command.map(JSON.string).joined(separator: ",") + "],\n"
+        }
+        return "{" + head + "\"passed\":\(passed),\"failed\":\(reports.count - passed - skipped),\"skipped\":\(skipped),\"runs\":[\n"
             + runs.joined(separator: ",\n") + "\n]}\n"
     }
 
@@ -59,19 +67,7 @@ public enum ScenarioReports {
         return xml + "</testsuite>\n"
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLPage.escape(text) }
 
     /// `DIR/NAME-MODE-seedN` (artifact files add `.trace.jsonl`, `.console.txt`, `.report.txt`, `.pcap`).
     public static func artifactBase(folder: String, path: String, mode: ScenarioMode, seed: UInt64) -> String {

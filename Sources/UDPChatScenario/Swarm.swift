@@ -185,8 +185,9 @@ public enum Swarm {
     }
 
     /// Runs `seeds` seeds from `start` on `jobs` parallel workers. Returns the failing outcomes
-    /// (sorted by seed) and the total number of simulated events.
-    public static func run(start: UInt64, seeds: Int, jobs: Int) async -> (failures: [Outcome], events: Int) {
+    /// (sorted by seed) and the total number of simulated events. `each` sees every seed's outcome
+    /// as soon as it is known (from the worker's task), for progress and failures as they happen.
+    public static func run(start: UInt64, seeds: Int, jobs: Int, each: (@Sendable (Outcome) -> Void)? = nil) async -> (failures: [Outcome], events: Int) {
         let jobs = max(1, jobs)
         let chunk = max(1, min(256, seeds / (jobs * 4) + 1))
         return await withTaskGroup(of: ([Outcome], Int).self) { group in
@@ -203,6 +204,7 @@ public enum Swarm {
                     var count = 0
                     for offset in from..<to {
                         let outcome = run(seed: start &+ UInt64(offset)).0
+                        each?(outcome)
                         count += outcome.events
                         if !outcome.passed { failed.append(outcome) }
                     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import UDPChatGrader
+import UDPChatReports
 
 struct GradeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,6 +44,12 @@ struct GradeCommand: AsyncParsableCommand {
     @Option(help: "Write a self-contained HTML report with a message sequence diagram per case.")
     var html: String?
 
+    @Option(help: "Write Gradescope's autograder results.json here (points from --rubric).")
+    var gradescope: String?
+
+    @Option(help: "With --gradescope: a YAML file of case glob → points (default: MUST 4, SHOULD 1, INFO 0; LENIENT loses 1).")
+    var rubric: String?
+
     @Option(help: "Write each case's trace into this folder.")
     var artifacts: String?
 
@@ -71,6 +78,7 @@ struct GradeCommand: AsyncParsableCommand {
         if shard != nil, batch == nil { throw GraderError("--shard needs --batch") }
         if interop, batch == nil { throw GraderError("--interop needs --batch DIR (the client implementations to pair)") }
         if let shard, parseShard(shard) == nil { throw GraderError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
+        if rubric != nil, gradescope == nil { throw GraderError("--rubric needs --gradescope FILE") }
     }
 
     func run() async throws {
@@ -91,7 +99,14 @@ struct GradeCommand: AsyncParsableCommand {
         options.jobs = jobs
         options.repeatCount = repeatCount
         options.artifacts = artifacts
-        if !quiet { options.progress = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+        let started = Date()
+        let points: Rubric
+        do {
+            points = try rubric.map { path throws(ReportError) in try Rubric.load(path: path) } ?? .default
+        } catch {
+            FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
 
         let manifests: [Manifest]
         do {
@@ -103,18 +118,28 @@ struct GradeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+        let progress = ProgressReporter(total: 0, label: "cases", stream: .stderr, live: quiet ? false : nil)
+        let batched = manifests.count > 1
         var reports: [GradeReport] = []
         for manifest in manifests {
             var perManifest = options
             if let artifacts, batch != nil { perManifest.artifacts = "\(artifacts)/\(safeName(manifest.name))" }
             if !quiet {
                 let (_, note) = Grader.effectiveRTO(manifest: manifest, requested: options.rto)
-                FileHandle.standardError.write(Data("grading \(manifest.name) (\(manifest.role.rawValue)): \(note)\n".utf8))
+                progress.add(total: Grader.select(role: manifest.role, cases: cases, skip: skip).count)
+                progress.say("grading \(manifest.name) (\(manifest.role.rawValue)): \(note)")
+                let name = manifest.name
+                perManifest.progress = { result in
+                    progress.finished(ReportFormat.progressLine(result, implementation: batched ? name : nil), failed: result.verdict.isFailure,
+                                      always: true)
+                }
             }
             let report = await Grader.run(manifest: manifest, options: perManifest)
+            progress.clearStatus()
             print(ReportFormat.matrix(report))
             reports.append(report)
         }
+        progress.finish()
         if reports.count > 1 { print(ReportFormat.batchTable(reports)) }
         var interopFailed = false
         var interopResults: [InteropResult] = []
@@ -128,12 +153,15 @@ struct GradeCommand: AsyncParsableCommand {
             interopFailed = results.contains { $0.verdict.isFailure }
         }
         do {
+            let run = RunInfo.current(seed: Interop.defaultSeed, started: started)
             if let json {
-                let data = batch == nil ? try ReportFormat.json(reports[0]) : try ReportFormat.jsonBatch(reports, interop: interopResults)
+                let data = batch == nil ? try ReportFormat.json(reports[0], run: run)
+                    : try ReportFormat.jsonBatch(reports, interop: interopResults, run: run)
                 try data.write(to: URL(fileURLWithPath: json))
             }
+            if let gradescope { try Gradescope.results(reports, rubric: points).write(to: URL(fileURLWithPath: gradescope)) }
             if let junit { try ReportFormat.junit(reports).write(toFile: junit, atomically: true, encoding: .utf8) }
-            if let html { try HTMLReport.render(reports).write(toFile: html, atomically: true, encoding: .utf8) }
+            if let html { try HTMLReport.render(reports, run: run).write(toFile: html, atomically: true, encoding: .utf8) }
         } catch {
             FileHandle.standardError.write(Data("grade: cannot write a report: \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)

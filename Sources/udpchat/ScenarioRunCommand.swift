@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import UDPChatReports
 import UDPChatScenario
 import UDPChatSimulation
 import UDPChatSupport
@@ -37,6 +39,9 @@ struct ScenarioRunCommand: AsyncParsableCommand {
     @Option(help: "Write a JUnit XML report here.")
     var junit: String?
 
+    @Option(help: "Write a self-contained HTML report here (the grade report's look, a sequence diagram per run).")
+    var html: String?
+
     @Option(help: "Write each run's trace (JSON lines, the proxy's format), console and report into this folder.")
     var artifacts: String?
 
@@ -58,27 +63,30 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         if let artifacts { ScenarioFiles.makeDirectory(artifacts) }
         let clock = ContinuousClock()
         let started = clock.now
-        let total = items.count
+        let startedAt = Date()
         let verbose = self.verbose
-        let progress: (ScenarioReport, Int) -> Void = { report, done in
+        let reporter = ProgressReporter(total: items.count, label: "runs")
+        let progress: (ScenarioReport, Int) -> Void = { report, _ in
             let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s \(report.mode == .sim ? "simulated" : "elapsed")" } ?? ""
-            print("[\(done)/\(total)] \(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
-                  + (report.skipped.map { ": \($0)" } ?? ""))
+            reporter.finished("\(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
+                              + (report.skipped.map { ": \($0)" } ?? ""), failed: !report.passed && report.skipped == nil, always: true)
             if !report.passed || verbose, report.skipped == nil {
-                for check in report.checks where !check.passed || verbose { print("  " + check.description) }
+                for check in report.checks where !check.passed || verbose { reporter.say("  " + check.description) }
             }
         }
         let reports = mode == .sim
             ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, progress: progress)
             : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, progress: progress)
         let wall = clock.now - started
-        try writeOutputs(reports)
+        reporter.finish()
+        try writeOutputs(reports, run: RunInfo.current(seed: seed, started: startedAt))
         printSummary(reports, wall: wall)
         if reports.contains(where: { !$0.passed && $0.skipped == nil }) { throw ExitCode(1) }
     }
 
-    func writeOutputs(_ reports: [ScenarioReport]) throws {
-        if let json { try ScenarioFiles.write(ScenarioReports.json(reports), to: json) }
+    func writeOutputs(_ reports: [ScenarioReport], run: RunInfo) throws {
+        if let json { try ScenarioFiles.write(ScenarioReports.json(reports, run: run), to: json) }
+        if let html { try ScenarioFiles.write(ScenarioHTML.render(reports, run: run), to: html) }
         if let junit { try ScenarioFiles.write(ScenarioReports.junit(reports), to: junit) }
         guard let artifacts else { return }
         ScenarioFiles.makeDirectory(artifacts)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import UDPChatReports
 import UDPChatScenario
 import UDPChatSimulation
 import UDPChatSupport
@@ -32,6 +34,9 @@ struct ScenarioSwarmCommand: AsyncParsableCommand {
     @Option(help: "Print at most this many failing seeds.")
     var maxFailures: Int = 10
 
+    @Option(help: ArgumentHelp("Test hook: report this seed as failing (checks that failures are printed as they happen).", visibility: .hidden))
+    var injectFailure: UInt64?
+
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -43,15 +48,32 @@ struct ScenarioSwarmCommand: AsyncParsableCommand {
         }
         let clock = ContinuousClock()
         let began = clock.now
-        let (failures, events) = await Swarm.run(start: start, seeds: seeds, jobs: jobs)
+        // Piped: a progress line every 5 % of the seeds; each failing seed the moment it fails.
+        let reporter = ProgressReporter(total: seeds, label: "seeds", every: max(1, seeds / 20))
+        let failed = LockedFailures()
+        let (injected, maxFailures) = (injectFailure, self.maxFailures)
+        let (_, events) = await Swarm.run(start: start, seeds: seeds, jobs: jobs) { outcome in
+            var outcome = outcome
+            if outcome.seed == injected { outcome.violations.append("injected failure (--inject-failure, a test hook)") }
+            guard !outcome.passed else {
+                reporter.finished("seed \(outcome.seed) ok", failed: false)
+                return
+            }
+            let shown = failed.withLock { list in
+                list.append(outcome)
+                return list.count <= maxFailures
+            }
+            reporter.finished("FAIL seed \(outcome.seed)", failed: true)
+            guard shown else { return }
+            for violation in outcome.violations.prefix(8) { reporter.say("  - \(violation)") }
+            reporter.say("  reproduce: udpchat scenario swarm --start \(outcome.seed) --seeds 1 --verbose")
+        }
+        reporter.finish()
+        let failures = failed.withLock { $0 }.sorted { $0.seed < $1.seed }
         let elapsed = clock.now - began
         let rate = Double(seeds) / max(elapsed.seconds, 1e-9)
-        for failure in failures.prefix(maxFailures) {
-            print("FAIL seed \(failure.seed):")
-            for violation in failure.violations.prefix(8) { print("  - \(violation)") }
-            print("  reproduce: udpchat scenario swarm --start \(failure.seed) --seeds 1 --verbose")
-        }
-        if failures.count > maxFailures { print("… and \(failures.count - maxFailures) more failing seed(s)") }
+        if failures.count > maxFailures { print("… and \(failures.count - maxFailures) more failing seed(s) not shown") }
+        if !failures.isEmpty { print("failing seeds: " + failures.map { String($0.seed) }.joined(separator: ", ")) }
         let last = start &+ UInt64(seeds - 1)
         print("swarm: \(seeds) seed(s) \(start)…\(last) in \(String(format3(elapsed.seconds))) s = \(Int(rate)) seeds/s on \(jobs) job(s), \(events) simulated events; \(failures.count) failing")
         if !failures.isEmpty { throw ExitCode(1) }
@@ -71,4 +93,11 @@ struct ScenarioSwarmCommand: AsyncParsableCommand {
         let scaled = (value * 1000).rounded() / 1000
         return String(scaled)
     }
+}
+
+/// The failing outcomes, appended from the swarm's worker tasks.
+final class LockedFailures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [Swarm.Outcome] = []
+    func withLock<T>(_ body: (inout [Swarm.Outcome]) -> T) -> T { lock.withLock { body(&list) } }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UDPChatReports
 
 @main
 struct UDPChat: AsyncParsableCommand {
@@ -11,10 +12,10 @@ struct UDPChat: AsyncParsableCommand {
             push it through a bad network, capture and replay its traffic, and grade other implementations.
             Start with `udpchat demo`.
             """,
-        version: "0.1.0",
+        version: RunInfo.version,
         subcommands: [
             ServerCommand.self, ClientCommand.self, ProxyCommand.self, RecordCommand.self, ReplayCommand.self,
-            DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, BenchCommand.self, DemoCommand.self,
+            DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, ReportCommand.self, BenchCommand.self, DemoCommand.self,
         ]
     )
 

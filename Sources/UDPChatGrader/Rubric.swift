@@ -1,0 +1,78 @@
+import Foundation
+import Yams
+
+/// Points per case for `grade --gradescope`: case globs → points (the first matching glob wins),
+/// else by the case's level. The default weighs a MUST case 4 points, a SHOULD case 1 and an INFO
+/// case 0; a LENIENT verdict (conforming, but a SHOULD such as TIME-3 broken) loses 1 point.
+///
+///     # rubric.yaml: first matching glob wins
+///     S-REGISTER*: 6
+///     C-MSG-*: 5
+///     MUST: 4       # cases no glob matches, by level
+///     SHOULD: 1
+///     INFO: 0
+///     LENIENT: 1    # points a LENIENT verdict loses
+public struct Rubric: Sendable, Equatable {
+    public var globs: [(glob: String, points: Double)]
+    public var levels: [Level: Double]
+    public var lenientPenalty: Double
+
+    public static let `default` = Rubric(globs: [], levels: [.must: 4, .should: 1, .info: 0], lenientPenalty: 1)
+
+    public init(globs: [(glob: String, points: Double)], levels: [Level: Double], lenientPenalty: Double) {
+        self.globs = globs
+        self.levels = levels
+        self.lenientPenalty = lenientPenalty
+    }
+
+    public static func == (lhs: Rubric, rhs: Rubric) -> Bool {
+        lhs.globs.map(\.glob) == rhs.globs.map(\.glob) && lhs.globs.map(\.points) == rhs.globs.map(\.points)
+            && lhs.levels == rhs.levels && lhs.lenientPenalty == rhs.lenientPenalty
+    }
+
+    /// Parses a rubric file's text (a YAML mapping, in order).
+    public static func parse(_ text: String) throws(ReportError) -> Rubric {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ReportError("rubric: not YAML: \(error)")
+        }
+        guard let mapping = node?.mapping else { throw ReportError("rubric: expected a mapping of case glob → points") }
+        var rubric = Rubric.default
+        for (key, value) in mapping {
+            guard let name = key.string else { throw ReportError("rubric: a key is not text") }
+            guard let points = value.scalar.flatMap({ Double($0.string) }), points >= 0 else {
+                throw ReportError("rubric: \(name): points must be a number ≥ 0")
+            }
+            switch name {
+            case "MUST": rubric.levels[.must] = points
+            case "SHOULD": rubric.levels[.should] = points
+            case "INFO": rubric.levels[.info] = points
+            case "LENIENT": rubric.lenientPenalty = points
+            default: rubric.globs.append((name, points))
+            }
+        }
+        return rubric
+    }
+
+    public static func load(path: String) throws(ReportError) -> Rubric {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ReportError("rubric \(path): cannot read it") }
+        return try parse(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The most a case can earn.
+    public func maxPoints(_ result: CaseResult) -> Double {
+        globs.first { globMatch($0.glob, result.id) }?.points ?? levels[result.level] ?? 0
+    }
+
+    /// What a result earns: all of it for PASS, less the LENIENT penalty for LENIENT, nothing otherwise.
+    public func points(_ result: CaseResult) -> Double {
+        let most = maxPoints(result)
+        switch result.verdict {
+        case .pass: return most
+        case .lenient: return max(0, most - lenientPenalty)
+        default: return 0
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import UDPChatGrader
+import UDPChatReports
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Work with grade reports: join the shards of a sharded batch run.",
+        subcommands: [ReportMergeCommand.self]
+    )
+}
+
+struct ReportMergeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Join the JSON reports of sharded batch runs (grade --batch DIR --shard I/N --json F) into one report.",
+        discussion: """
+            The merged report lists the implementations in the order an unsharded run grades them, with \
+            the same verdicts. Exit status: 0 nothing failed, 1 some case FAIL/ERROR/FLAKY, 2 a shard \
+            could not be read or two shards overlap. See docs/GRADER.md for a CI matrix and a Kubernetes recipe.
+
+            Example:
+              udpchat report merge shard-1.json shard-2.json --json all.json --html all.html
+            """
+    )
+
+    @Argument(help: "The shards' JSON reports.")
+    var shards: [String]
+
+    @Option(help: "Write the merged results as JSON.")
+    var json: String?
+
+    @Option(help: "Write the merged results as JUnit XML.")
+    var junit: String?
+
+    @Option(help: "Write the merged self-contained HTML report.")
+    var html: String?
+
+    func run() async throws {
+        let merged: ReportMerge.Merged
+        do {
+            guard !shards.isEmpty else { throw ReportError("give the shards' JSON reports") }
+            merged = try ReportMerge.merge(paths: shards)
+        } catch let error as ReportError {
+            FileHandle.standardError.write(Data("report merge: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        print(ReportFormat.batchTable(merged.reports))
+        let run = RunInfo.current(seed: merged.shards.first?.seed)
+        do {
+            if let json {
+                try ReportFormat.jsonBatch(merged.reports, interop: merged.interop, run: run, shards: merged.shards)
+                    .write(to: URL(fileURLWithPath: json))
+            }
+            if let junit { try ReportFormat.junit(merged.reports).write(toFile: junit, atomically: true, encoding: .utf8) }
+            if let html { try HTMLReport.render(merged.reports, run: run).write(toFile: html, atomically: true, encoding: .utf8) }
+        } catch {
+            FileHandle.standardError.write(Data("report merge: cannot write a report: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        if merged.reports.contains(where: \.hasFailures) || merged.interop.contains(where: { $0.verdict.isFailure }) { throw ExitCode(1) }
+    }
+}
