@@ -86,4 +86,15 @@ import UDPChatWire
         let sent = try #require(Self.messages(observation, verb: .msg, from: "alice", seq: 1).first)
         #expect(sent.time - accepted.time >= Self.rto * 2 - observation.timingAllowance, "\(mode): sent too early")
     }
+
+    @Test(arguments: ScenarioMode.allCases)
+    func aScenarioDeclaredForTheOtherModeIsSkippedTheSameWay(mode: ScenarioMode) async throws {
+        var scenario = try Self.chat(rules: [])
+        scenario.modes = [mode == .sim ? .live : .sim]
+        let report = await ScenarioRunner.run(scenario, mode: mode, rto: Self.rto)
+        #expect(report.mode == mode)
+        #expect(report.status == "SKIP")
+        #expect(report.skipped == (mode == .sim ? "declared live only" : "declared sim only"))
+        #expect(report.observation == nil && report.checks.isEmpty)
+    }
 }
