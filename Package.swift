@@ -6,6 +6,7 @@ import PackageDescription
 //   UDPChatWire        – the wire codec: Message, strict parse / serialise, WireError
 //   UDPChatCore        – sans-I/O state machines: server registry and chat client (events in, effects out)
 //   UDPChatRuntime     – SwiftNIO drivers running the core state machines over real UDP sockets and timers
+//   UDPChatScript      – the one script step model and its sans-I/O interpreter (scenarios, simulator, live runner, demo)
 //   UDPChatImpairment  – sans-I/O impairment models and protocol-aware rules (loss, delay, duplicate, …)
 //   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
@@ -40,6 +41,7 @@ let package = Package(
             name: "UDPChatCore",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
+        .target(name: "UDPChatScript", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .target(
             name: "UDPChatRuntime",
             dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
@@ -78,7 +80,7 @@ let package = Package(
         .target(
             name: "UDPChatSimulation",
             dependencies: [
-                "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -86,12 +88,17 @@ let package = Package(
         .target(
             name: "UDPChatScenario",
             dependencies: [
-                "UDPChatSimulation", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRuntime", "UDPChatProxy",
+                "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRuntime", "UDPChatProxy",
                 "UDPChatCapture", "UDPChatGrader", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
         ),
-        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatScriptTests", dependencies: ["UDPChatScript", "UDPChatCore", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(
+            name: "UDPChatScenarioTests",
+            dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
@@ -100,7 +107,7 @@ let package = Package(
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
-        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatScenario", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "PackageStructureTests"),
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),

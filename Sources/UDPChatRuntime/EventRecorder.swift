@@ -41,5 +41,9 @@ public final class EventRecorder: Sendable {
 public struct WaitTimeout: Error, CustomStringConvertible, Sendable {
     public let what: String
     public let timeout: Duration
+    public init(what: String, timeout: Duration) {
+        self.what = what
+        self.timeout = timeout
+    }
     public var description: String { "timed out after \(timeout) waiting for \(what)" }
 }

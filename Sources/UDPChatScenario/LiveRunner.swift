@@ -7,6 +7,7 @@ import UDPChatGrader
 import UDPChatImpairment
 import UDPChatProxy
 import UDPChatRuntime
+import UDPChatScript
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -16,98 +17,49 @@ import UDPChatWire
 /// the real clock. The proxy's trace file becomes the observation's trace, so the checks are
 /// exactly those of sim mode.
 public enum LiveRunner {
-    /// Everything a live run shows on its consoles, with times since the run's origin.
-    final class Console: Sendable {
-        let origin: NIODeadline
-        private let state = NIOLockedValueBox<(lines: [DisplayRecord], perParty: [String: [String]],
-                                               closes: [String: (exit: ClientExit, at: Instant)], lastConn: ConnToken?)>(
-            ([], [:], [:], nil))
-
-        init(origin: NIODeadline) { self.origin = origin }
-
-        var now: Instant { Instant(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds) - Int64(origin.uptimeNanoseconds)) }
-
-        func show(_ line: String, party: String) {
-            let time = now
-            state.withLockedValue {
-                $0.lines.append(DisplayRecord(time: time, party: party, line: line))
-                $0.perParty[party, default: []].append(line)
-            }
-        }
-
-        func closed(_ party: String, exit: ClientExit) {
-            let time = now
-            state.withLockedValue { $0.closes[party] = (exit, time) }
-            show(SimLines.closed(exit), party: party)
-        }
-
-        func lines(_ party: String) -> [String] { state.withLockedValue { $0.perParty[party] ?? [] } }
-        var displays: [DisplayRecord] { state.withLockedValue { $0.lines } }
-        var closes: [String: (exit: ClientExit, at: Instant)] { state.withLockedValue { $0.closes } }
-        var lastConn: ConnToken? {
-            get { state.withLockedValue { $0.lastConn } }
-        }
-        func saw(conn: ConnToken) { state.withLockedValue { $0.lastConn = conn } }
+    /// Runs one scenario live and checks its expectations (`ScenarioRunner` on a `LiveBackend`).
+    /// - Parameter pcapPath: also write every datagram the proxies received and sent to this pcap file.
+    /// - Parameter options: an observer that watches the run as it happens, and a patience per step.
+    public static func run(_ scenario: Scenario, seed: UInt64? = nil, rto: Duration? = nil, pcapPath: String? = nil,
+                           options: LiveOptions = LiveOptions(),
+                           group: MultiThreadedEventLoopGroup = .singleton) async -> ScenarioReport {
+        await ScenarioRunner.run(scenario, on: LiveBackend(pcapPath: pcapPath, options: options, group: group), seed: seed, rto: rto)
     }
 
-    /// Runs one scenario live and checks its expectations.
-    /// - Parameter pcapPath: also write every datagram the proxies received and sent to this pcap file.
-    public static func run(_ scenario: Scenario, seed: UInt64? = nil, rto: Duration? = nil, pcapPath: String? = nil,
-                           group: MultiThreadedEventLoopGroup = .singleton) async -> ScenarioReport {
-        let seed = seed ?? scenario.seed
-        let clock = ContinuousClock()
-        let started = clock.now
-        func skipped(_ why: String) -> ScenarioReport {
-            ScenarioReport(scenario: scenario, mode: .live, seed: seed, skipped: why, checks: [], observation: nil, wallTime: clock.now - started)
-        }
-        guard scenario.modes.contains(.live) else { return skipped("declared sim only") }
+    /// The third-party implementations a scenario names, loaded and checked against its scripts.
+    static func manifests(for scenario: Scenario) throws(ScenarioSkip) -> [String: Manifest] {
+        guard scenario.modes.contains(.live) else { throw ScenarioSkip("declared sim only") }
         var manifests: [String: Manifest] = [:]
         let folder = scenario.path.contains("/") ? String(scenario.path[..<scenario.path.lastIndex(of: "/")!]) : "."
         if let path = scenario.serverManifest {
             do {
                 let manifest = try Manifest.load(path: path.hasPrefix("/") ? path : folder + "/" + path)
-                guard manifest.role == .server else { return skipped("the server's manifest has role \(manifest.role.rawValue)") }
+                guard manifest.role == .server else { throw ScenarioSkip("the server's manifest has role \(manifest.role.rawValue)") }
                 manifests[scenario.serverName] = manifest
+            } catch let skip as ScenarioSkip {
+                throw skip
             } catch {
-                return skipped("the server's manifest: \(error)")
+                throw ScenarioSkip("the server's manifest: \(error)")
             }
         }
         for client in scenario.clients {
             guard let path = client.manifest else { continue }
+            let manifest: Manifest
             do {
-                let manifest = try Manifest.load(path: path.hasPrefix("/") ? path : folder + "/" + path)
-                let needed = Set(client.script.compactMap { step -> String? in
-                    guard case .command(let command) = step else { return nil }
-                    switch command {
-                    case .connect: return "connect"
-                    case .accept: return "accept"
-                    case .reject: return "reject"
-                    case .end: return "terminate"
-                    case .quit: return "quit"
-                    case .cancel: return "cancel"
-                    case .send: return "send"
-                    }
-                })
-                if let missing = needed.subtracting(manifest.input.keys).sorted().first {
-                    return skipped("UNSUPPORTED: \(client.name)'s manifest has no input for '\(missing)'")
-                }
-                manifests[client.name] = manifest
+                manifest = try Manifest.load(path: path.hasPrefix("/") ? path : folder + "/" + path)
             } catch {
-                return skipped("\(client.name)'s manifest: \(error)")
+                throw ScenarioSkip("\(client.name)'s manifest: \(error)")
             }
+            let needed = Set(client.script.compactMap { step -> String? in
+                guard case .command(let command) = step else { return nil }
+                return command.manifestAction
+            })
+            if let missing = needed.subtracting(manifest.input.keys).sorted().first {
+                throw ScenarioSkip("UNSUPPORTED: \(client.name)'s manifest has no input for '\(missing)'")
+            }
+            manifests[client.name] = manifest
         }
-        do {
-            let observation = try await execute(scenario, seed: seed, rto: rto ?? scenario.rto, manifests: manifests, pcapPath: pcapPath,
-                                                group: group)
-            let checks = ScenarioChecker.check(scenario, observation)
-            return ScenarioReport(scenario: scenario, mode: .live, seed: seed, skipped: nil, checks: checks, observation: observation,
-                                  wallTime: clock.now - started)
-        } catch {
-            let failure = CheckResult(title: "the live run could start", line: 0, passed: false, expected: "sockets, proxy and parties up",
-                                      observed: "\(error)", excerpt: [])
-            return ScenarioReport(scenario: scenario, mode: .live, seed: seed, skipped: nil, checks: [failure], observation: nil,
-                                  wallTime: clock.now - started)
-        }
+        return manifests
     }
 
     /// A free UDP port on loopback (bound and released; the client binds it right after).
@@ -118,10 +70,17 @@ public enum LiveRunner {
         return port
     }
 
+    /// Starts a third-party implementation from its manifest, placeholders filled with `values`.
+    static func launch(_ manifest: Manifest, values: [String: String], name: String, trace: UDPChatGrader.Trace) throws -> IUTProcess {
+        try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                       env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
+    }
+
     static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, manifests: [String: Manifest], pcapPath: String?,
-                        group: MultiThreadedEventLoopGroup) async throws -> Observation {
+                        options: LiveOptions, group: MultiThreadedEventLoopGroup) async throws -> Observation {
         let origin = NIODeadline.now()
-        let console = Console(origin: origin)
+        let console = LiveConsole(origin: origin, observer: options.observer)
+        let observer = options.observer
         let serverName = scenario.serverName
         let processTrace = UDPChatGrader.Trace()
         var closers: [Task<Void, Never>] = []
@@ -133,19 +92,20 @@ public enum LiveRunner {
             var port = Int(manifest.pinnedPort ?? 0)
             if port == 0 { port = try await freePort(group: group) }
             let values = ["port": String(port), "rto": String(Double(rto.nanoseconds) / 1e9)]
-            let process = try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                                         env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: processTrace, name: serverName)
+            let process = try launch(manifest, values: values, name: serverName, trace: processTrace)
             serverProcess = process
             serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
             closers.append(bridge(processTrace, process: process, party: serverName, console: console, isClient: false))
             try? await Task.sleep(for: .milliseconds(300))  // let it bind
         } else {
             let chat = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
+                observer?.tableChanged(rows)
                 console.show(rows.isEmpty ? "table: (empty)" : "table: " + rows.map { "\($0.id)@\($0.reachable)" }.joined(separator: ", "),
                              party: serverName)
             }), group: group)
             server = chat
             serverAddress = chat.localAddress
+            observer?.serverStarted(serverAddress)
         }
         var names: [Endpoint: String] = [serverAddress: serverName]
         var ports: [String: Int] = [:]
@@ -173,7 +133,10 @@ public enum LiveRunner {
                 try? pcap?.write(timestamp: datagram.timestamp, source: datagram.source, destination: datagram.destination,
                                  payload: datagram.payload)
             }
-            proxy = try await ProxyServer.start(config: config, group: group)
+            if let observer { config.observer = { event in observer.proxyDecided(event) } }
+            let started = try await ProxyServer.start(config: config, group: group)
+            proxy = started
+            observer?.proxiesStarted(zip(links, started.localAddresses).map { ($0.name, $1, $0.target) })
         }
         var reachable: [String: Endpoint] = [serverName: serverAddress]
         for client in scenario.clients { reachable[client.name] = Endpoint(host: "127.0.0.1", port: UInt16(ports[client.name]!)) }
@@ -192,17 +155,16 @@ public enum LiveRunner {
                     "port": String(ports[name]!), "advertise_port": String(advertised ?? UInt16(ports[name]!)),
                     "rto": String(Double(rto.nanoseconds) / 1e9),
                 ]
-                let process = try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                                             env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: processTrace, name: name)
+                let process = try launch(manifest, values: values, name: name, trace: processTrace)
                 processes[name] = (process, manifest)
                 closers.append(bridge(processTrace, process: process, party: name, console: console, isClient: true))
                 continue
             }
-            let options = ChatClientOptions(
+            let clientOptions = ChatClientOptions(
                 id: client.id, server: reachable[serverName]!, bindHost: "127.0.0.1", port: ports[client.name]!,
                 advertisePort: advertised, rto: rto, window: client.window,
                 seed: SplitMix64.stream(seed: seed, label: "client/\(client.name)").state)
-            let runtime = try await ChatClientRuntime.start(options, group: group, onEvent: { event in
+            let runtime = try await ChatClientRuntime.start(clientOptions, group: group, onEvent: { event in
                 console.show(event.description, party: name)
             })
             clients[name] = runtime
@@ -219,35 +181,45 @@ public enum LiveRunner {
 
         let timeout = scenario.timeout?.resolved(rto: rto) ?? rto * 360
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
-        let ids_ = ids
-        let reachable_ = reachable
-        let stuck = await withTaskGroup(of: (String, String?).self) { group in
-            for client in scenario.clients {
-                let runtime = clients[client.name]
-                let process = processes[client.name]
-                group.addTask {
-                    (client.name, await runScript(client.script, party: client.name, console: console, deadline: deadline, rto: rto,
-                                                 ids: ids_, reachable: reachable_, runtime: runtime, process: process, channel: nil))
+        var driver = LiveScriptDriver(interpreter: ScriptInterpreter(
+            parties: scenario.clients.map { ScriptInterpreter.Party(name: $0.name, steps: $0.script, isClient: true) }
+                + scenario.strangers.map { ScriptInterpreter.Party(name: $0.name, steps: $0.script, isClient: false) },
+            rto: rto), console: console)
+        let partyNames = driver.interpreter.parties.map(\.name)
+        let outcome = await driver.run(until: console.now + timeout, patience: options.patience) { party, action in
+            let name = partyNames[party]
+            observer?.acting(name, action)
+            switch action {
+            case .command(let command):
+                if let (process, manifest) = processes[name] {
+                    let values: [String: String] = switch command {
+                    case .connect(let target): ["peer": String(ids[target] ?? ClientID(target) ?? 0)]
+                    case .send(let text): ["text": text]
+                    default: [:]
+                    }
+                    if let template = manifest.input[command.manifestAction] { process.type(fillPlaceholders(template, values)) }
+                } else {
+                    clients[name]?.submit(command.userCommand(ids: ids))
                 }
+            case .raw(let to, let text):
+                guard let channel = strangerChannels[name], let destination = reachable[to],
+                      let address = try? SocketAddress(ipAddress: destination.host, port: Int(destination.port))
+                else { return }
+                let bytes = Placeholders.expand(text, ids: ids, conn: console.lastConn)
+                try? await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(string: bytes)))
+            case .sleep, .blocked, .done:
+                break
             }
-            for stranger in scenario.strangers {
-                let channel = strangerChannels[stranger.name]!
-                group.addTask {
-                    (stranger.name, await runScript(stranger.script, party: stranger.name, console: console, deadline: deadline, rto: rto,
-                                                   ids: ids_, reachable: reachable_, runtime: nil, process: nil, channel: channel))
-                }
-            }
-            var stuck: [String: String] = [:]
-            for await (party, blocked) in group { if let blocked { stuck[party] = blocked } }
-            return stuck
         }
+        let stuck = outcome.stuck
         // Scripts are done: give the clients up to 3 RTO to close, then let in-flight copies land.
         let settle = NIODeadline.now() + .nanoseconds((rto * 3).nanoseconds)
-        while console.closes.count < scenario.clients.count, NIODeadline.now() < settle, NIODeadline.now() < deadline {
+        while outcome.outOfPatience == nil, console.closes.count < scenario.clients.count, NIODeadline.now() < settle,
+              NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         try? await Task.sleep(for: .milliseconds(50) + rto / 20)
-        _ = await proxy?.stop()
+        if let stats = await proxy?.stop() { observer?.proxiesStopped(stats) }
         _ = try? pcap?.finish()
         for runtime in clients.values { await runtime.abort() }
         for (process, _) in processes.values { await process.stop() }
@@ -261,11 +233,12 @@ public enum LiveRunner {
         let end = console.now
         var observation = Observation(trace: trace, displays: console.displays, closes: console.closes, stuck: stuck, ids: ids, rto: rto, endTime: end)
         observation.timingAllowance = Observation.liveTimingAllowance
+        observation.outOfPatience = outcome.outOfPatience
         return observation
     }
 
     /// Copies a process's standard output lines to its console; a client's exit closes its socket.
-    static func bridge(_ trace: UDPChatGrader.Trace, process: IUTProcess, party: String, console: Console, isClient: Bool) -> Task<Void, Never> {
+    static func bridge(_ trace: UDPChatGrader.Trace, process: IUTProcess, party: String, console: LiveConsole, isClient: Bool) -> Task<Void, Never> {
         Task {
             var seen = 0
             while !Task.isCancelled {
@@ -273,82 +246,25 @@ public enum LiveRunner {
                 for event in lines.dropFirst(seen) { console.show(event.text, party: party) }
                 seen = lines.count
                 if let exit = process.exited {
-                    if isClient, console.closes[party] == nil { console.closed(party, exit: exit.status == 0 ? .left : .forced) }
+                    if isClient, !console.isClosed(party) { console.closed(party, exit: exit.status == 0 ? .left : .forced) }
                     break
                 }
                 try? await Task.sleep(for: .milliseconds(5))
             }
         }
     }
+}
 
-    /// Runs one party's script; returns nil when it finished, else the step it was blocked on.
-    static func runScript(_ steps: [ScenarioStep], party: String, console: Console, deadline: NIODeadline, rto: Duration,
-                          ids: [String: ClientID], reachable: [String: Endpoint], runtime: ChatClientRuntime?,
-                          process: (IUTProcess, Manifest)?, channel: Channel?) async -> String? {
-        var cursor = 0
-        for (index, step) in steps.enumerated() {
-            let where_ = "step \(index + 1): \(describe(step))"
-            switch step {
-            case .command(let command):
-                if let (process, manifest) = process {
-                    let (action, values): (String, [String: String]) = switch command {
-                    case .connect(let target): ("connect", ["peer": String(ids[target] ?? ClientID(target) ?? 0)])
-                    case .accept: ("accept", [:])
-                    case .reject: ("reject", [:])
-                    case .end: ("terminate", [:])
-                    case .quit: ("quit", [:])
-                    case .cancel: ("cancel", [:])
-                    case .send(let text): ("send", ["text": text])
-                    }
-                    if let template = manifest.input[action] { process.type(fillPlaceholders(template, values)) }
-                    continue
-                }
-                guard let runtime else { continue }
-                switch command {
-                case .connect(let target): runtime.submit(.connect(ids[target] ?? ClientID(target) ?? 0))
-                case .accept: runtime.submit(.accept)
-                case .reject: runtime.submit(.reject)
-                case .end: runtime.submit(.end)
-                case .quit: runtime.submit(.quit)
-                case .cancel: runtime.submit(.cancel)
-                case .send(let text): runtime.submit(.say(text))
-                }
-            case .waitFor(let text):
-                while true {
-                    let lines = console.lines(party)
-                    if let found = lines[min(cursor, lines.count)...].firstIndex(where: { $0.contains(text) }) {
-                        cursor = found + 1
-                        break
-                    }
-                    if NIODeadline.now() > deadline { return where_ }
-                    try? await Task.sleep(for: .milliseconds(2))
-                }
-            case .waitForParty(let other, let text):
-                while !console.lines(other).contains(where: { $0.contains(text) }) {
-                    if NIODeadline.now() > deadline { return where_ }
-                    try? await Task.sleep(for: .milliseconds(2))
-                }
-            case .sleep(let duration):
-                try? await Task.sleep(for: duration.resolved(rto: rto))
-            case .raw(let to, let text):
-                guard let channel, let destination = reachable[to], let address = try? SocketAddress(ipAddress: destination.host, port: Int(destination.port))
-                else { continue }
-                let bytes = Placeholders.expand(text, ids: ids, conn: console.lastConn)
-                let envelope = AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(string: bytes))
-                try? await channel.writeAndFlush(envelope)
-            }
-        }
-        return nil
-    }
+/// How a live run is watched and bounded.
+public struct LiveOptions: Sendable {
+    /// Watches the run as it happens (nil: nobody).
+    public var observer: LiveObserver?
+    /// Give up once a party has waited on one step this long (nil: only the scenario's timeout).
+    public var patience: Duration?
 
-    static func describe(_ step: ScenarioStep) -> String {
-        switch step {
-        case .command(let command): "\(command)"
-        case .waitFor(let text): "wait-for '\(text)'"
-        case .waitForParty(let party, let text): "wait-for \(party): '\(text)'"
-        case .sleep(let duration): "sleep \(duration)"
-        case .raw(let to, let text): "raw '\(text)' to \(to)"
-        }
+    public init(observer: LiveObserver? = nil, patience: Duration? = nil) {
+        self.observer = observer
+        self.patience = patience
     }
 }
 

@@ -21,6 +21,9 @@ public struct Observation: Sendable {
 
     /// The allowance live runs use: a proxy that reads the first copy of a datagram late makes its
     /// re-send look early by that much.
+    /// Live runs with a patience per step: the party that waited on one step longer than that.
+    public var outOfPatience: String?
+
     public static let liveTimingAllowance: Duration = .milliseconds(50)
 
     public init(trace: [TraceRecord], displays: [DisplayRecord], closes: [String: (exit: ClientExit, at: Instant)],

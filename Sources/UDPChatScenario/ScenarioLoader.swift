@@ -1,4 +1,5 @@
 import UDPChatImpairment
+import UDPChatScript
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -208,8 +209,8 @@ struct ScenarioDecoder {
                         clients: clients, strangers: strangers, proxies: proxies, expectations: expectations)
     }
 
-    mutating func steps(_ node: Node?) -> [ScenarioStep] {
-        var result: [ScenarioStep] = []
+    mutating func steps(_ node: Node?) -> [ScriptStep] {
+        var result: [ScriptStep] = []
         for step in node?.sequence ?? [] {
             if let word = step.scalar?.string {
                 switch word {

@@ -1,4 +1,5 @@
 import UDPChatImpairment
+import UDPChatScript
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -8,54 +9,18 @@ public enum ScenarioMode: String, Hashable, Sendable, CaseIterable {
     case sim, live
 }
 
-/// A duration in a scenario file: absolute (`15s`) or a multiple of the RTO (`1.5rto`), so a scenario
-/// can be replayed with a short RTO in live tests and keep its shape.
-public enum ScenarioDuration: Hashable, Sendable, CustomStringConvertible {
-    case absolute(Duration)
-    case rto(Double)
-
-    public func resolved(rto: Duration) -> Duration {
-        switch self {
-        case .absolute(let duration): duration
-        case .rto(let factor): .nanoseconds(Int64((Double(rto.nanoseconds) * factor).rounded()))
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .absolute(let duration): duration.compactDescription
-        case .rto(let factor): "\(factor)rto"
-        }
-    }
-}
-
-/// A script step before party names are resolved (durations may be RTO-relative).
-public enum ScenarioStep: Hashable, Sendable {
-    case command(ScenarioCommandStep)
-    case waitFor(String)
-    case waitForParty(party: String, text: String)
-    case sleep(ScenarioDuration)
-    case raw(to: String, text: String)
-}
-
-public enum ScenarioCommandStep: Hashable, Sendable {
-    case connect(String)
-    case accept, reject, end, quit, cancel
-    case send(String)
-}
-
 /// A client of the scenario: the reference implementation, or a third-party manifest (live only).
 public struct ScenarioClient: Hashable, Sendable {
     public var name: String
     public var id: ClientID
     public var window: Int
     public var manifest: String?
-    public var script: [ScenarioStep]
+    public var script: [ScriptStep]
 }
 
 public struct ScenarioStranger: Hashable, Sendable {
     public var name: String
-    public var script: [ScenarioStep]
+    public var script: [ScriptStep]
 }
 
 /// One impairment setting of a proxy, in the proxy's vocabulary (`loss` = `30%`, `reorder` =

@@ -1,5 +1,6 @@
 import UDPChatCore
 import UDPChatImpairment
+import UDPChatScript
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -26,27 +27,6 @@ public enum SimRunner {
     /// The simulator setup for a scenario, with an effective RTO and seed.
     public static func setup(for scenario: Scenario, seed: UInt64, rto: Duration? = nil) -> SimSetup {
         let rto = rto ?? scenario.rto
-        let ids = Dictionary(uniqueKeysWithValues: scenario.clients.map { ($0.name, $0.id) })
-        func script(_ steps: [ScenarioStep]) -> [ScriptStep] {
-            steps.map { step in
-                switch step {
-                case .waitFor(let text): .waitFor(text)
-                case .waitForParty(let party, let text): .waitForParty(party: party, text: text)
-                case .sleep(let duration): .sleep(duration.resolved(rto: rto))
-                case .raw(let to, let text): .sendRaw(text: text, to: to)
-                case .command(let command):
-                    switch command {
-                    case .connect(let target): .command(.connect(ids[target] ?? ClientID(target) ?? 0))
-                    case .accept: .command(.accept)
-                    case .reject: .command(.reject)
-                    case .end: .command(.end)
-                    case .quit: .command(.quit)
-                    case .cancel: .command(.cancel)
-                    case .send(let text): .command(.say(text))
-                    }
-                }
-            }
-        }
         let proxies = scenario.proxies.map { proxy -> SimProxy in
             // Checked when the file was loaded; a failure here can only come from a different --rto.
             let config = (try? proxy.config(rto: rto)) ?? ImpairmentConfig()
@@ -55,26 +35,18 @@ public enum SimRunner {
         return SimSetup(
             seed: seed, rto: rto, latency: scenario.latency, timeout: scenario.timeout?.resolved(rto: rto) ?? rto * 360,
             serverName: scenario.serverName,
-            clients: scenario.clients.map { SimClient(name: $0.name, id: $0.id, window: $0.window, script: script($0.script)) },
-            strangers: scenario.strangers.map { SimStranger(name: $0.name, script: script($0.script)) },
+            clients: scenario.clients.map { SimClient(name: $0.name, id: $0.id, window: $0.window, script: $0.script) },
+            strangers: scenario.strangers.map { SimStranger(name: $0.name, script: $0.script) },
             proxies: proxies)
     }
 
-    /// Runs one scenario in simulation and checks its expectations.
+    /// Runs one scenario in simulation and checks its expectations (`ScenarioRunner`'s path on a
+    /// `SimBackend`, synchronously: the simulator needs no awaiting).
     public static func run(_ scenario: Scenario, seed: UInt64? = nil, rto: Duration? = nil) -> ScenarioReport {
         let seed = seed ?? scenario.seed
-        guard scenario.supportedModes.contains(.sim) else {
-            let why = scenario.modes.contains(.sim) ? "names a third-party manifest: live only" : "declared live only"
-            return ScenarioReport(scenario: scenario, mode: .sim, seed: seed, skipped: why, checks: [], observation: nil, wallTime: .zero)
-        }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let setup = setup(for: scenario, seed: seed, rto: rto)
-        let result = Simulator.run(setup)
-        let observation = Observation(result, rto: setup.rto)
-        let checks = ScenarioChecker.check(scenario, observation)
-        return ScenarioReport(scenario: scenario, mode: .sim, seed: seed, skipped: nil, checks: checks, observation: observation,
-                              wallTime: clock.now - start)
+        let started = ContinuousClock.now
+        let result = Result { () throws(ScenarioSkip) in try SimBackend().observe(scenario, seed: seed, rto: rto ?? scenario.rto) }
+        return ScenarioRunner.report(scenario, mode: .sim, seed: seed, result.mapError { $0 }, wallTime: ContinuousClock.now - started)
     }
 }
 

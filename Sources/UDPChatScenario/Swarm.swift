@@ -1,5 +1,6 @@
 import UDPChatCore
 import UDPChatImpairment
+import UDPChatScript
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -94,22 +95,22 @@ public enum Swarm {
         // not outlive the memory, which is what ends a run.
         let memory = rto * 30
 
-        var alice: [ScriptStep] = [.waitFor("registered"), .waitForParty(party: "bob", text: "registered"), .command(.connect(2)),
+        var alice: [ScriptStep] = [.waitFor("registered"), .waitForParty(party: "bob", text: "registered"), .command(.connect("bob")),
                                    .waitFor("connection established")]
-        if !bobTalksFirst { alice += aliceTexts.map { .command(.say($0)) } }
+        if !bobTalksFirst { alice += aliceTexts.map { .command(.send($0)) } }
         if let last = bobTexts.last { alice.append(.waitFor("[2] \(last)")) }
-        if bobTalksFirst { alice += aliceTexts.map { .command(.say($0)) } }
+        if bobTalksFirst { alice += aliceTexts.map { .command(.send($0)) } }
         let withCarol = chance(&random, 0.25)
         // Carol must find bob busy: alice ends only once carol has been turned away.
         if withCarol { alice.append(.waitForParty(party: "carol", text: "connection rejected by client 2")) }
         alice += [.command(.end), .waitFor("terminated"), .command(.quit)]
 
         var bob: [ScriptStep] = [.waitFor("wants to connect")]
-        if bobThinks > .zero { bob.append(.sleep(bobThinks)) }
+        if bobThinks > .zero { bob.append(.sleep(.absolute(bobThinks))) }
         bob.append(.command(.accept))
-        if bobTalksFirst { bob += bobTexts.map { .command(.say($0)) } }
+        if bobTalksFirst { bob += bobTexts.map { .command(.send($0)) } }
         if !bobTalksFirst, let last = aliceTexts.last { bob.append(.waitFor("[1] \(last)")) }
-        if !bobTalksFirst { bob += bobTexts.map { .command(.say($0)) } }
+        if !bobTalksFirst { bob += bobTexts.map { .command(.send($0)) } }
         bob += [.waitFor("terminated"), .waitForParty(party: "alice", text: "terminated"), .command(.quit)]
 
         var clients = [
@@ -119,7 +120,7 @@ public enum Swarm {
         if withCarol {
             notes.append("carol asks bob while he is busy")
             clients.append(SimClient(name: "carol", id: 3, script: [
-                .waitFor("registered"), .waitForParty(party: "bob", text: "connection established"), .command(.connect(2)),
+                .waitFor("registered"), .waitForParty(party: "bob", text: "connection established"), .command(.connect("bob")),
                 .waitFor("connection rejected by client 2"), .command(.quit),
             ], rememberFor: memory))
         }
@@ -127,12 +128,12 @@ public enum Swarm {
         if chance(&random, 0.25) {
             notes.append("mallory spoofs alice and bob")
             strangers.append(SimStranger(name: "mallory", script: [
-                .sleep(.milliseconds(pick(&random, 1...30_000))),
-                .sendRaw(text: "MSG {conn} {alice} 1 spoofed", to: "bob"),
-                .sendRaw(text: "TERMINATE {conn} {alice}", to: "bob"),
-                .sendRaw(text: "ACK {conn} {bob} 1", to: "alice"),
-                .sendRaw(text: "MSG {conn} {bob} 1 spoofed", to: "alice"),
-                .sendRaw(text: "LEAVE 1", to: "server"),
+                .sleep(.absolute(.milliseconds(pick(&random, 1...30_000)))),
+                .raw(to: "bob", text: "MSG {conn} {alice} 1 spoofed"),
+                .raw(to: "bob", text: "TERMINATE {conn} {alice}"),
+                .raw(to: "alice", text: "ACK {conn} {bob} 1"),
+                .raw(to: "alice", text: "MSG {conn} {bob} 1 spoofed"),
+                .raw(to: "server", text: "LEAVE 1"),
             ]))
         }
         var proxies = [

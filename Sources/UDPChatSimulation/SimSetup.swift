@@ -1,43 +1,8 @@
 import UDPChatCore
 import UDPChatImpairment
+import UDPChatScript
 import UDPChatSupport
 import UDPChatWire
-
-/// One step of a party's script.
-public enum ScriptStep: Hashable, Sendable, CustomStringConvertible {
-    /// A user command typed at the client's console.
-    case command(UserCommand)
-    /// Wait until the party shows a line containing this text (searching from just after the
-    /// line the previous `waitFor` matched, so a line shown early is not missed).
-    case waitFor(String)
-    /// Wait until another client has shown a line containing this text (any line so far).
-    case waitForParty(party: String, text: String)
-    /// Do nothing for this long.
-    case sleep(Duration)
-    /// Send a raw datagram to a party's reachable address (strangers only). Placeholders:
-    /// `{conn}` = the latest connection token seen on the wire, `{NAME}` = that party's id.
-    case sendRaw(text: String, to: String)
-
-    public var description: String {
-        switch self {
-        case .command(let command):
-            switch command {
-            case .connect(let id): "connect \(id)"
-            case .accept: "accept"
-            case .reject: "reject"
-            case .cancel: "cancel"
-            case .end: "end"
-            case .quit: "quit"
-            case .help: "help"
-            case .say(let text): "send '\(text)'"
-            }
-        case .waitFor(let text): "wait-for '\(text)'"
-        case .waitForParty(let party, let text): "wait-for \(party): '\(text)'"
-        case .sleep(let duration): "sleep \(duration.compactDescription)"
-        case .sendRaw(let text, let to): "raw '\(text)' to \(to)"
-        }
-    }
-}
 
 /// A reference chat client in the simulation.
 public struct SimClient: Hashable, Sendable {

@@ -1,6 +1,7 @@
 import HeapModule
 import UDPChatCore
 import UDPChatImpairment
+import UDPChatScript
 import UDPChatSupport
 import UDPChatWire
 
@@ -50,20 +51,6 @@ enum SimNode {
     case proxyUpstream(Int)
 }
 
-/// A party that runs a script: clients first (same index), then strangers.
-struct ScriptState {
-    var name: String
-    var steps: [ScriptStep]
-    var pc = 0
-    var cursor = 0
-    /// Lines already searched by the current wait step.
-    var scanned = 0
-    var sleeping = false
-    var lines: [String] = []
-
-    var done: Bool { pc >= steps.count }
-}
-
 struct ClientSlot {
     var name: String
     var machine: ChatClient
@@ -99,7 +86,8 @@ struct SimEngine {
     var server = ServerRegistry()
     let serverEndpoint: Endpoint
     var clients: [ClientSlot] = []
-    var scripts: [ScriptState] = []
+    /// The parties' scripts: clients first (same index), then strangers.
+    var script: ScriptInterpreter
     var strangerEndpoints: [Endpoint] = []
     var proxies: [ProxySlot] = []
     var nodes: [Endpoint: SimNode] = [:]
@@ -111,8 +99,6 @@ struct SimEngine {
     var reachable: [String: Endpoint] = [:]
     var lastConn: ConnToken?
     var events = 0
-    /// Scripts blocked on another party's line: re-checked after every event.
-    var crossWaiters: Set<Int> = []
 
     init(setup: SimSetup) {
         self.setup = setup
@@ -153,11 +139,11 @@ struct SimEngine {
             if let rememberFor = client.rememberFor { config.rememberFor = rememberFor }
             let random = SplitMix64.stream(seed: setup.seed, label: "client/\(client.name)")
             clients.append(ClientSlot(name: client.name, machine: ChatClient(config: config, random: random), endpoint: endpoint))
-            scripts.append(ScriptState(name: client.name, steps: client.script))
         }
-        for stranger in setup.strangers {
-            scripts.append(ScriptState(name: stranger.name, steps: stranger.script))
-        }
+        script = ScriptInterpreter(
+            parties: setup.clients.map { ScriptInterpreter.Party(name: $0.name, steps: $0.script, isClient: true) }
+                + setup.strangers.map { ScriptInterpreter.Party(name: $0.name, steps: $0.script, isClient: false) },
+            rto: setup.rto)
     }
 
     mutating func schedule(_ kind: SimEvent.Kind, at time: Instant) {
@@ -169,7 +155,7 @@ struct SimEngine {
         for index in clients.indices {
             apply(clients[index].machine.start(now: now), client: index)
         }
-        for index in scripts.indices { advance(index) }
+        for index in script.parties.indices { advance(index) }
         let timeout = Instant.zero + setup.timeout
         var settleDeadline: Instant?
         var drained = false
@@ -187,8 +173,7 @@ struct SimEngine {
                 apply(clients[index].machine.timerFired(timer, now: now), client: index)
                 advance(index)
             case .resume(let party):
-                scripts[party].sleeping = false
-                scripts[party].pc += 1
+                script.wake(party)
                 advance(party)
             case .proxyTimeout(let index):
                 guard proxies[index].timeoutArmed == now else { continue }
@@ -196,12 +181,12 @@ struct SimEngine {
                 apply(proxies[index].engine.timeout(now: now), proxy: index)
                 armTimeout(index)
             }
-            if !crossWaiters.isEmpty {
-                for party in crossWaiters.sorted() { advance(party) }
+            if !script.crossWaiters.isEmpty {
+                for party in script.crossWaiters.sorted() { advance(party) }
             }
             events += 1
             lastActivity = now
-            if !drained, scripts.allSatisfy(\.done) {
+            if !drained, script.allDone {
                 if clients.allSatisfy({ $0.exit != nil }) {
                     // Nobody can start anything new: drain what is in flight (delayed copies, answers).
                     settleDeadline = nil
@@ -211,10 +196,7 @@ struct SimEngine {
                 }
             }
         }
-        var stuck: [String: String] = [:]
-        for script in scripts where !script.done {
-            stuck[script.name] = "step \(script.pc + 1): \(script.steps[script.pc])"
-        }
+        let stuck = script.stuck
         let outcomes = clients.map {
             ClientOutcome(name: $0.name, phase: $0.machine.phase, exit: $0.exit, closedAt: $0.closedAt, stats: $0.machine.stats)
         }
@@ -329,154 +311,5 @@ struct SimEngine {
         let rows = server.table
         if rows.isEmpty { return "table: (empty)" }
         return "table: " + rows.map { "\($0.id)@\($0.reachable)" }.joined(separator: ", ")
-    }
-
-    // MARK: parties
-
-    mutating func display(_ line: String, party: String) {
-        displays.append(DisplayRecord(time: now, party: party, line: line))
-    }
-
-    mutating func apply(_ effects: [ClientEffect], client index: Int) {
-        for effect in effects {
-            switch effect {
-            case .send(let message, let destination):
-                send(message.bytes, from: clients[index].endpoint, to: destination)
-            case .armTimer(let timer, let deadline):
-                clients[index].generation &+= 1
-                let generation = clients[index].generation
-                clients[index].timers[timer] = generation
-                schedule(.clientTimer(client: index, timer: timer, generation: generation), at: deadline)
-            case .cancelTimer(let timer):
-                clients[index].timers[timer] = nil
-            case .display(let event):
-                let line = event.description
-                scripts[index].lines.append(line)
-                if setup.recordAllDisplays || Self.essential(event) { display(line, party: clients[index].name) }
-            case .close(let exit):
-                clients[index].exit = exit
-                clients[index].closedAt = now
-                clients[index].timers.removeAll()
-                let line = SimLines.closed(exit)
-                scripts[index].lines.append(line)
-                display(line, party: clients[index].name)
-                return
-            }
-        }
-    }
-
-    static func essential(_ event: ClientEvent) -> Bool {
-        switch event {
-        case .delivered, .terminated, .left, .notDelivered: true
-        default: false
-        }
-    }
-
-    /// Runs a party's script until it blocks on a wait, a sleep, or its end.
-    mutating func advance(_ party: Int) {
-        while !scripts[party].done, !scripts[party].sleeping {
-            let step = scripts[party].steps[scripts[party].pc]
-            let isClient = party < clients.count
-            switch step {
-            case .command(let command):
-                guard isClient else { scripts[party].pc += 1; continue }
-                guard clients[party].exit == nil else { return }
-                scripts[party].pc += 1
-                apply(clients[party].machine.handle(command, now: now), client: party)
-            case .waitFor(let text):
-                // Only lines not yet searched for this step are looked at (no quadratic rescans).
-                let lines = scripts[party].lines
-                var index = max(scripts[party].cursor, scripts[party].scanned)
-                var found: Int?
-                while index < lines.count {
-                    if lines[index].containsBytes(text) { found = index; break }
-                    index += 1
-                }
-                guard let found else {
-                    scripts[party].scanned = lines.count
-                    return
-                }
-                scripts[party].cursor = found + 1
-                scripts[party].scanned = 0
-                scripts[party].pc += 1
-            case .waitForParty(let other, let text):
-                guard let target = scripts.firstIndex(where: { $0.name == other }) else { return }
-                let lines = scripts[target].lines
-                var index = scripts[party].scanned
-                var found = false
-                while index < lines.count {
-                    if lines[index].containsBytes(text) { found = true; break }
-                    index += 1
-                }
-                guard found else {
-                    scripts[party].scanned = lines.count
-                    crossWaiters.insert(party)
-                    return
-                }
-                crossWaiters.remove(party)
-                scripts[party].scanned = 0
-                scripts[party].pc += 1
-            case .sleep(let duration):
-                scripts[party].sleeping = true
-                schedule(.resume(party: party), at: now + duration)
-            case .sendRaw(let text, let target):
-                scripts[party].pc += 1
-                let from = isClient ? clients[party].endpoint : strangerEndpoints[party - clients.count]
-                if let destination = reachable[target] {
-                    send(Array(Placeholders.expand(text, ids: ids, conn: lastConn).utf8), from: from, to: destination)
-                }
-            }
-        }
-    }
-}
-
-/// Fills `{conn}` and `{NAME}` placeholders in a raw datagram.
-public enum Placeholders {
-    public static func expand(_ text: String, ids: [String: ClientID], conn: ConnToken?) -> String {
-        guard text.containsBytes("{") else { return text }
-        var out = text.replacing("{conn}", with: conn.map(String.init) ?? "1")
-        for (name, id) in ids { out = out.replacing("{\(name)}", with: String(id)) }
-        return out
-    }
-}
-
-/// Synthetic console lines shared by the simulator and the live runner.
-public enum SimLines {
-    /// The line recorded when a client closes its socket.
-    public static func closed(_ exit: ClientExit) -> String {
-        switch exit {
-        case .left: "(socket closed: left)"
-        case .refused(let code): "(socket closed: refused \(code.rawValue))"
-        case .forced: "(socket closed: forced)"
-        }
-    }
-}
-
-extension String {
-    /// Substring test on UTF-8 bytes (the stdlib's `contains` builds a searcher per call, which
-    /// dominated the swarm's profile).
-    @inlinable
-    public func containsBytes(_ needle: String) -> Bool {
-        let result = utf8.withContiguousStorageIfAvailable { hay in
-            needle.utf8.withContiguousStorageIfAvailable { pattern -> Bool in
-                let n = pattern.count
-                if n == 0 { return true }
-                if n > hay.count { return false }
-                let first = pattern[0]
-                var i = 0
-                let last = hay.count - n
-                while i <= last {
-                    if hay[i] == first {
-                        var j = 1
-                        while j < n, hay[i + j] == pattern[j] { j += 1 }
-                        if j == n { return true }
-                    }
-                    i += 1
-                }
-                return false
-            }
-        }
-        if let found = result ?? nil { return found }
-        return contains(needle)
     }
 }

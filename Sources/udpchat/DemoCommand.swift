@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import UDPChatImpairment
 import UDPChatRuntime
+import UDPChatScenario
 import UDPChatSupport
 
 struct DemoCommand: AsyncParsableCommand {
@@ -9,7 +10,8 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo", abstract: "Run a server and two clients on loopback and play a short conversation through a lossy proxy.",
         discussion: """
             Alice looks up an inactive id, connects to Bob, Bob accepts, they exchange messages both ways, \
-            Alice ends the connection and both leave. Every party's console is shown, prefixed with its name.
+            Alice ends the connection and both leave. Every party's console is shown, prefixed with its name. \
+            The conversation is a scenario (two scripts) run live by the scenario runner, with a narrator.
 
             By default Bob sits behind an in-process impairment proxy (he advertises the proxy's port, like a \
             client behind a relay) with seeded random loss and duplication and two rules that make every run \
@@ -46,43 +48,35 @@ struct DemoCommand: AsyncParsableCommand {
     func validate() throws {
         guard rto.duration > .zero else { throw ValidationError("--rto must be greater than zero, got \(rto)") }
         guard timeout.duration > .zero else { throw ValidationError("--timeout must be greater than zero, got \(timeout)") }
-        _ = try impairments()
+        _ = try proxy(seed: 0)
     }
 
-    /// `--loss` and `--duplicate` as the proxy's impairments.
-    func impairments() throws -> ImpairmentConfig {
-        var config = ImpairmentConfig()
+    /// `--loss` and `--duplicate` as the demo's proxy.
+    func proxy(seed: UInt64) throws -> DemoProxy {
         do {
-            try config.apply(key: "loss", directionalValue: loss)
+            _ = try DemoProxy(seed: seed, loss: loss)
         } catch { throw ValidationError("--loss \(loss): \(error)") }
         do {
-            try config.apply(key: "duplicate", directionalValue: duplicate)
+            return try DemoProxy(seed: seed, loss: loss, duplicate: duplicate)
         } catch { throw ValidationError("--duplicate \(duplicate): \(error)") }
-        return config
     }
 
     func run() async throws {
         logging.bootstrap()
-        var demo = DemoConversation()
+        var demo = Demo()
         demo.rto = rto.duration
         demo.stepTimeout = timeout.duration
-        let output: @Sendable (String) -> Void = { Console.line($0) }
-        var proxy: DemoProxy?
         if !direct {
             let seed = self.seed ?? UInt64.random(in: 0...999_999)
             Console.line("demo     | seed \(seed) (run again with --seed \(seed) for the same proxy decisions); RTO \(rto)")
-            let link = try DemoProxy(seed: seed, impairments: try impairments(), names: (demo.aliceName, demo.bobName), output: output)
-            demo.bobRoute = { bound in try await link.route(bobBound: bound) }
+            demo.proxy = try proxy(seed: seed)
             demo.expectations = DemoProxy.expectations
-            demo.afterConversation = { try await link.finish() }
-            proxy = link
         } else {
             Console.line("demo     | direct: Alice and Bob talk without a proxy; RTO \(rto)")
         }
         do {
-            try await demo.run(logger: Logger(label: "udpchat.demo"), output: output)
+            try await demo.run { Console.line($0) }
         } catch {
-            await proxy?.abort()
             switch error {
             case let timeout as WaitTimeout:
                 Console.error("error: the demo failed at step '\(timeout.what)': it did not happen within \(timeout.timeout)")

@@ -4,6 +4,7 @@ import NIOPosix
 import Testing
 import UDPChatCapture
 import UDPChatRuntime
+import UDPChatScenario
 import UDPChatSupport
 import UDPChatWire
 
@@ -69,7 +70,7 @@ func canCapture() -> Bool {
         let running = Task { try await pool.runIfActive { try capture.run() } }
 
         let tag = UInt32.random(in: 1...UInt32.max)  // tells this session's messages from other tests' traffic
-        var demo = DemoConversation()
+        var demo = Demo()
         demo.rto = .milliseconds(200)
         demo.stepTimeout = .seconds(20)
         demo.aliceLines = ["alice \(tag) one", "alice \(tag) two"]

@@ -1,18 +1,19 @@
 import Testing
 import UDPChatCore
 import UDPChatImpairment
+import UDPChatScript
 import UDPChatSimulation
 import UDPChatSupport
 
 @Suite struct SimulatorTests {
     static func chat(seed: UInt64, impairment: ImpairmentConfig = ImpairmentConfig()) -> SimSetup {
         let alice = SimClient(name: "alice", id: 1, script: [
-            .waitFor("registered"), .command(.connect(2)), .waitFor("connection established"),
-            .command(.say("hello")), .command(.say("how are you")), .waitFor("[2] fine"),
+            .waitFor("registered"), .command(.connect("bob")), .waitFor("connection established"),
+            .command(.send("hello")), .command(.send("how are you")), .waitFor("[2] fine"),
             .command(.end), .waitFor("terminated"), .command(.quit),
         ])
         let bob = SimClient(name: "bob", id: 2, script: [
-            .waitFor("wants to connect"), .command(.accept), .waitFor("[1] how are you"), .command(.say("fine")),
+            .waitFor("wants to connect"), .command(.accept), .waitFor("[1] how are you"), .command(.send("fine")),
             .waitFor("terminated"), .command(.quit),
         ])
         return SimSetup(seed: seed, clients: [alice, bob], proxies: [
