@@ -13,8 +13,33 @@ public struct DirectionCounters: Hashable, Sendable {
     /// Held back by `reorder` right now, waiting for a datagram to overtake them.
     public var held: UInt64 = 0
     public var dropped = DropCounters()
+    /// The delay added to every delivered copy.
+    public var addedDelay = DelayHistogram()
 
     public init() {}
+}
+
+/// Counts of added delays in fixed buckets (Prometheus-style: `counts[i]` holds the values
+/// ≤ `bounds[i]` and above the previous bound; the last count is everything above), with the sum.
+public struct DelayHistogram: Hashable, Sendable {
+    /// Upper bounds: 0, 100 µs, 500 µs, 1 ms, 5 ms, 10 ms, 50 ms, 100 ms, 500 ms, 1 s, 5 s.
+    public static let bounds: [Duration] = [
+        .zero, .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
+        .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+    public var counts = [UInt64](repeating: 0, count: DelayHistogram.bounds.count + 1)
+    public var count: UInt64 = 0
+    public var sum: Duration = .zero
+
+    public init() {}
+
+    public mutating func record(_ delay: Duration) {
+        var i = 0
+        while i < Self.bounds.count, delay > Self.bounds[i] { i += 1 }
+        counts[i] += 1
+        count += 1
+        sum += delay
+    }
 }
 
 /// Drops by reason.

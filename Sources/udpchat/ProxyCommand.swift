@@ -28,17 +28,19 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Where datagrams go (HOST:PORT).") var to: EndpointArgument?
     @Option(help: "YAML file with several listen → target links, per-link impairments, rules and a timeline.") var config: String?
 
-    @Option(help: "Loss: 10%, 10%,corr=25% or Gilbert-Elliott ge:p=1%,r=25%[,h=0%,k=100%].") var loss: [String] = []
+    @Option(help: "Loss: 10%, 10%,corr=25%, Gilbert-Elliott ge:p=1%,r=25%[,h=0%,k=100%] or netem's 4-state 'state P13 [P31 [P32 [P23 [P14]]]]'.") var loss: [String] = []
     @Option(help: "Base delay: 50ms.") var delay: [String] = []
-    @Option(help: "Jitter around the delay: 10ms.") var jitter: [String] = []
+    @Option(help: "Jitter around the delay: 10ms, or with netem's delay correlation 10ms,corr=25%.") var jitter: [String] = []
     @Option(help: "Jitter distribution: uniform, normal, pareto.") var distribution: [String] = []
     @Option(help: "Whether jitter may reorder: true or false (default false: FIFO per direction).") var jitterReorder: [String] = []
-    @Option(help: "Duplicate probability: 5%.") var duplicate: [String] = []
-    @Option(help: "Reorder probability: 10% or 10%,hold=50ms (held until the next datagram overtakes, at most hold).") var reorder: [String] = []
-    @Option(help: "Corrupt probability (flips one bit): 1%.") var corrupt: [String] = []
+    @Option(help: "Duplicate probability: 5% or 5%,corr=25%.") var duplicate: [String] = []
+    @Option(help: "Reorder probability: 10%[,hold=50ms][,corr=25%][,gap=N] (held until the next datagram overtakes, at most hold).") var reorder: [String] = []
+    @Option(help: "Corrupt probability (flips one bit): 1% or 1%,corr=25%.") var corrupt: [String] = []
     @Option(help: "Truncate datagrams longer than N bytes.") var mtu: [String] = []
     @Option(help: "Rate limit: 1mbit, 500kbit, 100kbps (bytes/s).") var rate: [String] = []
     @Option(help: "Rate limiter queue limit in datagrams (default 1000).") var queue: [String] = []
+    @Option(help: "netem's limit: most datagrams waiting (delayed, queued, in a slot) per direction; beyond are dropped.") var limit: [String] = []
+    @Option(help: "netem's slot: 'MIN_DELAY [MAX_DELAY] [packets N] [bytes N]', datagrams leave in bursts at slot boundaries.") var slot: [String] = []
     @Option(help: "Blackhole window START+LENGTH from start, e.g. 5s+3s (repeatable).") var blackhole: [String] = []
     @Option(help: "Protocol-aware rule, e.g. 'drop dir=up verb=MSG seq=1 nth=1' (repeatable, checked in order).") var rule: [String] = []
 
@@ -55,7 +57,7 @@ struct ProxyCommand: AsyncParsableCommand {
         [
             ("loss", loss), ("delay", delay), ("jitter", jitter), ("distribution", distribution),
             ("jitter-reorder", jitterReorder), ("duplicate", duplicate), ("reorder", reorder), ("corrupt", corrupt),
-            ("mtu", mtu), ("rate", rate), ("queue", queue), ("blackhole", blackhole),
+            ("mtu", mtu), ("rate", rate), ("queue", queue), ("limit", limit), ("slot", slot), ("blackhole", blackhole),
         ]
     }
 
@@ -175,6 +177,8 @@ struct ProxyCommand: AsyncParsableCommand {
             if s.corrupt > 0 { items.append("corrupt \(Int((s.corrupt * 100).rounded()))%") }
             if let mtu = s.mtu { items.append("mtu \(mtu)") }
             if let rate = s.rate { items.append("rate \(Int(rate)) bit/s queue \(s.queue)") }
+            if let limit = s.limit { items.append("limit \(limit)") }
+            if let slot = s.slot { items.append("slot \(slot)") }
             if !s.blackholes.isEmpty { items.append("blackhole " + s.blackholes.map(\.description).joined(separator: ",")) }
             if !items.isEmpty { parts.append("\(direction): " + items.joined(separator: ", ")) }
         }
