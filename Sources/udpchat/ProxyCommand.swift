@@ -4,6 +4,7 @@ import Foundation
 import UDPChatCapture
 import UDPChatImpairment
 import UDPChatProxy
+import UDPChatProxyControl
 import UDPChatSupport
 
 struct ProxyCommand: AsyncParsableCommand {
@@ -50,6 +51,8 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Print counters this often (0 = only on exit).") var statsInterval: DurationArgument = DurationArgument(.seconds(10))
     @Option(help: "Close a flow after this long without traffic (default 60s).") var flowIdle: DurationArgument?
     @Option(help: "Most flows (client addresses) per link (default 1024).") var maxFlows: Int?
+    @Option(help: "Serve the live control API (HTTP/JSON, Prometheus /metrics) on HOST:PORT, e.g. 127.0.0.1:9090.") var control: EndpointArgument?
+    @Flag(help: "Allow --control on an address other than loopback (anyone who reaches it can change the impairments).") var controlAllowRemote = false
     @OptionGroup var logging: LoggingOptions
 
     /// Impairment options in command-line order of keys.
@@ -72,6 +75,9 @@ struct ProxyCommand: AsyncParsableCommand {
             if to == nil { throw ValidationError("missing --to HOST:PORT (or --config FILE)") }
         }
         if let maxFlows, maxFlows < 1 { throw ValidationError("--max-flows must be at least 1, not \(maxFlows)") }
+        if let control, !controlAllowRemote, !ControlServer.isLoopback(control.endpoint.host) {
+            throw ValidationError("--control \(control.endpoint): \(ControlServerError.notLoopback(control.endpoint))")
+        }
         _ = try impairments()
     }
 
@@ -144,6 +150,16 @@ struct ProxyCommand: AsyncParsableCommand {
             say("[\(link.name)] listening on \(address), relaying to \(link.target)\(Self.summary(link.impairments))")
         }
         if let trace { say("tracing to \(trace)") }
+        var controlServer: ControlServer?
+        if let control {
+            do {
+                controlServer = try await ControlServer.start(at: control.endpoint, allowRemote: controlAllowRemote, proxy: proxy)
+            } catch {
+                await proxy.stop()
+                throw ValidationError(error.description)
+            }
+            say("control API on http://\(controlServer!.localAddress) (GET /links, PATCH /links/NAME, GET /metrics)")
+        }
         let interval = statsInterval.duration
         let printer = Task {
             guard interval > .zero else { return }
@@ -154,6 +170,7 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         let signal = await signals.wait()
         printer.cancel()
+        await controlServer?.stop()
         let final = await proxy.stop()
         say("udpchat proxy: stopped by \(signal); final counters:")
         say(final.report)
