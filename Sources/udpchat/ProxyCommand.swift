@@ -15,13 +15,16 @@ struct ProxyCommand: AsyncParsableCommand {
             Every impairment value may start with a direction: up: (client → target) or down: (replies); \
             without one it applies to both. Repeat the option for different values per direction, e.g. \
             --loss up:10% --loss down:1%. Order of evaluation: rules (first match decides alone), then \
-            blackhole, loss, corrupt/truncate, duplicate, delay/jitter/reorder, rate/queue. See docs/PROXY.md.
+            blackhole, loss, corrupt/truncate, duplicate, limit/queue, delay/jitter/reorder, rate, slot. \
+            Values also take netem's spelling ('5% 25%', 'state P13 P31 P32 P23 P14', '10ms 20ms packets 4'). \
+            --control serves a live HTTP/JSON API and /metrics. See docs/PROXY.md.
 
             Examples:
               udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss 10% --duplicate 5% --seed 1
               udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss ge:p=1%,r=25% --delay up:50ms --jitter 10ms
               udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --rule 'drop dir=up verb=MSG seq=1 nth=1'
               udpchat proxy --config Fixtures/proxy/two-clients.yaml --trace trace.jsonl
+              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --control 127.0.0.1:9090
             """
     )
 
