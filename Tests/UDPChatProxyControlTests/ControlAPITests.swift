@@ -130,6 +130,18 @@ import UDPChatSupport
         _ = try await rig.finish()
     }
 
+    @Test func oneConnectionCarriesSeveralRequests() async throws {
+        let rig = try await ControlRig.start()
+        let body = #"{"down": {"limit": 50, "slot": "10ms packets 4"}}"#
+        let raw = try await rawExchange(
+            "PATCH /links/main HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                + "GET /links/main HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            to: rig.control.localAddress)
+        #expect(raw.components(separatedBy: "HTTP/1.1 200 OK").count == 3, "\(raw)")
+        #expect(raw.contains(#""down":{"limit":"50","slot":"10ms packets 4"}"#), "\(raw)")
+        _ = try await rig.finish()
+    }
+
     @Test func aNonLoopbackAddressIsRefusedUnlessAllowed() async throws {
         let rig = try await ControlRig.start()
         await #expect(throws: ControlServerError.notLoopback(Endpoint(host: "0.0.0.0", port: 0))) {

@@ -78,6 +78,20 @@ func http(_ method: String, _ path: String, body: String? = nil, to endpoint: En
     return HTTPReply(status: status, headers: headers, body: String(raw[split.upperBound...]))
 }
 
+/// Writes `bytes` on one TCP connection and reads until the server closes it.
+func rawExchange(_ text: String, to endpoint: Endpoint) async throws -> String {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: endpoint.host, port: Int(endpoint.port)) { channel in
+            channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+        }
+    return try await channel.executeThenClose { inbound, outbound in
+        try await outbound.write(ByteBuffer(string: text))
+        var all = ByteBuffer()
+        for try await var chunk in inbound { all.writeBuffer(&chunk) }
+        return String(buffer: all)
+    }
+}
+
 /// A proxy between a client peer and a target peer, with its control API on loopback.
 struct ControlRig {
     let group: MultiThreadedEventLoopGroup
