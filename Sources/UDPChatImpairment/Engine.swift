@@ -108,7 +108,7 @@ public struct ImpairmentEngine: Sendable {
             }
             release(direction: d, at: latest, into: &decisions)
         }
-        for case .deliver(let delivery) in decisions[start...] { counters[delivery.direction].addedDelay.record(delivery.delay) }
+        for case .deliver(let delivery) in decisions[start...] { recordDelay(delivery) }
     }
 
     /// The earliest time at which `timeout(now:)` has something to do (a held datagram's deadline).
@@ -123,8 +123,13 @@ public struct ImpairmentEngine: Sendable {
         for d in directions.indices {
             if let held = directions[d].held, held.deadline <= now { release(direction: d, at: now, into: &out) }
         }
-        for case .deliver(let delivery) in out { counters[delivery.direction].addedDelay.record(delivery.delay) }
+        for case .deliver(let delivery) in out { recordDelay(delivery) }
         return out
+    }
+
+    /// Adds a delivered copy's delay to its direction's histogram (in place: no copy).
+    private mutating func recordDelay(_ delivery: Delivery) {
+        if delivery.direction == .up { counters.up.addedDelay.record(delivery.delay) } else { counters.down.addedDelay.record(delivery.delay) }
     }
 
     // MARK: - Runtime changes (pure; `apply(_:now:)` is the one public way in)
