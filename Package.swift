@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 // Modules (each name says what it is):
@@ -9,6 +9,7 @@ import PackageDescription
 //   UDPChatScript      – the one script step model and its sans-I/O interpreter (scenarios, simulator, live runner, demo)
 //   UDPChatImpairment  – sans-I/O impairment models and protocol-aware rules (loss, delay, duplicate, …)
 //   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
+//   UDPChatProxyControl – the proxy's live control API: HTTP/JSON over NIOHTTP1 and Prometheus metrics
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
 //   UDPChatReports     – how runs are shown to people: progress lines/status line, the HTML page and sequence diagram, PROTOCOL.md rule ids, run info
@@ -33,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "UDPChatSupport"),
@@ -54,6 +57,13 @@ let package = Package(
             name: "UDPChatProxy",
             dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
+        .target(
+            name: "UDPChatProxyControl",
+            dependencies: [
+                "UDPChatProxy", "UDPChatImpairment", "UDPChatSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+            ] + nio
+        ),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .target(
             name: "UDPChatCapture",
@@ -73,7 +83,7 @@ let package = Package(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports",
+                "UDPChatProxyControl", "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ] + nio
         ),
@@ -107,6 +117,10 @@ let package = Package(
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(
+            name: "UDPChatProxyControlTests",
+            dependencies: ["UDPChatProxyControl", "UDPChatProxy", "UDPChatImpairment", "UDPChatSupport", .product(name: "NIOHTTP1", package: "swift-nio")] + nio
+        ),
         .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatScenario", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "PackageStructureTests"),
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),

@@ -13,8 +13,49 @@ public struct DirectionCounters: Hashable, Sendable {
     /// Held back by `reorder` right now, waiting for a datagram to overtake them.
     public var held: UInt64 = 0
     public var dropped = DropCounters()
+    /// The delay added to every delivered copy.
+    public var addedDelay = DelayHistogram()
 
     public init() {}
+}
+
+/// Counts of added delays in fixed buckets (Prometheus-style: `counts[i]` holds the values
+/// ≤ `bounds[i]` and above the previous bound; the last count is everything above), with the sum.
+/// Stored inline (no array), so counters stay plain values on the datagram path.
+public struct DelayHistogram: Hashable, Sendable {
+    /// Upper bounds: 0, 100 µs, 500 µs, 1 ms, 5 ms, 10 ms, 50 ms, 100 ms, 500 ms, 1 s, 5 s.
+    public static let bounds: [Duration] = [
+        .zero, .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
+        .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+    private static let boundNanoseconds: [Int64] = bounds.map(\.nanoseconds)
+    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    public private(set) var count: UInt64 = 0
+    public private(set) var sum: Duration = .zero
+
+    public init() {}
+
+    /// Per bucket (not cumulative), `bounds.count + 1` values.
+    public var counts: [UInt64] { withUnsafeBytes(of: storage) { Array($0.bindMemory(to: UInt64.self)) } }
+
+    public mutating func record(_ delay: Duration) {
+        let ns = delay.nanoseconds
+        var i = 0
+        while i < Self.boundNanoseconds.count, ns > Self.boundNanoseconds[i] { i += 1 }
+        withUnsafeMutableBytes(of: &storage) { $0.bindMemory(to: UInt64.self)[i] += 1 }
+        count += 1
+        sum += delay
+    }
+
+    public static func == (a: DelayHistogram, b: DelayHistogram) -> Bool {
+        a.count == b.count && a.sum == b.sum && a.counts == b.counts
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        hasher.combine(counts)
+    }
 }
 
 /// Drops by reason.

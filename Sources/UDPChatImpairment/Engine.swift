@@ -18,12 +18,13 @@ import UDPChatWire
 ///    `nth=` counts), whether or not another rule acts. The **first** rule whose filters, `nth=`
 ///    and `p=` all hold **decides alone**: its action replaces steps 3–7 for this datagram.
 /// 3. Blackhole windows → drop `blackhole`.
-/// 4. Loss (random with correlation, or Gilbert-Elliott) → drop `loss`.
+/// 4. Loss (random with correlation, Gilbert-Elliott or netem's 4-state model) → drop `loss`.
 /// 5. Corrupt (flip one random bit), then truncate to the MTU.
 /// 6. Duplicate (one extra copy).
-/// 7. Per copy: delay + jitter (FIFO per direction unless jitter may reorder); reorder (the
+/// 7. `limit` / the rate limiter's `queue` (full → drop `queue-overflow`, the whole datagram).
+/// 8. Per copy: delay + jitter (FIFO per direction unless jitter may reorder); reorder (the
 ///    original is held until the next datagram of its direction has been scheduled, at most
-///    `hold`); rate limit with a queue (overflow → drop `queue-overflow`).
+///    `hold`; netem's `gap`); rate limit; netem's `slot` (leave at the next slot boundary).
 ///
 /// Every random draw comes from its own `SplitMix64.stream(seed:label:)` — one per impairment
 /// and direction (`up/loss`, `down/delay`, …) and one per rule and direction (`rule/2/up`) —
@@ -41,8 +42,13 @@ public struct ImpairmentEngine: Sendable {
     private var nextTimeline = 0
     private var serial: UInt64 = 0
     private var directions: [DirectionState]
+    /// One stream per rule (parallel to `config.rules`) and direction.
     private var ruleRandom: [[SplitMix64]]
-    private let decodes: Bool
+    /// Labels new rules' streams (`rule/N/…`): a removed rule's number is never reused.
+    private var nextRuleNumber: Int
+    private var decodes: Bool
+    /// Changes made and not yet taken by `takeControlRecords()`.
+    var controlRecords: [ControlRecord] = []
 
     /// - Parameters:
     ///   - config: impairments, rules and timeline.
@@ -57,6 +63,7 @@ public struct ImpairmentEngine: Sendable {
         self.ruleRandom = config.rules.indices.map { i in
             Direction.allCases.map { SplitMix64.stream(seed: seed, label: "rule/\(i)/\($0.rawValue)") }
         }
+        self.nextRuleNumber = config.rules.count
         self.decodes = config.rules.contains { $0.needsDecoding }
         counters.rules = Array(repeating: RuleCounters(), count: config.rules.count)
     }
@@ -101,6 +108,7 @@ public struct ImpairmentEngine: Sendable {
             }
             release(direction: d, at: latest, into: &decisions)
         }
+        for case .deliver(let delivery) in decisions[start...] { recordDelay(delivery) }
     }
 
     /// The earliest time at which `timeout(now:)` has something to do (a held datagram's deadline).
@@ -115,7 +123,49 @@ public struct ImpairmentEngine: Sendable {
         for d in directions.indices {
             if let held = directions[d].held, held.deadline <= now { release(direction: d, at: now, into: &out) }
         }
+        for case .deliver(let delivery) in out { recordDelay(delivery) }
         return out
+    }
+
+    /// Adds a delivered copy's delay to its direction's histogram (in place: no copy).
+    private mutating func recordDelay(_ delivery: Delivery) {
+        if delivery.direction == .up { counters.up.addedDelay.record(delivery.delay) } else { counters.down.addedDelay.record(delivery.delay) }
+    }
+
+    // MARK: - Runtime changes (pure; `apply(_:now:)` is the one public way in)
+
+    /// Replaces one setting in the given directions.
+    mutating func applySetting(_ setting: Setting, to directions: [Direction]) {
+        config.apply(setting, to: directions)
+    }
+
+    /// Appends a rule with its own fresh streams and counters.
+    mutating func appendRule(_ rule: Rule) {
+        config.rules.append(rule)
+        let number = nextRuleNumber
+        nextRuleNumber += 1
+        ruleRandom.append(Direction.allCases.map { SplitMix64.stream(seed: seed, label: "rule/\(number)/\($0.rawValue)") })
+        counters.rules.append(RuleCounters())
+        decodes = config.rules.contains { $0.needsDecoding }
+    }
+
+    /// Removes the rule at `index`; false when there is none.
+    mutating func removeRule(at index: Int) -> Bool {
+        guard config.rules.indices.contains(index) else { return false }
+        config.rules.remove(at: index)
+        ruleRandom.remove(at: index)
+        counters.rules.remove(at: index)
+        decodes = config.rules.contains { $0.needsDecoding }
+        return true
+    }
+
+    /// Zeroes every counter except `held` (datagrams still held back).
+    mutating func resetCounters() {
+        var fresh = EngineCounters()
+        fresh.up.held = counters.up.held
+        fresh.down.held = counters.down.held
+        fresh.rules = Array(repeating: RuleCounters(), count: config.rules.count)
+        counters = fresh
     }
 
     /// How many datagrams `process` has seen; the last one's serial is `processed - 1`.
@@ -131,7 +181,7 @@ public struct ImpairmentEngine: Sendable {
         let offset = now - origin
         while nextTimeline < timeline.count, timeline[nextTimeline].at <= offset {
             let event = timeline[nextTimeline]
-            config.apply(event.setting, to: event.directions)
+            apply(.set(event.setting, directions: event.directions), now: now)
             nextTimeline += 1
         }
     }
@@ -211,7 +261,7 @@ public struct ImpairmentEngine: Sendable {
         }
         var bytes = datagram.bytes
         var notes: DeliveryNotes = []
-        if settings.corrupt > 0, directions[d].corruptRandom.nextUnit() < settings.corrupt,
+        if settings.corrupt > 0, directions[d].corruptChance(settings.corrupt, correlation: settings.corruptCorrelation),
            flipBit(&bytes, random: &directions[d].corruptRandom) {
             notes.insert(.corrupted)
             counters[dir].corrupted += 1
@@ -222,19 +272,20 @@ public struct ImpairmentEngine: Sendable {
             counters[dir].truncated += 1
         }
         var copies = 1
-        if settings.duplicate > 0, directions[d].duplicateRandom.nextUnit() < settings.duplicate { copies = 2 }
+        if settings.duplicate > 0, directions[d].duplicateChance(settings.duplicate, correlation: settings.duplicateCorrelation) { copies = 2 }
 
-        // Rate limiting: the whole datagram is refused when the queue is full.
-        if settings.rate != nil {
+        // netem's limit, or the rate limiter's queue: the whole datagram is refused when full.
+        let limited = settings.rate != nil || settings.limit != nil
+        if limited {
             directions[d].drainQueue(now: now)
-            if directions[d].rateQueue.count + copies > settings.queue {
+            if directions[d].waiting.count + copies > (settings.limit ?? settings.queue) {
                 counters[dir].dropped.queueOverflow += 1
                 out.append(drop(.queueOverflow))
                 return
             }
         }
 
-        let hold = settings.reorder.map { directions[d].held == nil && directions[d].reorderRandom.nextUnit() < $0.probability } ?? false
+        let hold = settings.reorder.map { directions[d].reorderDecision($0) } ?? false
         counters[dir].delivered += 1
         for copy in 0..<copies {
             var delivery = Delivery(
@@ -243,7 +294,7 @@ public struct ImpairmentEngine: Sendable {
             )
             var delay = settings.delay
             if settings.jitter > .zero {
-                delay += directions[d].sampleJitter(settings.jitter, settings.distribution)
+                delay += directions[d].sampleJitter(settings.jitter, settings.distribution, correlation: settings.delayCorrelation)
                 if delay < .zero { delay = .zero }
             }
             var at = now + delay
@@ -260,8 +311,11 @@ public struct ImpairmentEngine: Sendable {
                 if begin > at { delivery.notes.insert(.queued) }
                 at = begin + transmit
                 directions[d].busyUntil = at
-                directions[d].rateQueue.append(at)
             }
+            if let slot = settings.slot {
+                at = directions[d].slotRelease(ready: at, size: delivery.bytes.count, slot: slot)
+            }
+            if limited { directions[d].wait(until: at) }
             if !settings.jitterReorders { directions[d].lastScheduled = max(directions[d].lastScheduled, at) }
             delivery.at = at
             delivery.delay = at - now
@@ -303,11 +357,26 @@ struct DirectionState: Sendable {
     var duplicateRandom: SplitMix64
     var corruptRandom: SplitMix64
     var reorderRandom: SplitMix64
+    var slotRandom: SplitMix64
+    /// netem's correlated draws (`get_crandom`): the previous value of each.
+    var delayLast: Double?
+    var duplicateLast: Double?
+    var corruptLast: Double?
+    var reorderLast: Double?
+    /// Datagrams since the last reordered one (netem's `counter`, for `gap`).
+    var sinceReorder = 0
     var lastLost = false
     var badState = false
+    /// The 4-state model's state, 1 … 4 (netem's TX_IN_GAP … LOST_IN_GAP).
+    var lossState = 1
     var lastScheduled = Instant(nanoseconds: .min)
     var busyUntil = Instant(nanoseconds: .min)
-    var rateQueue = Deque<Instant>()
+    /// When each copy scheduled in the future leaves, ascending (for `limit` and `queue`).
+    var waiting = Deque<Instant>()
+    /// The next slot boundary and what it may still carry.
+    var slotNext: Instant?
+    var slotPackets = 0
+    var slotBytes = 0
     var held: Held?
 
     init(seed: UInt64, direction: Direction) {
@@ -317,6 +386,64 @@ struct DirectionState: Sendable {
         duplicateRandom = .stream(seed: seed, label: "\(name)/duplicate")
         corruptRandom = .stream(seed: seed, label: "\(name)/corrupt")
         reorderRandom = .stream(seed: seed, label: "\(name)/reorder")
+        slotRandom = .stream(seed: seed, label: "\(name)/slot")
+    }
+
+    /// netem's correlated uniform: (1 − ρ)·U + ρ·last (exactly `get_crandom`); U when ρ = 0.
+    static func correlated(_ random: inout SplitMix64, _ rho: Double, last: inout Double?) -> Double {
+        guard rho > 0 else { return random.nextUnit() }
+        let previous = last ?? random.nextUnit()
+        let value = (1 - rho) * random.nextUnit() + rho * previous
+        last = value
+        return value
+    }
+
+    mutating func duplicateChance(_ p: Double, correlation: Double) -> Bool {
+        Self.correlated(&duplicateRandom, correlation, last: &duplicateLast) < p
+    }
+
+    mutating func corruptChance(_ p: Double, correlation: Double) -> Bool {
+        Self.correlated(&corruptRandom, correlation, last: &corruptLast) < p
+    }
+
+    /// netem's reorder decision with `gap`: a candidate only after gap − 1 datagrams that were
+    /// not reordered; one datagram is held at a time.
+    mutating func reorderDecision(_ spec: ReorderSpec) -> Bool {
+        if held == nil, sinceReorder >= spec.gap - 1,
+           Self.correlated(&reorderRandom, spec.correlation, last: &reorderLast) < spec.probability {
+            sinceReorder = 0
+            return true
+        }
+        sinceReorder += 1
+        return false
+    }
+
+    /// When a copy ready at `ready` leaves under netem's `slot`.
+    mutating func slotRelease(ready: Instant, size: Int, slot: SlotSpec) -> Instant {
+        if slotNext.map({ $0 < ready }) ?? true { openSlot(at: ready, slot) }
+        let release = slotNext!
+        slotPackets -= 1
+        slotBytes -= size
+        if slotPackets <= 0 || slotBytes <= 0 { openSlot(at: release, slot) }
+        return release
+    }
+
+    private mutating func openSlot(at time: Instant, _ slot: SlotSpec) {
+        var length = slot.min
+        if slot.max > slot.min {
+            let span = Double((slot.max - slot.min).nanoseconds)
+            length += .nanoseconds(Int64((slotRandom.nextUnit() * span).rounded(.down)))
+        }
+        slotNext = time + length
+        slotPackets = slot.packets ?? .max
+        slotBytes = slot.bytes ?? .max
+    }
+
+    /// Counts a copy as waiting until `time` (kept sorted; jitter may schedule out of order).
+    mutating func wait(until time: Instant) {
+        var index = waiting.count
+        while index > 0, waiting[index - 1] > time { index -= 1 }
+        waiting.insert(time, at: index)
     }
 
     mutating func lose(_ model: LossModel) -> Bool {
@@ -335,12 +462,31 @@ struct DirectionState: Sendable {
             if deliverProbability >= 1 { return false }
             if deliverProbability <= 0 { return true }
             return !(lossRandom.nextUnit() < deliverProbability)
+        case .fourState(let p13, let p31, let p32, let p23, let p14):
+            let u = lossRandom.nextUnit()
+            switch lossState {
+            case 1: lossState = u < p14 ? 4 : u < p14 + p13 ? 3 : 1
+            case 2: lossState = u < p23 ? 3 : 2
+            case 3: lossState = u < p32 ? 2 : u < p32 + p31 ? 1 : 3
+            default: lossState = 1
+            }
+            return lossState >= 3
         }
     }
 
-    mutating func sampleJitter(_ jitter: Duration, _ distribution: DelayDistribution) -> Duration {
+    mutating func sampleJitter(_ jitter: Duration, _ distribution: DelayDistribution, correlation: Double = 0) -> Duration {
         let j = Double(jitter.nanoseconds)
         let value: Double
+        if correlation > 0 {
+            // netem's way: one correlated uniform draw through the distribution's inverse CDF.
+            let u = Self.correlated(&delayRandom, correlation, last: &delayLast)
+            switch distribution {
+            case .uniform: value = (2 * u - 1) * j
+            case .normal: value = inverseNormal(min(max(u, 1e-12), 1 - 1e-12)) * j
+            case .pareto: value = (pow(1 - u, -1.0 / 3.0) - 1) * j
+            }
+            return .nanoseconds(Int64(value.rounded()))
+        }
         switch distribution {
         case .uniform:
             value = (2 * delayRandom.nextUnit() - 1) * j
@@ -356,8 +502,28 @@ struct DirectionState: Sendable {
     }
 
     mutating func drainQueue(now: Instant) {
-        while let first = rateQueue.first, first <= now { rateQueue.removeFirst() }
+        while let first = waiting.first, first <= now { waiting.removeFirst() }
     }
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
+func inverseNormal(_ p: Double) -> Double {
+    let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+    let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
+    let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+    let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+    let low = 0.02425
+    if p < low {
+        let q = sqrt(-2 * log(p))
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    }
+    if p > 1 - low {
+        let q = sqrt(-2 * log(1 - p))
+        return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    }
+    let q = p - 0.5
+    let r = q * q
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
 }
 
 /// Flips one random bit; false when there is nothing to flip.

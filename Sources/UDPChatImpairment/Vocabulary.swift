@@ -66,6 +66,93 @@ public enum Vocabulary {
         return TimeWindow(start: start, length: length)
     }
 
+    /// One word of a value: positional (`10%`) or keyed (`corr=25%`, or netem's `gap 5`).
+    public struct Token: Hashable, Sendable {
+        public var key: String?
+        public var value: String
+        /// As written, for error messages.
+        public var text: String
+    }
+
+    /// Splits a value on commas and spaces into tokens. `k=v` is keyed; a bare word among
+    /// `keywords` takes the next token as its value, as netem writes `gap 5` or `packets 4`.
+    public static func tokens(_ text: String, keywords: Set<String> = []) throws(ImpairmentParseError) -> [Token] {
+        let words = text.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+        var out: [Token] = []
+        var i = 0
+        while i < words.count {
+            let word = words[i]
+            if word.contains("=") {
+                let (k, v) = try keyValue(Substring(word))
+                out.append(Token(key: k, value: v, text: word))
+            } else if keywords.contains(word.lowercased()) {
+                guard i + 1 < words.count else { throw ImpairmentParseError(token: word, reason: "'\(word)' needs a value after it") }
+                out.append(Token(key: word.lowercased(), value: words[i + 1], text: word + " " + words[i + 1]))
+                i += 1
+            } else {
+                out.append(Token(key: nil, value: word, text: word))
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// A probability with an optional correlation: `5%`, `5%,corr=25%` or netem's `5% 25%`.
+    /// `extraKeys` lists further keys the caller handles (returned as text).
+    public static func chance(_ text: String, what: String, extraKeys: [String])
+        throws(ImpairmentParseError) -> (probability: Double, correlation: Double, extra: [String: String]) {
+        var probability: Double?
+        var correlation = 0.0
+        var extra: [String: String] = [:]
+        var positional = 0
+        for token in try tokens(text, keywords: Set(["corr", "correlation"] + extraKeys)) {
+            switch token.key {
+            case nil:
+                if positional == 0 { probability = try percent(token.value) }
+                else if positional == 1 { correlation = try percent(token.value) }
+                else { throw ImpairmentParseError(token: token.text, reason: "\(what) takes a probability and a correlation") }
+                positional += 1
+            case "corr", "correlation": correlation = try percent(token.value)
+            case let key? where extraKeys.contains(key): extra[key] = token.value
+            default:
+                let known = (["corr"] + extraKeys).joined(separator: ", ")
+                throw ImpairmentParseError(token: token.text, reason: "unknown \(what) parameter (\(known))")
+            }
+        }
+        guard let probability else { throw ImpairmentParseError(token: text, reason: "\(what) needs a probability (e.g. 5%)") }
+        return (probability, correlation, extra)
+    }
+
+    /// Overload for callers without extra keys.
+    public static func chance(_ text: String, what: String) throws(ImpairmentParseError) -> (Double, Double) {
+        let (p, c, _) = try chance(text, what: what, extraKeys: [])
+        return (p, c)
+    }
+
+    /// netem's slot: `10ms`, `10ms 20ms packets 4 bytes 3000`, `10ms,20ms,packets=4`.
+    public static func slot(_ text: String) throws(ImpairmentParseError) -> SlotSpec {
+        var durations: [Duration] = []
+        var packets: Int?
+        var bytes: Int?
+        for token in try tokens(text, keywords: ["max", "packets", "bytes"]) {
+            switch token.key {
+            case nil:
+                guard durations.count < 2 else { throw ImpairmentParseError(token: token.text, reason: "slot takes MIN_DELAY [MAX_DELAY]") }
+                durations.append(try duration(token.value))
+            case "max": durations.append(try duration(token.value))
+            case "packets": packets = try count(token.value, max: 1_000_000, what: "packets per slot")
+            case "bytes": bytes = try count(token.value, max: 1 << 30, what: "bytes per slot")
+            default: throw ImpairmentParseError(token: token.text, reason: "unknown slot parameter (packets, bytes)")
+            }
+        }
+        guard let min = durations.first, min > .zero else {
+            throw ImpairmentParseError(token: text, reason: "slot needs a positive MIN_DELAY (e.g. slot 10ms 20ms packets 4)")
+        }
+        let max = durations.count > 1 ? durations[1] : min
+        guard max >= min else { throw ImpairmentParseError(token: text, reason: "slot MAX_DELAY must not be below MIN_DELAY") }
+        return SlotSpec(min: min, max: max, packets: packets, bytes: bytes)
+    }
+
     /// Splits `key=value`; the key is lower-cased.
     static func keyValue(_ text: Substring) throws(ImpairmentParseError) -> (String, String) {
         guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {

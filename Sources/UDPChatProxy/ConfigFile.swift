@@ -15,7 +15,7 @@ import Yams
 ///     to: 127.0.0.1:7070
 ///     loss: 5%              # any impairment key here applies to both directions
 ///     up: { delay: 50ms, jitter: 10ms }
-///     down: { duplicate: 5% }
+///     down: { duplicate: 5%, slot: 10ms 20ms packets 4, limit: 100 }   # netem's vocabulary too
 ///     rules:
 ///       - drop dir=up verb=MSG seq=1 nth=1
 ///     timeline:

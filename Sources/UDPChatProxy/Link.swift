@@ -43,8 +43,8 @@ final class Link: @unchecked Sendable {
     let observer: (@Sendable (TraceEvent) -> Void)?
     let maxFlows: Int
     let flowIdle: Int64
-    let passthrough: Bool
-    let ruleTexts: [String]
+    var passthrough: Bool
+    var ruleTexts: [String]
 
     var engine: ImpairmentEngine
     var listenChannel: (any Channel)?
@@ -205,6 +205,7 @@ final class Link: @unchecked Sendable {
         decisions.removeAll(keepingCapacity: true)
         engine.process(Datagram(bytes: bytes, direction: direction, flow: flow.id), now: Instant(nanoseconds: now), into: &decisions)
         let serial = engine.processed &- 1
+        if engine.hasControlRecords { writeControlRecords() }
         for decision in decisions {
             apply(decision, original: serial, buffer: buffer, arrived: bytes, now: now)
         }

@@ -17,8 +17,8 @@ public final class ProxyServer: Sendable {
     public let localAddresses: [Endpoint]
     /// The seed in use.
     public let seed: UInt64
-    private let links: [Link]
-    private let eventLoop: any EventLoop
+    let links: [Link]
+    let eventLoop: any EventLoop
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private let trace: TraceBox
     /// Set by `stop()`: later `stats()` calls answer from it (the event loop may be gone).

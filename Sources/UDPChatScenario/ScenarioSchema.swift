@@ -349,6 +349,20 @@ public enum ScenarioSchema {
             "boolean"
           ]
         },
+        "limit": {
+          "type": [
+            "string",
+            "number",
+            "boolean"
+          ]
+        },
+        "slot": {
+          "type": [
+            "string",
+            "number",
+            "boolean"
+          ]
+        },
         "blackhole": {
           "type": [
             "string",

@@ -4,6 +4,7 @@ import Foundation
 import UDPChatCapture
 import UDPChatImpairment
 import UDPChatProxy
+import UDPChatProxyControl
 import UDPChatSupport
 
 struct ProxyCommand: AsyncParsableCommand {
@@ -14,13 +15,16 @@ struct ProxyCommand: AsyncParsableCommand {
             Every impairment value may start with a direction: up: (client → target) or down: (replies); \
             without one it applies to both. Repeat the option for different values per direction, e.g. \
             --loss up:10% --loss down:1%. Order of evaluation: rules (first match decides alone), then \
-            blackhole, loss, corrupt/truncate, duplicate, delay/jitter/reorder, rate/queue. See docs/PROXY.md.
+            blackhole, loss, corrupt/truncate, duplicate, limit/queue, delay/jitter/reorder, rate, slot. \
+            Values also take netem's spelling ('5% 25%', 'state P13 P31 P32 P23 P14', '10ms 20ms packets 4'). \
+            --control serves a live HTTP/JSON API and /metrics. See docs/PROXY.md.
 
             Examples:
               udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss 10% --duplicate 5% --seed 1
               udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss ge:p=1%,r=25% --delay up:50ms --jitter 10ms
               udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --rule 'drop dir=up verb=MSG seq=1 nth=1'
               udpchat proxy --config Fixtures/proxy/two-clients.yaml --trace trace.jsonl
+              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --control 127.0.0.1:9090
             """
     )
 
@@ -28,17 +32,19 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Where datagrams go (HOST:PORT).") var to: EndpointArgument?
     @Option(help: "YAML file with several listen → target links, per-link impairments, rules and a timeline.") var config: String?
 
-    @Option(help: "Loss: 10%, 10%,corr=25% or Gilbert-Elliott ge:p=1%,r=25%[,h=0%,k=100%].") var loss: [String] = []
+    @Option(help: "Loss: 10%, 10%,corr=25%, Gilbert-Elliott ge:p=1%,r=25%[,h=0%,k=100%] or netem's 4-state 'state P13 [P31 [P32 [P23 [P14]]]]'.") var loss: [String] = []
     @Option(help: "Base delay: 50ms.") var delay: [String] = []
-    @Option(help: "Jitter around the delay: 10ms.") var jitter: [String] = []
+    @Option(help: "Jitter around the delay: 10ms, or with netem's delay correlation 10ms,corr=25%.") var jitter: [String] = []
     @Option(help: "Jitter distribution: uniform, normal, pareto.") var distribution: [String] = []
     @Option(help: "Whether jitter may reorder: true or false (default false: FIFO per direction).") var jitterReorder: [String] = []
-    @Option(help: "Duplicate probability: 5%.") var duplicate: [String] = []
-    @Option(help: "Reorder probability: 10% or 10%,hold=50ms (held until the next datagram overtakes, at most hold).") var reorder: [String] = []
-    @Option(help: "Corrupt probability (flips one bit): 1%.") var corrupt: [String] = []
+    @Option(help: "Duplicate probability: 5% or 5%,corr=25%.") var duplicate: [String] = []
+    @Option(help: "Reorder probability: 10%[,hold=50ms][,corr=25%][,gap=N] (held until the next datagram overtakes, at most hold).") var reorder: [String] = []
+    @Option(help: "Corrupt probability (flips one bit): 1% or 1%,corr=25%.") var corrupt: [String] = []
     @Option(help: "Truncate datagrams longer than N bytes.") var mtu: [String] = []
     @Option(help: "Rate limit: 1mbit, 500kbit, 100kbps (bytes/s).") var rate: [String] = []
     @Option(help: "Rate limiter queue limit in datagrams (default 1000).") var queue: [String] = []
+    @Option(help: "netem's limit: most datagrams waiting (delayed, queued, in a slot) per direction; beyond are dropped.") var limit: [String] = []
+    @Option(help: "netem's slot: 'MIN_DELAY [MAX_DELAY] [packets N] [bytes N]', datagrams leave in bursts at slot boundaries.") var slot: [String] = []
     @Option(help: "Blackhole window START+LENGTH from start, e.g. 5s+3s (repeatable).") var blackhole: [String] = []
     @Option(help: "Protocol-aware rule, e.g. 'drop dir=up verb=MSG seq=1 nth=1' (repeatable, checked in order).") var rule: [String] = []
 
@@ -48,6 +54,8 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Print counters this often (0 = only on exit).") var statsInterval: DurationArgument = DurationArgument(.seconds(10))
     @Option(help: "Close a flow after this long without traffic (default 60s).") var flowIdle: DurationArgument?
     @Option(help: "Most flows (client addresses) per link (default 1024).") var maxFlows: Int?
+    @Option(help: "Serve the live control API (HTTP/JSON, Prometheus /metrics) on HOST:PORT, e.g. 127.0.0.1:9090.") var control: EndpointArgument?
+    @Flag(help: "Allow --control on an address other than loopback (anyone who reaches it can change the impairments).") var controlAllowRemote = false
     @OptionGroup var logging: LoggingOptions
 
     /// Impairment options in command-line order of keys.
@@ -55,7 +63,7 @@ struct ProxyCommand: AsyncParsableCommand {
         [
             ("loss", loss), ("delay", delay), ("jitter", jitter), ("distribution", distribution),
             ("jitter-reorder", jitterReorder), ("duplicate", duplicate), ("reorder", reorder), ("corrupt", corrupt),
-            ("mtu", mtu), ("rate", rate), ("queue", queue), ("blackhole", blackhole),
+            ("mtu", mtu), ("rate", rate), ("queue", queue), ("limit", limit), ("slot", slot), ("blackhole", blackhole),
         ]
     }
 
@@ -70,6 +78,9 @@ struct ProxyCommand: AsyncParsableCommand {
             if to == nil { throw ValidationError("missing --to HOST:PORT (or --config FILE)") }
         }
         if let maxFlows, maxFlows < 1 { throw ValidationError("--max-flows must be at least 1, not \(maxFlows)") }
+        if let control, !controlAllowRemote, !ControlServer.isLoopback(control.endpoint.host) {
+            throw ValidationError("--control \(control.endpoint): \(ControlServerError.notLoopback(control.endpoint))")
+        }
         _ = try impairments()
     }
 
@@ -142,6 +153,16 @@ struct ProxyCommand: AsyncParsableCommand {
             say("[\(link.name)] listening on \(address), relaying to \(link.target)\(Self.summary(link.impairments))")
         }
         if let trace { say("tracing to \(trace)") }
+        var controlServer: ControlServer?
+        if let control {
+            do {
+                controlServer = try await ControlServer.start(at: control.endpoint, allowRemote: controlAllowRemote, proxy: proxy)
+            } catch {
+                await proxy.stop()
+                throw ValidationError(error.description)
+            }
+            say("control API on http://\(controlServer!.localAddress) (GET /links, PATCH /links/NAME, GET /metrics)")
+        }
         let interval = statsInterval.duration
         let printer = Task {
             guard interval > .zero else { return }
@@ -152,6 +173,7 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         let signal = await signals.wait()
         printer.cancel()
+        await controlServer?.stop()
         let final = await proxy.stop()
         say("udpchat proxy: stopped by \(signal); final counters:")
         say(final.report)
@@ -175,6 +197,8 @@ struct ProxyCommand: AsyncParsableCommand {
             if s.corrupt > 0 { items.append("corrupt \(Int((s.corrupt * 100).rounded()))%") }
             if let mtu = s.mtu { items.append("mtu \(mtu)") }
             if let rate = s.rate { items.append("rate \(Int(rate)) bit/s queue \(s.queue)") }
+            if let limit = s.limit { items.append("limit \(limit)") }
+            if let slot = s.slot { items.append("slot \(slot)") }
             if !s.blackholes.isEmpty { items.append("blackhole " + s.blackholes.map(\.description).joined(separator: ",")) }
             if !items.isEmpty { parts.append("\(direction): " + items.joined(separator: ", ")) }
         }

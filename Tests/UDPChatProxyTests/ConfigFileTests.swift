@@ -20,6 +20,31 @@ import UDPChatSupport
         #expect(file.links[1].target == Endpoint(host: "127.0.0.1", port: 7070))
     }
 
+    @Test func acceptsNetemVocabulary() throws {
+        let yaml = """
+            links:
+              - listen: 127.0.0.1:1
+                to: 127.0.0.1:2
+                limit: 50
+                up: { jitter: "10ms 25%", duplicate: "5%,corr=25%", reorder: "25% 50% gap 5", slot: "10ms 20ms packets 4" }
+                down: { loss: "state 1% 30% 10% 50% 0.1%", corrupt: "1% 20%" }
+                timeline:
+                  - { at: 1s, set: { slot: off, limit: 10 } }
+            """
+        let link = try ProxyConfigFile.parse(yaml, path: "n.yaml").links[0].impairments
+        #expect(link.up.limit == 50 && link.down.limit == 50)
+        #expect(link.up.jitter == .milliseconds(10) && link.up.delayCorrelation == 0.25)
+        #expect(link.up.duplicate == 0.05 && link.up.duplicateCorrelation == 0.25)
+        #expect(link.up.reorder == ReorderSpec(probability: 0.25, correlation: 0.5, gap: 5))
+        #expect(link.up.slot == SlotSpec(min: .milliseconds(10), max: .milliseconds(20), packets: 4))
+        #expect(link.down.loss == .fourState(p13: 0.01, p31: 0.3, p32: 0.1, p23: 0.5, p14: 0.001))
+        #expect(link.down.corrupt == 0.01 && link.down.corruptCorrelation == 0.2)
+        #expect(link.timeline.map(\.setting) == [.slot(nil), .limit(10)])
+        #expect(throws: ProxyError.self) {
+            try ProxyConfigFile.parse("links:\n  - listen: 127.0.0.1:1\n    to: 127.0.0.1:2\n    slot: soon\n", path: "n.yaml")
+        }
+    }
+
     @Test func everyFixtureParses() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fixtures/proxy")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }

@@ -106,6 +106,19 @@ struct CLITests {
         #expect(run.stderr.contains("\(path):4: 'lots': not a percentage"), "stderr: \(run.stderr)")
     }
 
+    @Test("netem's options are proxy options, and a bad one names its token")
+    func proxyNetemOptions() async throws {
+        let bad = try await CLIProcess.run(["proxy", "--listen", "127.0.0.1:9", "--to", "127.0.0.1:9", "--slot", "10ms bytes"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--slot 10ms bytes: 'bytes': 'bytes' needs a value after it"), "stderr: \(bad.stderr)")
+        #expect(!bad.stderr.contains("Did you mean"), "stderr: \(bad.stderr)")
+        let limit = try await CLIProcess.run(["proxy", "--listen", "127.0.0.1:9", "--to", "127.0.0.1:9", "--limit", "0"])
+        #expect(limit.stderr.contains("--limit 0: '0': not a valid limit"), "stderr: \(limit.stderr)")
+        let remote = try await CLIProcess.run(["proxy", "--listen", "127.0.0.1:9", "--to", "127.0.0.1:9", "--control", "0.0.0.0:9090"])
+        #expect(remote.status != 0)
+        #expect(remote.stderr.contains("not a loopback address") && remote.stderr.contains("--control-allow-remote"), "stderr: \(remote.stderr)")
+    }
+
     @Test("grade exits 2 when the grader itself cannot run", arguments: [["grade", "--bogus"], ["grade", "/nonexistent/manifest.yaml"]])
     func gradeCannotRun(arguments: [String]) async throws {
         let run = try await CLIProcess.run(arguments)

@@ -1,4 +1,5 @@
 import Testing
+import UDPChatImpairment
 import UDPChatScenario
 
 @Suite struct LoaderTests {
@@ -82,6 +83,21 @@ import UDPChatScenario
         #expect(found.count == 1)
         #expect(found.first?.message.hasPrefix("YAML:") == true)
         #expect((found.first?.line ?? 0) >= 2)
+    }
+
+    @Test func netemVocabularyIsAccepted() throws {
+        let yaml = Self.minimal.replacingOccurrences("  - in-front-of: server\n", """
+              - in-front-of: server
+                both: {limit: 50, jitter: "1ms 25%"}
+                down: {slot: "5ms packets 2", loss: "state 1% 30%"}
+
+            """)
+        let scenario = try ScenarioLoader.load(yaml: yaml, path: "t.yaml")
+        let config = try scenario.proxies[0].config(rto: .seconds(1))
+        #expect(config.up.limit == 50 && config.up.delayCorrelation == 0.25)
+        #expect(config.down.slot == SlotSpec(min: .milliseconds(5), packets: 2))
+        #expect(config.down.loss == .fourState(p13: 0.01, p31: 0.3, p32: 0, p23: 1, p14: 0))
+        #expect(SimRunner.run(scenario).passed)
     }
 
     @Test func timelineBecomesEngineTimeline() throws {
