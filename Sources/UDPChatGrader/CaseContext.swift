@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import UDPChatIUT
 import UDPChatSupport
 import UDPChatWire
 
@@ -14,7 +15,7 @@ public final class CaseContext: @unchecked Sendable {
     let group: EventLoopGroup
     let ports: PortAllocator
     private let lock = NSLockBox()
-    private(set) var process: IUTProcess?
+    private(set) var process: TracedProcess?
     private var nodes: [FakeNode] = []
     private var notes: [String] = []
 
@@ -34,7 +35,11 @@ public final class CaseContext: @unchecked Sendable {
     /// Ids the fake server knows (LOOKUP answers PEER for these, INACTIVE otherwise).
     private var directory: [ClientID: Endpoint] = [:]
 
-    init(manifest: Manifest, caseID: String, rto: Double, group: EventLoopGroup, ports: PortAllocator) {
+    /// The run this case belongs to (interrupts, setup errors, the sandbox worker's limits).
+    let control: RunControl
+
+    init(manifest: Manifest, caseID: String, rto: Double, group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) {
+        self.control = control
         self.manifest = manifest
         self.caseID = caseID
         self.rto = rto
@@ -66,13 +71,16 @@ public final class CaseContext: @unchecked Sendable {
         for node in lock.withLock({ nodes }) { await node.close() }
     }
 
-    func launch(_ values: [String: String]) throws {
-        let command = manifest.command.map { fillPlaceholders($0, values) }
+    func launch(_ values: [String: String]) async throws {
+        var command = manifest.command.map { fillPlaceholders($0, values) }
         let env = manifest.env.mapValues { fillPlaceholders($0, values) }
         do {
-            process = try IUTProcess(command: command, workdir: manifest.workdir, env: env, trace: trace)
-        } catch let error as GraderError {
-            throw CaseStop.error(error.description)
+            if let limits = control.limits { command = try SandboxInside.limited(command, workdir: manifest.workdir, limits: limits) }
+            let started = try await TracedProcess.launch(command, workdir: manifest.workdir, env: env, trace: trace)
+            process = started
+            control.launched(started.process)
+        } catch {
+            throw CaseStop.setup(error.reason)
         }
     }
 
@@ -84,7 +92,7 @@ public final class CaseContext: @unchecked Sendable {
     public func startServer() async throws {
         let port = manifest.pinnedPort ?? ports.next()
         serverAddress = Endpoint(host: "127.0.0.1", port: port)
-        try launch(["port": String(port), "rto": rtoText])
+        try await launch(["port": String(port), "rto": rtoText])
         let probe = try await node("probe")
         let deadline = trace.now() + 10
         let probeID: ClientID = 2_147_480_000
@@ -142,7 +150,7 @@ public final class CaseContext: @unchecked Sendable {
             }
             givenAdvertisePort = relayNode.address.port
         }
-        try launch([
+        try await launch([
             "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
             "port": String(port), "advertise_port": String(givenAdvertisePort), "rto": rtoText,
         ])

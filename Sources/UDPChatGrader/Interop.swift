@@ -1,3 +1,4 @@
+import UDPChatIUT
 import Foundation
 import NIOCore
 import NIOPosix
@@ -60,7 +61,7 @@ public enum Interop {
                      ports: PortAllocator, artifacts: String?) async -> InteropResult {
         let rto = a.uses("rto") && b.uses("rto") ? requested : 10
         let trace = Trace()
-        var processes: [IUTProcess] = []
+        var processes: [TracedProcess] = []
         var nodes: [FakeNode] = []
         var relays: [ProxyServer] = []
         let group = MultiThreadedEventLoopGroup.singleton
@@ -70,8 +71,8 @@ public enum Interop {
             let serverPort = ports.next()
             let rtoText = rto == rto.rounded() ? String(Int(rto)) : String(format: "%g", rto)
             let values = ["port": String(serverPort), "rto": rtoText]
-            processes.append(try IUTProcess(command: serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:], trace: trace,
-                                            name: "server"))
+            processes.append(try await TracedProcess.launch(serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:],
+                                                           trace: trace, name: "server"))
             // The relay in front of the responder: the project's impairment proxy with seeded random
             // loss both ways; its decisions go into the case trace as the relay's evidence.
             let responderPort = ports.next()
@@ -89,17 +90,17 @@ public enum Interop {
             let relay = try await ProxyServer.start(config: relayConfig)
             relays.append(relay)
             let server = Endpoint(host: "127.0.0.1", port: serverPort)
-            func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) throws -> IUTProcess {
+            func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) async throws -> TracedProcess {
                 let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
                               "advertise_port": String(advertise), "rto": rtoText]
-                return try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                                      env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
+                return try await TracedProcess.launch(manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                                                     env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
             }
             try await Task.sleep(for: .milliseconds(300))
             let initiatorPort = ports.next()
             let useRelay = b.uses("advertise_port") && b.uses("port")
-            let initiator = try start(a, id: 1, port: initiatorPort, advertise: initiatorPort, name: "initiator")
-            let responder = try start(b, id: 2, port: responderPort, advertise: useRelay ? relay.localAddress.port : responderPort, name: "responder")
+            let initiator = try await start(a, id: 1, port: initiatorPort, advertise: initiatorPort, name: "initiator")
+            let responder = try await start(b, id: 2, port: responderPort, advertise: useRelay ? relay.localAddress.port : responderPort, name: "responder")
             processes += [initiator, responder]
             // Wait until both are registered (a probe client looks them up).
             let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace)
@@ -116,7 +117,7 @@ public enum Interop {
                     && answers.contains { if case .peer(2, _, _) = $0 { true } else { false } }
             }
             guard registered else { throw CaseStop.error("the two clients did not both register with the reference server") }
-            func type(_ process: IUTProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
+            func type(_ process: TracedProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
                 guard let line = manifest.input[action] else { throw CaseStop.unsupported("\(manifest.name) has no input.\(action)") }
                 process.type(fillPlaceholders(line, values))
             }

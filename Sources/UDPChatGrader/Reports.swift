@@ -61,7 +61,7 @@ public enum ReportFormat {
                 switch result.verdict {
                 case .fail, .flaky: xml += "<failure message=\"\(message)\">\(escapeXML(Trace.render(result.events)))</failure>"
                 case .error: xml += "<error message=\"\(message)\"/>"
-                case .unsupported: xml += "<skipped message=\"\(message)\"/>"
+                case .unsupported, .interrupted: xml += "<skipped message=\"\(message)\"/>"
                 case .lenient: xml += "<system-out>\(message)</system-out>"
                 case .pass: break
                 }

@@ -1,3 +1,4 @@
+import UDPChatIUT
 import Foundation
 import NIOCore
 import NIOPosix
@@ -74,6 +75,10 @@ public struct GradeOptions: Sendable {
     public var artifacts: String?
     /// Called with one progress line per finished case.
     public var progress: (@Sendable (String) -> Void)?
+    /// Interrupts the run from outside (SIGINT/SIGTERM): nothing new starts, running cases end.
+    public var control = GradeControl()
+    /// Run every case in its own sandbox (nil: on the host, pinned manifests one case at a time).
+    public var sandbox: SandboxPlan?
 
     public init() {}
 }
@@ -88,6 +93,8 @@ public struct GradeReport: Sendable, Codable {
     public var rtoNote: String
     public var duration: Double
     public var cases: [CaseResult]
+    /// Set when the grader could not run a case (the command cannot be started): `udpchat grade` exits 2.
+    public var setupError: String?
 
     /// Verdict counts.
     public var summary: [String: Int] {
@@ -125,22 +132,23 @@ public enum Grader {
         let started = Date()
         let (rto, rtoNote) = effectiveRTO(manifest: manifest, requested: options.rto)
         let selected = select(role: manifest.role, cases: options.cases, skip: options.skip)
-        let jobs = manifest.pinnedPort != nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
+        let jobs = manifest.pinnedPort != nil && options.sandbox == nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
         let ports = PortAllocator.shared
         let group = MultiThreadedEventLoopGroup.singleton
         let total = selected.count
         let finished = Counter()
+        let control = RunControl(options.control, sandbox: options.sandbox)
         var results: [Int: CaseResult] = [:]
         await withTaskGroup(of: (Int, CaseResult).self) { tasks in
             var next = 0
             func launchNext() {
-                guard next < selected.count else { return }
+                guard next < selected.count, !control.stopStarting else { return }
                 let index = next
                 let item = selected[index]
                 next += 1
                 tasks.addTask {
                     let result = await runCase(item, manifest: manifest, rto: rto, repeatCount: max(1, options.repeatCount),
-                                               artifacts: options.artifacts, group: group, ports: ports)
+                                               artifacts: options.artifacts, group: group, ports: ports, control: control)
                     let done = finished.increment()
                     let id = result.id.padding(toLength: 22, withPad: " ", startingAt: 0)
                     let verdict = result.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
@@ -156,15 +164,32 @@ public enum Grader {
                 launchNext()
             }
         }
-        return GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
-                           duration: Date().timeIntervalSince(started), cases: (0..<selected.count).compactMap { results[$0] })
+        if options.control.interrupted {
+            for (index, item) in selected.enumerated() where results[index] == nil {
+                results[index] = CaseResult(id: item.id, section: item.section, level: item.level, title: item.title, verdict: .interrupted,
+                                            detail: "interrupted before it started", duration: 0, runs: 0, passed: 0, events: [])
+            }
+        }
+        var report = GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
+                                 duration: Date().timeIntervalSince(started), cases: (0..<selected.count).compactMap { results[$0] })
+        report.setupError = control.setupError
+        return report
     }
 
     static func runCase(_ item: GradeCase, manifest: Manifest, rto: Double, repeatCount: Int, artifacts: String?,
-                        group: EventLoopGroup, ports: PortAllocator) async -> CaseResult {
+                        group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) async -> CaseResult {
         typealias Run = (Verdict, String, Double, [TraceEvent])
         func once(_ run: Int) async -> Run {
-            let outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports)
+            let outcome: Run
+            if let plan = control.sandbox {
+                if let unsupported = unrunnable(item, manifest: manifest) {
+                    outcome = unsupported
+                } else {
+                    outcome = await runSandboxed(item, manifest: manifest, rto: rto, plan: plan, control: control)
+                }
+            } else {
+                outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports, control: control)
+            }
             if let artifacts {
                 let folder = repeatCount > 1 ? "\(artifacts)/\(item.id)/run-\(run)" : "\(artifacts)/\(item.id)"
                 Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, duration: outcome.2, events: outcome.3)
@@ -172,8 +197,8 @@ public enum Grader {
             return outcome
         }
         var runs: [Run] = [await once(1)]
-        if repeatCount > 1, runs[0].0 != .unsupported {
-            if manifest.pinnedPort != nil {
+        if repeatCount > 1, runs[0].0 != .unsupported, !control.stopStarting {
+            if manifest.pinnedPort != nil, control.sandbox == nil {
                 for run in 2...repeatCount { runs.append(await once(run)) }
             } else {
                 // The repeats of a case run at once too (each on its own ports), so --repeat costs little wall time.
@@ -207,8 +232,8 @@ public enum Grader {
         return (.flaky, "passed \(conforming) of \(runs.count) runs (\(rate)%); a failing run: \(runs[index].0.rawValue): \(runs[index].1)", index)
     }
 
-    static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Double, group: EventLoopGroup,
-                        ports: PortAllocator) async -> (Verdict, String, Double, [TraceEvent]) {
+    /// UNSUPPORTED before anything starts: an input action or the relay placeholders are missing.
+    static func unrunnable(_ item: GradeCase, manifest: Manifest) -> (Verdict, String, Double, [TraceEvent])? {
         let missing = item.needs.filter { manifest.input[$0] == nil }
         if !missing.isEmpty {
             return (.unsupported, "the manifest has no input action for: \(missing.joined(separator: ", "))", 0, [])
@@ -216,7 +241,13 @@ public enum Grader {
         if item.needsRelay, !(manifest.uses("port") && manifest.uses("advertise_port")) {
             return (.unsupported, "needs a relay in front of the client: the command must take {port} and {advertise_port}", 0, [])
         }
-        let context = CaseContext(manifest: manifest, caseID: item.id, rto: rto, group: group, ports: ports)
+        return nil
+    }
+
+    static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Double, group: EventLoopGroup,
+                        ports: PortAllocator, control: RunControl = RunControl()) async -> (Verdict, String, Double, [TraceEvent]) {
+        if let unsupported = unrunnable(item, manifest: manifest) { return unsupported }
+        let context = CaseContext(manifest: manifest, caseID: item.id, rto: rto, group: group, ports: ports, control: control)
         let timeout = 8 * rto + 20
         var verdict = Verdict.pass
         var reason = item.title
@@ -226,6 +257,10 @@ public enum Grader {
                 tasks.addTask {
                     try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
                     throw CaseStop.error("the case did not finish within its timeout of \(formatSeconds(timeout))")
+                }
+                tasks.addTask {
+                    try await control.shared.waitForInterrupt()
+                    throw CaseStop.interrupted
                 }
                 try await tasks.next()
                 tasks.cancelAll()
@@ -238,6 +273,7 @@ public enum Grader {
         } catch let stop as CaseStop {
             verdict = stop.verdict
             reason = stop.reason
+            if stop.isSetup { control.setupFailed(stop.reason) }
             if verdict == .fail, !stop.crashIsTheRule, let exit = context.process?.exited, exit.status != 0 {
                 verdict = .error
                 reason = "the implementation crashed (exit status \(exit.status) at t=\(seconds(exit.time)))\(context.stderrTail()); then: \(stop.reason)"
@@ -253,6 +289,52 @@ public enum Grader {
         await context.tearDown()
         return (verdict, reason, context.trace.now(), context.trace.events)
     }
+}
+
+/// Interrupts grading runs from outside (the command's SIGINT/SIGTERM handler): nothing new
+/// starts, and running cases end with the verdict INTERRUPTED after their processes are stopped.
+public final class GradeControl: @unchecked Sendable {
+    private let lock = NSLockBox()
+    private var stopped = false
+
+    public init() {}
+
+    public func interrupt() { lock.withLock { stopped = true } }
+    public var interrupted: Bool { lock.withLock { stopped } }
+
+    /// Returns once `interrupt()` has been called; throws when the waiting task is cancelled.
+    func waitForInterrupt() async throws {
+        while !interrupted { try await Task.sleep(for: .milliseconds(20)) }
+    }
+}
+
+/// What one grading run shares between its cases: an interrupt or a setup error stops it starting more.
+final class RunControl: @unchecked Sendable {
+    let shared: GradeControl
+    /// Set in the sandboxed worker: the implementation runs under these limits.
+    let limits: Limits?
+    private let lock = NSLockBox()
+    private var setup: String?
+    private var processes: [IUTProcess] = []
+
+    /// Set in the grader when cases run in sandboxes.
+    let sandbox: SandboxPlan?
+
+    init(_ shared: GradeControl = GradeControl(), limits: Limits? = nil, sandbox: SandboxPlan? = nil) {
+        self.shared = shared
+        self.limits = limits
+        self.sandbox = sandbox
+    }
+
+    /// The implementation processes started so far.
+    var launchedProcesses: [IUTProcess] { lock.withLock { processes } }
+    func launched(_ process: IUTProcess) { lock.withLock { processes.append(process) } }
+
+    /// The first setup error (the command cannot be started).
+    var setupError: String? { lock.withLock { setup } }
+    func setupFailed(_ reason: String) { lock.withLock { if setup == nil { setup = reason } } }
+    /// True once nothing new should start.
+    var stopStarting: Bool { shared.interrupted || lock.withLock { setup != nil } }
 }
 
 final class Counter: @unchecked Sendable {

@@ -3,8 +3,8 @@ import NIOCore
 import NIOPosix
 import UDPChatCapture
 import UDPChatCore
-import UDPChatGrader
 import UDPChatImpairment
+import UDPChatIUT
 import UDPChatProxy
 import UDPChatRuntime
 import UDPChatSimulation
@@ -123,7 +123,6 @@ public enum LiveRunner {
         let origin = NIODeadline.now()
         let console = Console(origin: origin)
         let serverName = scenario.serverName
-        let processTrace = UDPChatGrader.Trace()
         var closers: [Task<Void, Never>] = []
         var server: ChatServer?
         var serverProcess: IUTProcess?
@@ -133,11 +132,11 @@ public enum LiveRunner {
             var port = Int(manifest.pinnedPort ?? 0)
             if port == 0 { port = try await freePort(group: group) }
             let values = ["port": String(port), "rto": String(Double(rto.nanoseconds) / 1e9)]
-            let process = try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                                         env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: processTrace, name: serverName)
+            let process = try await IUTProcess.launch(manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                                                      env: manifest.env.mapValues { fillPlaceholders($0, values) }, name: serverName,
+                                                      onOutput: { stream, line in if stream == .stdout { console.show(line, party: serverName) } })
             serverProcess = process
             serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
-            closers.append(bridge(processTrace, process: process, party: serverName, console: console, isClient: false))
             try? await Task.sleep(for: .milliseconds(300))  // let it bind
         } else {
             let chat = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
@@ -192,10 +191,13 @@ public enum LiveRunner {
                     "port": String(ports[name]!), "advertise_port": String(advertised ?? UInt16(ports[name]!)),
                     "rto": String(Double(rto.nanoseconds) / 1e9),
                 ]
-                let process = try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                                             env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: processTrace, name: name)
+                let process = try await IUTProcess.launch(manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                                                          env: manifest.env.mapValues { fillPlaceholders($0, values) }, name: name,
+                                                          onOutput: { stream, line in if stream == .stdout { console.show(line, party: name) } },
+                                                          onExit: { exit in
+                                                              if console.closes[name] == nil { console.closed(name, exit: exit.status == 0 ? .left : .forced) }
+                                                          })
                 processes[name] = (process, manifest)
-                closers.append(bridge(processTrace, process: process, party: name, console: console, isClient: true))
                 continue
             }
             let options = ChatClientOptions(
@@ -262,23 +264,6 @@ public enum LiveRunner {
         var observation = Observation(trace: trace, displays: console.displays, closes: console.closes, stuck: stuck, ids: ids, rto: rto, endTime: end)
         observation.timingAllowance = Observation.liveTimingAllowance
         return observation
-    }
-
-    /// Copies a process's standard output lines to its console; a client's exit closes its socket.
-    static func bridge(_ trace: UDPChatGrader.Trace, process: IUTProcess, party: String, console: Console, isClient: Bool) -> Task<Void, Never> {
-        Task {
-            var seen = 0
-            while !Task.isCancelled {
-                let lines = trace.events.filter { $0.node == party && $0.kind == .stdout }
-                for event in lines.dropFirst(seen) { console.show(event.text, party: party) }
-                seen = lines.count
-                if let exit = process.exited {
-                    if isClient, console.closes[party] == nil { console.closed(party, exit: exit.status == 0 ? .left : .forced) }
-                    break
-                }
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
     }
 
     /// Runs one party's script; returns nil when it finished, else the step it was blocked on.

@@ -14,7 +14,7 @@ struct UDPChat: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServerCommand.self, ClientCommand.self, ProxyCommand.self, RecordCommand.self, ReplayCommand.self,
-            DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, BenchCommand.self, DemoCommand.self,
+            DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, BenchCommand.self, DemoCommand.self, GradeWorkerCommand.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import UDPChatGrader
+import UDPChatIUT
 
 /// Grades the known-faulty fixtures and the correct bases at a short RTO over real loopback sockets.
 /// Serialized: each grader run already runs its cases concurrently, and a 2-core machine running

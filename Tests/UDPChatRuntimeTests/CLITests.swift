@@ -44,13 +44,13 @@ struct CLITests {
 
     @Test("server and two clients chat through stdin pipes; end of input leaves")
     func chatThroughPipes() async throws {
-        let server = try CLIProcess(["server", "--port", "0", "--rto", "150ms"])
+        let server = try await CLIProcess.start(["server", "--port", "0", "--rto", "150ms"])
         defer { server.stop() }
         let listening = try await server.waitForLine(containing: "udpchat server listening on UDP ")
         let address = try #require(listening.split(separator: " ").last.map(String.init))
-        let alice = try CLIProcess(["client", "--id", "11", "--server", address, "--rto", "150ms"])
+        let alice = try await CLIProcess.start(["client", "--id", "11", "--server", address, "--rto", "150ms"])
         defer { alice.stop() }
-        let bob = try CLIProcess(["client", "--id", "12", "--server", address, "--rto", "150ms"])
+        let bob = try await CLIProcess.start(["client", "--id", "12", "--server", address, "--rto", "150ms"])
         defer { bob.stop() }
         let aliceLine = try await alice.waitForLine(containing: "client 11 on UDP 127.0.0.1:")
         let alicePort = try #require(aliceLine.split(separator: ":").dropFirst().first?.split(separator: " ").first.map(String.init))

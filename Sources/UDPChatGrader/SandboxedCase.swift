@@ -1,0 +1,118 @@
+import Foundation
+import NIOPosix
+import UDPChatIUT
+import UDPChatSupport
+
+/// How the grader runs cases in sandboxes: this executable, re-run as the hidden per-case worker.
+public struct SandboxPlan: Sendable {
+    /// The worker command before its options, e.g. `[/path/to/udpchat, grade-worker]`.
+    public var worker: [String]
+
+    public init(worker: [String]) { self.worker = worker }
+}
+
+/// One case run's outcome as the sandboxed worker prints it (one JSON line on its standard output).
+public struct WorkerResult: Sendable, Codable {
+    public var verdict: Verdict
+    public var reason: String
+    public var duration: Double
+    public var setup: Bool
+    public var events: [TraceEvent]
+    /// The datagram bytes of `events` (base64), which the report JSON leaves out.
+    public var bytes: [String?]
+
+    init(verdict: Verdict, reason: String, duration: Double, setup: Bool, events: [TraceEvent]) {
+        self.verdict = verdict
+        self.reason = reason
+        self.duration = duration
+        self.setup = setup
+        self.events = events
+        self.bytes = events.map { $0.bytes.map { Data($0).base64EncodedString() } }
+    }
+
+    var eventsWithBytes: [TraceEvent] {
+        zip(events, bytes + Array(repeating: nil, count: max(0, events.count - bytes.count))).map { event, encoded in
+            var event = event
+            event.bytes = encoded.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
+            return event
+        }
+    }
+}
+
+extension Grader {
+    /// The worker's side (inside the sandbox): brings up the private loopback, runs one case with the
+    /// manifest's limits enforced, and names the limit that was hit, if any.
+    public static func runWorker(caseID: String, manifest: Manifest, rto: Double) async -> WorkerResult {
+        guard let item = Catalogue.cases(for: manifest.role).first(where: { $0.id == caseID }) else {
+            return WorkerResult(verdict: .error, reason: "the worker knows no case \(caseID)", duration: 0, setup: true, events: [])
+        }
+        do {
+            try SandboxInside.bringUpLoopback()
+        } catch {
+            return WorkerResult(verdict: .error, reason: error.reason, duration: 0, setup: true, events: [])
+        }
+        let watch = LimitWatch(limits: manifest.limits)
+        watch.start()
+        let control = RunControl(limits: manifest.limits)
+        var (verdict, reason, duration, events) = await runOnce(item, manifest: manifest, rto: rto, group: MultiThreadedEventLoopGroup.singleton,
+                                                                 ports: PortAllocator.shared, control: control)
+        watch.stop()
+        let hit = watch.hit ?? control.launchedProcesses.lazy.compactMap { $0.exited.flatMap { SandboxInside.hit(by: $0, limits: manifest.limits) } }.first
+        if let hit {
+            verdict = .error
+            reason = "\(hit.description) (then: \(reason))"
+        }
+        return WorkerResult(verdict: verdict, reason: reason, duration: duration, setup: control.setupError != nil, events: events)
+    }
+
+    /// The grader's side: one case run in a fresh sandbox, ended at the wall-clock limit or on an interrupt.
+    static func runSandboxed(_ item: GradeCase, manifest: Manifest, rto: Double, plan: SandboxPlan,
+                             control: RunControl) async -> (Verdict, String, Double, [TraceEvent]) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        func elapsed() -> Double { (clock.now - started) / .seconds(1) }
+        let sandbox: Sandbox
+        do {
+            sandbox = try Sandbox.prepare(for: manifest)
+        } catch {
+            return (.error, error.reason, 0, [])
+        }
+        defer { sandbox.remove() }
+        let manifestJSON: String
+        do {
+            manifestJSON = String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)
+        } catch {
+            return (.error, "cannot encode the manifest for the worker: \(error)", 0, [])
+        }
+        let inner = plan.worker + ["--case", item.id, "--rto", String(rto), "--manifest-json", manifestJSON]
+        let worker: IUTProcess
+        do {
+            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox")
+        } catch {
+            control.setupFailed(error.reason)
+            return (.error, error.reason, 0, [])
+        }
+        let wall = manifest.limits.wall ?? .milliseconds(Int((8 * rto + 20) * 1000)) + .seconds(30)
+        let deadline = started + wall
+        while worker.exited == nil {
+            if control.shared.interrupted {
+                await worker.stop()
+                return (.interrupted, CaseStop.interrupted.reason, elapsed(), [])
+            }
+            if clock.now >= deadline {
+                await worker.stop()
+                return (.error, Limits.Hit.wall(wall).description, elapsed(), [])
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await worker.stop()
+        guard let line = worker.lines(.stdout).last(where: { $0.hasPrefix("{") }),
+              let result = try? JSONDecoder().decode(WorkerResult.self, from: Data(line.utf8)) else {
+            let stderr = worker.lines(.stderr).suffix(3).joined(separator: " | ")
+            return (.error, "the sandboxed worker gave no result (\(worker.exited?.description ?? "running"))\(stderr.isEmpty ? "" : ": \(stderr)")",
+                    elapsed(), [])
+        }
+        if result.setup { control.setupFailed(result.reason) }
+        return (result.verdict, result.reason, result.duration, result.eventsWithBytes)
+    }
+}
