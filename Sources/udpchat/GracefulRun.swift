@@ -34,7 +34,11 @@ enum GracefulRun {
         let service = BodyService(body: body, onShutdown: onShutdown, box: box)
         var logger = Logger(label: "udpchat", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .critical
-        let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigint, .sigterm], logger: logger)
+        // The work returning is the normal end: the group then shuts down gracefully, without error.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         try await group.run()
         if box.shutdown, box.signal == nil {
             // The group saw the signal a moment before the recorder: give it that moment.
