@@ -49,6 +49,14 @@ enum GracefulRun {
         return Outcome(value: value, signal: box.shutdown ? (box.signal ?? SIGINT) : nil)
     }
 
+    /// Runs `ready` once SIGINT and SIGTERM are handled, then waits for one of them; returns its name.
+    static func waitForSignal(ready: @escaping @Sendable () -> Void = {}) async throws -> String {
+        try await run {
+            ready()
+            try await gracefulShutdown()
+        }.signalName ?? "end"
+    }
+
     private struct BodyService<T: Sendable>: Service {
         let body: @Sendable () async throws -> T
         let onShutdown: @Sendable () -> Void
