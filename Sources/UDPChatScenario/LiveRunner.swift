@@ -349,8 +349,9 @@ extension LiveRunner {
     /// Runs many (scenario, seed) pairs live, `jobs` at a time (each on its own ports).
     /// `artifacts`: a folder where each run's pcap is written (`ScenarioReports.artifactBase` + `.pcap`).
     public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil, artifacts: String? = nil,
+                              stop: StopSignal = StopSignal(),
                               progress: (ScenarioReport, Int) -> Void = { _, _ in }) async -> [ScenarioReport] {
-        await ScenarioBatch.run(items, jobs: jobs, progress: progress) { scenario, seed in
+        await ScenarioBatch.run(items, mode: .live, jobs: jobs, stop: stop, progress: progress) { scenario, seed in
             let pcap = artifacts.map { ScenarioReports.artifactBase(folder: $0, path: scenario.path, mode: .live, seed: seed) + ".pcap" }
             return await run(scenario, seed: seed, rto: rto, pcapPath: pcap)
         }

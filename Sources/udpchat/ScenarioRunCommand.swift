@@ -60,7 +60,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         let started = clock.now
         let total = items.count
         let verbose = self.verbose
-        let progress: (ScenarioReport, Int) -> Void = { report, done in
+        let progress: @Sendable (ScenarioReport, Int) -> Void = { report, done in
             let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s \(report.mode == .sim ? "simulated" : "elapsed")" } ?? ""
             print("[\(done)/\(total)] \(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
                   + (report.skipped.map { ": \($0)" } ?? ""))
@@ -68,12 +68,20 @@ struct ScenarioRunCommand: AsyncParsableCommand {
                 for check in report.checks where !check.passed || verbose { print("  " + check.description) }
             }
         }
-        let reports = mode == .sim
-            ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, progress: progress)
-            : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, progress: progress)
+        let stop = StopSignal()
+        let outcome = try await GracefulRun.run(onShutdown: { stop.stop() }) { [mode, jobs, rto, artifacts, items] in
+            mode == .sim
+                ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, stop: stop, progress: progress)
+                : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, stop: stop, progress: progress)
+        }
+        let reports = outcome.value
         let wall = clock.now - started
+        if let signal = outcome.signalName {
+            print("interrupted by \(signal): \(reports.filter(\.interrupted).count) unfinished run(s) marked INTERRUPTED")
+        }
         try writeOutputs(reports)
         printSummary(reports, wall: wall)
+        if let code = outcome.signalExitCode { throw ExitCode(code) }
         if reports.contains(where: { !$0.passed && $0.skipped == nil }) { throw ExitCode(1) }
     }
 

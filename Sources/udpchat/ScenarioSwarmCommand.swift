@@ -43,17 +43,25 @@ struct ScenarioSwarmCommand: AsyncParsableCommand {
         }
         let clock = ContinuousClock()
         let began = clock.now
-        let (failures, events) = await Swarm.run(start: start, seeds: seeds, jobs: jobs)
+        let stop = StopSignal()
+        let outcome = try await GracefulRun.run(onShutdown: { stop.stop() }) { [start, seeds, jobs] in
+            await Swarm.run(start: start, seeds: seeds, jobs: jobs, stop: stop)
+        }
+        let (failures, events, checked) = outcome.value
         let elapsed = clock.now - began
-        let rate = Double(seeds) / max(elapsed.seconds, 1e-9)
+        let rate = Double(checked) / max(elapsed.seconds, 1e-9)
         for failure in failures.prefix(maxFailures) {
             print("FAIL seed \(failure.seed):")
             for violation in failure.violations.prefix(8) { print("  - \(violation)") }
             print("  reproduce: udpchat scenario swarm --start \(failure.seed) --seeds 1 --verbose")
         }
         if failures.count > maxFailures { print("… and \(failures.count - maxFailures) more failing seed(s)") }
-        let last = start &+ UInt64(seeds - 1)
-        print("swarm: \(seeds) seed(s) \(start)…\(last) in \(String(format3(elapsed.seconds))) s = \(Int(rate)) seeds/s on \(jobs) job(s), \(events) simulated events; \(failures.count) failing")
+        if let signal = outcome.signalName {
+            print("swarm: interrupted by \(signal) after \(checked) of \(seeds) seed(s)")
+        }
+        let last = start &+ UInt64(max(checked, 1) - 1)
+        print("swarm: \(checked) seed(s) \(start)…\(last) in \(String(format3(elapsed.seconds))) s = \(Int(rate)) seeds/s on \(jobs) job(s), \(events) simulated events; \(failures.count) failing")
+        if let code = outcome.signalExitCode { throw ExitCode(code) }
         if !failures.isEmpty { throw ExitCode(1) }
     }
 
