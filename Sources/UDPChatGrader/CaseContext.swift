@@ -9,8 +9,8 @@ import UDPChatWire
 public final class CaseContext: @unchecked Sendable {
     public let manifest: Manifest
     public let caseID: String
-    /// The RTO graded at, in seconds.
-    public let rto: Double
+    /// The RTO graded at.
+    public let rto: Duration
     public let trace: Trace
     let group: EventLoopGroup
     let ports: PortAllocator
@@ -38,7 +38,7 @@ public final class CaseContext: @unchecked Sendable {
     /// The run this case belongs to (interrupts, setup errors, the sandbox worker's limits).
     let control: RunControl
 
-    init(manifest: Manifest, caseID: String, rto: Double, group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) {
+    init(manifest: Manifest, caseID: String, rto: Duration, group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) {
         self.control = control
         self.manifest = manifest
         self.caseID = caseID
@@ -85,7 +85,7 @@ public final class CaseContext: @unchecked Sendable {
     }
 
     var rtoText: String {
-        rto == rto.rounded() ? String(Int(rto)) : String(format: "%g", rto)
+        rtoPlaceholder(rto)
     }
 
     /// Starts a server under test and waits until it answers a probe (LEAVE for an unused id).
@@ -94,7 +94,7 @@ public final class CaseContext: @unchecked Sendable {
         serverAddress = Endpoint(host: "127.0.0.1", port: port)
         try await launch(["port": String(port), "rto": rtoText])
         let probe = try await node("probe")
-        let deadline = trace.now() + 10
+        let deadline = trace.now() + .seconds(10)
         let probeID: ClientID = 2_147_480_000
         while trace.now() < deadline {
             if let exit = process?.exited {
@@ -156,7 +156,7 @@ public final class CaseContext: @unchecked Sendable {
         ])
         let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
             : "REGISTER \(clientID) <port> at the server"
-        let register = try await expect(what, at: fakeServer, within: max(10, 2 * rto + 3)) {
+        let register = try await expect(what, at: fakeServer, within: max(.seconds(10), rto * 2 + .seconds(3))) {
             if case .register(let id, _) = $0 { return id == self.clientID || !self.manifest.uses("id") }
             return false
         }
@@ -167,7 +167,7 @@ public final class CaseContext: @unchecked Sendable {
         clientSource = Endpoint(parsing: register.remote ?? "")
         let advertised = register.message?.port ?? port
         clientAddress = Endpoint(host: "127.0.0.1", port: advertised)
-        try await pause(0.15)
+        try await pause(.milliseconds(150))
     }
 
     // MARK: actions
@@ -184,8 +184,8 @@ public final class CaseContext: @unchecked Sendable {
         process.type(fillPlaceholders(template, values))
     }
 
-    public func pause(_ seconds: Double) async throws {
-        try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+    public func pause(_ duration: Duration) async throws {
+        try await Task.sleep(for: duration)
     }
 
     // MARK: expectations
@@ -193,7 +193,7 @@ public final class CaseContext: @unchecked Sendable {
     /// Waits for a datagram from the implementation at `node` after trace time `after`
     /// that parses and satisfies `matches`.
     @discardableResult
-    public func expect(_ what: String, at node: FakeNode, after: Double = 0, within: Double,
+    public func expect(_ what: String, at node: FakeNode, after: Duration = .zero, within: Duration,
                        matches: @escaping (Message) -> Bool) async throws -> TraceEvent {
         let deadline = trace.now() + within
         while true {
@@ -210,7 +210,7 @@ public final class CaseContext: @unchecked Sendable {
 
     /// Fails if a datagram matching `matches` reaches `node` during the next `duration` seconds
     /// (or since `after`).
-    public func expectNone(_ what: String, at node: FakeNode, after: Double? = nil, for duration: Double,
+    public func expectNone(_ what: String, at node: FakeNode, after: Duration? = nil, for duration: Duration,
                            matches: @escaping (Message) -> Bool) async throws {
         let start = after ?? trace.now()
         let deadline = trace.now() + duration
@@ -228,7 +228,7 @@ public final class CaseContext: @unchecked Sendable {
 
     /// Waits for a console line containing `text` after `after`.
     @discardableResult
-    public func expectLine(containing text: String, after: Double = 0, within: Double) async throws -> TraceEvent {
+    public func expectLine(containing text: String, after: Duration = .zero, within: Duration) async throws -> TraceEvent {
         let deadline = trace.now() + within
         while true {
             if let event = trace.events.first(where: { $0.kind == .stdout && $0.time >= after && $0.text.contains(text) }) {
@@ -243,7 +243,7 @@ public final class CaseContext: @unchecked Sendable {
     }
 
     /// Console lines containing `text` since `after`.
-    public func lines(containing text: String, after: Double = 0) -> [TraceEvent] {
+    public func lines(containing text: String, after: Duration = .zero) -> [TraceEvent] {
         trace.events.filter { $0.kind == .stdout && $0.time >= after && $0.text.contains(text) }
     }
 
@@ -251,8 +251,8 @@ public final class CaseContext: @unchecked Sendable {
     /// the interval as PROTOCOL.md "Timing" says. Returns the re-sent datagram.
     @discardableResult
     public func expectResend(of previous: TraceEvent, at node: FakeNode, what: String) async throws -> TraceEvent {
-        let upper = 2 * rto + Timing.slack
-        let deadline = previous.time + upper + 0.05
+        let upper = rto * 2 + Timing.slack
+        let deadline = previous.time + upper + .milliseconds(50)
         while true {
             if let event = trace.events.first(where: {
                 ($0.kind == .received || $0.kind == .dropped) && $0.node == node.name && $0.time > previous.time
@@ -270,7 +270,7 @@ public final class CaseContext: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(5))
         }
         throw CaseStop.fail("expected \(what): the same datagram '\(previous.text)' re-sent within 2 RTO "
-            + "(\(seconds(upper))) of t=\(seconds(previous.time)); observed \(observed(at: node, after: previous.time + 0.0001))")
+            + "(\(seconds(upper))) of t=\(seconds(previous.time)); observed \(observed(at: node, after: previous.time + .microseconds(100)))")
     }
 
     /// A process exit before the end of the case, as a failure.
@@ -280,7 +280,7 @@ public final class CaseContext: @unchecked Sendable {
         }
     }
 
-    func observed(at node: FakeNode, after: Double) -> String {
+    func observed(at node: FakeNode, after: Duration) -> String {
         let seen = trace.events.filter { ($0.kind == .received || $0.kind == .dropped) && $0.node == node.name && $0.time >= after }
         var text = seen.isEmpty ? "nothing at \(node.name)"
             : seen.suffix(6).map { "'\($0.text)' at t=\(seconds($0.time))\($0.kind == .dropped ? " (dropped)" : "")" }.joined(separator: ", ")
@@ -294,10 +294,16 @@ public final class CaseContext: @unchecked Sendable {
     }
 }
 
+/// `{rto}` in seconds as a decimal: `10`, `0.5`.
+func rtoPlaceholder(_ rto: Duration) -> String {
+    let value = rto.seconds
+    return value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+}
+
 /// PROTOCOL.md "Timing": strict 0.95–1.1 RTO, lenient 0.5–2 RTO, else failing.
 public enum Timing {
     /// Measurement allowance added to each bound (process scheduling on a loaded machine).
-    public static let slack = 0.03
+    public static let slack: Duration = .milliseconds(30)
 
     public enum Grade: Equatable, Sendable {
         case strict
@@ -305,10 +311,10 @@ public enum Timing {
         case failing(String)
     }
 
-    public static func grade(interval: Double, rto: Double) -> Grade {
+    public static func grade(interval: Duration, rto: Duration) -> Grade {
         let ratio = String(format: "%.2f", interval / rto)
-        if interval >= 0.95 * rto - slack, interval <= 1.1 * rto + slack { return .strict }
-        if interval >= 0.5 * rto - slack, interval <= 2 * rto + slack {
+        if interval >= rto * 0.95 - slack, interval <= rto * 1.1 + slack { return .strict }
+        if interval >= rto * 0.5 - slack, interval <= rto * 2 + slack {
             return .lenient("re-sent after \(seconds(interval)) (\(ratio) RTO); strict is 0.95–1.1 RTO")
         }
         return .failing("re-sent after \(seconds(interval)) (\(ratio) RTO), outside 0.5–2 RTO")

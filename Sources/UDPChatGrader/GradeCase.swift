@@ -77,8 +77,8 @@ public struct CaseResult: Sendable, Codable {
     public var verdict: Verdict
     /// Why: expected vs observed, with the datagrams as evidence.
     public var detail: String
-    /// Wall time of the (last) run in seconds.
-    public var duration: Double
+    /// Wall time of the (last) run.
+    public var duration: Duration
     /// Runs and how many were conforming (for FLAKY).
     public var runs: Int
     public var passed: Int

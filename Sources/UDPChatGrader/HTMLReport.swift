@@ -20,7 +20,7 @@ public enum HTMLReport {
             """
         for report in reports {
             html += "<h2>\(escapeXML(report.implementation)) — \(report.role.rawValue) role</h2>"
-            html += "<p>\(escapeXML(report.rtoNote)); \(report.cases.count) cases in \(String(format: "%.1f", report.duration)) s; manifest <code>\(escapeXML(report.manifest))</code></p>"
+            html += "<p>\(escapeXML(report.rtoNote)); \(report.cases.count) cases in \(String(format: "%.1f", report.duration.seconds)) s; manifest <code>\(escapeXML(report.manifest))</code></p>"
             html += "<table><tr><th>case</th><th>level</th><th>section</th><th>verdict</th><th>detail</th></tr>"
             for result in report.cases {
                 html += "<tr><td><a href=\"#\(anchor(report, result))\">\(result.id)</a></td><td>\(result.level.rawValue)</td>"
@@ -75,7 +75,7 @@ public enum HTMLReport {
         }
         for (index, event) in events.enumerated() {
             let y = top + row * Double(index)
-            svg += "<text x=\"4\" y=\"\(y + 4)\" fill=\"#888\">\(String(format: "%.3f", event.time))</text>"
+            svg += "<text x=\"4\" y=\"\(y + 4)\" fill=\"#888\">\(String(format: "%.3f", event.time.seconds))</text>"
             let text = escapeXML(String(event.text.prefix(48)))
             switch event.kind {
             case .sent, .received, .dropped:

@@ -65,8 +65,8 @@ final class PortAllocator: @unchecked Sendable {
 
 /// What to grade and how.
 public struct GradeOptions: Sendable {
-    /// RTO to grade at when the command takes {rto} (seconds).
-    public var rto: Double = 10
+    /// RTO to grade at when the command takes {rto}.
+    public var rto: Duration = .seconds(10)
     public var cases: [String] = []
     public var skip: [String] = []
     /// Cases at once; 0 = all (cases spend most of their time waiting).
@@ -89,9 +89,9 @@ public struct GradeReport: Sendable, Codable {
     public var role: IUTRole
     public var manifest: String
     /// The RTO graded at (seconds) and why.
-    public var rto: Double
+    public var rto: Duration
     public var rtoNote: String
-    public var duration: Double
+    public var duration: Duration
     public var cases: [CaseResult]
     /// Set when the grader could not run a case (the command cannot be started): `udpchat grade` exits 2.
     public var setupError: String?
@@ -123,13 +123,14 @@ public enum Grader {
     }
 
     /// The RTO a manifest is graded at, with the explanation printed to the user.
-    public static func effectiveRTO(manifest: Manifest, requested: Double) -> (Double, String) {
+    public static func effectiveRTO(manifest: Manifest, requested: Duration) -> (Duration, String) {
         if manifest.uses("rto") { return (requested, "graded at RTO \(formatSeconds(requested)) (the command takes {rto})") }
-        return (10, "graded at RTO 10 s: the command does not take {rto}")
+        return (.seconds(10), "graded at RTO 10 s: the command does not take {rto}")
     }
 
     public static func run(manifest: Manifest, options: GradeOptions) async -> GradeReport {
-        let started = Date()
+        let clock = ContinuousClock()
+        let started = clock.now
         let (rto, rtoNote) = effectiveRTO(manifest: manifest, requested: options.rto)
         let selected = select(role: manifest.role, cases: options.cases, skip: options.skip)
         let jobs = manifest.pinnedPort != nil && options.sandbox == nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
@@ -154,7 +155,7 @@ public enum Grader {
                     let verdict = result.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
                     let detail = result.verdict == .pass ? "" : "  " + String(result.detail.prefix(120))
                     options.progress?(String(format: "[%2d/%d] ", done, total) + id + verdict
-                        + String(format: "%6.1f s", result.duration) + detail)
+                        + String(format: "%6.1f s", result.duration.seconds) + detail)
                     return (index, result)
                 }
             }
@@ -167,18 +168,18 @@ public enum Grader {
         if options.control.interrupted {
             for (index, item) in selected.enumerated() where results[index] == nil {
                 results[index] = CaseResult(id: item.id, section: item.section, level: item.level, title: item.title, verdict: .interrupted,
-                                            detail: "interrupted before it started", duration: 0, runs: 0, passed: 0, events: [])
+                                            detail: "interrupted before it started", duration: .zero, runs: 0, passed: 0, events: [])
             }
         }
         var report = GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
-                                 duration: Date().timeIntervalSince(started), cases: (0..<selected.count).compactMap { results[$0] })
+                                 duration: clock.now - started, cases: (0..<selected.count).compactMap { results[$0] })
         report.setupError = control.setupError
         return report
     }
 
-    static func runCase(_ item: GradeCase, manifest: Manifest, rto: Double, repeatCount: Int, artifacts: String?,
+    static func runCase(_ item: GradeCase, manifest: Manifest, rto: Duration, repeatCount: Int, artifacts: String?,
                         group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) async -> CaseResult {
-        typealias Run = (Verdict, String, Double, [TraceEvent])
+        typealias Run = (Verdict, String, Duration, [TraceEvent])
         func once(_ run: Int) async -> Run {
             let outcome: Run
             if let plan = control.sandbox {
@@ -233,29 +234,29 @@ public enum Grader {
     }
 
     /// UNSUPPORTED before anything starts: an input action or the relay placeholders are missing.
-    static func unrunnable(_ item: GradeCase, manifest: Manifest) -> (Verdict, String, Double, [TraceEvent])? {
+    static func unrunnable(_ item: GradeCase, manifest: Manifest) -> (Verdict, String, Duration, [TraceEvent])? {
         let missing = item.needs.filter { manifest.input[$0] == nil }
         if !missing.isEmpty {
-            return (.unsupported, "the manifest has no input action for: \(missing.joined(separator: ", "))", 0, [])
+            return (.unsupported, "the manifest has no input action for: \(missing.joined(separator: ", "))", .zero, [])
         }
         if item.needsRelay, !(manifest.uses("port") && manifest.uses("advertise_port")) {
-            return (.unsupported, "needs a relay in front of the client: the command must take {port} and {advertise_port}", 0, [])
+            return (.unsupported, "needs a relay in front of the client: the command must take {port} and {advertise_port}", .zero, [])
         }
         return nil
     }
 
-    static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Double, group: EventLoopGroup,
-                        ports: PortAllocator, control: RunControl = RunControl()) async -> (Verdict, String, Double, [TraceEvent]) {
+    static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Duration, group: EventLoopGroup,
+                        ports: PortAllocator, control: RunControl = RunControl()) async -> (Verdict, String, Duration, [TraceEvent]) {
         if let unsupported = unrunnable(item, manifest: manifest) { return unsupported }
         let context = CaseContext(manifest: manifest, caseID: item.id, rto: rto, group: group, ports: ports, control: control)
-        let timeout = 8 * rto + 20
+        let timeout = rto * 8 + .seconds(20)
         var verdict = Verdict.pass
         var reason = item.title
         do {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await item.body(context) }
                 tasks.addTask {
-                    try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                    try await Task.sleep(for: timeout)
                     throw CaseStop.error("the case did not finish within its timeout of \(formatSeconds(timeout))")
                 }
                 tasks.addTask {
@@ -344,6 +345,7 @@ final class Counter: @unchecked Sendable {
 }
 
 /// `10 s`, `0.3 s`.
-public func formatSeconds(_ value: Double) -> String {
-    value == value.rounded() ? "\(Int(value)) s" : String(format: "%g s", (value * 1000).rounded() / 1000)
+public func formatSeconds(_ duration: Duration) -> String {
+    let value = duration.seconds
+    return value == value.rounded() ? "\(Int(value)) s" : String(format: "%g s", (value * 1000).rounded() / 1000)
 }

@@ -15,13 +15,13 @@ public struct SandboxPlan: Sendable {
 public struct WorkerResult: Sendable, Codable {
     public var verdict: Verdict
     public var reason: String
-    public var duration: Double
+    public var duration: Duration
     public var setup: Bool
     public var events: [TraceEvent]
     /// The datagram bytes of `events` (base64), which the report JSON leaves out.
     public var bytes: [String?]
 
-    init(verdict: Verdict, reason: String, duration: Double, setup: Bool, events: [TraceEvent]) {
+    init(verdict: Verdict, reason: String, duration: Duration, setup: Bool, events: [TraceEvent]) {
         self.verdict = verdict
         self.reason = reason
         self.duration = duration
@@ -42,14 +42,14 @@ public struct WorkerResult: Sendable, Codable {
 extension Grader {
     /// The worker's side (inside the sandbox): brings up the private loopback, runs one case with the
     /// manifest's limits enforced, and names the limit that was hit, if any.
-    public static func runWorker(caseID: String, manifest: Manifest, rto: Double) async -> WorkerResult {
+    public static func runWorker(caseID: String, manifest: Manifest, rto: Duration) async -> WorkerResult {
         guard let item = Catalogue.cases(for: manifest.role).first(where: { $0.id == caseID }) else {
-            return WorkerResult(verdict: .error, reason: "the worker knows no case \(caseID)", duration: 0, setup: true, events: [])
+            return WorkerResult(verdict: .error, reason: "the worker knows no case \(caseID)", duration: .zero, setup: true, events: [])
         }
         do {
             try SandboxInside.bringUpLoopback()
         } catch {
-            return WorkerResult(verdict: .error, reason: error.reason, duration: 0, setup: true, events: [])
+            return WorkerResult(verdict: .error, reason: error.reason, duration: .zero, setup: true, events: [])
         }
         let watch = LimitWatch(limits: manifest.limits)
         watch.start()
@@ -66,33 +66,33 @@ extension Grader {
     }
 
     /// The grader's side: one case run in a fresh sandbox, ended at the wall-clock limit or on an interrupt.
-    static func runSandboxed(_ item: GradeCase, manifest: Manifest, rto: Double, plan: SandboxPlan,
-                             control: RunControl) async -> (Verdict, String, Double, [TraceEvent]) {
+    static func runSandboxed(_ item: GradeCase, manifest: Manifest, rto: Duration, plan: SandboxPlan,
+                             control: RunControl) async -> (Verdict, String, Duration, [TraceEvent]) {
         let clock = ContinuousClock()
         let started = clock.now
-        func elapsed() -> Double { (clock.now - started) / .seconds(1) }
+        func elapsed() -> Duration { clock.now - started }
         let sandbox: Sandbox
         do {
             sandbox = try Sandbox.prepare(for: manifest)
         } catch {
-            return (.error, error.reason, 0, [])
+            return (.error, error.reason, .zero, [])
         }
         defer { sandbox.remove() }
         let manifestJSON: String
         do {
             manifestJSON = String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)
         } catch {
-            return (.error, "cannot encode the manifest for the worker: \(error)", 0, [])
+            return (.error, "cannot encode the manifest for the worker: \(error)", .zero, [])
         }
-        let inner = plan.worker + ["--case", item.id, "--rto", String(rto), "--manifest-json", manifestJSON]
+        let inner = plan.worker + ["--case", item.id, "--rto", String(rto.seconds), "--manifest-json", manifestJSON]
         let worker: IUTProcess
         do {
             worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox")
         } catch {
             control.setupFailed(error.reason)
-            return (.error, error.reason, 0, [])
+            return (.error, error.reason, .zero, [])
         }
-        let wall = manifest.limits.wall ?? .milliseconds(Int((8 * rto + 20) * 1000)) + .seconds(30)
+        let wall = manifest.limits.wall ?? rto * 8 + .seconds(20) + .seconds(30)
         let deadline = started + wall
         while worker.exited == nil {
             if control.shared.interrupted {

@@ -29,7 +29,7 @@ final class TracedProcess: Sendable {
     }
 
     /// The exit status and the trace time of the exit, once the process has ended.
-    var exited: (status: Int32, time: Double)? {
+    var exited: (status: Int32, time: Duration)? {
         guard let exit = process.exited else { return nil }
         return (exit.status, exitTime.get() ?? trace.now())
     }
@@ -46,8 +46,8 @@ final class TracedProcess: Sendable {
 
     private final class ExitTime: @unchecked Sendable {
         private let lock = NSLockBox()
-        private var time: Double?
-        func set(_ value: Double) { lock.withLock { time = value } }
-        func get() -> Double? { lock.withLock { time } }
+        private var time: Duration?
+        func set(_ value: Duration) { lock.withLock { time = value } }
+        func get() -> Duration? { lock.withLock { time } }
     }
 }

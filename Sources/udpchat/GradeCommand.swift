@@ -90,7 +90,7 @@ struct GradeCommand: AsyncParsableCommand {
             return
         }
         var options = GradeOptions()
-        options.rto = Double(rto.duration.components.seconds) + Double(rto.duration.components.attoseconds) * 1e-18
+        options.rto = rto.duration
         options.cases = cases
         options.skip = skip
         options.jobs = jobs

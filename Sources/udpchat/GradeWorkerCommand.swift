@@ -30,7 +30,7 @@ struct GradeWorkerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("grade-worker: bad --manifest-json: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let result = await Grader.runWorker(caseID: caseID, manifest: manifest, rto: rto)
+        let result = await Grader.runWorker(caseID: caseID, manifest: manifest, rto: .nanoseconds(Int64((rto * 1e9).rounded())))
         let data = try JSONEncoder().encode(result)
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }

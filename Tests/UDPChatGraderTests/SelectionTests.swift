@@ -3,10 +3,10 @@ import Testing
 
 @Suite struct SelectionTests {
     @Test func timingBands() {
-        #expect(Timing.grade(interval: 10.2, rto: 10) == .strict)
-        guard case .lenient = Timing.grade(interval: 14, rto: 10) else { Issue.record("14 s should be lenient"); return }
-        guard case .failing = Timing.grade(interval: 25, rto: 10) else { Issue.record("25 s should fail"); return }
-        guard case .failing = Timing.grade(interval: 2, rto: 10) else { Issue.record("2 s should fail"); return }
+        #expect(Timing.grade(interval: .milliseconds(10_200), rto: .seconds(10)) == .strict)
+        guard case .lenient = Timing.grade(interval: .seconds(14), rto: .seconds(10)) else { Issue.record("14 s should be lenient"); return }
+        guard case .failing = Timing.grade(interval: .seconds(25), rto: .seconds(10)) else { Issue.record("25 s should fail"); return }
+        guard case .failing = Timing.grade(interval: .seconds(2), rto: .seconds(10)) else { Issue.record("2 s should fail"); return }
     }
 
     @Test func globs() {
