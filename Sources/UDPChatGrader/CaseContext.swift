@@ -72,11 +72,12 @@ public final class CaseContext: @unchecked Sendable {
     }
 
     func launch(_ values: [String: String]) async throws {
-        var command = manifest.command.map { fillPlaceholders($0, values) }
+        let command = manifest.command.map { fillPlaceholders($0, values) }
         let env = manifest.env.mapValues { fillPlaceholders($0, values) }
         do {
-            if let limits = control.limits { command = try SandboxInside.limited(command, workdir: manifest.workdir, limits: limits) }
-            let started = try await TracedProcess.launch(command, workdir: manifest.workdir, env: env, trace: trace)
+            var run = command
+            if let limits = control.limits { run = try SandboxInside.limited(command, workdir: manifest.workdir, limits: limits) }
+            let started = try await TracedProcess.launch(run, shown: command, workdir: manifest.workdir, env: env, trace: trace)
             process = started
             control.launched(started.process)
         } catch {

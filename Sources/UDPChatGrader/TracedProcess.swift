@@ -14,11 +14,12 @@ final class TracedProcess: Sendable {
         self.exitTime = exitTime
     }
 
-    /// Starts `command`; `UDPChatError.cannotStart` when it cannot be started.
-    static func launch(_ command: [String], workdir: String, env: [String: String], trace: Trace,
+    /// Starts `command`; `UDPChatError.cannotStart` when it cannot be started. The trace shows
+    /// `shown` (the manifest's command, without the sandbox's limit wrapper) when given.
+    static func launch(_ command: [String], shown: [String]? = nil, workdir: String, env: [String: String], trace: Trace,
                        name: String = "iut") async throws(UDPChatError) -> TracedProcess {
         let exitTime = ExitTime()
-        trace.note("starting: \(command.joined(separator: " ")) (in \(workdir))")
+        trace.note("starting: \((shown ?? command).joined(separator: " ")) (in \(workdir))")
         let process = try await IUTProcess.launch(command, workdir: workdir, env: env, name: name, onOutput: { stream, line in
             trace.append(stream == .stdout ? .stdout : .stderr, node: name, text: line)
         }, onExit: { exit in
