@@ -182,17 +182,18 @@ public enum Grader {
         typealias Run = (Verdict, String, Duration, [TraceEvent])
         func once(_ run: Int) async -> Run {
             let outcome: Run
+            let folder = artifacts.map { repeatCount > 1 ? "\($0)/\(item.id)/run-\(run)" : "\($0)/\(item.id)" }
             if let plan = control.sandbox {
                 if let unsupported = unrunnable(item, manifest: manifest) {
                     outcome = unsupported
                 } else {
-                    outcome = await runSandboxed(item, manifest: manifest, rto: rto, plan: plan, control: control)
+                    outcome = await runSandboxed(item, manifest: manifest, rto: rto, plan: plan, control: control,
+                                                 keepWorkdir: folder.map { $0 + "/workdir" })
                 }
             } else {
                 outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports, control: control)
             }
-            if let artifacts {
-                let folder = repeatCount > 1 ? "\(artifacts)/\(item.id)/run-\(run)" : "\(artifacts)/\(item.id)"
+            if let folder {
                 Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, duration: outcome.2, events: outcome.3)
             }
             return outcome

@@ -66,8 +66,9 @@ extension Grader {
     }
 
     /// The grader's side: one case run in a fresh sandbox, ended at the wall-clock limit or on an interrupt.
+    /// `keepWorkdir`: where to keep the case's copy of the workdir (what the implementation wrote) as an artifact.
     static func runSandboxed(_ item: GradeCase, manifest: Manifest, rto: Duration, plan: SandboxPlan,
-                             control: RunControl) async -> (Verdict, String, Duration, [TraceEvent]) {
+                             control: RunControl, keepWorkdir: String? = nil) async -> (Verdict, String, Duration, [TraceEvent]) {
         let clock = ContinuousClock()
         let started = clock.now
         func elapsed() -> Duration { clock.now - started }
@@ -77,7 +78,10 @@ extension Grader {
         } catch {
             return (.error, error.reason, .zero, [])
         }
-        defer { sandbox.remove() }
+        defer {
+            if let keepWorkdir { sandbox.keep(at: keepWorkdir) }
+            sandbox.remove()
+        }
         let manifestJSON: String
         do {
             manifestJSON = String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)

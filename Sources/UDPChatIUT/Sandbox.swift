@@ -113,6 +113,15 @@ public struct Sandbox: Sendable {
         return arguments + inner
     }
 
+    /// Keeps the case's copy of the workdir (with what the implementation wrote) at `path`.
+    public func keep(at path: String) {
+        guard copied else { return }
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.copyItem(atPath: scratch + "/work", toPath: path)
+    }
+
     /// Throws the case's writes away.
     public func remove() {
         try? FileManager.default.removeItem(atPath: scratch)

@@ -25,8 +25,10 @@ import Glibc
         return SandboxPlan(worker: [binary, "grade-worker"])
     }
 
-    static func grade(_ manifest: Manifest, cases: [String] = [], rto: Double = 0.5, sandbox: SandboxPlan?) async -> GradeReport {
+    static func grade(_ manifest: Manifest, cases: [String] = [], rto: Double = 0.5, sandbox: SandboxPlan?,
+                      artifacts: String? = nil) async -> GradeReport {
         var options = GradeOptions()
+        options.artifacts = artifacts
         options.rto = .milliseconds(Int((rto * 1000).rounded()))
         options.cases = cases
         options.sandbox = sandbox
@@ -91,13 +93,15 @@ import Glibc
                                 command: ["python3", "hostile.py", "--escape", escape, "--host-port", String(host.port),
                                           "--detach", marker, "--port", "{port}"],
                                 workdir: Self.hostile)
-        let report = await Self.grade(manifest, cases: ["S-REGISTER", "S-LOOKUP-ACTIVE"], sandbox: plan)
+        let report = await Self.grade(manifest, cases: ["S-REGISTER", "S-LOOKUP-ACTIVE"], sandbox: plan, artifacts: "\(folder)/artifacts")
         #expect(report.cases.map(\.verdict) == [.pass, .pass], "\(report.cases.map(\.detail))")
         let said = report.cases.flatMap(\.events).filter { $0.kind == .stdout }.map(\.text)
         #expect(said.contains { $0.hasPrefix("hostile: sent to 127.0.0.1:\(host.port)") }, "it tried to reach the host: \(said)")
         #expect(said.contains("hostile: left a detached child"))
         #expect(!FileManager.default.fileExists(atPath: escape), "a write outside its folder reached the host")
         #expect(!FileManager.default.fileExists(atPath: "\(Self.hostile)/written-by-hostile.txt"), "a write in its folder reached the real folder")
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/artifacts/S-REGISTER/workdir/written-by-hostile.txt"),
+                "the case's layer (its copy of the workdir) is kept as an artifact")
         var buffer = [UInt8](repeating: 0, count: 64)
         #expect(recv(host.fd, &buffer, buffer.count, 0) < 0, "a datagram from the sandbox reached the host's port \(host.port)")
         #expect(await Self.survivors(marker).isEmpty, "the detached child outlived its case")
