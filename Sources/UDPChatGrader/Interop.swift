@@ -20,15 +20,26 @@ public struct InteropResult: Sendable, Codable {
 public enum Interop {
     /// Runs all pairs (initiator × responder) at once. `serverCommand` starts the reference server
     /// (placeholders {port}, {rto}).
+    /// With `sandbox`, each pair (its two clients, the server and the relay) runs in a sandbox of its own.
     public static func run(clients: [Manifest], serverCommand: [String], rto requested: Duration, seed: UInt64 = 1,
-                           loss: Double = 0.2, artifacts: String?) async -> [InteropResult] {
+                           loss: Double = 0.2, artifacts: String?, sandbox: SandboxPlan? = nil) async -> [InteropResult] {
         let pairs = clients.flatMap { a in clients.map { b in (a, b) } }
         let ports = PortAllocator.shared
         return await withTaskGroup(of: (Int, InteropResult).self) { tasks in
             for (index, pair) in pairs.enumerated() {
                 tasks.addTask {
-                    let result = await chat(pair.0, pair.1, serverCommand: serverCommand, requested: requested, loss: loss,
-                                            seed: seed &+ UInt64(index), ports: ports, artifacts: artifacts.map { "\($0)/interop-\(index + 1)" })
+                    let folder = artifacts.map { "\($0)/interop-\(index + 1)" }
+                    let (result, events) = if let sandbox {
+                        await chatSandboxed(pair.0, pair.1, serverCommand: serverCommand, requested: requested, loss: loss,
+                                            seed: seed &+ UInt64(index), plan: sandbox)
+                    } else {
+                        await chat(pair.0, pair.1, serverCommand: serverCommand, requested: requested, loss: loss,
+                                   seed: seed &+ UInt64(index), ports: ports)
+                    }
+                    if let folder {
+                        Artifacts.write(folder: folder, caseID: "interop \(pair.0.name) → \(pair.1.name)", verdict: result.verdict,
+                                        reason: result.detail, duration: .nanoseconds(Int64(result.duration * 1e9)), events: events)
+                    }
                     return (index, result)
                 }
             }
@@ -57,8 +68,9 @@ public enum Interop {
         return lines.joined(separator: "\n")
     }
 
+    /// One pair's chat; returns the result and its trace.
     static func chat(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Duration, loss probability: Double, seed: UInt64,
-                     ports: PortAllocator, artifacts: String?) async -> InteropResult {
+                     ports: PortAllocator) async -> (InteropResult, [TraceEvent]) {
         let rto = a.uses("rto") && b.uses("rto") ? requested : .seconds(10)
         let trace = Trace()
         var processes: [TracedProcess] = []
@@ -170,10 +182,7 @@ public enum Interop {
         for process in processes { await process.stop() }
         for node in nodes { await node.close() }
         for relay in relays { await relay.stop() }
-        if let artifacts {
-            Artifacts.write(folder: artifacts, caseID: "interop \(a.name) → \(b.name)", verdict: verdict, reason: detail,
-                            duration: trace.now(), events: trace.events)
-        }
-        return InteropResult(initiator: a.name, responder: b.name, verdict: verdict, detail: detail, duration: trace.now().seconds)
+        return (InteropResult(initiator: a.name, responder: b.name, verdict: verdict, detail: detail, duration: trace.now().seconds),
+                trace.events)
     }
 }

@@ -120,3 +120,65 @@ extension Grader {
         return (result.verdict, result.reason, result.duration, result.eventsWithBytes)
     }
 }
+
+/// One interop pair's outcome as the sandboxed worker prints it.
+public struct InteropWorkerResult: Sendable, Codable {
+    public var result: InteropResult
+    public var trace: WorkerResult
+}
+
+extension Interop {
+    /// The worker's side: the pair's chat inside its sandbox (loopback brought up first).
+    public static func runWorker(_ a: Manifest, _ b: Manifest, serverCommand: [String], rto: Duration, loss: Double,
+                                 seed: UInt64) async -> InteropWorkerResult {
+        do {
+            try SandboxInside.bringUpLoopback()
+        } catch {
+            let result = InteropResult(initiator: a.name, responder: b.name, verdict: .error, detail: error.reason, duration: 0)
+            return InteropWorkerResult(result: result, trace: WorkerResult(verdict: .error, reason: error.reason, duration: .zero,
+                                                                             setup: true, events: []))
+        }
+        let (result, events) = await chat(a, b, serverCommand: serverCommand, requested: rto, loss: loss, seed: seed,
+                                          ports: PortAllocator.shared)
+        return InteropWorkerResult(result: result, trace: WorkerResult(verdict: result.verdict, reason: result.detail,
+                                                                         duration: .zero, setup: false, events: events))
+    }
+
+    /// The grader's side: one pair in a fresh sandbox holding both clients' workdirs.
+    static func chatSandboxed(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Duration, loss: Double, seed: UInt64,
+                              plan: SandboxPlan) async -> (InteropResult, [TraceEvent]) {
+        func failed(_ reason: String) -> (InteropResult, [TraceEvent]) {
+            (InteropResult(initiator: a.name, responder: b.name, verdict: .error, detail: reason, duration: 0), [])
+        }
+        let sandbox: Sandbox
+        do {
+            sandbox = try Sandbox.prepare(for: [a, b])
+        } catch {
+            return failed(error.reason)
+        }
+        defer { sandbox.remove() }
+        let encoder = JSONEncoder()
+        guard let aJSON = try? encoder.encode(a), let bJSON = try? encoder.encode(b), let serverJSON = try? encoder.encode(serverCommand) else {
+            return failed("cannot encode the pair for the worker")
+        }
+        let inner = plan.worker + [
+            "--rto", String(requested.seconds), "--manifest-json", String(decoding: aJSON, as: UTF8.self),
+            "--responder-json", String(decoding: bJSON, as: UTF8.self), "--server-json", String(decoding: serverJSON, as: UTF8.self),
+            "--seed", String(seed), "--loss", String(loss),
+        ]
+        let worker: IUTProcess
+        do {
+            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox")
+        } catch {
+            return failed(error.reason)
+        }
+        let wall = requested * 30 + .seconds(60)
+        _ = await worker.waitForExit(timeout: wall)
+        await worker.stop()
+        guard let line = worker.lines(.stdout).last(where: { $0.hasPrefix("{") }),
+              let outcome = try? JSONDecoder().decode(InteropWorkerResult.self, from: Data(line.utf8)) else {
+            return failed("the sandboxed worker gave no result (\(worker.exited?.description ?? "still running after \(wall))"))")
+        }
+        return (outcome.result, outcome.trace.eventsWithBytes)
+    }
+}

@@ -33,12 +33,14 @@ public struct Sandbox: Sendable {
     public static let copyLimitBytes = 64 << 20
     public static let copyLimitFiles = 5_000
 
-    /// The per-case scratch folder on the host (the workdir copy lives in `work/`).
+    /// The per-case scratch folder on the host (the workdir copies live in `work/`, `work-2/`, …).
     public let scratch: String
-    /// The workdir as the implementation sees it.
-    public let workdir: String
+    /// The workdir as the implementation sees it (the first one, for several implementations).
+    public var workdir: String { workdirs[0].path }
     /// False when the workdir was too large to copy: it is read-only in the sandbox.
-    public let copied: Bool
+    public var copied: Bool { workdirs[0].copy != nil }
+    /// Each workdir with its per-case copy (nil: too large, seen read-only).
+    let workdirs: [(path: String, copy: String?)]
     let writable: [String]
 
     /// nil when bubblewrap can make a sandbox here; else why not (one line). Checked once.
@@ -72,21 +74,30 @@ public struct Sandbox: Sendable {
 
     /// Makes the scratch folder and the per-case copy of `manifest.workdir`.
     public static func prepare(for manifest: Manifest) throws(UDPChatError) -> Sandbox {
+        try prepare(for: [manifest])
+    }
+
+    /// One sandbox for several implementations (an interop pair): a copy of each workdir.
+    public static func prepare(for manifests: [Manifest]) throws(UDPChatError) -> Sandbox {
         var template = Array("/tmp/udpchat-case-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw .sandboxSetup("mkdtemp: \(String(cString: strerror(errno)))") }
         let scratch = String(cString: made)
-        let copy = scratch + "/work"
-        var copied = false
-        if small(manifest.workdir) {
+        var workdirs: [(path: String, copy: String?)] = []
+        for manifest in manifests where !workdirs.contains(where: { $0.path == manifest.workdir }) {
+            let copy = scratch + (workdirs.isEmpty ? "/work" : "/work-\(workdirs.count + 1)")
+            guard small(manifest.workdir) else {
+                workdirs.append((manifest.workdir, nil))
+                continue
+            }
             do {
                 try FileManager.default.copyItem(atPath: manifest.workdir, toPath: copy)
-                copied = true
+                workdirs.append((manifest.workdir, copy))
             } catch {
                 try? FileManager.default.removeItem(atPath: scratch)
                 throw .sandboxSetup("cannot copy \(manifest.workdir): \(error.localizedDescription)")
             }
         }
-        return Sandbox(scratch: scratch, workdir: manifest.workdir, copied: copied, writable: manifest.writable)
+        return Sandbox(scratch: scratch, workdirs: workdirs, writable: manifests.flatMap(\.writable))
     }
 
     /// True when `folder` is small enough to copy per case.
@@ -107,7 +118,7 @@ public struct Sandbox: Sendable {
     public func command(_ inner: [String]) -> [String] {
         var arguments = [IUTProcess.which("bwrap") ?? "bwrap"] + Self.baseArguments
         arguments += ["--dir", "/tmp/home", "--setenv", "HOME", "/tmp/home", "--setenv", "TMPDIR", "/tmp"]
-        arguments += copied ? ["--bind", scratch + "/work", workdir] : ["--ro-bind", workdir, workdir]
+        for (path, copy) in workdirs { arguments += copy.map { ["--bind", $0, path] } ?? ["--ro-bind", path, path] }
         for path in writable where FileManager.default.fileExists(atPath: path) { arguments += ["--bind", path, path] }
         arguments += ["--chdir", workdir, "--"]
         return arguments + inner
@@ -115,11 +126,11 @@ public struct Sandbox: Sendable {
 
     /// Keeps the case's copy of the workdir (with what the implementation wrote) at `path`.
     public func keep(at path: String) {
-        guard copied else { return }
+        guard let copy = workdirs[0].copy else { return }
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(atPath: path)
-        try? FileManager.default.copyItem(atPath: scratch + "/work", toPath: path)
+        try? FileManager.default.copyItem(atPath: copy, toPath: path)
     }
 
     /// Throws the case's writes away.

@@ -140,7 +140,8 @@ struct GradeCommand: AsyncParsableCommand {
                 let clients = manifests.filter { $0.role == .client }
                 let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? [Self.ownExecutable(), "server", "--port", "{port}", "--rto", "{rto}"]
                 if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }
-                let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts)
+                let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts,
+                                                sandbox: options.sandbox)
                 print(Interop.matrix(results, names: clients.map(\.name)))
                 interopResults = results
             }

@@ -146,6 +146,19 @@ import Glibc
         }
     }
 
+    @Test("an interop pair runs in a sandbox of its own, with its trace brought back")
+    func interopPairInSandbox() async throws {
+        guard let plan = await Self.plan() else { return }
+        let correct = try Manifest.load(path: "\(Self.faulty)/client-correct.yaml")
+        let server = ["python3", "\(Self.faulty)/server.py", "--port", "{port}"]
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let results = await Interop.run(clients: [correct], serverCommand: server, rto: .milliseconds(300), artifacts: folder, sandbox: plan)
+        #expect(results.map(\.verdict) == [.pass], "\(results.map(\.detail))")
+        let trace = try String(contentsOfFile: "\(folder)/interop-1/trace.txt", encoding: .utf8)
+        #expect(trace.contains("relay") && trace.contains("interop from 1 number 3"), "the pair's trace came back from its sandbox")
+    }
+
     /// Writes a manifest file for the CLI tests.
     static func manifestFile(in folder: String, _ yaml: String) throws -> String {
         let path = "\(folder)/iut.yaml"
