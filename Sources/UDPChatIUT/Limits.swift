@@ -15,6 +15,14 @@ public struct Limits: Sendable, Equatable, Codable {
     /// Wall-clock time of a whole case; nil = the case's own timeout plus 30 s.
     public var wall: Duration?
 
+    public init(cpuSeconds: Int, memoryBytes: Int, processes: Int, fileSizeBytes: Int, wall: Duration?) {
+        self.cpuSeconds = cpuSeconds
+        self.memoryBytes = memoryBytes
+        self.processes = processes
+        self.fileSizeBytes = fileSizeBytes
+        self.wall = wall
+    }
+
     public static let defaults = Limits(cpuSeconds: 60, memoryBytes: 512 << 20, processes: 64, fileSizeBytes: 64 << 20, wall: nil)
 
     /// The manifest keys, for messages and docs.

@@ -55,4 +55,42 @@ import UDPChatSupport
             #expect(error.reason.hasPrefix("m.yaml: field '\(field)': "), "\(error.description)")
         }
     }
+
+    @Test func limitsAndWritablePathsParse() throws {
+        let manifest = try parse("""
+            role: server
+            command: ["x"]
+            limits:
+              cpu: 5s
+              memory: 64MiB
+              processes: 8
+              file-size: 1GiB
+              wall: 2m
+            writable: [out, /var/tmp/results]
+            """)
+        #expect(manifest.limits == Limits(cpuSeconds: 5, memoryBytes: 64 << 20, processes: 8, fileSizeBytes: 1 << 30, wall: .seconds(120)))
+        #expect(manifest.writable == ["/tmp/out", "/var/tmp/results"])
+        #expect(try parse("role: server\ncommand: [\"x\"]\n").limits == .defaults)
+        #expect(Limits.defaults.memoryBytes == 512 << 20)
+        #expect(Limits.Hit.memory(512 << 20).description == "killed: memory limit 512 MiB")
+        #expect(Limits.Hit.cpu(60).description == "killed: CPU limit 60 s")
+        #expect(Limits.parseBytes("100MB") == 100_000_000 && Limits.parseBytes("lots") == nil)
+    }
+
+    @Test(arguments: [
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  memory: lots\n", "limits.memory"),
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  processes: 0\n", "limits.processes"),
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  cpu: soon\n", "limits.cpu"),
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  disk: 1GiB\n", "limits.disk"),
+        ("role: server\ncommand: [\"x\"]\nlimits: 5\n", "limits"),
+        ("role: server\ncommand: [\"x\"]\nwritable: out\n", "writable"),
+    ])
+    func badLimitsNameTheField(yaml: String, field: String) {
+        do {
+            _ = try parse(yaml)
+            Issue.record("\(field) should be refused")
+        } catch {
+            #expect(error.reason.hasPrefix("m.yaml: field '\(field)': "), "\(error.description)")
+        }
+    }
 }
