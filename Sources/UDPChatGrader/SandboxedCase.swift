@@ -11,6 +11,9 @@ public struct SandboxPlan: Sendable {
     public init(worker: [String]) { self.worker = worker }
 }
 
+/// The longest result line a worker may print (its trace, datagrams in base64): 256 MiB.
+let workerResultLimit = 256 << 20
+
 /// One case run's outcome as the sandboxed worker prints it (one JSON line on its standard output).
 public struct WorkerResult: Sendable, Codable {
     public var verdict: Verdict
@@ -91,7 +94,8 @@ extension Grader {
         let inner = plan.worker + ["--case", item.id, "--rto", String(rto.seconds), "--manifest-json", manifestJSON]
         let worker: IUTProcess
         do {
-            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox")
+            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox",
+                                                 maxLineLength: workerResultLimit)
         } catch {
             control.setupFailed(error.reason)
             return (.error, error.reason, .zero, [])
@@ -168,7 +172,8 @@ extension Interop {
         ]
         let worker: IUTProcess
         do {
-            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox")
+            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox",
+                                                 maxLineLength: workerResultLimit)
         } catch {
             return failed(error.reason)
         }

@@ -72,9 +72,10 @@ public final class IUTProcess: Sendable {
 
     /// Starts `command` in `workdir` with `env` added to this process's environment.
     /// A bare program name is looked up on PATH; a relative path resolves against `workdir`.
-    /// Throws `UDPChatError.cannotStart` when the program cannot be started.
+    /// Throws `UDPChatError.cannotStart` when the program cannot be started. Output past a line
+    /// longer than `maxLineLength` bytes is not read.
     public static func launch(
-        _ command: [String], workdir: String, env: [String: String] = [:], name: String = "iut",
+        _ command: [String], workdir: String, env: [String: String] = [:], name: String = "iut", maxLineLength: Int = 1 << 20,
         onOutput: @escaping @Sendable (ConsoleStream, String) -> Void = { _, _ in },
         onExit: @escaping @Sendable (ProcessExit) -> Void = { _ in }
     ) async throws(UDPChatError) -> IUTProcess {
@@ -94,7 +95,7 @@ public final class IUTProcess: Sendable {
         let (lines, input) = AsyncStream<[UInt8]?>.makeStream()
         let started = StartSignal()
         let runner = Task {
-            await run(configuration, lines: lines, state: state, started: started, onOutput: onOutput)
+            await run(configuration, lines: lines, state: state, started: started, maxLineLength: maxLineLength, onOutput: onOutput)
             // Whatever the program left in its group (children whose parent exited) goes too.
             if let pid = started.pid { kill(-pid, SIGKILL) }
             if let exit = state.exit { onExit(exit) }
@@ -109,7 +110,7 @@ public final class IUTProcess: Sendable {
     }
 
     private static func run(_ configuration: Configuration, lines: AsyncStream<[UInt8]?>, state: State, started: StartSignal,
-                            onOutput: @escaping @Sendable (ConsoleStream, String) -> Void) async {
+                            maxLineLength: Int, onOutput: @escaping @Sendable (ConsoleStream, String) -> Void) async {
         do {
             let result = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
                 started.succeed(execution.processIdentifier.value)
@@ -127,7 +128,7 @@ public final class IUTProcess: Sendable {
                         group.addTask {
                             let sequence = stream == .stdout ? execution.standardOutput : execution.standardError
                             do {
-                                for try await line in sequence.strings() {
+                                for try await line in sequence.strings(bufferingPolicy: .maxLineLength(maxLineLength)) {
                                     state.append(stream, line)
                                     onOutput(stream, line)
                                 }

@@ -27,6 +27,13 @@ struct LauncherTests {
         await process.stop()
     }
 
+    @Test("long lines (a worker's JSON result) come back whole")
+    func longLines() async throws {
+        let process = try await IUTProcess.launch(["/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x; echo; echo done"], workdir: folder)
+        #expect(await process.waitForExit(timeout: .seconds(30)) == ProcessExit(status: 0))
+        #expect(process.lines(.stdout).map(\.count) == [300_000, 4])
+    }
+
     @Test("a program that is not there is a setup error that names it")
     func missingProgram() async {
         await #expect(throws: UDPChatError.cannotStart("x", "y")) {
