@@ -79,7 +79,8 @@ public struct Sandbox: Sendable {
 
     /// One sandbox for several implementations (an interop pair): a copy of each workdir.
     public static func prepare(for manifests: [Manifest]) throws(UDPChatError) -> Sandbox {
-        var template = Array("/tmp/udpchat-case-XXXXXX".utf8CString)
+        _ = staleRemoved
+        var template = Array("/tmp/\(scratchPrefix)\(getpid())-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw .sandboxSetup("mkdtemp: \(String(cString: strerror(errno)))") }
         let scratch = String(cString: made)
         var workdirs: [(path: String, copy: String?)] = []
@@ -112,6 +113,19 @@ public struct Sandbox: Sendable {
             if files > copyLimitFiles || bytes > copyLimitBytes { return false }
         }
         return true
+    }
+
+    /// Scratch folders are `/tmp/udpchat-case-<grader pid>-XXXXXX`.
+    static let scratchPrefix = "udpchat-case-"
+
+    private static let staleRemoved: Void = removeStale()
+
+    /// Removes the scratch folders of graders that no longer run (a SIGKILLed grader cannot clean up).
+    public static func removeStale() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] where name.hasPrefix(scratchPrefix) {
+            guard let pid = name.dropFirst(scratchPrefix.count).split(separator: "-").first.flatMap({ Int32($0) }) else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH { try? FileManager.default.removeItem(atPath: "/tmp/" + name) }
+        }
     }
 
     /// `bwrap … -- inner…`: `inner` runs in the sandbox with HOME and TMPDIR private.

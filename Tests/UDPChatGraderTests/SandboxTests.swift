@@ -167,14 +167,14 @@ import Glibc
     }
 
     /// `udpchat grade …` started, stopped with `signal` once the first case has finished.
-    static func interruptedGrade(_ arguments: [String], signal: Int32) async throws -> (exit: ProcessExit?, stderr: [String]) {
+    static func interruptedGrade(_ arguments: [String], signal: Int32) async throws -> (exit: ProcessExit?, stderr: [String], pid: Int32) {
         let binary = try #require(FixtureGradingTests.udpchatBinary)
         let grader = try await IUTProcess.launch([binary, "grade"] + arguments, workdir: FileManager.default.currentDirectoryPath, name: "grade")
         _ = await grader.waitForLine(containing: "[ 1/", on: .stderr, timeout: .seconds(120))
         kill(grader.pid, signal)
         let exit = await grader.waitForExit(timeout: .seconds(60))
         await grader.stop()
-        return (exit, grader.lines(.stderr))
+        return (exit, grader.lines(.stderr), grader.pid)
     }
 
     @Test("SIGINT of a running grade leaves no process and a JSON report that parses; SIGKILL leaves no process")
@@ -203,6 +203,10 @@ import Glibc
         let killed = try await Self.interruptedGrade([manifest], signal: SIGKILL)
         #expect(killed.exit?.signal == SIGKILL)
         #expect(await Self.survivors(marker).isEmpty, "an implementation process outlived the killed grade")
+        // The killed grader could not remove its cases' scratch folders: the next grader does.
+        Sandbox.removeStale()
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("udpchat-case-\(killed.pid)-") }
+        #expect(left.isEmpty, "scratch folders of the killed grader: \(left)")
     }
 
     @Test("--isolation none: on the host, the process group is cleaned up; required without bubblewrap exits 2")
