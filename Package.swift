@@ -13,6 +13,7 @@ import PackageDescription
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
 //   UDPChatReports     – how runs are shown to people: progress lines/status line, the HTML page and sequence diagram, PROTOCOL.md rule ids, run info
+//   UDPChatIUT         – the implementation under test: manifests, placeholders, one process launcher (swift-subprocess, process groups), sandboxes
 //   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
 //   UDPChatBench       – load generators behind `udpchat bench …`
 //   udpchat            – the command-line tool (swift-argument-parser subcommands)
@@ -36,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(name: "UDPChatSupport"),
@@ -71,20 +74,25 @@ let package = Package(
         ),
         .target(name: "UDPChatReports"),
         .target(
+            name: "UDPChatIUT",
+            dependencies: ["UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "UDPChatGrader",
-            dependencies: ["UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatBench",
-            dependencies: ["UDPChatRuntime", "UDPChatProxy", "UDPChatCapture", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio,
+            dependencies: ["UDPChatIUT", "UDPChatRuntime", "UDPChatProxy", "UDPChatCapture", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio,
             resources: [.copy("Resources/udp-relay.c")]
         ),
         .executableTarget(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatProxyControl", "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports",
+                "UDPChatProxyControl", "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports", "UDPChatIUT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ] + nio
         ),
         .target(
@@ -99,7 +107,7 @@ let package = Package(
             name: "UDPChatScenario",
             dependencies: [
                 "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRuntime", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatGrader", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "UDPChatCapture", "UDPChatIUT", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
         ),
         .testTarget(name: "UDPChatScriptTests", dependencies: ["UDPChatScript", "UDPChatCore", "UDPChatSupport"]),
@@ -113,7 +121,7 @@ let package = Package(
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatRuntimeTests",
-            dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+            dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatIUT", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
@@ -126,7 +134,8 @@ let package = Package(
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
         .testTarget(name: "UDPChatReportsTests", dependencies: ["UDPChatReports"]),
-        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatReports", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,17 +23,18 @@ public struct ServerBench: Sendable {
 
     /// Runs both phases, writing the report line by line.
     public func run(output: @escaping @Sendable (String) -> Void) async throws {
-        let child = try ServerChildProcess.start(executable: executable)
-        defer { child.stop() }
+        let child = try await ServerChildProcess.start(executable: executable)
         // One event loop for the whole generator: the server child gets the other core.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             try await measure(child: child, loop: group.next(), output: output)
         } catch {
             try? await group.shutdownGracefully()
+            await child.stop()
             throw error
         }
         try await group.shutdownGracefully()
+        await child.stop()
     }
 
     private func measure(child: ServerChildProcess, loop: EventLoop, output: @escaping @Sendable (String) -> Void) async throws {

@@ -1,4 +1,5 @@
 import NIOCore
+import UDPChatSupport
 import UDPChatWire
 
 /// One load-generator socket: registers its id, then keeps `pipeline` LOOKUPs in flight, sending
@@ -144,7 +145,7 @@ final class LookupLoad: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         registerTask?.cancel()
         stallTask?.cancel()
-        registered.fail(BenchError("socket closed before REGISTERED"))
+        registered.fail(UDPChatError.bench("socket closed before REGISTERED"))
     }
 }
 
@@ -191,6 +192,6 @@ final class RegisterOnce: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         task?.cancel()
-        done.fail(BenchError("socket closed before REGISTERED \(id)"))
+        done.fail(UDPChatError.bench("socket closed before REGISTERED \(id)"))
     }
 }

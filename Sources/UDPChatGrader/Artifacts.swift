@@ -5,7 +5,7 @@ import UDPChatSupport
 /// Writes one case run's evidence into its artifacts folder: `trace.txt` (readable),
 /// `events.json` (machine-readable), `trace.pcap` (the datagrams) and `verdict.txt`.
 enum Artifacts {
-    static func write(folder: String, caseID: String, verdict: Verdict, reason: String, duration: Double, events: [TraceEvent]) {
+    static func write(folder: String, caseID: String, verdict: Verdict, reason: String, duration: Duration, events: [TraceEvent]) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let trace = Trace.render(events)
@@ -14,7 +14,7 @@ enum Artifacts {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(events).write(to: URL(fileURLWithPath: "\(folder)/events.json"))
-            try writePcap(events, startedAt: Date().timeIntervalSince1970 - duration, to: "\(folder)/trace.pcap")
+            try writePcap(events, startedAt: Date().timeIntervalSince1970 - duration.seconds, to: "\(folder)/trace.pcap")
         } catch {
             FileHandle.standardError.write(Data("grade: cannot write artifacts to \(folder): \(error.localizedDescription)\n".utf8))
         }
@@ -28,7 +28,7 @@ enum Artifacts {
             guard let bytes = event.bytes, let remote = event.remote.flatMap(Endpoint.init(parsing:)),
                   let local = event.local.flatMap(Endpoint.init(parsing:)) else { continue }
             let (source, destination) = event.kind == .sent ? (local, remote) : (remote, local)
-            try writer.write(timestamp: epoch + event.time, source: source, destination: destination, payload: bytes)
+            try writer.write(timestamp: epoch + event.time.seconds, source: source, destination: destination, payload: bytes)
         }
         _ = try writer.finish()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import UDPChatIUT
 import UDPChatSupport
 import UDPChatWire
 
@@ -8,13 +9,13 @@ import UDPChatWire
 public final class CaseContext: @unchecked Sendable {
     public let manifest: Manifest
     public let caseID: String
-    /// The RTO graded at, in seconds.
-    public let rto: Double
+    /// The RTO graded at.
+    public let rto: Duration
     public let trace: Trace
     let group: EventLoopGroup
     let ports: PortAllocator
     private let lock = NSLockBox()
-    private(set) var process: IUTProcess?
+    private(set) var process: TracedProcess?
     private var nodes: [FakeNode] = []
     private var notes: [String] = []
 
@@ -34,7 +35,11 @@ public final class CaseContext: @unchecked Sendable {
     /// Ids the fake server knows (LOOKUP answers PEER for these, INACTIVE otherwise).
     private var directory: [ClientID: Endpoint] = [:]
 
-    init(manifest: Manifest, caseID: String, rto: Double, group: EventLoopGroup, ports: PortAllocator) {
+    /// The run this case belongs to (interrupts, setup errors, the sandbox worker's limits).
+    let control: RunControl
+
+    init(manifest: Manifest, caseID: String, rto: Duration, group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) {
+        self.control = control
         self.manifest = manifest
         self.caseID = caseID
         self.rto = rto
@@ -66,27 +71,31 @@ public final class CaseContext: @unchecked Sendable {
         for node in lock.withLock({ nodes }) { await node.close() }
     }
 
-    func launch(_ values: [String: String]) throws {
+    func launch(_ values: [String: String]) async throws {
         let command = manifest.command.map { fillPlaceholders($0, values) }
         let env = manifest.env.mapValues { fillPlaceholders($0, values) }
         do {
-            process = try IUTProcess(command: command, workdir: manifest.workdir, env: env, trace: trace)
-        } catch let error as GraderError {
-            throw CaseStop.error(error.description)
+            var run = command
+            if let limits = control.limits { run = try SandboxInside.limited(command, workdir: manifest.workdir, limits: limits) }
+            let started = try await TracedProcess.launch(run, shown: command, workdir: manifest.workdir, env: env, trace: trace)
+            process = started
+            control.launched(started.process)
+        } catch {
+            throw CaseStop.setup(error.reason)
         }
     }
 
     var rtoText: String {
-        rto == rto.rounded() ? String(Int(rto)) : String(format: "%g", rto)
+        rtoPlaceholder(rto)
     }
 
     /// Starts a server under test and waits until it answers a probe (LEAVE for an unused id).
     public func startServer() async throws {
         let port = manifest.pinnedPort ?? ports.next()
         serverAddress = Endpoint(host: "127.0.0.1", port: port)
-        try launch(["port": String(port), "rto": rtoText])
+        try await launch(["port": String(port), "rto": rtoText])
         let probe = try await node("probe")
-        let deadline = trace.now() + 10
+        let deadline = trace.now() + .seconds(10)
         let probeID: ClientID = 2_147_480_000
         while trace.now() < deadline {
             if let exit = process?.exited {
@@ -142,13 +151,13 @@ public final class CaseContext: @unchecked Sendable {
             }
             givenAdvertisePort = relayNode.address.port
         }
-        try launch([
+        try await launch([
             "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
             "port": String(port), "advertise_port": String(givenAdvertisePort), "rto": rtoText,
         ])
         let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
             : "REGISTER \(clientID) <port> at the server"
-        let register = try await expect(what, at: fakeServer, within: max(10, 2 * rto + 3)) {
+        let register = try await expect(what, at: fakeServer, within: max(.seconds(10), rto * 2 + .seconds(3))) {
             if case .register(let id, _) = $0 { return id == self.clientID || !self.manifest.uses("id") }
             return false
         }
@@ -159,7 +168,7 @@ public final class CaseContext: @unchecked Sendable {
         clientSource = Endpoint(parsing: register.remote ?? "")
         let advertised = register.message?.port ?? port
         clientAddress = Endpoint(host: "127.0.0.1", port: advertised)
-        try await pause(0.15)
+        try await pause(.milliseconds(150))
     }
 
     // MARK: actions
@@ -176,8 +185,8 @@ public final class CaseContext: @unchecked Sendable {
         process.type(fillPlaceholders(template, values))
     }
 
-    public func pause(_ seconds: Double) async throws {
-        try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+    public func pause(_ duration: Duration) async throws {
+        try await Task.sleep(for: duration)
     }
 
     // MARK: expectations
@@ -185,7 +194,7 @@ public final class CaseContext: @unchecked Sendable {
     /// Waits for a datagram from the implementation at `node` after trace time `after`
     /// that parses and satisfies `matches`.
     @discardableResult
-    public func expect(_ what: String, at node: FakeNode, after: Double = 0, within: Double,
+    public func expect(_ what: String, at node: FakeNode, after: Duration = .zero, within: Duration,
                        matches: @escaping (Message) -> Bool) async throws -> TraceEvent {
         let deadline = trace.now() + within
         while true {
@@ -202,7 +211,7 @@ public final class CaseContext: @unchecked Sendable {
 
     /// Fails if a datagram matching `matches` reaches `node` during the next `duration` seconds
     /// (or since `after`).
-    public func expectNone(_ what: String, at node: FakeNode, after: Double? = nil, for duration: Double,
+    public func expectNone(_ what: String, at node: FakeNode, after: Duration? = nil, for duration: Duration,
                            matches: @escaping (Message) -> Bool) async throws {
         let start = after ?? trace.now()
         let deadline = trace.now() + duration
@@ -220,7 +229,7 @@ public final class CaseContext: @unchecked Sendable {
 
     /// Waits for a console line containing `text` after `after`.
     @discardableResult
-    public func expectLine(containing text: String, after: Double = 0, within: Double) async throws -> TraceEvent {
+    public func expectLine(containing text: String, after: Duration = .zero, within: Duration) async throws -> TraceEvent {
         let deadline = trace.now() + within
         while true {
             if let event = trace.events.first(where: { $0.kind == .stdout && $0.time >= after && $0.text.contains(text) }) {
@@ -235,7 +244,7 @@ public final class CaseContext: @unchecked Sendable {
     }
 
     /// Console lines containing `text` since `after`.
-    public func lines(containing text: String, after: Double = 0) -> [TraceEvent] {
+    public func lines(containing text: String, after: Duration = .zero) -> [TraceEvent] {
         trace.events.filter { $0.kind == .stdout && $0.time >= after && $0.text.contains(text) }
     }
 
@@ -243,8 +252,8 @@ public final class CaseContext: @unchecked Sendable {
     /// the interval as PROTOCOL.md "Timing" says. Returns the re-sent datagram.
     @discardableResult
     public func expectResend(of previous: TraceEvent, at node: FakeNode, what: String) async throws -> TraceEvent {
-        let upper = 2 * rto + Timing.slack
-        let deadline = previous.time + upper + 0.05
+        let upper = rto * 2 + Timing.slack
+        let deadline = previous.time + upper + .milliseconds(50)
         while true {
             if let event = trace.events.first(where: {
                 ($0.kind == .received || $0.kind == .dropped) && $0.node == node.name && $0.time > previous.time
@@ -262,7 +271,7 @@ public final class CaseContext: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(5))
         }
         throw CaseStop.fail("expected \(what): the same datagram '\(previous.text)' re-sent within 2 RTO "
-            + "(\(seconds(upper))) of t=\(seconds(previous.time)); observed \(observed(at: node, after: previous.time + 0.0001))")
+            + "(\(seconds(upper))) of t=\(seconds(previous.time)); observed \(observed(at: node, after: previous.time + .microseconds(100)))")
     }
 
     /// A process exit before the end of the case, as a failure.
@@ -272,7 +281,7 @@ public final class CaseContext: @unchecked Sendable {
         }
     }
 
-    func observed(at node: FakeNode, after: Double) -> String {
+    func observed(at node: FakeNode, after: Duration) -> String {
         let seen = trace.events.filter { ($0.kind == .received || $0.kind == .dropped) && $0.node == node.name && $0.time >= after }
         var text = seen.isEmpty ? "nothing at \(node.name)"
             : seen.suffix(6).map { "'\($0.text)' at t=\(seconds($0.time))\($0.kind == .dropped ? " (dropped)" : "")" }.joined(separator: ", ")
@@ -286,10 +295,16 @@ public final class CaseContext: @unchecked Sendable {
     }
 }
 
+/// `{rto}` in seconds as a decimal: `10`, `0.5`.
+func rtoPlaceholder(_ rto: Duration) -> String {
+    let value = rto.seconds
+    return value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+}
+
 /// PROTOCOL.md "Timing": strict 0.95–1.1 RTO, lenient 0.5–2 RTO, else failing.
 public enum Timing {
     /// Measurement allowance added to each bound (process scheduling on a loaded machine).
-    public static let slack = 0.03
+    public static let slack: Duration = .milliseconds(30)
 
     public enum Grade: Equatable, Sendable {
         case strict
@@ -297,10 +312,10 @@ public enum Timing {
         case failing(String)
     }
 
-    public static func grade(interval: Double, rto: Double) -> Grade {
+    public static func grade(interval: Duration, rto: Duration) -> Grade {
         let ratio = String(format: "%.2f", interval / rto)
-        if interval >= 0.95 * rto - slack, interval <= 1.1 * rto + slack { return .strict }
-        if interval >= 0.5 * rto - slack, interval <= 2 * rto + slack {
+        if interval >= rto * 0.95 - slack, interval <= rto * 1.1 + slack { return .strict }
+        if interval >= rto * 0.5 - slack, interval <= rto * 2 + slack {
             return .lenient("re-sent after \(seconds(interval)) (\(ratio) RTO); strict is 0.95–1.1 RTO")
         }
         return .failing("re-sent after \(seconds(interval)) (\(ratio) RTO), outside 0.5–2 RTO")

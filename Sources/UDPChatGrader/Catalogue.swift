@@ -1,3 +1,5 @@
+import UDPChatIUT
+
 /// The whole case catalogue.
 public enum Catalogue {
     public static func cases(for role: IUTRole) -> [GradeCase] {

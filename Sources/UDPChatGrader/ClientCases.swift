@@ -3,7 +3,7 @@ import UDPChatWire
 
 extension CaseContext {
     /// The first console line after `after`, waiting up to `within` (nil if none).
-    func firstOutput(after: Double, within: Double) async throws -> TraceEvent? {
+    func firstOutput(after: Duration, within: Duration) async throws -> TraceEvent? {
         let deadline = trace.now() + within
         while trace.now() < deadline {
             if let line = trace.events.first(where: { $0.kind == .stdout && $0.time > after }) { return line }
@@ -17,14 +17,14 @@ extension CaseContext {
     func incomingConnection(conn: ConnToken = ClientCases.peerConn, accept: Bool = true) async throws -> TraceEvent {
         let before = trace.now()
         peer.send(.connect(conn: conn, id: peerID), to: clientAddress)
-        _ = try await firstOutput(after: before, within: 1.5)  // the prompt, whatever it looks like
-        try await pause(0.05)
+        _ = try await firstOutput(after: before, within: .milliseconds(1500))  // the prompt, whatever it looks like
+        try await pause(.milliseconds(50))
         let typed = trace.now()
         try type(accept ? "accept" : "reject")
         let answer: Message = accept ? .accept(conn: conn, id: clientID) : .reject(conn: conn, id: clientID)
         let event = try await expect("'\(answer.serialized)' at the peer after the user typed \(accept ? "accept" : "reject")",
-                                     at: peer, after: typed, within: 2) { $0 == answer }
-        try await pause(0.1)
+                                     at: peer, after: typed, within: .seconds(2)) { $0 == answer }
+        try await pause(.milliseconds(100))
         return event
     }
 
@@ -32,8 +32,8 @@ extension CaseContext {
     func outgoingConnect() async throws -> TraceEvent {
         let before = trace.now()
         try type("connect", peer: peerID)
-        try await expect("LOOKUP \(peerID) at the server", at: fakeServer, after: before, within: 2) { $0 == .lookup(id: self.peerID) }
-        return try await expect("CONNECT <conn> \(clientID) at the peer (the address PEER gave)", at: peer, after: before, within: 2) {
+        try await expect("LOOKUP \(peerID) at the server", at: fakeServer, after: before, within: .seconds(2)) { $0 == .lookup(id: self.peerID) }
+        return try await expect("CONNECT <conn> \(clientID) at the peer (the address PEER gave)", at: peer, after: before, within: .seconds(2)) {
             if case .connect(_, let id) = $0 { return id == self.clientID }
             return false
         }
@@ -54,7 +54,7 @@ extension CaseContext {
     }
 
     /// Lines on stdout containing `text`, with a failure if the count is not `count`.
-    func expectShown(_ text: String, times count: Int, after: Double) throws {
+    func expectShown(_ text: String, times count: Int, after: Duration) throws {
         let shown = lines(containing: text, after: after)
         if shown.count != count {
             throw CaseStop.fail("expected the message text '\(text)' on the console \(count == 1 ? "once" : "\(count) times"), "
@@ -106,7 +106,7 @@ enum ClientCases {
             try await ctx.startClient()
             let before = ctx.trace.now()
             try ctx.type("connect", peer: ctx.peerID)
-            try await ctx.expect("LOOKUP \(ctx.peerID) at the server", at: ctx.fakeServer, after: before, within: 2) {
+            try await ctx.expect("LOOKUP \(ctx.peerID) at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) {
                 $0 == .lookup(id: ctx.peerID)
             }
         },
@@ -115,10 +115,10 @@ enum ClientCases {
             try await ctx.startClient()
             let before = ctx.trace.now()
             try ctx.type("connect", peer: 43)
-            let lookup = try await ctx.expect("LOOKUP 43 at the server", at: ctx.fakeServer, after: before, within: 2) { $0 == .lookup(id: 43) }
-            try await ctx.expectNone("LOOKUP re-send after INACTIVE was answered", at: ctx.fakeServer, after: lookup.time + 0.001,
-                                     for: 1.3 * ctx.rto) { $0 == .lookup(id: 43) }
-            try await ctx.expectNone("CONNECT to anyone", at: ctx.peer, after: before, for: 0.01) { $0.verb == .connect }
+            let lookup = try await ctx.expect("LOOKUP 43 at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) { $0 == .lookup(id: 43) }
+            try await ctx.expectNone("LOOKUP re-send after INACTIVE was answered", at: ctx.fakeServer, after: lookup.time + .milliseconds(1),
+                                     for: ctx.rto * 1.3) { $0 == .lookup(id: 43) }
+            try await ctx.expectNone("CONNECT to anyone", at: ctx.peer, after: before, for: .milliseconds(10)) { $0.verb == .connect }
         },
     ]
 
@@ -144,7 +144,7 @@ enum ClientCases {
             let stranger = try await ctx.node("stranger")
             stranger.send(.accept(conn: conn, id: ctx.peerID), to: ctx.clientAddress, tag: "spoofed")
             try await ctx.expectResend(of: connect, at: ctx.peer, what: "CONNECT re-send after an ACCEPT from a stranger's address")
-            try await ctx.expectNone("datagram to the stranger", at: stranger, after: 0, for: 0.01) { _ in true }
+            try await ctx.expectNone("datagram to the stranger", at: stranger, after: .seconds(0), for: .milliseconds(10)) { _ in true }
         },
         GradeCase("C-CONNECT-ACCEPTED", .client, section: setup, level: .must,
                   title: "after ACCEPT the client stops re-sending CONNECT and chats on that conn", needs: ["connect", "send"]) { ctx in
@@ -154,12 +154,12 @@ enum ClientCases {
             ctx.peerAcksMessages()
             let accepted = ctx.trace.now()
             ctx.fromPeer(.accept(conn: conn, id: ctx.peerID))
-            try await ctx.pause(0.15)
+            try await ctx.pause(.milliseconds(150))
             try ctx.type("send", text: "hello after accept")
-            try await ctx.expect("MSG \(conn) \(ctx.clientID) 1 hello after accept", at: ctx.peer, after: accepted, within: 2) {
+            try await ctx.expect("MSG \(conn) \(ctx.clientID) 1 hello after accept", at: ctx.peer, after: accepted, within: .seconds(2)) {
                 $0 == .msg(conn: conn, id: ctx.clientID, seq: 1, text: "hello after accept")
             }
-            try await ctx.expectNone("CONNECT re-send after ACCEPT", at: ctx.peer, after: accepted + 0.02, for: 1.3 * ctx.rto) {
+            try await ctx.expectNone("CONNECT re-send after ACCEPT", at: ctx.peer, after: accepted + .milliseconds(20), for: ctx.rto * 1.3) {
                 $0.verb == .connect
             }
         },
@@ -170,7 +170,7 @@ enum ClientCases {
             guard let conn = connect.message?.conn else { return }
             let rejected = ctx.trace.now()
             ctx.fromPeer(.reject(conn: conn, id: ctx.peerID))
-            try await ctx.expectNone("CONNECT re-send after REJECT", at: ctx.peer, after: rejected + 0.02, for: 1.3 * ctx.rto) {
+            try await ctx.expectNone("CONNECT re-send after REJECT", at: ctx.peer, after: rejected + .milliseconds(20), for: ctx.rto * 1.3) {
                 $0.verb == .connect
             }
         },
@@ -181,11 +181,11 @@ enum ClientCases {
             guard let conn = connect.message?.conn else { return }
             let sent = ctx.trace.now()
             ctx.fromPeer(.msg(conn: conn, id: ctx.peerID, seq: 1, text: "accept was lost"), tag: "ACCEPT withheld")
-            try await ctx.expect("ACK \(conn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: 2) {
+            try await ctx.expect("ACK \(conn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
                 $0 == .ack(conn: conn, id: ctx.clientID, seq: 1)
             }
-            try await ctx.expectLine(containing: "accept was lost", after: sent, within: 2)
-            try await ctx.expectNone("CONNECT re-send after the MSG", at: ctx.peer, after: sent + 0.02, for: 1.3 * ctx.rto) {
+            try await ctx.expectLine(containing: "accept was lost", after: sent, within: .seconds(2))
+            try await ctx.expectNone("CONNECT re-send after the MSG", at: ctx.peer, after: sent + .milliseconds(20), for: ctx.rto * 1.3) {
                 $0.verb == .connect
             }
         },
@@ -205,30 +205,30 @@ enum ClientCases {
             let conn = peerConn
             let before = ctx.trace.now()
             ctx.fromPeer(.connect(conn: conn, id: ctx.peerID))
-            _ = try await ctx.firstOutput(after: before, within: 1.5)
-            try await ctx.pause(0.2)
+            _ = try await ctx.firstOutput(after: before, within: .milliseconds(1500))
+            try await ctx.pause(.milliseconds(200))
             let prompt = Set(ctx.trace.events.filter { $0.kind == .stdout && $0.time > before }.map(\.text))
             let repeated = ctx.trace.now()
             ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
-            try await ctx.pause(0.3)
+            try await ctx.pause(.milliseconds(300))
             if let again = ctx.trace.events.first(where: { $0.kind == .stdout && $0.time > repeated && prompt.contains($0.text) }) {
                 throw CaseStop.fail("a repeated CONNECT while the user decides must not prompt again; the prompt line '\(again.text)' "
                     + "was printed again at t=\(seconds(again.time))")
             }
-            try await ctx.expectNone("answer before the user decided", at: ctx.peer, after: before, for: 0.01) {
+            try await ctx.expectNone("answer before the user decided", at: ctx.peer, after: before, for: .milliseconds(10)) {
                 $0.verb == .accept || $0.verb == .reject
             }
             let typed = ctx.trace.now()
             try ctx.type("accept")
-            let first = try await ctx.expect("ACCEPT \(conn) \(ctx.clientID)", at: ctx.peer, after: typed, within: 2) {
+            let first = try await ctx.expect("ACCEPT \(conn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
                 $0 == .accept(conn: conn, id: ctx.clientID)
             }
-            try await ctx.pause(0.1)
+            try await ctx.pause(.milliseconds(100))
             let third = ctx.trace.now()
             ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
             try await ctx.expect("ACCEPT \(conn) \(ctx.clientID) again for the repeated CONNECT (the first may have been lost)",
-                                 at: ctx.peer, after: max(third, first.time + 0.001), within: 2) { $0 == .accept(conn: conn, id: ctx.clientID) }
-            try await ctx.pause(0.2)
+                                 at: ctx.peer, after: max(third, first.time + .milliseconds(1)), within: .seconds(2)) { $0 == .accept(conn: conn, id: ctx.clientID) }
+            try await ctx.pause(.milliseconds(200))
             if let again = ctx.trace.events.first(where: { $0.kind == .stdout && $0.time > third && prompt.contains($0.text) }) {
                 throw CaseStop.fail("a repeated CONNECT after the decision must not prompt again; '\(again.text)' at t=\(seconds(again.time))")
             }
@@ -241,7 +241,7 @@ enum ClientCases {
             let sent = ctx.trace.now()
             other.send(.connect(conn: otherConn, id: 43), to: ctx.clientAddress)
             try await ctx.expect("REJECT \(otherConn) \(ctx.clientID) at peer-2 (busy: one connection at a time)", at: other, after: sent,
-                                 within: 2) { $0 == .reject(conn: otherConn, id: ctx.clientID) }
+                                 within: .seconds(2)) { $0 == .reject(conn: otherConn, id: ctx.clientID) }
         },
     ]
 
@@ -254,7 +254,7 @@ enum ClientCases {
             let before = ctx.trace.now()
             for n in 1...3 {
                 try ctx.type("send", text: "grader message \(n)")
-                try await ctx.expect("MSG \(peerConn) \(ctx.clientID) \(n) grader message \(n)", at: ctx.peer, after: before, within: 2) {
+                try await ctx.expect("MSG \(peerConn) \(ctx.clientID) \(n) grader message \(n)", at: ctx.peer, after: before, within: .seconds(2)) {
                     $0 == .msg(conn: peerConn, id: ctx.clientID, seq: SeqNo(n), text: "grader message \(n)")
                 }
             }
@@ -268,10 +268,10 @@ enum ClientCases {
             let before = ctx.trace.now()
             try ctx.type("send", text: "please resend me")
             var first: TraceEvent?
-            let deadline = ctx.trace.now() + 2
+            let deadline = ctx.trace.now() + .seconds(2)
             while first == nil, ctx.trace.now() < deadline {
                 first = ctx.trace.events.first { $0.kind == .dropped && $0.node == "peer" && $0.time >= before }
-                try await ctx.pause(0.005)
+                try await ctx.pause(.milliseconds(5))
             }
             guard let first else {
                 throw CaseStop.fail("expected 'MSG \(peerConn) \(ctx.clientID) 1 please resend me' at the peer within 2 s; "
@@ -285,10 +285,10 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "hello from the grader"))
-            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: 2) {
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
                 $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
             }
-            try await ctx.expectLine(containing: "hello from the grader", after: sent, within: 2)
+            try await ctx.expectLine(containing: "hello from the grader", after: sent, within: .seconds(2))
         },
         GradeCase("C-MSG-DEDUP", .client, section: messages, level: .must,
                   title: "a duplicate MSG is ACKed again and not shown again", needs: ["accept"]) { ctx in
@@ -297,17 +297,17 @@ enum ClientCases {
             let sent = ctx.trace.now()
             let message = Message.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "only once please")
             ctx.fromPeer(message)
-            let ack = try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: 2) {
+            let ack = try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
                 $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
             }
-            try await ctx.pause(0.1)
+            try await ctx.pause(.milliseconds(100))
             let again = ctx.trace.now()
             ctx.fromPeer(message, tag: "duplicate")
             try await ctx.expect("a second ACK \(peerConn) \(ctx.clientID) 1 for the duplicate (the first ACK may have been lost)",
-                                 at: ctx.peer, after: max(again, ack.time + 0.0001), within: 2) {
+                                 at: ctx.peer, after: max(again, ack.time + .microseconds(100)), within: .seconds(2)) {
                 $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
             }
-            try await ctx.pause(0.3)
+            try await ctx.pause(.milliseconds(300))
             try ctx.expectShown("only once please", times: 1, after: sent)
         },
         GradeCase("C-MSG-ORDER", .client, section: messages, level: .must,
@@ -316,14 +316,14 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 2, text: "second in order"), tag: "reordered")
-            try await ctx.pause(0.1)
+            try await ctx.pause(.milliseconds(100))
             ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "first in order"), tag: "reordered")
             for seq in [SeqNo(2), 1] {
-                try await ctx.expect("ACK \(peerConn) \(ctx.clientID) \(seq)", at: ctx.peer, after: sent, within: 2) {
+                try await ctx.expect("ACK \(peerConn) \(ctx.clientID) \(seq)", at: ctx.peer, after: sent, within: .seconds(2)) {
                     $0 == .ack(conn: peerConn, id: ctx.clientID, seq: seq)
                 }
             }
-            try await ctx.pause(0.3)
+            try await ctx.pause(.milliseconds(300))
             try ctx.expectShown("first in order", times: 1, after: sent)
             try ctx.expectShown("second in order", times: 1, after: sent)
             let first = ctx.lines(containing: "first in order", after: sent)[0], second = ctx.lines(containing: "second in order", after: sent)[0]
@@ -338,15 +338,15 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 33, text: "too far ahead"), tag: "outside the window")
-            try await ctx.pause(0.3)
-            try await ctx.expectNone("ACK for MSG 33 (next expected is 1; the window is 1 … 32)", at: ctx.peer, after: sent, for: 0.01) {
+            try await ctx.pause(.milliseconds(300))
+            try await ctx.expectNone("ACK for MSG 33 (next expected is 1; the window is 1 … 32)", at: ctx.peer, after: sent, for: .milliseconds(10)) {
                 $0.verb == .ack
             }
             ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 32, text: "last in window"), tag: "reordered")
-            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 32 (inside the window)", at: ctx.peer, after: sent, within: 2) {
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 32 (inside the window)", at: ctx.peer, after: sent, within: .seconds(2)) {
                 $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 32)
             }
-            try await ctx.pause(0.2)
+            try await ctx.pause(.milliseconds(200))
             try ctx.expectShown("too far ahead", times: 0, after: sent)
             try ctx.expectShown("last in window", times: 0, after: sent)
         },
@@ -359,16 +359,16 @@ enum ClientCases {
             stranger.send(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "spoofed from a stranger"), to: ctx.clientAddress, tag: "spoofed")
             ctx.fromPeer(.msg(conn: otherConn, id: ctx.peerID, seq: 1, text: "wrong conn"), tag: "wrong conn")
             ctx.fromPeer(.msg(conn: peerConn, id: 43, seq: 1, text: "wrong id"), tag: "wrong id")
-            try await ctx.pause(0.4)
-            try await ctx.expectNone("answer to the stranger", at: stranger, after: start, for: 0.01) { _ in true }
-            try await ctx.expectNone("ACK for a MSG with the wrong conn or id", at: ctx.peer, after: start, for: 0.01) { $0.verb == .ack }
+            try await ctx.pause(.milliseconds(400))
+            try await ctx.expectNone("answer to the stranger", at: stranger, after: start, for: .milliseconds(10)) { _ in true }
+            try await ctx.expectNone("ACK for a MSG with the wrong conn or id", at: ctx.peer, after: start, for: .milliseconds(10)) { $0.verb == .ack }
             for text in ["spoofed from a stranger", "wrong conn", "wrong id"] { try ctx.expectShown(text, times: 0, after: start) }
             let real = ctx.trace.now()
             ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "the real message"))
-            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for the peer's real MSG 1", at: ctx.peer, after: real, within: 2) {
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for the peer's real MSG 1", at: ctx.peer, after: real, within: .seconds(2)) {
                 $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
             }
-            try await ctx.expectLine(containing: "the real message", after: real, within: 2)
+            try await ctx.expectLine(containing: "the real message", after: real, within: .seconds(2))
         },
     ]
 
@@ -405,12 +405,12 @@ enum ClientCases {
             let start = ctx.trace.now()
             for item in garbage(conn: peerConn, peer: ctx.peerID) {
                 ctx.peer.send(item.bytes, to: ctx.clientAddress, tag: "malformed: \(item.what)")
-                try await ctx.pause(0.01)
+                try await ctx.pause(.milliseconds(10))
             }
             for (text, what) in [("REGISTERED 07 1", "leading zero"), ("LEFT", "LEFT without id"), ("PEER 42 nohost 5", "bad host")] {
                 ctx.fakeServer.send(Array(text.utf8), to: ctx.clientSource ?? ctx.clientAddress, tag: "malformed: \(what)")
             }
-            try await ctx.pause(0.4)
+            try await ctx.pause(.milliseconds(400))
             try ctx.expectAlive("after malformed datagrams: a malformed datagram must never crash the receiver")
             if let answer = ctx.trace.events.first(where: { $0.kind == .received && $0.node == "peer" && $0.time >= start }) {
                 throw CaseStop.fail("expected malformed datagrams to be dropped without an answer; the peer received '\(answer.text)' "
@@ -419,10 +419,10 @@ enum ClientCases {
             for text in ["lower-case verb", "seq zero", "leading zero", "NUL", "xxxxxxxxxx"] { try ctx.expectShown(text, times: 0, after: start) }
             let real = ctx.trace.now()
             ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "still listening"))
-            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: 2) {
+            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: .seconds(2)) {
                 $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
             }
-            try await ctx.expectLine(containing: "still listening", after: real, within: 2)
+            try await ctx.expectLine(containing: "still listening", after: real, within: .seconds(2))
         },
     ]
 
@@ -433,12 +433,12 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("terminate")
-            try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: 2) {
+            try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
                 $0 == .terminate(conn: peerConn, id: ctx.clientID)
             }
             let answered = ctx.trace.now()
             ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
-            try await ctx.expectNone("TERMINATE re-send after TERMINATED", at: ctx.peer, after: answered + 0.02, for: 1.3 * ctx.rto) {
+            try await ctx.expectNone("TERMINATE re-send after TERMINATED", at: ctx.peer, after: answered + .milliseconds(20), for: ctx.rto * 1.3) {
                 $0.verb == .terminate
             }
         },
@@ -448,19 +448,19 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("send", text: "ack me before the end")
-            let message = try await ctx.expect("MSG \(peerConn) \(ctx.clientID) 1 ack me before the end", at: ctx.peer, after: typed, within: 2) {
+            let message = try await ctx.expect("MSG \(peerConn) \(ctx.clientID) 1 ack me before the end", at: ctx.peer, after: typed, within: .seconds(2)) {
                 $0 == .msg(conn: peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end")
             }
             ctx.trace.note("grader withholds the ACK of MSG 1")
             try ctx.type("terminate")
-            try await ctx.expectNone("TERMINATE while MSG 1 is unacknowledged", at: ctx.peer, after: typed, for: min(0.8 * ctx.rto, 2)) {
+            try await ctx.expectNone("TERMINATE while MSG 1 is unacknowledged", at: ctx.peer, after: typed, for: min(ctx.rto * 0.8, .seconds(2))) {
                 $0.verb == .terminate
             }
             let acked = ctx.trace.now()
             ctx.fromPeer(.ack(conn: peerConn, id: ctx.peerID, seq: 1))
             _ = message
             try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
-                                 within: 1.2 * ctx.rto + 1) { $0 == .terminate(conn: peerConn, id: ctx.clientID) }
+                                 within: ctx.rto * 1.2 + .seconds(1)) { $0 == .terminate(conn: peerConn, id: ctx.clientID) }
             ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
         },
         GradeCase("C-TERM-RESEND", .client, section: termination, level: .must,
@@ -469,7 +469,7 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("terminate")
-            let first = try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: 2) {
+            let first = try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
                 $0 == .terminate(conn: peerConn, id: ctx.clientID)
             }
             try await ctx.expectResend(of: first, at: ctx.peer, what: "TERMINATE re-send")
@@ -481,7 +481,7 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID))
-            try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: 2) {
+            try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
                 $0 == .terminated(conn: peerConn, id: ctx.clientID)
             }
         },
@@ -491,14 +491,14 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID))
-            let first = try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: 2) {
+            let first = try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
                 $0 == .terminated(conn: peerConn, id: ctx.clientID)
             }
-            try await ctx.pause(0.2)
+            try await ctx.pause(.milliseconds(200))
             let again = ctx.trace.now()
             ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID), tag: "duplicate")
             try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID) again for the repeated TERMINATE", at: ctx.peer,
-                                 after: max(again, first.time + 0.0001), within: 2) { $0 == .terminated(conn: peerConn, id: ctx.clientID) }
+                                 after: max(again, first.time + .microseconds(100)), within: .seconds(2)) { $0 == .terminated(conn: peerConn, id: ctx.clientID) }
         },
         GradeCase("C-LEAVE", .client, section: leave, level: .must,
                   title: "quit sends LEAVE <id>; the client closes only after LEFT", needs: ["quit"]) { ctx in
@@ -515,22 +515,22 @@ enum ClientCases {
     static func quit(_ ctx: CaseContext, dropFirst: Bool) async throws {
         let typed = ctx.trace.now()
         try ctx.type("quit")
-        var leave = try await ctx.expect("LEAVE \(ctx.clientID) at the server", at: ctx.fakeServer, after: typed, within: 2) {
+        var leave = try await ctx.expect("LEAVE \(ctx.clientID) at the server", at: ctx.fakeServer, after: typed, within: .seconds(2)) {
             $0 == .leave(id: ctx.clientID)
         }
         if dropFirst {
             ctx.trace.note("grader withholds LEFT for the first LEAVE (as if it were lost)")
             leave = try await ctx.expectResend(of: leave, at: ctx.fakeServer, what: "LEAVE re-send")
         } else {
-            try await ctx.pause(min(max(0.5, 0.4 * ctx.rto), 2.0))
+            try await ctx.pause(min(max(.milliseconds(500), ctx.rto * 0.4), .seconds(2)))
             try ctx.expectAlive("before the server acknowledged LEAVE with LEFT: the socket must stay open until LEFT arrives")
         }
         let source = Endpoint(parsing: leave.remote ?? "") ?? ctx.clientSource ?? ctx.clientAddress
         ctx.fakeServer.send(.left(id: ctx.clientID), to: source)
-        let deadline = ctx.trace.now() + max(3, ctx.rto)
-        while ctx.process?.exited == nil, ctx.trace.now() < deadline { try await ctx.pause(0.02) }
+        let deadline = ctx.trace.now() + max(.seconds(3), ctx.rto)
+        while ctx.process?.exited == nil, ctx.trace.now() < deadline { try await ctx.pause(.milliseconds(20)) }
         if ctx.process?.exited == nil {
-            ctx.lenient("the client did not exit within \(formatSeconds(max(3, ctx.rto))) after LEFT")
+            ctx.lenient("the client did not exit within \(formatSeconds(max(.seconds(3), ctx.rto))) after LEFT")
         }
     }
 }

@@ -1,6 +1,10 @@
+import UDPChatIUT
+
 /// The result class of one case (see docs/GRADER.md).
 public enum Verdict: String, Sendable, Codable, CaseIterable, Comparable {
     case pass = "PASS", lenient = "LENIENT", unsupported = "UNSUPPORTED", flaky = "FLAKY", fail = "FAIL", error = "ERROR"
+    /// The run was interrupted (SIGINT/SIGTERM) before the case finished or started.
+    case interrupted = "INTERRUPTED"
 
     /// Verdicts that make `udpchat grade` exit 1.
     public var isFailure: Bool { self == .fail || self == .error || self == .flaky }
@@ -24,11 +28,16 @@ public struct CaseStop: Error, Sendable {
     /// True when the failure is that the implementation crashed and not crashing is the rule under test
     /// (otherwise a crash during a case is reported as ERROR).
     public var crashIsTheRule = false
+    /// True when the grader could not set the case up (the command cannot be started): the grader's
+    /// failure, not the implementation's — `udpchat grade` exits 2.
+    public var isSetup = false
 
     public static func fail(_ reason: String) -> CaseStop { CaseStop(verdict: .fail, reason: reason) }
     public static func crashed(_ reason: String) -> CaseStop { CaseStop(verdict: .fail, reason: reason, crashIsTheRule: true) }
     public static func unsupported(_ reason: String) -> CaseStop { CaseStop(verdict: .unsupported, reason: reason) }
     public static func error(_ reason: String) -> CaseStop { CaseStop(verdict: .error, reason: reason) }
+    public static func setup(_ reason: String) -> CaseStop { CaseStop(verdict: .error, reason: reason, isSetup: true) }
+    public static let interrupted = CaseStop(verdict: .interrupted, reason: "interrupted while running (SIGINT/SIGTERM)")
 }
 
 /// One conformance case: a rule of PROTOCOL.md, the script that checks it, and what it needs.
@@ -68,8 +77,8 @@ public struct CaseResult: Sendable, Codable {
     public var verdict: Verdict
     /// Why: expected vs observed, with the datagrams as evidence.
     public var detail: String
-    /// Wall time of the (last) run in seconds.
-    public var duration: Double
+    /// Wall time of the (last) run.
+    public var duration: Duration
     /// Runs and how many were conforming (for FLAKY).
     public var runs: Int
     public var passed: Int

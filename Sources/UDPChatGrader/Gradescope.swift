@@ -47,7 +47,7 @@ public enum Gradescope {
         let failing = reports.flatMap(\.cases).filter { !$0.verdict.isConforming }.count
         let summary = reports.map { "\($0.implementation) (\($0.role.rawValue) role): \($0.rtoNote)" }.joined(separator: "\n")
             + "\n\(format(score)) of \(format(most)) points; \(failing) case\(failing == 1 ? "" : "s") not conforming."
-        let results = Results(score: score, execution_time: Int(reports.map(\.duration).reduce(0, +).rounded()), output: summary, tests: tests)
+        let results = Results(score: score, execution_time: Int(reports.map(\.duration.seconds).reduce(0, +).rounded()), output: summary, tests: tests)
         return try ReportFormat.encode(results)
     }
 

@@ -20,7 +20,7 @@ public enum HTMLReport {
             body += "<h2>\(HTMLPage.escape(report.implementation)) — \(report.role.rawValue) role</h2>"
             body += tallies(report.cases)
             body += "<p>\(HTMLPage.escape(report.rtoNote)); \(report.cases.count) case\(report.cases.count == 1 ? "" : "s") in "
-                + "\(String(format: "%.1f", report.duration)) s; manifest <code>\(HTMLPage.escape(report.manifest))</code></p>"
+                + "\(String(format: "%.1f", report.duration.seconds)) s; manifest <code>\(HTMLPage.escape(report.manifest))</code></p>"
             body += "<table><tr><th>case</th><th>level</th><th>rules</th><th>verdict</th><th>detail</th></tr>"
             for result in cases {
                 let rules = ProtocolRules.rules(forCase: result.id)
@@ -77,7 +77,7 @@ public enum HTMLReport {
         if nodes.count == 6 { lanes[6] += " (+others)" }
         func lane(_ node: String) -> Int { (nodes.firstIndex(of: node) ?? (nodes.count - 1)) + 1 }
         let rows: [SequenceDiagram.Row] = events.map { event in
-            let time = String(format: "%.3f", event.time)
+            let time = String(format: "%.3f", event.time.seconds)
             switch event.kind {
             case .sent, .received, .dropped:
                 let node = lane(event.node)

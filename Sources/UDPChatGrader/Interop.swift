@@ -1,3 +1,4 @@
+import UDPChatIUT
 import Foundation
 import NIOCore
 import NIOPosix
@@ -22,15 +23,26 @@ public enum Interop {
 
     /// Runs all pairs (initiator × responder) at once. `serverCommand` starts the reference server
     /// (placeholders {port}, {rto}).
-    public static func run(clients: [Manifest], serverCommand: [String], rto requested: Double, seed: UInt64 = defaultSeed,
-                           loss: Double = 0.2, artifacts: String?) async -> [InteropResult] {
+    /// With `sandbox`, each pair (its two clients, the server and the relay) runs in a sandbox of its own.
+    public static func run(clients: [Manifest], serverCommand: [String], rto requested: Duration, seed: UInt64 = defaultSeed,
+                           loss: Double = 0.2, artifacts: String?, sandbox: SandboxPlan? = nil) async -> [InteropResult] {
         let pairs = clients.flatMap { a in clients.map { b in (a, b) } }
         let ports = PortAllocator.shared
         return await withTaskGroup(of: (Int, InteropResult).self) { tasks in
             for (index, pair) in pairs.enumerated() {
                 tasks.addTask {
-                    let result = await chat(pair.0, pair.1, serverCommand: serverCommand, requested: requested, loss: loss,
-                                            seed: seed &+ UInt64(index), ports: ports, artifacts: artifacts.map { "\($0)/interop-\(index + 1)" })
+                    let folder = artifacts.map { "\($0)/interop-\(index + 1)" }
+                    let (result, events) = if let sandbox {
+                        await chatSandboxed(pair.0, pair.1, serverCommand: serverCommand, requested: requested, loss: loss,
+                                            seed: seed &+ UInt64(index), plan: sandbox)
+                    } else {
+                        await chat(pair.0, pair.1, serverCommand: serverCommand, requested: requested, loss: loss,
+                                   seed: seed &+ UInt64(index), ports: ports)
+                    }
+                    if let folder {
+                        Artifacts.write(folder: folder, caseID: "interop \(pair.0.name) → \(pair.1.name)", verdict: result.verdict,
+                                        reason: result.detail, duration: .nanoseconds(Int64(result.duration * 1e9)), events: events)
+                    }
                     return (index, result)
                 }
             }
@@ -59,11 +71,12 @@ public enum Interop {
         return lines.joined(separator: "\n")
     }
 
-    static func chat(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Double, loss probability: Double, seed: UInt64,
-                     ports: PortAllocator, artifacts: String?) async -> InteropResult {
-        let rto = a.uses("rto") && b.uses("rto") ? requested : 10
+    /// One pair's chat; returns the result and its trace.
+    static func chat(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Duration, loss probability: Double, seed: UInt64,
+                     ports: PortAllocator) async -> (InteropResult, [TraceEvent]) {
+        let rto = a.uses("rto") && b.uses("rto") ? requested : .seconds(10)
         let trace = Trace()
-        var processes: [IUTProcess] = []
+        var processes: [TracedProcess] = []
         var nodes: [FakeNode] = []
         var relays: [ProxyServer] = []
         let group = MultiThreadedEventLoopGroup.singleton
@@ -71,10 +84,10 @@ public enum Interop {
         var detail = "3 messages each way shown once and in order through a \(Int(probability * 100)) % lossy relay; terminated; both left"
         do {
             let serverPort = ports.next()
-            let rtoText = rto == rto.rounded() ? String(Int(rto)) : String(format: "%g", rto)
+            let rtoText = rtoPlaceholder(rto)
             let values = ["port": String(serverPort), "rto": rtoText]
-            processes.append(try IUTProcess(command: serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:], trace: trace,
-                                            name: "server"))
+            processes.append(try await TracedProcess.launch(serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:],
+                                                           trace: trace, name: "server"))
             // The relay in front of the responder: the project's impairment proxy with seeded random
             // loss both ways; its decisions go into the case trace as the relay's evidence.
             let responderPort = ports.next()
@@ -92,22 +105,22 @@ public enum Interop {
             let relay = try await ProxyServer.start(config: relayConfig)
             relays.append(relay)
             let server = Endpoint(host: "127.0.0.1", port: serverPort)
-            func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) throws -> IUTProcess {
+            func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) async throws -> TracedProcess {
                 let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
                               "advertise_port": String(advertise), "rto": rtoText]
-                return try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                                      env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
+                return try await TracedProcess.launch(manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                                                     env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
             }
             try await Task.sleep(for: .milliseconds(300))
             let initiatorPort = ports.next()
             let useRelay = b.uses("advertise_port") && b.uses("port")
-            let initiator = try start(a, id: 1, port: initiatorPort, advertise: initiatorPort, name: "initiator")
-            let responder = try start(b, id: 2, port: responderPort, advertise: useRelay ? relay.localAddress.port : responderPort, name: "responder")
+            let initiator = try await start(a, id: 1, port: initiatorPort, advertise: initiatorPort, name: "initiator")
+            let responder = try await start(b, id: 2, port: responderPort, advertise: useRelay ? relay.localAddress.port : responderPort, name: "responder")
             processes += [initiator, responder]
             // Wait until both are registered (a probe client looks them up).
             let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace)
             nodes.append(probe)
-            let deadline = trace.now() + 3 * rto + 5
+            let deadline = trace.now() + rto * 3 + .seconds(5)
             var registered = false
             while !registered, trace.now() < deadline {
                 probe.send(.register(id: 99, port: probe.address.port), to: server, tag: "probe")
@@ -119,11 +132,11 @@ public enum Interop {
                     && answers.contains { if case .peer(2, _, _) = $0 { true } else { false } }
             }
             guard registered else { throw CaseStop.error("the two clients did not both register with the reference server") }
-            func type(_ process: IUTProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
+            func type(_ process: TracedProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
                 guard let line = manifest.input[action] else { throw CaseStop.unsupported("\(manifest.name) has no input.\(action)") }
                 process.type(fillPlaceholders(line, values))
             }
-            func waitFor(_ what: String, within: Double, _ condition: () -> Bool) async throws {
+            func waitFor(_ what: String, within: Duration, _ condition: () -> Bool) async throws {
                 let end = trace.now() + within
                 while !condition() {
                     if trace.now() > end { throw CaseStop.fail("timed out after \(formatSeconds(within)) waiting for \(what)") }
@@ -132,10 +145,10 @@ public enum Interop {
             }
             let relayed = { (verb: Verb) in trace.events.contains { $0.node == "relay" && $0.kind == .received && $0.message?.verb == verb } }
             try type(initiator, a, "connect", ["peer": "2"])
-            try await waitFor("the CONNECT to reach the responder", within: 3 * rto + 2) { relayed(.connect) }
+            try await waitFor("the CONNECT to reach the responder", within: rto * 3 + .seconds(2)) { relayed(.connect) }
             try await Task.sleep(for: .milliseconds(300))
             try type(responder, b, "accept")
-            try await waitFor("the responder's ACCEPT", within: 3 * rto + 2) { relayed(.accept) }
+            try await waitFor("the responder's ACCEPT", within: rto * 3 + .seconds(2)) { relayed(.accept) }
             try await Task.sleep(for: .milliseconds(300))
             let aTexts = (1...3).map { "interop from 1 number \($0)" }, bTexts = (1...3).map { "interop from 2 number \($0)" }
             for n in 0..<3 {
@@ -145,10 +158,10 @@ public enum Interop {
             func lines(_ node: String) -> [String] { trace.events.filter { $0.kind == .stdout && $0.node == node }.map(\.text) }
             func shown(_ text: String, on node: String) -> Int { lines(node).filter { $0.contains(text) }.count }
             let expected = aTexts.map { ($0, "responder") } + bTexts.map { ($0, "initiator") }
-            try await waitFor("all six messages to be shown on the other side", within: 8 * rto + 2) {
+            try await waitFor("all six messages to be shown on the other side", within: rto * 8 + .seconds(2)) {
                 expected.allSatisfy { shown($0.0, on: $0.1) >= 1 }
             }
-            try await Task.sleep(for: .milliseconds(Int(min(rto, 2) * 1200)))
+            try await Task.sleep(for: min(rto, .seconds(2)) * 1.2)
             for (text, node) in expected where shown(text, on: node) != 1 {
                 throw CaseStop.fail("'\(text)' was shown \(shown(text, on: node)) times on the \(node) (expected once)")
             }
@@ -158,10 +171,10 @@ public enum Interop {
                 if positions != positions.sorted() { throw CaseStop.fail("the \(node) showed the messages out of order") }
             }
             try type(initiator, a, "terminate")
-            try await waitFor("TERMINATED from the responder", within: 6 * rto + 2) { relayed(.terminated) }
+            try await waitFor("TERMINATED from the responder", within: rto * 6 + .seconds(2)) { relayed(.terminated) }
             try type(initiator, a, "quit")
             try type(responder, b, "quit")
-            try await waitFor("both clients to exit after LEFT", within: 4 * rto + 2) { initiator.exited != nil && responder.exited != nil }
+            try await waitFor("both clients to exit after LEFT", within: rto * 4 + .seconds(2)) { initiator.exited != nil && responder.exited != nil }
         } catch let stop as CaseStop {
             verdict = stop.verdict
             detail = stop.reason
@@ -172,10 +185,7 @@ public enum Interop {
         for process in processes { await process.stop() }
         for node in nodes { await node.close() }
         for relay in relays { await relay.stop() }
-        if let artifacts {
-            Artifacts.write(folder: artifacts, caseID: "interop \(a.name) → \(b.name)", verdict: verdict, reason: detail,
-                            duration: trace.now(), events: trace.events)
-        }
-        return InteropResult(initiator: a.name, responder: b.name, verdict: verdict, detail: detail, duration: trace.now())
+        return (InteropResult(initiator: a.name, responder: b.name, verdict: verdict, detail: detail, duration: trace.now().seconds),
+                trace.events)
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import UDPChatIUT
 import UDPChatReports
+import UDPChatSupport
 
 /// Joins the JSON reports of sharded batch runs (`grade --batch DIR --shard I/N --json F`) into
 /// one: the implementations in the order an unsharded run grades them (by manifest path), with
@@ -63,9 +65,9 @@ public enum ReportMerge {
                 throw ReportError("\(path): \(item.id): unknown verdict \(item.verdict) or level \(item.level)")
             }
             return CaseResult(id: item.id, section: item.section, level: level, title: item.title, verdict: verdict, detail: item.detail,
-                              duration: item.duration, runs: item.runs, passed: item.passed, events: item.events ?? [])
+                              duration: .seconds(item.duration), runs: item.runs, passed: item.passed, events: item.events ?? [])
         }
-        return GradeReport(implementation: json.implementation, role: role, manifest: json.manifest, rto: json.rto, rtoNote: json.rtoNote,
-                           duration: json.duration, cases: cases)
+        return GradeReport(implementation: json.implementation, role: role, manifest: json.manifest, rto: .seconds(json.rto), rtoNote: json.rtoNote,
+                           duration: .seconds(json.duration), cases: cases)
     }
 }

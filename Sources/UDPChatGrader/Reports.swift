@@ -5,7 +5,7 @@ import UDPChatReports
 public enum ReportFormat {
     /// The result matrix printed at the end of a run.
     public static func matrix(_ report: GradeReport) -> String {
-        var lines = ["\(report.implementation) (\(report.role.rawValue), \(report.rtoNote)) in \(String(format: "%.1f", report.duration)) s"]
+        var lines = ["\(report.implementation) (\(report.role.rawValue), \(report.rtoNote)) in \(String(format: "%.1f", report.duration.seconds)) s"]
         let width = max(10, report.cases.map(\.id.count).max() ?? 10)
         for result in report.cases {
             let id = result.id.padding(toLength: width, withPad: " ", startingAt: 0)
@@ -25,7 +25,7 @@ public enum ReportFormat {
         let id = result.id.padding(toLength: 22, withPad: " ", startingAt: 0)
         let verdict = result.verdict.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
         let detail = result.verdict == .pass ? "" : "  " + String(result.detail.prefix(120))
-        return (implementation.map { "\($0) " } ?? "") + id + verdict + String(format: "%6.1f s", result.duration) + detail
+        return (implementation.map { "\($0) " } ?? "") + id + verdict + String(format: "%6.1f s", result.duration.seconds) + detail
     }
 
     struct JSONCase: Codable {
@@ -52,11 +52,11 @@ public enum ReportFormat {
 
     static func jsonReport(_ report: GradeReport) -> JSONReport {
         JSONReport(
-            implementation: report.implementation, role: report.role.rawValue, manifest: report.manifest, rto: report.rto,
-            rtoNote: report.rtoNote, duration: report.duration,
+            implementation: report.implementation, role: report.role.rawValue, manifest: report.manifest, rto: report.rto.seconds,
+            rtoNote: report.rtoNote, duration: report.duration.seconds,
             cases: report.cases.map {
                 JSONCase(id: $0.id, verdict: $0.verdict.rawValue, section: $0.section, level: $0.level.rawValue, title: $0.title,
-                         detail: $0.detail, duration: $0.duration, runs: $0.runs, passed: $0.passed,
+                         detail: $0.detail, duration: $0.duration.seconds, runs: $0.runs, passed: $0.passed,
                          rules: ProtocolRules.rules(forCase: $0.id), events: $0.events)
             },
             summary: report.summary)
@@ -84,15 +84,15 @@ public enum ReportFormat {
             let errors = report.cases.filter { $0.verdict == .error }.count
             let skipped = report.cases.filter { $0.verdict == .unsupported }.count
             xml += "  <testsuite name=\"\(escapeXML(report.implementation))\" tests=\"\(report.cases.count)\" failures=\"\(failures)\" "
-                + "errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", report.duration))\">\n"
+                + "errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", report.duration.seconds))\">\n"
             for result in report.cases {
                 xml += "    <testcase classname=\"\(escapeXML(report.implementation)).\(report.role.rawValue)\" name=\"\(result.id)\" "
-                    + "time=\"\(String(format: "%.3f", result.duration))\">"
+                    + "time=\"\(String(format: "%.3f", result.duration.seconds))\">"
                 let message = escapeXML("\(result.verdict.rawValue): \(result.detail)")
                 switch result.verdict {
                 case .fail, .flaky: xml += "<failure message=\"\(message)\">\(escapeXML(Trace.render(result.events)))</failure>"
                 case .error: xml += "<error message=\"\(message)\"/>"
-                case .unsupported: xml += "<skipped message=\"\(message)\"/>"
+                case .unsupported, .interrupted: xml += "<skipped message=\"\(message)\"/>"
                 case .lenient: xml += "<system-out>\(message)</system-out>"
                 case .pass: break
                 }

@@ -1,3 +1,4 @@
+import UDPChatIUT
 import Foundation
 import NIOCore
 import NIOPosix
@@ -64,8 +65,8 @@ final class PortAllocator: @unchecked Sendable {
 
 /// What to grade and how.
 public struct GradeOptions: Sendable {
-    /// RTO to grade at when the command takes {rto} (seconds).
-    public var rto: Double = 10
+    /// RTO to grade at when the command takes {rto}.
+    public var rto: Duration = .seconds(10)
     public var cases: [String] = []
     public var skip: [String] = []
     /// Cases at once; 0 = all (cases spend most of their time waiting).
@@ -74,6 +75,10 @@ public struct GradeOptions: Sendable {
     public var artifacts: String?
     /// Called with each case's result as it finishes (from the case's task).
     public var progress: (@Sendable (CaseResult) -> Void)?
+    /// Interrupts the run from outside (SIGINT/SIGTERM): nothing new starts, running cases end.
+    public var control = GradeControl()
+    /// Run every case in its own sandbox (nil: on the host, pinned manifests one case at a time).
+    public var sandbox: SandboxPlan?
 
     public init() {}
 }
@@ -84,10 +89,12 @@ public struct GradeReport: Sendable, Codable {
     public var role: IUTRole
     public var manifest: String
     /// The RTO graded at (seconds) and why.
-    public var rto: Double
+    public var rto: Duration
     public var rtoNote: String
-    public var duration: Double
+    public var duration: Duration
     public var cases: [CaseResult]
+    /// Set when the grader could not run a case (the command cannot be started): `udpchat grade` exits 2.
+    public var setupError: String?
 
     /// Verdict counts.
     public var summary: [String: Int] {
@@ -116,29 +123,31 @@ public enum Grader {
     }
 
     /// The RTO a manifest is graded at, with the explanation printed to the user.
-    public static func effectiveRTO(manifest: Manifest, requested: Double) -> (Double, String) {
+    public static func effectiveRTO(manifest: Manifest, requested: Duration) -> (Duration, String) {
         if manifest.uses("rto") { return (requested, "graded at RTO \(formatSeconds(requested)) (the command takes {rto})") }
-        return (10, "graded at RTO 10 s: the command does not take {rto}")
+        return (.seconds(10), "graded at RTO 10 s: the command does not take {rto}")
     }
 
     public static func run(manifest: Manifest, options: GradeOptions) async -> GradeReport {
-        let started = Date()
+        let clock = ContinuousClock()
+        let started = clock.now
         let (rto, rtoNote) = effectiveRTO(manifest: manifest, requested: options.rto)
         let selected = select(role: manifest.role, cases: options.cases, skip: options.skip)
-        let jobs = manifest.pinnedPort != nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
+        let jobs = manifest.pinnedPort != nil && options.sandbox == nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
         let ports = PortAllocator.shared
         let group = MultiThreadedEventLoopGroup.singleton
+        let control = RunControl(options.control, sandbox: options.sandbox)
         var results: [Int: CaseResult] = [:]
         await withTaskGroup(of: (Int, CaseResult).self) { tasks in
             var next = 0
             func launchNext() {
-                guard next < selected.count else { return }
+                guard next < selected.count, !control.stopStarting else { return }
                 let index = next
                 let item = selected[index]
                 next += 1
                 tasks.addTask {
                     let result = await runCase(item, manifest: manifest, rto: rto, repeatCount: max(1, options.repeatCount),
-                                               artifacts: options.artifacts, group: group, ports: ports)
+                                               artifacts: options.artifacts, group: group, ports: ports, control: control)
                     options.progress?(result)
                     return (index, result)
                 }
@@ -149,24 +158,42 @@ public enum Grader {
                 launchNext()
             }
         }
-        return GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
-                           duration: Date().timeIntervalSince(started), cases: (0..<selected.count).compactMap { results[$0] })
+        if options.control.interrupted {
+            for (index, item) in selected.enumerated() where results[index] == nil {
+                results[index] = CaseResult(id: item.id, section: item.section, level: item.level, title: item.title, verdict: .interrupted,
+                                            detail: "interrupted before it started", duration: .zero, runs: 0, passed: 0, events: [])
+            }
+        }
+        var report = GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
+                                 duration: clock.now - started, cases: (0..<selected.count).compactMap { results[$0] })
+        report.setupError = control.setupError
+        return report
     }
 
-    static func runCase(_ item: GradeCase, manifest: Manifest, rto: Double, repeatCount: Int, artifacts: String?,
-                        group: EventLoopGroup, ports: PortAllocator) async -> CaseResult {
-        typealias Run = (Verdict, String, Double, [TraceEvent])
+    static func runCase(_ item: GradeCase, manifest: Manifest, rto: Duration, repeatCount: Int, artifacts: String?,
+                        group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) async -> CaseResult {
+        typealias Run = (Verdict, String, Duration, [TraceEvent])
         func once(_ run: Int) async -> Run {
-            let outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports)
-            if let artifacts {
-                let folder = repeatCount > 1 ? "\(artifacts)/\(item.id)/run-\(run)" : "\(artifacts)/\(item.id)"
+            let outcome: Run
+            let folder = artifacts.map { repeatCount > 1 ? "\($0)/\(item.id)/run-\(run)" : "\($0)/\(item.id)" }
+            if let plan = control.sandbox {
+                if let unsupported = unrunnable(item, manifest: manifest) {
+                    outcome = unsupported
+                } else {
+                    outcome = await runSandboxed(item, manifest: manifest, rto: rto, plan: plan, control: control,
+                                                 keepWorkdir: folder.map { $0 + "/workdir" })
+                }
+            } else {
+                outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports, control: control)
+            }
+            if let folder {
                 Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, duration: outcome.2, events: outcome.3)
             }
             return outcome
         }
         var runs: [Run] = [await once(1)]
-        if repeatCount > 1, runs[0].0 != .unsupported {
-            if manifest.pinnedPort != nil {
+        if repeatCount > 1, runs[0].0 != .unsupported, !control.stopStarting {
+            if manifest.pinnedPort != nil, control.sandbox == nil {
                 for run in 2...repeatCount { runs.append(await once(run)) }
             } else {
                 // The repeats of a case run at once too (each on its own ports), so --repeat costs little wall time.
@@ -200,25 +227,35 @@ public enum Grader {
         return (.flaky, "passed \(conforming) of \(runs.count) runs (\(rate)%); a failing run: \(runs[index].0.rawValue): \(runs[index].1)", index)
     }
 
-    static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Double, group: EventLoopGroup,
-                        ports: PortAllocator) async -> (Verdict, String, Double, [TraceEvent]) {
+    /// UNSUPPORTED before anything starts: an input action or the relay placeholders are missing.
+    static func unrunnable(_ item: GradeCase, manifest: Manifest) -> (Verdict, String, Duration, [TraceEvent])? {
         let missing = item.needs.filter { manifest.input[$0] == nil }
         if !missing.isEmpty {
-            return (.unsupported, "the manifest has no input action for: \(missing.joined(separator: ", "))", 0, [])
+            return (.unsupported, "the manifest has no input action for: \(missing.joined(separator: ", "))", .zero, [])
         }
         if item.needsRelay, !(manifest.uses("port") && manifest.uses("advertise_port")) {
-            return (.unsupported, "needs a relay in front of the client: the command must take {port} and {advertise_port}", 0, [])
+            return (.unsupported, "needs a relay in front of the client: the command must take {port} and {advertise_port}", .zero, [])
         }
-        let context = CaseContext(manifest: manifest, caseID: item.id, rto: rto, group: group, ports: ports)
-        let timeout = 8 * rto + 20
+        return nil
+    }
+
+    static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Duration, group: EventLoopGroup,
+                        ports: PortAllocator, control: RunControl = RunControl()) async -> (Verdict, String, Duration, [TraceEvent]) {
+        if let unsupported = unrunnable(item, manifest: manifest) { return unsupported }
+        let context = CaseContext(manifest: manifest, caseID: item.id, rto: rto, group: group, ports: ports, control: control)
+        let timeout = rto * 8 + .seconds(20)
         var verdict = Verdict.pass
         var reason = item.title
         do {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await item.body(context) }
                 tasks.addTask {
-                    try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                    try await Task.sleep(for: timeout)
                     throw CaseStop.error("the case did not finish within its timeout of \(formatSeconds(timeout))")
+                }
+                tasks.addTask {
+                    try await control.shared.waitForInterrupt()
+                    throw CaseStop.interrupted
                 }
                 try await tasks.next()
                 tasks.cancelAll()
@@ -231,6 +268,7 @@ public enum Grader {
         } catch let stop as CaseStop {
             verdict = stop.verdict
             reason = stop.reason
+            if stop.isSetup { control.setupFailed(stop.reason) }
             if verdict == .fail, !stop.crashIsTheRule, let exit = context.process?.exited, exit.status != 0 {
                 verdict = .error
                 reason = "the implementation crashed (exit status \(exit.status) at t=\(seconds(exit.time)))\(context.stderrTail()); then: \(stop.reason)"
@@ -248,6 +286,52 @@ public enum Grader {
     }
 }
 
+/// Interrupts grading runs from outside (the command's SIGINT/SIGTERM handler): nothing new
+/// starts, and running cases end with the verdict INTERRUPTED after their processes are stopped.
+public final class GradeControl: @unchecked Sendable {
+    private let lock = NSLockBox()
+    private var stopped = false
+
+    public init() {}
+
+    public func interrupt() { lock.withLock { stopped = true } }
+    public var interrupted: Bool { lock.withLock { stopped } }
+
+    /// Returns once `interrupt()` has been called; throws when the waiting task is cancelled.
+    func waitForInterrupt() async throws {
+        while !interrupted { try await Task.sleep(for: .milliseconds(20)) }
+    }
+}
+
+/// What one grading run shares between its cases: an interrupt or a setup error stops it starting more.
+final class RunControl: @unchecked Sendable {
+    let shared: GradeControl
+    /// Set in the sandboxed worker: the implementation runs under these limits.
+    let limits: Limits?
+    private let lock = NSLockBox()
+    private var setup: String?
+    private var processes: [IUTProcess] = []
+
+    /// Set in the grader when cases run in sandboxes.
+    let sandbox: SandboxPlan?
+
+    init(_ shared: GradeControl = GradeControl(), limits: Limits? = nil, sandbox: SandboxPlan? = nil) {
+        self.shared = shared
+        self.limits = limits
+        self.sandbox = sandbox
+    }
+
+    /// The implementation processes started so far.
+    var launchedProcesses: [IUTProcess] { lock.withLock { processes } }
+    func launched(_ process: IUTProcess) { lock.withLock { processes.append(process) } }
+
+    /// The first setup error (the command cannot be started).
+    var setupError: String? { lock.withLock { setup } }
+    func setupFailed(_ reason: String) { lock.withLock { if setup == nil { setup = reason } } }
+    /// True once nothing new should start.
+    var stopStarting: Bool { shared.interrupted || lock.withLock { setup != nil } }
+}
+
 final class Counter: @unchecked Sendable {
     private let lock = NSLockBox()
     private var value = 0
@@ -255,6 +339,7 @@ final class Counter: @unchecked Sendable {
 }
 
 /// `10 s`, `0.3 s`.
-public func formatSeconds(_ value: Double) -> String {
-    value == value.rounded() ? "\(Int(value)) s" : String(format: "%g s", (value * 1000).rounded() / 1000)
+public func formatSeconds(_ duration: Duration) -> String {
+    let value = duration.seconds
+    return value == value.rounded() ? "\(Int(value)) s" : String(format: "%g s", (value * 1000).rounded() / 1000)
 }

@@ -4,7 +4,7 @@ import UDPChatWire
 extension CaseContext {
     /// Sends `message` from `node` to the server under test and waits for the answer.
     @discardableResult
-    func request(_ node: FakeNode, _ message: Message, expect what: String, within: Double = 2,
+    func request(_ node: FakeNode, _ message: Message, expect what: String, within: Duration = .seconds(2),
                  matches: @escaping (Message) -> Bool) async throws -> TraceEvent {
         let sent = trace.now()
         node.send(message, to: serverAddress)
@@ -153,7 +153,7 @@ enum ServerCases {
                 let sent = ctx.trace.now()
                 node.send(Array("REGISTER \(id) \(node.address.port)\(ending)".utf8), to: ctx.serverAddress)
                 try await ctx.expect("REGISTERED \(id) \(node.address.port) (the trailing newline stripped)", at: node, after: sent,
-                                     within: 2) { $0 == .registered(id: id, port: node.address.port) }
+                                     within: .seconds(2)) { $0 == .registered(id: id, port: node.address.port) }
             }
         },
         GradeCase("S-TABLE", .server, section: client, level: .info,
@@ -174,13 +174,13 @@ enum ServerCases {
         // Everyone at once; like real clients, re-send after 0.5 s while unanswered.
         func allAnswered(_ make: (Int) -> Message, _ expected: @escaping (Int) -> Message, what: String) async throws {
             var pending = Set(0..<count)
-            var after = Array(repeating: 0.0, count: count)
+            var after = Array(repeating: Duration.zero, count: count)
             for attempt in 0..<8 where !pending.isEmpty {
                 for index in pending {
                     after[index] = ctx.trace.now()
                     nodes[index].send(make(index), to: ctx.serverAddress, tag: attempt > 0 ? "re-send" : nil)
                 }
-                try await ctx.pause(0.5)
+                try await ctx.pause(.milliseconds(500))
                 let events = ctx.trace.events
                 for index in pending where events.contains(where: {
                     $0.kind == .received && $0.node == nodes[index].name && $0.message == expected(index)
@@ -194,7 +194,7 @@ enum ServerCases {
             }
             if let index = pending.sorted().first {
                 throw CaseStop.fail("\(what): \(pending.count) of \(count) clients got no answer after 8 tries 0.5 s apart, "
-                    + "e.g. \(nodes[index].name) sending '\(make(index).serialized)'; observed \(ctx.observed(at: nodes[index], after: 0))")
+                    + "e.g. \(nodes[index].name) sending '\(make(index).serialized)'; observed \(ctx.observed(at: nodes[index], after: .seconds(0)))")
             }
         }
         try await allAnswered({ .register(id: ids[$0], port: nodes[$0].address.port) },
@@ -246,9 +246,9 @@ enum ServerCases {
         let start = ctx.trace.now()
         for item in garbage(ownerPort: owner.address.port) {
             (item.fromOwner ? owner : stranger).send(item.bytes, to: ctx.serverAddress, tag: "malformed: \(item.what)")
-            try await ctx.pause(0.01)
+            try await ctx.pause(.milliseconds(10))
         }
-        try await ctx.pause(0.4)
+        try await ctx.pause(.milliseconds(400))
         try ctx.expectAlive("after malformed datagrams: a malformed datagram must never crash the receiver")
         for node in [owner, stranger] {
             if let answer = ctx.trace.events.first(where: { $0.kind == .received && $0.node == node.name && $0.time >= start }) {
@@ -268,21 +268,21 @@ enum ServerCases {
         var notes: [String] = []
         let beforeRegister = ctx.trace.now()
         try await ctx.register(a, 11)
-        try await ctx.pause(0.3)
+        try await ctx.pause(.milliseconds(300))
         let afterRegister = ctx.trace.events.filter { $0.kind == .stdout && $0.time >= beforeRegister }
         if !afterRegister.contains(where: { $0.text.contains("11") }) {
             notes.append("no console line mentioning client 11 after it registered")
         }
         let beforeRepeat = ctx.trace.now()
         try await ctx.register(a, 11)
-        try await ctx.pause(0.3)
+        try await ctx.pause(.milliseconds(300))
         let afterRepeat = ctx.trace.events.filter { $0.kind == .stdout && $0.time >= beforeRepeat }
         if !afterRepeat.isEmpty {
             notes.append("a repeated REGISTER (no change) printed \(afterRepeat.count) console line(s), e.g. '\(afterRepeat[0].text)'")
         }
         let beforeLeave = ctx.trace.now()
         try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { $0 == .left(id: 11) }
-        try await ctx.pause(0.3)
+        try await ctx.pause(.milliseconds(300))
         if ctx.trace.events.filter({ $0.kind == .stdout && $0.time >= beforeLeave }).isEmpty {
             notes.append("nothing printed after client 11 left")
         }

@@ -19,8 +19,8 @@ public struct TraceEvent: Sendable, Codable, Hashable {
         case note
     }
 
-    /// Seconds since the case started.
-    public var time: Double
+    /// Time since the case started (JSON: seconds as a number).
+    public var time: Duration
     public var kind: Kind
     /// The grader's party: `server`, `peer`, `client-2`, `stranger`, or `iut` for the process.
     public var node: String
@@ -36,6 +36,40 @@ public struct TraceEvent: Sendable, Codable, Hashable {
     public var tag: String?
 
     enum CodingKeys: String, CodingKey { case time, kind, node, remote, local, text, tag }
+
+    public init(time: Duration, kind: Kind, node: String, remote: String? = nil, local: String? = nil, text: String,
+                bytes: [UInt8]? = nil, tag: String? = nil) {
+        self.time = time
+        self.kind = kind
+        self.node = node
+        self.remote = remote
+        self.local = local
+        self.text = text
+        self.bytes = bytes
+        self.tag = tag
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        time = .nanoseconds(Int64((try container.decode(Double.self, forKey: .time) * 1e9).rounded()))
+        kind = try container.decode(Kind.self, forKey: .kind)
+        node = try container.decode(String.self, forKey: .node)
+        remote = try container.decodeIfPresent(String.self, forKey: .remote)
+        local = try container.decodeIfPresent(String.self, forKey: .local)
+        text = try container.decode(String.self, forKey: .text)
+        tag = try container.decodeIfPresent(String.self, forKey: .tag)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(time.seconds, forKey: .time)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(node, forKey: .node)
+        try container.encodeIfPresent(remote, forKey: .remote)
+        try container.encodeIfPresent(local, forKey: .local)
+        try container.encode(text, forKey: .text)
+        try container.encodeIfPresent(tag, forKey: .tag)
+    }
 
     /// The parsed message, if the datagram is well formed.
     public var message: Message? {
@@ -71,11 +105,8 @@ public final class Trace: @unchecked Sendable {
 
     public init() {}
 
-    /// Seconds since the case started.
-    public func now() -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    }
+    /// Time since the case started.
+    public func now() -> Duration { ContinuousClock.now - start }
 
     public func append(_ kind: TraceEvent.Kind, node: String, remote: String? = nil, local: String? = nil,
                        text: String, bytes: [UInt8]? = nil, tag: String? = nil) {
@@ -99,7 +130,7 @@ public final class Trace: @unchecked Sendable {
     /// Human-readable lines for a list of events.
     public static func render(_ events: [TraceEvent]) -> String {
         events.map { event in
-            let time = String(format: "%8.3f", event.time)
+            let time = String(format: "%8.3f", event.time.seconds)
             let tag = event.tag.map { " [\($0)]" } ?? ""
             switch event.kind {
             case .sent: return "\(time)  \(event.node) -> iut \(event.remote ?? "")  \(event.text)\(tag)"
@@ -113,5 +144,5 @@ public final class Trace: @unchecked Sendable {
     }
 }
 
-/// Formats seconds as `0.300 s`.
-func seconds(_ value: Double) -> String { String(format: "%.3f s", value) }
+/// Formats a duration as `0.300 s`.
+func seconds(_ value: Duration) -> String { String(format: "%.3f s", value.seconds) }

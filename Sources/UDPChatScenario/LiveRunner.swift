@@ -3,8 +3,8 @@ import NIOCore
 import NIOPosix
 import UDPChatCapture
 import UDPChatCore
-import UDPChatGrader
 import UDPChatImpairment
+import UDPChatIUT
 import UDPChatProxy
 import UDPChatRuntime
 import UDPChatScript
@@ -71,9 +71,17 @@ public enum LiveRunner {
     }
 
     /// Starts a third-party implementation from its manifest, placeholders filled with `values`.
-    static func launch(_ manifest: Manifest, values: [String: String], name: String, trace: UDPChatGrader.Trace) throws -> IUTProcess {
-        try IUTProcess(command: manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                       env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
+    /// Starts a third-party implementation: its standard output lines go to its console, and a
+    /// client's exit closes its socket.
+    static func launch(_ manifest: Manifest, values: [String: String], name: String, console: LiveConsole,
+                       isClient: Bool) async throws -> IUTProcess {
+        try await IUTProcess.launch(
+            manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+            env: manifest.env.mapValues { fillPlaceholders($0, values) }, name: name,
+            onOutput: { stream, line in if stream == .stdout { console.show(line, party: name) } },
+            onExit: { exit in
+                if isClient, !console.isClosed(name) { console.closed(name, exit: exit.status == 0 ? .left : .forced) }
+            })
     }
 
     static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, manifests: [String: Manifest], pcapPath: String?,
@@ -82,7 +90,6 @@ public enum LiveRunner {
         let console = LiveConsole(origin: origin, observer: options.observer)
         let observer = options.observer
         let serverName = scenario.serverName
-        let processTrace = UDPChatGrader.Trace()
         var closers: [Task<Void, Never>] = []
         var server: ChatServer?
         var serverProcess: IUTProcess?
@@ -92,10 +99,9 @@ public enum LiveRunner {
             var port = Int(manifest.pinnedPort ?? 0)
             if port == 0 { port = try await freePort(group: group) }
             let values = ["port": String(port), "rto": String(Double(rto.nanoseconds) / 1e9)]
-            let process = try launch(manifest, values: values, name: serverName, trace: processTrace)
+            let process = try await launch(manifest, values: values, name: serverName, console: console, isClient: false)
             serverProcess = process
             serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
-            closers.append(bridge(processTrace, process: process, party: serverName, console: console, isClient: false))
             try? await Task.sleep(for: .milliseconds(300))  // let it bind
         } else {
             let chat = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
@@ -155,9 +161,8 @@ public enum LiveRunner {
                     "port": String(ports[name]!), "advertise_port": String(advertised ?? UInt16(ports[name]!)),
                     "rto": String(Double(rto.nanoseconds) / 1e9),
                 ]
-                let process = try launch(manifest, values: values, name: name, trace: processTrace)
+                let process = try await launch(manifest, values: values, name: name, console: console, isClient: true)
                 processes[name] = (process, manifest)
-                closers.append(bridge(processTrace, process: process, party: name, console: console, isClient: true))
                 continue
             }
             let clientOptions = ChatClientOptions(
@@ -237,22 +242,6 @@ public enum LiveRunner {
         return observation
     }
 
-    /// Copies a process's standard output lines to its console; a client's exit closes its socket.
-    static func bridge(_ trace: UDPChatGrader.Trace, process: IUTProcess, party: String, console: LiveConsole, isClient: Bool) -> Task<Void, Never> {
-        Task {
-            var seen = 0
-            while !Task.isCancelled {
-                let lines = trace.events.filter { $0.node == party && $0.kind == .stdout }
-                for event in lines.dropFirst(seen) { console.show(event.text, party: party) }
-                seen = lines.count
-                if let exit = process.exited {
-                    if isClient, !console.isClosed(party) { console.closed(party, exit: exit.status == 0 ? .left : .forced) }
-                    break
-                }
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
-    }
 }
 
 /// How a live run is watched and bounded.
@@ -280,8 +269,9 @@ extension LiveRunner {
     /// Runs many (scenario, seed) pairs live, `jobs` at a time (each on its own ports).
     /// `artifacts`: a folder where each run's pcap is written (`ScenarioReports.artifactBase` + `.pcap`).
     public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil, artifacts: String? = nil,
+                              stop: StopSignal = StopSignal(),
                               progress: (ScenarioReport, Int) -> Void = { _, _ in }) async -> [ScenarioReport] {
-        await ScenarioBatch.run(items, jobs: jobs, progress: progress) { scenario, seed in
+        await ScenarioBatch.run(items, mode: .live, jobs: jobs, stop: stop, progress: progress) { scenario, seed in
             let pcap = artifacts.map { ScenarioReports.artifactBase(folder: $0, path: scenario.path, mode: .live, seed: seed) + ".pcap" }
             return await run(scenario, seed: seed, rto: rto, pcapPath: pcap)
         }

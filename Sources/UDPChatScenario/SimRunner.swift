@@ -17,9 +17,12 @@ public struct ScenarioReport: Sendable {
     /// Wall-clock time the run took.
     public var wallTime: Duration
 
+    /// True when a SIGINT/SIGTERM stopped the batch before this run finished (then `skipped` says so too).
+    public var interrupted = false
+
     public var passed: Bool { skipped == nil && checks.allSatisfy(\.passed) }
     public var failures: [CheckResult] { checks.filter { !$0.passed } }
-    public var status: String { skipped != nil ? "SKIP" : passed ? "PASS" : "FAIL" }
+    public var status: String { interrupted ? "INTERRUPTED" : skipped != nil ? "SKIP" : passed ? "PASS" : "FAIL" }
 }
 
 /// Runs scenarios on the simulator.
@@ -53,9 +56,9 @@ public enum SimRunner {
 extension SimRunner {
     /// Runs many (scenario, seed) pairs on `jobs` parallel workers. `progress` is called on the
     /// caller's task as each run finishes; the result keeps the input order.
-    public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil,
+    public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil, stop: StopSignal = StopSignal(),
                               progress: (ScenarioReport, Int) -> Void = { _, _ in }) async -> [ScenarioReport] {
-        await ScenarioBatch.run(items, jobs: jobs, progress: progress) { scenario, seed in
+        await ScenarioBatch.run(items, mode: .sim, jobs: jobs, stop: stop, progress: progress) { scenario, seed in
             run(scenario, seed: seed, rto: rto)
         }
     }

@@ -188,15 +188,20 @@ public enum Swarm {
     /// Runs `seeds` seeds from `start` on `jobs` parallel workers. Returns the failing outcomes
     /// (sorted by seed) and the total number of simulated events. `each` sees every seed's outcome
     /// as soon as it is known (from the worker's task), for progress and failures as they happen.
-    public static func run(start: UInt64, seeds: Int, jobs: Int, each: (@Sendable (Outcome) -> Void)? = nil) async -> (failures: [Outcome], events: Int) {
+    /// Checks seeds `start…` in chunks, `jobs` chunks at a time. After `stop`, no new chunk starts;
+    /// `checked` says how many seeds were checked.
+    public static func run(start: UInt64, seeds: Int, jobs: Int, stop: StopSignal = StopSignal(),
+                           each: (@Sendable (Outcome) -> Void)? = nil) async -> (failures: [Outcome], events: Int, checked: Int)
+    {
         let jobs = max(1, jobs)
         let chunk = max(1, min(256, seeds / (jobs * 4) + 1))
-        return await withTaskGroup(of: ([Outcome], Int).self) { group in
+        return await withTaskGroup(of: ([Outcome], Int, Int).self) { group in
             var next = 0
             var failures: [Outcome] = []
             var events = 0
+            var checked = 0
             func submit() {
-                guard next < seeds else { return }
+                guard next < seeds, !stop.isStopped else { return }
                 let from = next
                 let to = min(seeds, next + chunk)
                 next = to
@@ -209,16 +214,17 @@ public enum Swarm {
                         count += outcome.events
                         if !outcome.passed { failed.append(outcome) }
                     }
-                    return (failed, count)
+                    return (failed, count, to - from)
                 }
             }
             for _ in 0..<jobs { submit() }
-            while let (failed, count) = await group.next() {
+            while let (failed, count, seedsDone) = await group.next() {
                 failures += failed
                 events += count
+                checked += seedsDone
                 submit()
             }
-            return (failures.sorted { $0.seed < $1.seed }, events)
+            return (failures.sorted { $0.seed < $1.seed }, events, checked)
         }
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import UDPChatGrader
+import UDPChatIUT
 import UDPChatReports
+import UDPChatSupport
 
 struct GradeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,17 +70,20 @@ struct GradeCommand: AsyncParsableCommand {
     @Flag(help: "Quiet: no progress lines.")
     var quiet = false
 
+    @Option(help: "auto: each case in its own sandbox (bubblewrap) when the system allows, else on the host; required: a sandbox or exit 2; none: on the host.")
+    var isolation: Isolation = .auto
+
     /// Option checks; a failure exits 2 ("the grader could not run") with a one-line reason.
-    func checkOptions() throws(GraderError) {
-        if manifest == nil, batch == nil, !list { throw GraderError("give a MANIFEST.yaml or --batch DIR") }
-        if manifest != nil, batch != nil { throw GraderError("give either a MANIFEST.yaml or --batch DIR, not both") }
-        if jobs < 0 { throw GraderError("--jobs must be 0 (all) or more") }
-        if repeatCount < 1 { throw GraderError("--repeat must be at least 1") }
-        if rto.duration <= .zero { throw GraderError("--rto must be above zero") }
-        if shard != nil, batch == nil { throw GraderError("--shard needs --batch") }
-        if interop, batch == nil { throw GraderError("--interop needs --batch DIR (the client implementations to pair)") }
-        if let shard, parseShard(shard) == nil { throw GraderError("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
-        if rubric != nil, gradescope == nil { throw GraderError("--rubric needs --gradescope FILE") }
+    func checkOptions() throws(UDPChatError) {
+        if manifest == nil, batch == nil, !list { throw UDPChatError.usage("give a MANIFEST.yaml or --batch DIR") }
+        if manifest != nil, batch != nil { throw UDPChatError.usage("give either a MANIFEST.yaml or --batch DIR, not both") }
+        if jobs < 0 { throw UDPChatError.usage("--jobs must be 0 (all) or more") }
+        if repeatCount < 1 { throw UDPChatError.usage("--repeat must be at least 1") }
+        if rto.duration <= .zero { throw UDPChatError.usage("--rto must be above zero") }
+        if shard != nil, batch == nil { throw UDPChatError.usage("--shard needs --batch") }
+        if interop, batch == nil { throw UDPChatError.usage("--interop needs --batch DIR (the client implementations to pair)") }
+        if let shard, parseShard(shard) == nil { throw UDPChatError.usage("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
+        if rubric != nil, gradescope == nil { throw UDPChatError.usage("--rubric needs --gradescope FILE") }
     }
 
     func run() async throws {
@@ -93,7 +98,7 @@ struct GradeCommand: AsyncParsableCommand {
             return
         }
         var options = GradeOptions()
-        options.rto = Double(rto.duration.components.seconds) + Double(rto.duration.components.attoseconds) * 1e-18
+        options.rto = rto.duration
         options.cases = cases
         options.skip = skip
         options.jobs = jobs
@@ -111,51 +116,71 @@ struct GradeCommand: AsyncParsableCommand {
         let manifests: [Manifest]
         do {
             manifests = try loadManifests()
-        } catch let error as ManifestError {
-            FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
-            throw ExitCode(2)
-        } catch let error as GraderError {
+        } catch let error as UDPChatError {
             FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
-        let progress = ProgressReporter(total: 0, label: "cases", stream: .stderr, live: quiet ? false : nil)
-        let batched = manifests.count > 1
-        var reports: [GradeReport] = []
-        for manifest in manifests {
-            var perManifest = options
-            if let artifacts, batch != nil { perManifest.artifacts = "\(artifacts)/\(safeName(manifest.name))" }
-            if !quiet {
-                let (_, note) = Grader.effectiveRTO(manifest: manifest, requested: options.rto)
-                progress.add(total: Grader.select(role: manifest.role, cases: cases, skip: skip).count)
-                progress.say("grading \(manifest.name) (\(manifest.role.rawValue)): \(note)")
-                let name = manifest.name
-                perManifest.progress = { result in
-                    progress.finished(ReportFormat.progressLine(result, implementation: batched ? name : nil), failed: result.verdict.isFailure,
-                                      always: true)
+        for role in Set(manifests.map(\.role)) where Grader.select(role: role, cases: cases, skip: skip).isEmpty {
+            FileHandle.standardError.write(Data("grade: --cases/--skip select no \(role.rawValue) case (see `udpchat grade --list`)\n".utf8))
+            throw ExitCode(2)
+        }
+        if isolation != .none {
+            if let reason = await Sandbox.unavailableReason() {
+                if isolation == .required {
+                    FileHandle.standardError.write(Data("grade: --isolation required, but no sandbox: \(reason)\n".utf8))
+                    throw ExitCode(2)
                 }
+                FileHandle.standardError.write(Data("grade: no sandbox (\(reason)): cases run on the host, a 7070-pinned manifest one case at a time\n".utf8))
+            } else {
+                options.sandbox = SandboxPlan(worker: [Self.ownExecutable(), "grade-worker"])
             }
-            let report = await Grader.run(manifest: manifest, options: perManifest)
-            progress.clearStatus()
-            print(ReportFormat.matrix(report))
-            reports.append(report)
         }
-        progress.finish()
-        if reports.count > 1 { print(ReportFormat.batchTable(reports)) }
-        var interopFailed = false
-        var interopResults: [InteropResult] = []
-        if interop {
-            let clients = manifests.filter { $0.role == .client }
-            let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? [Self.ownExecutable(), "server", "--port", "{port}", "--rto", "{rto}"]
-            if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }
-            let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts)
-            print(Interop.matrix(results, names: clients.map(\.name)))
-            interopResults = results
-            interopFailed = results.contains { $0.verdict.isFailure }
+        let control = options.control
+        let progress = ProgressReporter(total: 0, label: "cases", stream: .stderr, live: quiet ? false : nil)
+        let outcome = try await GracefulRun.run(onShutdown: { control.interrupt() }) { [self, options] in
+            let batched = manifests.count > 1
+            var reports: [GradeReport] = []
+            for manifest in manifests where !control.interrupted {
+                var perManifest = options
+                if let artifacts, batch != nil { perManifest.artifacts = "\(artifacts)/\(safeName(manifest.name))" }
+                if !quiet {
+                    let (_, note) = Grader.effectiveRTO(manifest: manifest, requested: options.rto)
+                    progress.add(total: Grader.select(role: manifest.role, cases: cases, skip: skip).count)
+                    progress.say("grading \(manifest.name) (\(manifest.role.rawValue)): \(note)")
+                    let name = manifest.name
+                    perManifest.progress = { result in
+                        progress.finished(ReportFormat.progressLine(result, implementation: batched ? name : nil),
+                                          failed: result.verdict.isFailure, always: true)
+                    }
+                }
+                let report = await Grader.run(manifest: manifest, options: perManifest)
+                progress.clearStatus()
+                print(ReportFormat.matrix(report))
+                reports.append(report)
+            }
+            progress.finish()
+            if reports.count > 1 { print(ReportFormat.batchTable(reports)) }
+            var interopResults: [InteropResult] = []
+            if interop, !control.interrupted {
+                let clients = manifests.filter { $0.role == .client }
+                let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? [Self.ownExecutable(), "server", "--port", "{port}", "--rto", "{rto}"]
+                if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }
+                let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts,
+                                                sandbox: options.sandbox)
+                print(Interop.matrix(results, names: clients.map(\.name)))
+                interopResults = results
+            }
+            return (reports, interopResults)
+        }
+        let (reports, interopResults) = outcome.value
+        let interopFailed = interopResults.contains { $0.verdict.isFailure }
+        if let signal = outcome.signalName {
+            FileHandle.standardError.write(Data("grade: interrupted by \(signal): unfinished cases are marked INTERRUPTED\n".utf8))
         }
         do {
             let run = RunInfo.current(seed: Interop.defaultSeed, started: started)
             if let json {
-                let data = batch == nil ? try ReportFormat.json(reports[0], run: run)
+                let data = batch == nil && reports.count == 1 ? try ReportFormat.json(reports[0], run: run)
                     : try ReportFormat.jsonBatch(reports, interop: interopResults, run: run)
                 try data.write(to: URL(fileURLWithPath: json))
             }
@@ -166,6 +191,11 @@ struct GradeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("grade: cannot write a report: \(error.localizedDescription)\n".utf8))
             throw ExitCode(2)
         }
+        if let code = outcome.signalExitCode { throw ExitCode(code) }
+        if let setup = reports.lazy.compactMap(\.setupError).first {
+            FileHandle.standardError.write(Data("grade: the grader could not run: \(setup)\n".utf8))
+            throw ExitCode(2)
+        }
         if reports.contains(where: \.hasFailures) || interopFailed { throw ExitCode(1) }
     }
 
@@ -174,7 +204,7 @@ struct GradeCommand: AsyncParsableCommand {
         guard let batch else { return [] }
         var paths: [String] = []
         guard let walker = FileManager.default.enumerator(atPath: batch) else {
-            throw GraderError("--batch \(batch): not a readable folder")
+            throw UDPChatError.usage("--batch \(batch): not a readable folder")
         }
         for case let path as String in walker where path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             paths.append("\(batch)/\(path)")
@@ -183,7 +213,7 @@ struct GradeCommand: AsyncParsableCommand {
         if let shard, let (index, count) = parseShard(shard) {
             paths = paths.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
         }
-        if paths.isEmpty { throw GraderError("--batch \(batch): no manifests (*.yaml) in this shard") }
+        if paths.isEmpty { throw UDPChatError.usage("--batch \(batch): no manifests (*.yaml) in this shard") }
         return try paths.map { try Manifest.load(path: $0) }
     }
 
@@ -219,3 +249,5 @@ struct GradeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension Isolation: ExpressibleByArgument {}

@@ -143,16 +143,15 @@ struct ProxyCommand: AsyncParsableCommand {
                     destination: datagram.destination, payload: datagram.payload)
             }
         }
-        let signals = SignalWaiter()
         let proxy: ProxyServer
         do { proxy = try await ProxyServer.start(config: configuration) } catch let error as ProxyError {
             throw ValidationError(error.description)
         }
-        say("udpchat proxy: seed \(configuration.seed) (repeat with --seed \(configuration.seed))")
+        var banner = ["udpchat proxy: seed \(configuration.seed) (repeat with --seed \(configuration.seed))"]
         for (link, address) in zip(configuration.links, proxy.localAddresses) {
-            say("[\(link.name)] listening on \(address), relaying to \(link.target)\(Self.summary(link.impairments))")
+            banner.append("[\(link.name)] listening on \(address), relaying to \(link.target)\(Self.summary(link.impairments))")
         }
-        if let trace { say("tracing to \(trace)") }
+        if let trace { banner.append("tracing to \(trace)") }
         var controlServer: ControlServer?
         if let control {
             do {
@@ -161,7 +160,7 @@ struct ProxyCommand: AsyncParsableCommand {
                 await proxy.stop()
                 throw ValidationError(error.description)
             }
-            say("control API on http://\(controlServer!.localAddress) (GET /links, PATCH /links/NAME, GET /metrics)")
+            banner.append("control API on http://\(controlServer!.localAddress) (GET /links, PATCH /links/NAME, GET /metrics)")
         }
         let interval = statsInterval.duration
         let printer = Task {
@@ -171,7 +170,8 @@ struct ProxyCommand: AsyncParsableCommand {
                 say(await proxy.stats().report)
                     }
         }
-        let signal = await signals.wait()
+        // The banner goes out once SIGINT/SIGTERM are handled: a signal right after it stops the proxy cleanly.
+        let signal = try await GracefulRun.waitForSignal(ready: { [banner] in banner.forEach(say) })
         printer.cancel()
         await controlServer?.stop()
         let final = await proxy.stop()
@@ -205,30 +205,6 @@ struct ProxyCommand: AsyncParsableCommand {
         if !config.rules.isEmpty { parts.append("\(config.rules.count) rule(s)") }
         if !config.timeline.isEmpty { parts.append("\(config.timeline.count) timeline change(s)") }
         return " (" + parts.joined(separator: "; ") + ")"
-    }
-}
-
-/// Waits for SIGINT or SIGTERM.
-final class SignalWaiter: @unchecked Sendable {
-    private var sources: [any DispatchSourceSignal] = []
-    private let stream: AsyncStream<String>
-    private let continuation: AsyncStream<String>.Continuation
-
-    init() {
-        (stream, continuation) = AsyncStream<String>.makeStream()
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            let continuation = self.continuation
-            source.setEventHandler { continuation.yield(name) }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func wait() async -> String {
-        for await name in stream { return name }
-        return "end"
     }
 }
 

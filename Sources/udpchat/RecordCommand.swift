@@ -61,24 +61,18 @@ struct RecordCommand: AsyncParsableCommand {
         } catch {
             throw CaptureFailure.exit("record", error)
         }
-        standardError("recording on \(interface) with filter '\(expression)' to \(out) (Ctrl-C to stop)")
-
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let signals = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { capture.stop() }
-            source.resume()
-            return source
+        // Ctrl-C or SIGTERM stops the capture; it then writes its file and counts as usual.
+        let outcome = try await GracefulRun.run(onShutdown: { capture.stop() }) { [interface, expression, out] in
+            standardError("recording on \(interface) with filter '\(expression)' to \(out) (Ctrl-C to stop)")
+            let pool = NIOThreadPool(numberOfThreads: 1)
+            pool.start()
+            let result: Result<LiveCapture.Statistics, CaptureError> = try await pool.runIfActive {
+                Result { () throws(CaptureError) in try capture.run() }
+            }
+            try await pool.shutdownGracefully()
+            return result
         }
-        defer { signals.forEach { $0.cancel() } }
-
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        let result: Result<LiveCapture.Statistics, CaptureError> = try await pool.runIfActive {
-            Result { () throws(CaptureError) in try capture.run() }
-        }
-        try await pool.shutdownGracefully()
+        let result = outcome.value
         switch result {
         case .success(let stats):
             print("captured \(stats.captured) packets to \(out); kernel dropped \(stats.kernelDrops), interface dropped \(stats.interfaceDrops) (kernel counted \(stats.received))")

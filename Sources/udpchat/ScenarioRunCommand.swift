@@ -66,7 +66,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         let startedAt = Date()
         let verbose = self.verbose
         let reporter = ProgressReporter(total: items.count, label: "runs")
-        let progress: (ScenarioReport, Int) -> Void = { report, _ in
+        let progress: @Sendable (ScenarioReport, Int) -> Void = { report, _ in
             let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s \(report.mode == .sim ? "simulated" : "elapsed")" } ?? ""
             reporter.finished("\(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
                               + (report.skipped.map { ": \($0)" } ?? ""), failed: !report.passed && report.skipped == nil, always: true)
@@ -74,13 +74,21 @@ struct ScenarioRunCommand: AsyncParsableCommand {
                 for check in report.checks where !check.passed || verbose { reporter.say("  " + check.description) }
             }
         }
-        let reports = mode == .sim
-            ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, progress: progress)
-            : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, progress: progress)
+        let stop = StopSignal()
+        let outcome = try await GracefulRun.run(onShutdown: { stop.stop() }) { [mode, jobs, rto, artifacts, items] in
+            mode == .sim
+                ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, stop: stop, progress: progress)
+                : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, stop: stop, progress: progress)
+        }
+        let reports = outcome.value
         let wall = clock.now - started
         reporter.finish()
+        if let signal = outcome.signalName {
+            print("interrupted by \(signal): \(reports.filter(\.interrupted).count) unfinished run(s) marked INTERRUPTED")
+        }
         try writeOutputs(reports, run: RunInfo.current(seed: seed, started: startedAt))
         printSummary(reports, wall: wall)
+        if let code = outcome.signalExitCode { throw ExitCode(code) }
         if reports.contains(where: { !$0.passed && $0.skipped == nil }) { throw ExitCode(1) }
     }
 

@@ -52,30 +52,38 @@ struct ScenarioSwarmCommand: AsyncParsableCommand {
         let reporter = ProgressReporter(total: seeds, label: "seeds", every: max(1, seeds / 20))
         let failed = LockedFailures()
         let (injected, maxFailures) = (injectFailure, self.maxFailures)
-        let (_, events) = await Swarm.run(start: start, seeds: seeds, jobs: jobs) { outcome in
-            var outcome = outcome
-            if outcome.seed == injected { outcome.violations.append("injected failure (--inject-failure, a test hook)") }
-            guard !outcome.passed else {
-                reporter.finished("seed \(outcome.seed) ok", failed: false)
-                return
+        let stop = StopSignal()
+        let outcome = try await GracefulRun.run(onShutdown: { stop.stop() }) { [start, seeds, jobs] in
+            await Swarm.run(start: start, seeds: seeds, jobs: jobs, stop: stop) { outcome in
+                var outcome = outcome
+                if outcome.seed == injected { outcome.violations.append("injected failure (--inject-failure, a test hook)") }
+                guard !outcome.passed else {
+                    reporter.finished("seed \(outcome.seed) ok", failed: false)
+                    return
+                }
+                let shown = failed.withLock { list in
+                    list.append(outcome)
+                    return list.count <= maxFailures
+                }
+                reporter.finished("FAIL seed \(outcome.seed)", failed: true)
+                guard shown else { return }
+                for violation in outcome.violations.prefix(8) { reporter.say("  - \(violation)") }
+                reporter.say("  reproduce: udpchat scenario swarm --start \(outcome.seed) --seeds 1 --verbose")
             }
-            let shown = failed.withLock { list in
-                list.append(outcome)
-                return list.count <= maxFailures
-            }
-            reporter.finished("FAIL seed \(outcome.seed)", failed: true)
-            guard shown else { return }
-            for violation in outcome.violations.prefix(8) { reporter.say("  - \(violation)") }
-            reporter.say("  reproduce: udpchat scenario swarm --start \(outcome.seed) --seeds 1 --verbose")
         }
         reporter.finish()
+        let (_, events, checked) = outcome.value
         let failures = failed.withLock { $0 }.sorted { $0.seed < $1.seed }
         let elapsed = clock.now - began
-        let rate = Double(seeds) / max(elapsed.seconds, 1e-9)
+        let rate = Double(checked) / max(elapsed.seconds, 1e-9)
         if failures.count > maxFailures { print("… and \(failures.count - maxFailures) more failing seed(s) not shown") }
         if !failures.isEmpty { print("failing seeds: " + failures.map { String($0.seed) }.joined(separator: ", ")) }
-        let last = start &+ UInt64(seeds - 1)
-        print("swarm: \(seeds) seed(s) \(start)…\(last) in \(String(format3(elapsed.seconds))) s = \(Int(rate)) seeds/s on \(jobs) job(s), \(events) simulated events; \(failures.count) failing")
+        if let signal = outcome.signalName {
+            print("swarm: interrupted by \(signal) after \(checked) of \(seeds) seed(s)")
+        }
+        let last = start &+ UInt64(max(checked, 1) - 1)
+        print("swarm: \(checked) seed(s) \(start)…\(last) in \(String(format3(elapsed.seconds))) s = \(Int(rate)) seeds/s on \(jobs) job(s), \(events) simulated events; \(failures.count) failing")
+        if let code = outcome.signalExitCode { throw ExitCode(code) }
         if !failures.isEmpty { throw ExitCode(1) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import UDPChatGrader
+import UDPChatIUT
 
 /// Grades the known-faulty fixtures and the correct bases at a short RTO over real loopback sockets.
 /// Serialized: each grader run already runs its cases concurrently, and a 2-core machine running
@@ -49,7 +50,7 @@ import Testing
 
     static func grade(_ manifest: Manifest, cases: [String] = [], rto: Double) async -> GradeReport {
         var options = GradeOptions()
-        options.rto = rto
+        options.rto = .milliseconds(Int((rto * 1000).rounded()))
         options.cases = cases
         return await Grader.run(manifest: manifest, options: options)
     }
@@ -185,10 +186,10 @@ import Testing
         let correct = try Manifest.load(path: "\(Self.faulty)/client-correct.yaml")
         let noResend = try Manifest.load(path: "\(Self.faulty)/client-no-msg-resend.yaml")
         let server = ["python3", "\(Self.faulty)/server.py", "--port", "{port}"]
-        let results = await Interop.run(clients: [correct], serverCommand: server, rto: 0.3, artifacts: nil)
+        let results = await Interop.run(clients: [correct], serverCommand: server, rto: .milliseconds(300), artifacts: nil)
         #expect(results.map(\.verdict) == [.pass], "\(results.map(\.detail))")
         // A client that never re-sends cannot get its messages through a 50 % lossy relay.
-        let lossy = await Interop.run(clients: [noResend], serverCommand: server, rto: 0.3, seed: 3, loss: 0.5, artifacts: nil)
+        let lossy = await Interop.run(clients: [noResend], serverCommand: server, rto: .milliseconds(300), seed: 3, loss: 0.5, artifacts: nil)
         #expect(lossy.first?.verdict == .fail)
         let matrix = Interop.matrix(results + lossy, names: [correct.name, noResend.name])
         #expect(matrix.contains("PASS") && matrix.contains("FAIL"))

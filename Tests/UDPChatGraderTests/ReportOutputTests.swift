@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UDPChatIUT
 import UDPChatReports
 @testable import UDPChatGrader
 
@@ -8,7 +9,7 @@ struct ReportOutputTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func event(_ time: Double, _ kind: TraceEvent.Kind, _ node: String, _ text: String, tag: String? = nil) -> TraceEvent {
-        TraceEvent(time: time, kind: kind, node: node, remote: nil, local: nil, text: text, bytes: nil, tag: tag)
+        TraceEvent(time: .seconds(time), kind: kind, node: node, remote: nil, local: nil, text: text, bytes: nil, tag: tag)
     }
 
     static func result(_ id: String, _ verdict: Verdict, level: Level = .must, probe: Bool = true) -> CaseResult {
@@ -19,12 +20,12 @@ struct ReportOutputTests {
         events += [event(0.1, .sent, "client-1", "REGISTER 1 5000"), event(0.2, .received, "client-1", "REGISTERED 1 5000")]
         if !verdict.isConforming { events.append(event(0.3, .note, "grader", "expected ERROR ID_IN_USE 1", tag: "verdict")) }
         return CaseResult(id: id, section: "Client ↔ server", level: level, title: "title of \(id)", verdict: verdict,
-                          detail: verdict == .pass ? "ok" : "expected ERROR ID_IN_USE 1, got REGISTERED 1 5000", duration: 0.4,
+                          detail: verdict == .pass ? "ok" : "expected ERROR ID_IN_USE 1, got REGISTERED 1 5000", duration: .milliseconds(400),
                           runs: 1, passed: verdict.isConforming ? 1 : 0, events: events)
     }
 
     static let report = GradeReport(
-        implementation: "demo-server", role: .server, manifest: "demo.yaml", rto: 0.3, rtoNote: "graded at RTO 0.3 s", duration: 2,
+        implementation: "demo-server", role: .server, manifest: "demo.yaml", rto: .milliseconds(300), rtoNote: "graded at RTO 0.3 s", duration: .seconds(2),
         cases: [result("S-REGISTER", .pass), result("S-TABLE", .lenient, level: .info), result("S-ID-IN-USE", .fail),
                 result("S-LEAVE", .error, probe: false)])
 

@@ -1,5 +1,8 @@
 import Foundation
-import NIOConcurrencyHelpers
+import UDPChatIUT
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The built `udpchat` executable, next to the test bundle in the build products directory
 /// (or `.build/debug/udpchat` from the package root); nil if it has not been built.
@@ -18,102 +21,62 @@ let udpchatBinary: URL? = {
     return found
 }()
 
-/// A running `udpchat` process with its standard input writable and its output collected.
-final class CLIProcess: @unchecked Sendable {
-    let process = Process()
-    private let input = Pipe()
-    private let stdoutBox = NIOLockedValueBox("")
-    private let stderrBox = NIOLockedValueBox("")
-    private let done = NIOLockedValueBox<Int32?>(nil)
-    /// How many of the two output pipes reached end of file.
-    private let closedPipes = NIOLockedValueBox(0)
+/// A running `udpchat` process with its standard input writable and its output collected:
+/// the project's one launcher (`UDPChatIUT.IUTProcess`) plus the waits the tests use.
+final class CLIProcess: Sendable {
+    let process: IUTProcess
     let arguments: [String]
 
-    /// Starts `udpchat ARGUMENTS…`.
-    init(_ arguments: [String]) throws {
-        guard let binary = udpchatBinary else { throw CLIUnavailable() }
+    private init(process: IUTProcess, arguments: [String]) {
+        self.process = process
         self.arguments = arguments
-        process.executableURL = binary
-        process.arguments = arguments
-        process.standardInput = input
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let done = self.done
-        process.terminationHandler = { process in done.withLockedValue { $0 = process.terminationStatus } }
-        try process.run()
-        Self.collect(out.fileHandleForReading, into: stdoutBox, closed: closedPipes)
-        Self.collect(err.fileHandleForReading, into: stderrBox, closed: closedPipes)
     }
 
-    private static func collect(_ handle: FileHandle, into box: NIOLockedValueBox<String>, closed: NIOLockedValueBox<Int>) {
-        let thread = Thread {
-            while true {
-                let data = handle.availableData
-                if data.isEmpty {
-                    closed.withLockedValue { $0 += 1 }
-                    return
-                }
-                box.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
-        thread.start()
+    /// Starts `udpchat ARGUMENTS…`.
+    static func start(_ arguments: [String]) async throws -> CLIProcess {
+        guard let binary = udpchatBinary else { throw CLIUnavailable() }
+        let process = try await IUTProcess.launch([binary.path] + arguments, workdir: FileManager.default.currentDirectoryPath, name: "udpchat")
+        return CLIProcess(process: process, arguments: arguments)
     }
 
-    var stdout: String { stdoutBox.withLockedValue { $0 } }
-    var stderr: String { stderrBox.withLockedValue { $0 } }
-    var lines: [String] { stdout.split(separator: "\n").map(String.init) }
-    var exitStatus: Int32? { done.withLockedValue { $0 } }
+    var stdout: String { process.lines(.stdout).map { $0 + "\n" }.joined() }
+    var stderr: String { process.lines(.stderr).map { $0 + "\n" }.joined() }
+    var lines: [String] { process.lines(.stdout).filter { !$0.isEmpty } }
+    var exitStatus: Int32? { process.exited?.status }
 
     /// Types one line on the process's standard input.
-    func type(_ line: String) {
-        input.fileHandleForWriting.write(Data((line + "\n").utf8))
-    }
+    func type(_ line: String) { process.type(line) }
 
     /// Closes standard input (end of input: the client quits).
-    func closeInput() {
-        try? input.fileHandleForWriting.close()
-    }
+    func closeInput() { process.closeInput() }
 
     /// Waits until standard output has a line containing `text`; returns that line.
     @discardableResult
     func waitForLine(containing text: String, timeout: Duration = cliPatience) async throws -> String {
-        let found = NIOLockedValueBox<String?>(nil)
-        do {
-            try await eventually("'\(text)'", timeout: timeout) {
-                let line = self.lines.first { $0.contains(text) }
-                found.withLockedValue { $0 = line }
-                return line != nil
-            }
-        } catch {
+        guard let line = await process.waitForLine(containing: text, timeout: timeout) else {
             throw TestTimeout(what: "'\(text)' from udpchat \(arguments.joined(separator: " "))\nstdout:\n\(stdout)\nstderr:\n\(stderr)")
         }
-        return found.withLockedValue { $0 }!
+        return line
     }
 
-    /// Waits for the process to exit; returns its status.
+    /// Waits for the process to exit (and its output to be read); returns its status.
     @discardableResult
     func waitForExit(timeout: Duration = cliPatience) async throws -> Int32 {
-        do {
-            try await eventually("exit", timeout: timeout) {
-                self.exitStatus != nil && self.closedPipes.withLockedValue { $0 } == 2
-            }
-        } catch {
+        guard let exit = await process.waitForExit(timeout: timeout) else {
             throw TestTimeout(what: "udpchat \(arguments.joined(separator: " ")) to exit\nstdout:\n\(stdout)\nstderr:\n\(stderr)")
         }
-        return exitStatus!
+        return exit.status
     }
 
-    /// Ends the process (SIGTERM) if it is still running.
+    /// Ends the process and its group (SIGTERM) if it is still running.
     func stop() {
-        if process.isRunning { process.terminate() }
+        process.signalGroup(SIGTERM)
         closeInput()
     }
 
     /// Runs `udpchat ARGUMENTS…` to completion (standard input closed).
     static func run(_ arguments: [String], timeout: Duration = cliPatience) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = try CLIProcess(arguments)
+        let p = try await CLIProcess.start(arguments)
         p.closeInput()
         defer { p.stop() }
         let status = try await p.waitForExit(timeout: timeout)

@@ -5,7 +5,7 @@ import UDPChatSimulation
 
 @Suite struct SwarmTests {
     @Test func aHundredSeedsHoldTheInvariants() async {
-        let (failures, events) = await Swarm.run(start: 1, seeds: 100, jobs: 2)
+        let (failures, events, _) = await Swarm.run(start: 1, seeds: 100, jobs: 2)
         #expect(failures.isEmpty, Comment(rawValue: failures.map { "seed \($0.seed): \($0.violations)" }.joined(separator: "\n")))
         #expect(events > 100 * 20)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import UDPChatSupport
 import Yams
 
 /// Which side of the protocol an implementation under test plays.
@@ -6,17 +7,20 @@ public enum IUTRole: String, Sendable, Codable, CaseIterable {
     case server, client
 }
 
-/// A manifest that names the field it could not accept; the grader exits 2 with `description`.
-public struct ManifestError: Error, Sendable, CustomStringConvertible, Equatable {
-    public let path: String
-    public let field: String
-    public let reason: String
+extension UDPChatError.Code {
+    /// A manifest the grader cannot accept; the reason names the file and the field.
+    public static let invalidManifest: Self = "manifest.invalid"
+}
 
-    public var description: String { "\(path): field '\(field)': \(reason)" }
+extension UDPChatError {
+    /// `PATH: field 'FIELD': REASON` — the grader exits 2 with it.
+    public static func invalidManifest(_ path: String, field: String, _ reason: String) -> Self {
+        Self(.invalidManifest, "\(path): field '\(field)': \(reason)")
+    }
 }
 
 /// The implementation-under-test manifest from PROTOCOL.md ("The implementation-under-test manifest").
-public struct Manifest: Sendable {
+public struct Manifest: Sendable, Codable {
     /// Input actions a client manifest may map to standard-input lines.
     public static let inputActions = ["connect", "accept", "reject", "send", "terminate", "quit", "cancel"]
     static let commandPlaceholders: [IUTRole: Set<String>] = [
@@ -34,6 +38,10 @@ public struct Manifest: Sendable {
     public var input: [String: String]
     /// Where the manifest was read from.
     public var path: String
+    /// What it may use per case in a sandbox (`limits:`).
+    public var limits: Limits = .defaults
+    /// Absolute paths it may write in place in a sandbox (`writable:`); everything else it writes is thrown away.
+    public var writable: [String] = []
 
     public init(name: String, role: IUTRole, command: [String], workdir: String, env: [String: String] = [:],
                 input: [String: String] = [:], path: String = "<memory>") {
@@ -61,23 +69,23 @@ public struct Manifest: Sendable {
     }
 
     /// Reads and validates a manifest file.
-    public static func load(path: String) throws(ManifestError) -> Manifest {
+    public static func load(path: String) throws(UDPChatError) -> Manifest {
         let text: String
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ManifestError(path: path, field: "(file)", reason: "no such file")
+            throw .invalidManifest(path, field: "(file)", "no such file")
         }
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ManifestError(path: path, field: "(file)", reason: "cannot read: \(error.localizedDescription)")
+            throw .invalidManifest(path, field: "(file)", "cannot read: \(error.localizedDescription)")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(yaml: text, path: path, folder: folder)
     }
 
     /// Parses manifest YAML; `folder` is what a relative `workdir` is resolved against.
-    public static func parse(yaml: String, path: String, folder: String) throws(ManifestError) -> Manifest {
-        func fail(_ field: String, _ reason: String) -> ManifestError { ManifestError(path: path, field: field, reason: reason) }
+    public static func parse(yaml: String, path: String, folder: String) throws(UDPChatError) -> Manifest {
+        func fail(_ field: String, _ reason: String) -> UDPChatError { .invalidManifest(path, field: field, reason) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -85,10 +93,10 @@ public struct Manifest: Sendable {
             throw fail("(yaml)", "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
         guard let mapping = root?.mapping else { throw fail("(root)", "the manifest must be a YAML mapping") }
-        let known: Set<String> = ["name", "role", "command", "workdir", "env", "input"]
+        let known = ["name", "role", "command", "workdir", "env", "input", "limits", "writable"]
         for key in mapping.keys {
             guard let name = key.string, known.contains(name) else {
-                throw fail(key.string ?? "?", "unknown field (known: name, role, command, workdir, env, input)")
+                throw fail(key.string ?? "?", "unknown field (known: \(known.joined(separator: ", ")))")
             }
         }
         guard let roleText = mapping["role"]?.string else { throw fail("role", "missing; must be 'client' or 'server'") }
@@ -137,11 +145,52 @@ public struct Manifest: Sendable {
                 input[action] = line
             }
         }
-        return Manifest(name: name, role: role, command: command, workdir: workdir, env: env, input: input, path: path)
+        var manifest = Manifest(name: name, role: role, command: command, workdir: workdir, env: env, input: input, path: path)
+        if let node = mapping["limits"] { manifest.limits = try parseLimits(node, fail: fail) }
+        if let node = mapping["writable"] {
+            guard let items = node.sequence else { throw fail("writable", "must be a list of paths") }
+            for (index, item) in items.enumerated() {
+                guard let text = item.string, !text.isEmpty else { throw fail("writable[\(index)]", "must be a path") }
+                manifest.writable.append(text.hasPrefix("/") ? text : URL(fileURLWithPath: folder).appendingPathComponent(text).standardized.path)
+            }
+        }
+        return manifest
+    }
+
+    static func parseLimits(_ node: Node, fail: (String, String) -> UDPChatError) throws(UDPChatError) -> Limits {
+        guard let mapping = node.mapping else { throw fail("limits", "must be a mapping (keys: \(Limits.keys.joined(separator: ", ")))") }
+        var limits = Limits.defaults
+        for (key, value) in mapping {
+            let name = key.string ?? "?"
+            let text = value.scalar?.string ?? ""
+            func positive() throws(UDPChatError) -> Int {
+                guard let number = Int(text), number > 0 else { throw fail("limits.\(name)", "'\(text)' must be a whole number above 0") }
+                return number
+            }
+            func bytes() throws(UDPChatError) -> Int {
+                guard let number = Limits.parseBytes(text) else { throw fail("limits.\(name)", "'\(text)' is not a size (e.g. 512MiB, 1GiB)") }
+                return number
+            }
+            func duration() throws(UDPChatError) -> Duration {
+                guard let parsed = try? DurationParser.parse(text), parsed > .zero else {
+                    throw fail("limits.\(name)", "'\(text)' is not a duration above zero (e.g. 30s, 2m)")
+                }
+                return parsed
+            }
+            switch name {
+            case "cpu": limits.cpuSeconds = max(1, Int((try duration() / .seconds(1)).rounded(.up)))
+            case "memory": limits.memoryBytes = try bytes()
+            case "processes": limits.processes = try positive()
+            case "file-size": limits.fileSizeBytes = try bytes()
+            case "wall": limits.wall = try duration()
+            default: throw fail("limits.\(name)", "unknown limit (known: \(Limits.keys.joined(separator: ", ")))")
+            }
+        }
+        return limits
     }
 
     static func checkPlaceholders(_ text: String, allowed: Set<String>, field: String,
-                                  fail: (String, String) -> ManifestError) throws(ManifestError) {
+                                  fail: (String, String) -> UDPChatError) throws(UDPChatError) {
         for name in placeholderNames(in: text) where !allowed.contains(name) {
             throw fail(field, "unknown placeholder {\(name)} (allowed here: \(allowed.sorted().map { "{\($0)}" }.joined(separator: ", ")))")
         }

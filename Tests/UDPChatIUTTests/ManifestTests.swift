@@ -1,8 +1,9 @@
 import Testing
-@testable import UDPChatGrader
+import UDPChatIUT
+import UDPChatSupport
 
 @Suite struct ManifestTests {
-    func parse(_ yaml: String) throws(ManifestError) -> Manifest {
+    func parse(_ yaml: String) throws(UDPChatError) -> Manifest {
         try Manifest.parse(yaml: yaml, path: "m.yaml", folder: "/tmp")
     }
 
@@ -46,35 +47,50 @@ import Testing
         ("role: [server\n", "(yaml)"),
     ])
     func badManifestNamesTheField(yaml: String, field: String) {
-        #expect(throws: ManifestError.self) { try parse(yaml) }
+        #expect(throws: UDPChatError.self) { try parse(yaml) }
         do {
             _ = try parse(yaml)
         } catch {
-            #expect(error.field == field, "\(error.description)")
+            #expect(error.code == .invalidManifest)
+            #expect(error.reason.hasPrefix("m.yaml: field '\(field)': "), "\(error.description)")
         }
     }
 
-    @Test func timingBands() {
-        #expect(Timing.grade(interval: 10.2, rto: 10) == .strict)
-        guard case .lenient = Timing.grade(interval: 14, rto: 10) else { Issue.record("14 s should be lenient"); return }
-        guard case .failing = Timing.grade(interval: 25, rto: 10) else { Issue.record("25 s should fail"); return }
-        guard case .failing = Timing.grade(interval: 2, rto: 10) else { Issue.record("2 s should fail"); return }
+    @Test func limitsAndWritablePathsParse() throws {
+        let manifest = try parse("""
+            role: server
+            command: ["x"]
+            limits:
+              cpu: 5s
+              memory: 64MiB
+              processes: 8
+              file-size: 1GiB
+              wall: 2m
+            writable: [out, /var/tmp/results]
+            """)
+        #expect(manifest.limits == Limits(cpuSeconds: 5, memoryBytes: 64 << 20, processes: 8, fileSizeBytes: 1 << 30, wall: .seconds(120)))
+        #expect(manifest.writable == ["/tmp/out", "/var/tmp/results"])
+        #expect(try parse("role: server\ncommand: [\"x\"]\n").limits == .defaults)
+        #expect(Limits.defaults.memoryBytes == 512 << 20)
+        #expect(Limits.Hit.memory(512 << 20).description == "killed: memory limit 512 MiB")
+        #expect(Limits.Hit.cpu(60).description == "killed: CPU limit 60 s")
+        #expect(Limits.parseBytes("100MB") == 100_000_000 && Limits.parseBytes("lots") == nil)
     }
 
-    @Test func globs() {
-        #expect(globMatch("S-LEAVE*", "S-LEAVE-REPEAT"))
-        #expect(globMatch("c-msg-*", "C-MSG-DEDUP"))
-        #expect(!globMatch("S-LEAVE", "S-LEAVE-REPEAT"))
-        #expect(Grader.select(role: .server, cases: ["S-LEAVE*"], skip: ["*-REPEAT"]).map(\.id) == ["S-LEAVE", "S-LEAVE-NOT-OWNER"])
-    }
-
-    @Test func repeatedRunsAggregate() {
-        #expect(Grader.aggregate([(.pass, "a"), (.pass, "b")]).0 == .pass)
-        #expect(Grader.aggregate([(.pass, "a"), (.lenient, "late")]).0 == .lenient)
-        let flaky = Grader.aggregate([(.pass, "ok"), (.fail, "lost"), (.pass, "ok"), (.pass, "ok")])
-        #expect(flaky.0 == .flaky)
-        #expect(flaky.1.hasPrefix("passed 3 of 4 runs (75%)"))
-        #expect(flaky.2 == 1)
-        #expect(Verdict.flaky.isFailure && !Verdict.unsupported.isFailure)
+    @Test(arguments: [
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  memory: lots\n", "limits.memory"),
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  processes: 0\n", "limits.processes"),
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  cpu: soon\n", "limits.cpu"),
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  disk: 1GiB\n", "limits.disk"),
+        ("role: server\ncommand: [\"x\"]\nlimits: 5\n", "limits"),
+        ("role: server\ncommand: [\"x\"]\nwritable: out\n", "writable"),
+    ])
+    func badLimitsNameTheField(yaml: String, field: String) {
+        do {
+            _ = try parse(yaml)
+            Issue.record("\(field) should be refused")
+        } catch {
+            #expect(error.reason.hasPrefix("m.yaml: field '\(field)': "), "\(error.description)")
+        }
     }
 }

@@ -1,0 +1,189 @@
+import Foundation
+import NIOPosix
+import UDPChatIUT
+import UDPChatSupport
+
+/// How the grader runs cases in sandboxes: this executable, re-run as the hidden per-case worker.
+public struct SandboxPlan: Sendable {
+    /// The worker command before its options, e.g. `[/path/to/udpchat, grade-worker]`.
+    public var worker: [String]
+
+    public init(worker: [String]) { self.worker = worker }
+}
+
+/// The longest result line a worker may print (its trace, datagrams in base64): 256 MiB.
+let workerResultLimit = 256 << 20
+
+/// One case run's outcome as the sandboxed worker prints it (one JSON line on its standard output).
+public struct WorkerResult: Sendable, Codable {
+    public var verdict: Verdict
+    public var reason: String
+    public var duration: Duration
+    public var setup: Bool
+    public var events: [TraceEvent]
+    /// The datagram bytes of `events` (base64), which the report JSON leaves out.
+    public var bytes: [String?]
+
+    init(verdict: Verdict, reason: String, duration: Duration, setup: Bool, events: [TraceEvent]) {
+        self.verdict = verdict
+        self.reason = reason
+        self.duration = duration
+        self.setup = setup
+        self.events = events
+        self.bytes = events.map { $0.bytes.map { Data($0).base64EncodedString() } }
+    }
+
+    var eventsWithBytes: [TraceEvent] {
+        zip(events, bytes + Array(repeating: nil, count: max(0, events.count - bytes.count))).map { event, encoded in
+            var event = event
+            event.bytes = encoded.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
+            return event
+        }
+    }
+}
+
+extension Grader {
+    /// The worker's side (inside the sandbox): brings up the private loopback, runs one case with the
+    /// manifest's limits enforced, and names the limit that was hit, if any.
+    public static func runWorker(caseID: String, manifest: Manifest, rto: Duration) async -> WorkerResult {
+        guard let item = Catalogue.cases(for: manifest.role).first(where: { $0.id == caseID }) else {
+            return WorkerResult(verdict: .error, reason: "the worker knows no case \(caseID)", duration: .zero, setup: true, events: [])
+        }
+        do {
+            try SandboxInside.bringUpLoopback()
+        } catch {
+            return WorkerResult(verdict: .error, reason: error.reason, duration: .zero, setup: true, events: [])
+        }
+        let watch = LimitWatch(limits: manifest.limits)
+        watch.start()
+        let control = RunControl(limits: manifest.limits)
+        var (verdict, reason, duration, events) = await runOnce(item, manifest: manifest, rto: rto, group: MultiThreadedEventLoopGroup.singleton,
+                                                                 ports: PortAllocator.shared, control: control)
+        watch.stop()
+        let hit = watch.hit ?? control.launchedProcesses.lazy.compactMap { $0.exited.flatMap { SandboxInside.hit(by: $0, limits: manifest.limits) } }.first
+        if let hit {
+            verdict = .error
+            reason = "\(hit.description) (then: \(reason))"
+        }
+        return WorkerResult(verdict: verdict, reason: reason, duration: duration, setup: control.setupError != nil, events: events)
+    }
+
+    /// The grader's side: one case run in a fresh sandbox, ended at the wall-clock limit or on an interrupt.
+    /// `keepWorkdir`: where to keep the case's copy of the workdir (what the implementation wrote) as an artifact.
+    static func runSandboxed(_ item: GradeCase, manifest: Manifest, rto: Duration, plan: SandboxPlan,
+                             control: RunControl, keepWorkdir: String? = nil) async -> (Verdict, String, Duration, [TraceEvent]) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        func elapsed() -> Duration { clock.now - started }
+        let sandbox: Sandbox
+        do {
+            sandbox = try Sandbox.prepare(for: manifest)
+        } catch {
+            return (.error, error.reason, .zero, [])
+        }
+        defer {
+            if let keepWorkdir { sandbox.keep(at: keepWorkdir) }
+            sandbox.remove()
+        }
+        let manifestJSON: String
+        do {
+            manifestJSON = String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)
+        } catch {
+            return (.error, "cannot encode the manifest for the worker: \(error)", .zero, [])
+        }
+        let inner = plan.worker + ["--case", item.id, "--rto", String(rto.seconds), "--manifest-json", manifestJSON]
+        let worker: IUTProcess
+        do {
+            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox",
+                                                 maxLineLength: workerResultLimit)
+        } catch {
+            control.setupFailed(error.reason)
+            return (.error, error.reason, .zero, [])
+        }
+        let wall = manifest.limits.wall ?? rto * 8 + .seconds(20) + .seconds(30)
+        let deadline = started + wall
+        while worker.exited == nil {
+            if control.shared.interrupted {
+                await worker.stop()
+                return (.interrupted, CaseStop.interrupted.reason, elapsed(), [])
+            }
+            if clock.now >= deadline {
+                await worker.stop()
+                return (.error, Limits.Hit.wall(wall).description, elapsed(), [])
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await worker.stop()
+        guard let line = worker.lines(.stdout).last(where: { $0.hasPrefix("{") }),
+              let result = try? JSONDecoder().decode(WorkerResult.self, from: Data(line.utf8)) else {
+            let stderr = worker.lines(.stderr).suffix(3).joined(separator: " | ")
+            return (.error, "the sandboxed worker gave no result (\(worker.exited?.description ?? "running"))\(stderr.isEmpty ? "" : ": \(stderr)")",
+                    elapsed(), [])
+        }
+        if result.setup { control.setupFailed(result.reason) }
+        return (result.verdict, result.reason, result.duration, result.eventsWithBytes)
+    }
+}
+
+/// One interop pair's outcome as the sandboxed worker prints it.
+public struct InteropWorkerResult: Sendable, Codable {
+    public var result: InteropResult
+    public var trace: WorkerResult
+}
+
+extension Interop {
+    /// The worker's side: the pair's chat inside its sandbox (loopback brought up first).
+    public static func runWorker(_ a: Manifest, _ b: Manifest, serverCommand: [String], rto: Duration, loss: Double,
+                                 seed: UInt64) async -> InteropWorkerResult {
+        do {
+            try SandboxInside.bringUpLoopback()
+        } catch {
+            let result = InteropResult(initiator: a.name, responder: b.name, verdict: .error, detail: error.reason, duration: 0)
+            return InteropWorkerResult(result: result, trace: WorkerResult(verdict: .error, reason: error.reason, duration: .zero,
+                                                                             setup: true, events: []))
+        }
+        let (result, events) = await chat(a, b, serverCommand: serverCommand, requested: rto, loss: loss, seed: seed,
+                                          ports: PortAllocator.shared)
+        return InteropWorkerResult(result: result, trace: WorkerResult(verdict: result.verdict, reason: result.detail,
+                                                                         duration: .zero, setup: false, events: events))
+    }
+
+    /// The grader's side: one pair in a fresh sandbox holding both clients' workdirs.
+    static func chatSandboxed(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Duration, loss: Double, seed: UInt64,
+                              plan: SandboxPlan) async -> (InteropResult, [TraceEvent]) {
+        func failed(_ reason: String) -> (InteropResult, [TraceEvent]) {
+            (InteropResult(initiator: a.name, responder: b.name, verdict: .error, detail: reason, duration: 0), [])
+        }
+        let sandbox: Sandbox
+        do {
+            sandbox = try Sandbox.prepare(for: [a, b])
+        } catch {
+            return failed(error.reason)
+        }
+        defer { sandbox.remove() }
+        let encoder = JSONEncoder()
+        guard let aJSON = try? encoder.encode(a), let bJSON = try? encoder.encode(b), let serverJSON = try? encoder.encode(serverCommand) else {
+            return failed("cannot encode the pair for the worker")
+        }
+        let inner = plan.worker + [
+            "--rto", String(requested.seconds), "--manifest-json", String(decoding: aJSON, as: UTF8.self),
+            "--responder-json", String(decoding: bJSON, as: UTF8.self), "--server-json", String(decoding: serverJSON, as: UTF8.self),
+            "--seed", String(seed), "--loss", String(loss),
+        ]
+        let worker: IUTProcess
+        do {
+            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox",
+                                                 maxLineLength: workerResultLimit)
+        } catch {
+            return failed(error.reason)
+        }
+        let wall = requested * 30 + .seconds(60)
+        _ = await worker.waitForExit(timeout: wall)
+        await worker.stop()
+        guard let line = worker.lines(.stdout).last(where: { $0.hasPrefix("{") }),
+              let outcome = try? JSONDecoder().decode(InteropWorkerResult.self, from: Data(line.utf8)) else {
+            return failed("the sandboxed worker gave no result (\(worker.exited?.description ?? "still running after \(wall))"))")
+        }
+        return (outcome.result, outcome.trace.eventsWithBytes)
+    }
+}
