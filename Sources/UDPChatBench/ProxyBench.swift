@@ -115,7 +115,7 @@ public enum ProxyBench {
         let echo = try await BenchSocket.bind(on: sinkLoop, echo: true)
         var proxies: [ProxyServer] = []
         var externals: [ExternalRelay] = []
-        defer { for relay in externals { relay.stop() } }
+        defer { for relay in externals { relay.process.signalGroup(SIGKILL) } }  // on every way out, errors included
         let tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) }
         func target(_ socket: BenchSocket) async throws -> Endpoint {
             if let external {
