@@ -87,10 +87,10 @@ struct PackageManifest {
 
     /// The dependency expression after `dependencies:`: a list literal, possibly `+ variable`s.
     static func dependencyExpression(_ tail: String) -> String {
-        let trimmed = tail.drop { $0 == " " || $0 == "\n" }
+        let trimmed = String(tail.drop { $0 == " " || $0 == "\n" })
         guard trimmed.first == "[" else { return String(trimmed.prefix { $0 != "," && $0 != ")" }) }
-        let list = balanced(String(trimmed), from: trimmed.startIndex)
-        var rest = String(trimmed)[list.endIndex...].dropFirst()
+        let list = balanced(trimmed, from: trimmed.startIndex)
+        var rest = trimmed[list.endIndex...].dropFirst()
         var expression = String(list)
         while let plus = rest.range(of: #"^\s*\+\s*\w+"#, options: .regularExpression) {
             expression += " " + rest[plus]

@@ -10,7 +10,7 @@ struct PackageStructureTests {
     /// Modules of the toolchain and the OS: imported without a declared dependency.
     static let system: Set<String> = [
         "Foundation", "FoundationEssentials", "FoundationNetworking", "Dispatch", "Glibc", "Musl", "Darwin", "Android",
-        "Testing", "XCTest", "Synchronization", "os", "Observation", "_Concurrency", "Swift",
+        "Testing", "XCTest", "Synchronization", "os", "Observation", "_Concurrency", "Swift", "System",
     ]
 
     let manifest: PackageManifest
