@@ -5,6 +5,7 @@ import PackageDescription
 //   UDPChatSupport     – tiny pure helpers: Instant, Endpoint, seeded RNG, duration parsing
 //   UDPChatWire        – the wire codec: Message, strict parse / serialise, WireError
 //   UDPChatCore        – sans-I/O state machines: server registry and chat client (events in, effects out)
+//   UDPChatTerminal    – the interactive client's console: key decoding, line editor with history, screen redraw, raw mode
 //   UDPChatRuntime     – SwiftNIO drivers running the core state machines over real UDP sockets and timers
 //   UDPChatImpairment  – sans-I/O impairment models and protocol-aware rules (loss, delay, duplicate, …)
 //   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
@@ -40,6 +41,10 @@ let package = Package(
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
+            name: "UDPChatTerminal",
+            dependencies: ["UDPChatCore", "UDPChatWire", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
+        .target(
             name: "UDPChatRuntime",
             dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
@@ -65,7 +70,7 @@ let package = Package(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader",
+                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ] + nio
         ),
@@ -87,6 +92,7 @@ let package = Package(
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatTerminalTests", dependencies: ["UDPChatTerminal", "UDPChatCore", "UDPChatWire"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatRuntimeTests",

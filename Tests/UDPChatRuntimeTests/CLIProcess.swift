@@ -29,12 +29,15 @@ final class CLIProcess: @unchecked Sendable {
     private let closedPipes = NIOLockedValueBox(0)
     let arguments: [String]
 
-    /// Starts `udpchat ARGUMENTS…`.
-    init(_ arguments: [String]) throws {
+    /// Starts `udpchat ARGUMENTS…`, with `environment` added to this process's environment.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         guard let binary = udpchatBinary else { throw CLIUnavailable() }
         self.arguments = arguments
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = input
         let out = Pipe()
         let err = Pipe()
@@ -105,6 +108,11 @@ final class CLIProcess: @unchecked Sendable {
         return exitStatus!
     }
 
+    /// Sends SIGINT, as Ctrl-C at a terminal does.
+    func interrupt() {
+        if process.isRunning { process.interrupt() }
+    }
+
     /// Ends the process (SIGTERM) if it is still running.
     func stop() {
         if process.isRunning { process.terminate() }
@@ -112,8 +120,10 @@ final class CLIProcess: @unchecked Sendable {
     }
 
     /// Runs `udpchat ARGUMENTS…` to completion (standard input closed).
-    static func run(_ arguments: [String], timeout: Duration = cliPatience) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = try CLIProcess(arguments)
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], timeout: Duration = cliPatience
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = try CLIProcess(arguments, environment: environment)
         p.closeInput()
         defer { p.stop() }
         let status = try await p.waitForExit(timeout: timeout)
