@@ -121,7 +121,7 @@ public struct ChatConsole: Sendable {
             peer = nil
             output = screen.print(event.description)
         case .notAnswering:
-            output = screen.print(style.yellow(event.description + " (/quit twice gives up)"))
+            output = screen.print(style.yellow(event.description))
         case .registrationRefused, .forcedQuit:
             output = screen.print(style.red(event.description))
         case .resending, .duplicateDiscarded, .notice:

@@ -14,7 +14,7 @@ struct GradeCommand: AsyncParsableCommand {
             """ + HelpLayout.examples(
                 "udpchat grade Fixtures/iut/reference-client.yaml --rto 500ms",
                 "udpchat grade Fixtures/iut/reference-server.yaml --html report.html",
-                "udpchat grade Fixtures/iut/reference-client.yaml --cases 'C-MSG-*' --repeat 3",
+                "udpchat grade Fixtures/iut/reference-client.yaml --cases 'C-MSG-*'",
                 "udpchat grade --list",
                 "udpchat grade --batch submissions --shard 1/4 --json shard-1.json")
     )

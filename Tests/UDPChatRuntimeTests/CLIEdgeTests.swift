@@ -119,6 +119,7 @@ struct CLIEdgeTests {
         #expect(narrow == wide, "the same lines at 40 columns as at 300")
         var continued = false
         for line in wide {
+            #expect(line.count <= 78, "at most 78 columns, so that an 80-column layout keeps it whole: \(line)")
             let text = line.trimmingCharacters(in: .whitespaces)
             if continued {
                 #expect(text.hasPrefix("--") || text.hasPrefix("Fixtures/"), "a continuation line: \(line)")
