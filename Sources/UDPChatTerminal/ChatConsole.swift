@@ -41,7 +41,7 @@ public struct ChatConsole: Sendable {
     }
 
     /// The first drawing of the input line.
-    public func start() -> String { screen.inputLine(prompt: prompt, editor: editor) }
+    public mutating func start() -> String { screen.inputLine(prompt: prompt, editor: editor) }
 
     /// Bytes typed at the terminal.
     public mutating func keys(_ bytes: some Sequence<UInt8>) -> (output: String, actions: [Action]) {
@@ -80,8 +80,8 @@ public struct ChatConsole: Sendable {
 
     /// The terminal's new size.
     public mutating func resize(columns: Int, rows: Int) -> String {
-        screen.resize(columns: columns, rows: rows)
-        return finished ? "" : screen.inputLine(prompt: prompt, editor: editor)
+        let clear = screen.resize(columns: columns, rows: rows)
+        return finished ? "" : clear + screen.inputLine(prompt: prompt, editor: editor)
     }
 
     /// The client is done: clear the input line for the shell's prompt.

@@ -22,6 +22,8 @@ public struct Screen: Sendable {
     public private(set) var rows: Int
     private var tracked: [LineID: Tracked] = [:]
     private var nextID = 0
+    /// The cursor's column on the input line as last drawn.
+    private var inputColumn = 0
 
     public init(columns: Int, rows: Int) {
         self.columns = max(columns, 10)
@@ -60,10 +62,15 @@ public struct Screen: Sendable {
     }
 
     /// A new size: lines already printed may have been re-wrapped, so none is rewritten any more.
-    public mutating func resize(columns: Int, rows: Int) {
-        self.columns = max(columns, 10)
+    /// Returns what clears the old input line: a terminal that re-wraps its lines on a resize (tmux,
+    /// VTE, iTerm2, kitty) has spread it over several rows, the cursor on the last of them.
+    public mutating func resize(columns: Int, rows: Int) -> String {
+        let newColumns = max(columns, 10)
+        let up = inputColumn / newColumns
+        self.columns = newColumns
         self.rows = max(rows, 2)
         tracked.removeAll()
+        return (up > 0 ? "\u{1B}[\(up)A" : "") + "\r\u{1B}[J"
     }
 
     /// Clears the screen (Ctrl-L).
@@ -73,9 +80,15 @@ public struct Screen: Sendable {
     }
 
     /// The input line: `prompt` then the editor's buffer, scrolled sideways so that the cursor is
-    /// always visible on this one row, and the cursor placed.
-    public func inputLine(prompt: String, editor: LineEditor) -> String {
-        let promptWidth = DisplayWidth.of(prompt)
+    /// always visible on this one row, and the cursor placed. A prompt wider than half the row
+    /// is shown by its end. (The prompt is plain text, no escape sequences.)
+    public mutating func inputLine(prompt fullPrompt: String, editor: LineEditor) -> String {
+        var prompt = Substring(fullPrompt)
+        var promptWidth = DisplayWidth.of(prompt)
+        while promptWidth > columns / 2, let first = prompt.first {
+            prompt.removeFirst()
+            promptWidth -= DisplayWidth.of(first)
+        }
         let room = max(1, columns - promptWidth - 1)
         let widths = editor.buffer.map(DisplayWidth.of)
         var start = 0
@@ -91,7 +104,8 @@ public struct Screen: Sendable {
             end += 1
         }
         let column = promptWidth + before
-        return "\r" + prompt + String(editor.buffer[start..<end]) + "\u{1B}[K\r" + (column > 0 ? "\u{1B}[\(column)C" : "")
+        inputColumn = column
+        return "\r" + String(prompt) + String(editor.buffer[start..<end]) + "\u{1B}[K\r" + (column > 0 ? "\u{1B}[\(column)C" : "")
     }
 
     /// Clears the input line (before the program exits).

@@ -8,7 +8,7 @@ let esc = "\u{1B}"
 @Suite("Terminal: redraw and the chat console")
 struct ScreenTests {
     @Test func theInputLineScrollsSidewaysToKeepTheCursorVisible() {
-        let screen = Screen(columns: 20, rows: 5)
+        var screen = Screen(columns: 20, rows: 5)
         var editor = LineEditor()
         _ = editor.handle(.text("abc"))
         #expect(screen.inputLine(prompt: "1> ", editor: editor) == "\r1> abc\(esc)[K\r\(esc)[6C")
@@ -18,6 +18,11 @@ struct ScreenTests {
         #expect(line == "\r1> lmnopqrstuvwxyz\(esc)[K\r\(esc)[18C")
         _ = editor.handle(.home)
         #expect(screen.inputLine(prompt: "1> ", editor: editor) == "\r1> abcdefghijklmnop\(esc)[K\r\(esc)[3C")
+    }
+
+    @Test func aLongPromptIsShownByItsEndOnANarrowTerminal() {
+        var screen = Screen(columns: 20, rows: 5)
+        #expect(screen.inputLine(prompt: "2 (client 1 asks: /accept or /reject)> ", editor: LineEditor()) == "\r/reject)> \(esc)[K\r\(esc)[10C")
     }
 
     @Test func aPrintedLineClearsTheInputLineFirst() {
@@ -42,8 +47,13 @@ struct ScreenTests {
     @Test func aResizeForgetsWhereLinesAre() {
         var screen = Screen(columns: 40, rows: 10)
         let (_, id) = screen.print("[you] hi", state: "· sent")
-        screen.resize(columns: 30, rows: 10)
+        var editor = LineEditor()
+        _ = editor.handle(.text(String(repeating: "x", count: 34)))
+        #expect(screen.inputLine(prompt: "1> ", editor: editor).hasSuffix("\(esc)[37C"))
+        // The old input line, cursor at column 37, re-wrapped at 15 columns: the cursor is 2 rows down it.
+        #expect(screen.resize(columns: 15, rows: 10) == "\(esc)[2A\r\(esc)[J")
         #expect(screen.update(id, state: "✓ delivered") == nil)
+        #expect(screen.resize(columns: 80, rows: 10) == "\r\(esc)[J")
     }
 
     /// The whole console: incoming lines while typing, own messages with their state, commands.
