@@ -76,4 +76,16 @@ struct ClientReportingTests {
         #expect(alice.advance(by: rto * 2).events == [.resending(what: "MSG 3", attempt: 2), .resending(what: "MSG 3", attempt: 3)])
         #expect(alice.advance(by: rto).events.last == .notAnswering(peer: bobID, what: "MSG 3", attempts: 4))
     }
+
+    @Test func theEndNoticeCountsPendingMessagesInWords() {
+        var alice = Self.harness()
+        alice.connectAsRequester()
+        alice.user(.say("one"))
+        #expect(alice.user(.end).events == [.notice("ending the connection once your pending message is acknowledged")])
+        var bob = Self.harness()
+        bob.connectAsRequester()
+        bob.user(.say("one"))
+        bob.user(.say("two"))
+        #expect(bob.user(.end).events == [.notice("ending the connection once your 2 pending messages are acknowledged")])
+    }
 }
