@@ -65,6 +65,7 @@ public struct ChatConsole: Sendable {
                     // A chat line is shown by the client's `.sent` event ("[you] …" with its state);
                     // a command stays on screen as typed.
                     if case .say = command {} else { output += screen.print(style.dim(prompt + line)) }
+                    if command == .accept || command == .reject { asking = nil }
                     actions.append(.command(command))
                 }
             }
@@ -129,7 +130,6 @@ public struct ChatConsole: Sendable {
         case .registered, .lookingUp, .connecting, .busyRejected, .left:
             output = screen.print(event.description)
         }
-        if case .notice(let text) = event, text.hasPrefix("rejected the connection request") { asking = nil }
         return output + (finished ? "" : screen.inputLine(prompt: prompt, editor: editor))
     }
 

@@ -85,6 +85,16 @@ struct ScreenTests {
         #expect(bad.output.contains("unknown command '/bogus'; /help lists the commands\r\n"))
     }
 
+    @Test func thePromptSaysWhoIsAskingUntilAnswered() {
+        var console = ChatConsole(id: 2, columns: 60, rows: 10, color: false)
+        _ = console.show(.prompt(from: 1, conn: 7))
+        #expect(console.prompt == "2 (client 1 asks: /accept or /reject)> ")
+        let reject = console.keys(Array("/reject\r".utf8))
+        #expect(reject.actions == [.command(.reject)])
+        #expect(reject.output.hasPrefix("\r\(esc)[K2 (client 1 asks: /accept or /reject)> /reject\r\n"), "the command as typed")
+        #expect(console.prompt == "2> ")
+    }
+
     @Test func ctrlCLeavesThenForces() {
         var console = ChatConsole(id: 1, columns: 60, rows: 10, color: false)
         let first = console.keys([0x03])
