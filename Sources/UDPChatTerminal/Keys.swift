@@ -91,7 +91,7 @@ public struct KeyDecoder: Sendable {
             case UInt8(ascii: "b"): return (.wordLeft, 2)
             case UInt8(ascii: "f"): return (.wordRight, 2)
             case 0x7F, 0x08: return (.deleteWordBack, 2)
-            default: return (nil, 2)
+            default: return (nil, 1)  // a lone Esc (or an Alt we do not use): the next key stands
             }
         }
         // CSI / SS3: parameters 0x30…0x3F, then one final byte 0x40…0x7E.

@@ -65,6 +65,7 @@ struct ReplayCommand: AsyncParsableCommand {
         } catch {
             throw CaptureFailure.exit("replay", error)
         }
+        if let cut = capture.cut, capture.datagrams.isEmpty { throw CaptureFailure.exit("replay", cut) }  // nothing before the cut
         let options = Replayer.Options(
             target: to.endpoint, originalServer: server?.endpoint, speed: speed ?? 1, fast: fast,
             settle: settle.duration.seconds)

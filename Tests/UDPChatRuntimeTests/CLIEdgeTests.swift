@@ -73,6 +73,15 @@ struct CLIEdgeTests {
         #expect(run.stdout.hasPrefix("replayed "), "stdout: \(run.stdout)")
         #expect(run.stderr.hasPrefix("udpchat replay: \(path) is truncated after frame "))
         #expect(run.stderr.split(separator: "\n").count == 1)
+        // Cut inside the first frame's header: nothing to replay, just the error.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.cleanChat))
+        let early = Self.temporaryPath("early.pcap")
+        try bytes.prefix(24 + 10).write(to: URL(fileURLWithPath: early))
+        defer { try? FileManager.default.removeItem(atPath: early) }
+        let nothing = try await CLIProcess.run(["replay", early, "--to", "\(target.endpoint)", "--fast"])
+        #expect(nothing.status == 1)
+        #expect(nothing.stdout.isEmpty)
+        #expect(nothing.stderr.hasPrefix("udpchat replay: \(early) is truncated after frame 0"), "stderr: \(nothing.stderr)")
     }
 
     @Test("proxy runtime errors are one line, exit 1, no usage")

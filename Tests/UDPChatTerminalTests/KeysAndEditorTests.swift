@@ -28,6 +28,7 @@ struct KeysAndEditorTests {
             .home, .end, .wordLeft, .home, .end, .killToEnd, .killToStart, .deleteWordBack, .clearScreen, .endOfFile,
         ])
         #expect(decoder.feed(Array("a\nb".utf8)) == [.text("a"), .enter, .text("b")], "a lone LF is Enter too")
+        #expect(decoder.feed(Array("\u{1B}x".utf8)) == [.text("x")], "Esc then a key: the key counts")
     }
 
     @Test func editsInTheMiddleOfTheLine() {
