@@ -80,12 +80,14 @@ public struct Screen: Sendable {
     }
 
     /// The input line: `prompt` then the editor's buffer, scrolled sideways so that the cursor is
-    /// always visible on this one row, and the cursor placed. A prompt wider than half the row
-    /// is shown by its end. (The prompt is plain text, no escape sequences.)
+    /// always visible on this one row, and the cursor placed. A prompt that would leave fewer than
+    /// 24 columns (or half a narrow row) for typing is shown by its end. (The prompt is plain text,
+    /// no escape sequences.)
     public mutating func inputLine(prompt fullPrompt: String, editor: LineEditor) -> String {
         var prompt = Substring(fullPrompt)
         var promptWidth = DisplayWidth.of(prompt)
-        while promptWidth > columns / 2, let first = prompt.first {
+        let widest = max(columns / 2, columns - 24)
+        while promptWidth > widest, let first = prompt.first {
             prompt.removeFirst()
             promptWidth -= DisplayWidth.of(first)
         }
