@@ -5,6 +5,7 @@ import PackageDescription
 //   UDPChatSupport     – tiny pure helpers: Instant, Endpoint, seeded RNG, duration parsing
 //   UDPChatWire        – the wire codec: Message, strict parse / serialise, WireError
 //   UDPChatCore        – sans-I/O state machines: server registry and chat client (events in, effects out)
+//   UDPChatTerminal    – the interactive client's console: key decoding, line editor with history, screen redraw, raw mode
 //   UDPChatRuntime     – SwiftNIO drivers running the core state machines over real UDP sockets and timers
 //   UDPChatScript      – the one script step model and its sans-I/O interpreter (scenarios, simulator, live runner, demo)
 //   UDPChatImpairment  – sans-I/O impairment models and protocol-aware rules (loss, delay, duplicate, …)
@@ -49,6 +50,10 @@ let package = Package(
         ),
         .target(name: "UDPChatScript", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .target(
+            name: "UDPChatTerminal",
+            dependencies: ["UDPChatCore", "UDPChatWire", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
+        .target(
             name: "UDPChatRuntime",
             dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
@@ -91,6 +96,7 @@ let package = Package(
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
                 "UDPChatProxyControl", "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports", "UDPChatIUT",
+                "UDPChatTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ] + nio
@@ -118,6 +124,7 @@ let package = Package(
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatTerminalTests", dependencies: ["UDPChatTerminal", "UDPChatCore", "UDPChatWire"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatRuntimeTests",

@@ -15,11 +15,12 @@ extension DecodedCapture {
         return lines.joined(separator: "\n")
     }
 
-    /// The timeline and summary as JSON (stable key order).
-    public func json() -> String {
+    /// The timeline and summary as JSON (stable key order); `file` and `error` (why reading stopped
+    /// early, see `Capture.cut`) are added when given.
+    public func json(file: String? = nil, error: String? = nil) -> String {
         let report = JSONReport(
-            timeline: timeline.map(JSONEntry.init),
-            summary: JSONSummary(summary))
+            file: file, timeline: timeline.map(JSONEntry.init),
+            summary: JSONSummary(summary), error: error)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(report) else { return "{}" }
@@ -81,7 +82,7 @@ extension DecodeSummary {
     /// The summary block printed after the timeline.
     public var lines: [String] {
         var lines = [
-            "summary: \(frames) frames: \(chat) chat messages, \(malformed) malformed, \(nonChat) non-chat UDP, \(skipped) skipped"
+            "summary: \(counted(frames, "frame")): \(counted(chat, "chat message")), \(malformed) malformed, \(nonChat) non-chat UDP, \(skipped) skipped"
         ]
         let verbText = Verb.allCases.compactMap { verb in verbs[verb].map { "\(verb.rawValue) \($0)" } }
         lines.append("  verbs: " + (verbText.isEmpty ? "none" : verbText.joined(separator: ", ")))
@@ -104,8 +105,10 @@ extension DecodeSummary {
 }
 
 struct JSONReport: Encodable {
+    var file: String?
     var timeline: [JSONEntry]
     var summary: JSONSummary
+    var error: String?
 }
 
 struct JSONEntry: Encodable {
@@ -192,3 +195,6 @@ struct JSONSummary: Encodable {
         gaps = summary.gaps.map { Gap(conn: $0.conn, id: $0.sender, missing: $0.missing) }
     }
 }
+
+/// "1 frame", "2 frames".
+private func counted(_ count: Int, _ singular: String) -> String { "\(count) \(singular)\(count == 1 ? "" : "s")" }

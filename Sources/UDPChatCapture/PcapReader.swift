@@ -6,6 +6,9 @@ public struct Capture: Sendable {
     /// libpcap link type (DLT_ value) of the capture.
     public var linkType: Int32
     public var frames: [CapturedFrame]
+    /// Why reading stopped before the end of the file (a truncated or corrupt file), if it did:
+    /// `frames` holds every frame before the cut. Only `PcapReader.readPartial` returns one.
+    public var cut: CaptureError?
 
     /// The complete UDP datagrams, in capture order.
     public var datagrams: [UDPDatagram] { frames.compactMap(\.datagram) }
@@ -17,6 +20,15 @@ public enum PcapReader {
     /// Reads a whole capture. `filter` is a BPF expression applied by libpcap while reading.
     /// Throws a `CaptureError` naming the file for a missing, non-pcap, corrupt or truncated file.
     public static func read(path: String, filter: String? = nil) throws(CaptureError) -> Capture {
+        let capture = try readPartial(path: path, filter: filter)
+        if let cut = capture.cut { throw cut }
+        return capture
+    }
+
+    /// Reads a capture as far as it can be read: a file cut short or damaged part-way gives every
+    /// frame before the damage, with the error in `cut`. Throws only when nothing can be read
+    /// (missing, not a capture, unsupported link type, bad filter).
+    public static func readPartial(path: String, filter: String? = nil) throws(CaptureError) -> Capture {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
             let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -33,6 +45,7 @@ public enum PcapReader {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         var number = 0
+        var cut: CaptureError?
         while true {
             let status = pcap_next_ex(handle, &header, &data)
             if status == 1, let header, let data {
@@ -46,10 +59,11 @@ public enum PcapReader {
                 break  // end of file
             } else {
                 let reason = String(cString: pcap_geterr(handle))
-                throw readError(path: path, reason: reason, afterFrames: number)
+                cut = readError(path: path, reason: reason, afterFrames: number)
+                break
             }
         }
-        return Capture(path: path, linkType: linkType, frames: frames)
+        return Capture(path: path, linkType: linkType, frames: frames, cut: cut)
     }
 
     static func openError(path: String, reason: String) -> CaptureError {

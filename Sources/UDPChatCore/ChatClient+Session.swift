@@ -28,9 +28,10 @@ extension ChatClient {
     /// An ACK for the live connection.
     mutating func incomingAck(seq: SeqNo, now: Instant) -> [ClientEffect] {
         guard case .connected(var session) = link else { return [] }
-        guard session.unacked.removeValue(forKey: seq) != nil else { return [] }  // duplicate or bogus ACK
+        guard let acked = session.unacked.removeValue(forKey: seq) else { return [] }  // duplicate or bogus ACK
         link = .connected(session)
-        return [.cancelTimer(.message(seq))] + pump(now: now)
+        let shown: [ClientEffect] = config.reportsDelivery ? [.display(.acknowledged(seq: seq, text: acked.text))] : []
+        return [.cancelTimer(.message(seq))] + shown + pump(now: now)
     }
 
     /// Sends queued messages while the window allows; sends TERMINATE once an /end is pending and all is acknowledged.
@@ -44,8 +45,9 @@ extension ChatClient {
             let seq = session.nextSeq
             session.unacked[seq] = Outgoing(text: text, attempts: 1)
             session.nextSeq += 1
-            effects += [.send(.msg(conn: session.conn, id: config.id, seq: seq, text: text), to: session.endpoint),
-                        .armTimer(.message(seq), at: now + config.rto)]
+            effects.append(.send(.msg(conn: session.conn, id: config.id, seq: seq, text: text), to: session.endpoint))
+            if config.reportsDelivery { effects.append(.display(.sent(seq: seq, text: text))) }
+            effects.append(.armTimer(.message(seq), at: now + config.rto))
         }
         if session.endRequested, session.terminateAttempts == 0, session.unacked.isEmpty, session.backlog.isEmpty {
             session.terminateAttempts = 1

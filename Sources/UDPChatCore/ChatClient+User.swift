@@ -47,7 +47,9 @@ extension ChatClient {
         link = .connected(session)
         var effects = pump(now: now)
         if session.terminateAttempts == 0, case .connected(let after) = link, after.terminateAttempts == 0 {
-            effects.insert(.display(.notice("ending the connection once your \(after.unacked.count + after.backlog.count) pending message(s) are acknowledged")), at: 0)
+            let pending = after.unacked.count + after.backlog.count
+            let what = pending == 1 ? "pending message is" : "\(pending) pending messages are"
+            effects.insert(.display(.notice("ending the connection once your \(what) acknowledged")), at: 0)
         }
         return effects
     }

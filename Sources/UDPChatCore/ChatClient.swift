@@ -76,6 +76,8 @@ public struct ChatClient: Sendable {
     var lastAnswered: ConnToken?
     var lastClosed: ConnToken?
     var random: SplitMix64
+    /// Counterparts already reported `.notAnswering`, until a datagram from them arrives.
+    var reportedSilent: Set<Endpoint> = []
     public private(set) var stats = ClientStats()
 
     public init(config: ClientConfig, random: SplitMix64 = .random()) {
@@ -134,6 +136,7 @@ public struct ChatClient: Sendable {
         if case .closed = registration { return ignored() }
         if case .notStarted = registration { return ignored() }
         forgetExpired(now: now)
+        if !reportedSilent.isEmpty { reportedSilent.remove(source) }
         if message.verb.isClientServer {
             guard source == config.server else { return ignored() }
             return handleServer(message, now: now)
@@ -218,7 +221,21 @@ public struct ChatClient: Sendable {
 
     mutating func resend(_ message: Message, to endpoint: Endpoint, what: String, attempt: Int, timer: ClientTimer, now: Instant) -> [ClientEffect] {
         stats.resends += 1
-        return [.send(message, to: endpoint), .display(.resending(what: what, attempt: attempt)), .armTimer(timer, at: now + config.rto)]
+        var effects: [ClientEffect] = [.send(message, to: endpoint), .display(.resending(what: what, attempt: attempt))]
+        if let after = config.notAnsweringAfter, attempt == after + 1, !reportedSilent.contains(endpoint) {
+            reportedSilent.insert(endpoint)
+            effects.append(.display(.notAnswering(peer: endpoint == config.server ? nil : peerID, what: what, attempts: attempt)))
+        }
+        return effects + [.armTimer(timer, at: now + config.rto)]
+    }
+
+    /// The peer of the link, if any.
+    var peerID: ClientID? {
+        switch link {
+        case .idle: nil
+        case .lookingUp(let peer, _), .connecting(let peer, _, _, _), .prompting(let peer, _, _): peer
+        case .connected(let session): session.peer
+        }
     }
 
     mutating func freshConn() -> ConnToken {

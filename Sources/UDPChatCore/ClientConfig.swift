@@ -18,6 +18,12 @@ public struct ClientConfig: Hashable, Sendable {
     /// Once registered, re-send REGISTER this often as a refresh (for servers that expire
     /// registrations, PROTOCOL.md "Server rules"); nil (the default) never refreshes.
     public var refreshEvery: Duration?
+    /// Report the user's own messages as they go (for interactive consoles): `.sent` when a MSG is
+    /// first transmitted and `.acknowledged` when its ACK arrives. Off by default.
+    public var reportsDelivery = false
+    /// After this many unanswered re-sends of one request, show `.notAnswering` once for that
+    /// counterpart (until it is heard from again); nil (the default) never does.
+    public var notAnsweringAfter: Int?
 
     public init(
         id: ClientID, server: Endpoint, advertisedPort: UInt16, rto: Duration = ProtocolDefaults.rto, window: Int = ProtocolDefaults.window,

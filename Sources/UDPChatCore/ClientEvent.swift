@@ -27,6 +27,13 @@ public enum ClientEvent: Hashable, Sendable, CustomStringConvertible {
     case terminated(peer: ClientID, byPeer: Bool)
     /// Own messages never acknowledged when the peer ended the connection.
     case notDelivered(seq: SeqNo, text: String)
+    /// One of the user's own messages went out for the first time (`ClientConfig.reportsDelivery`).
+    case sent(seq: SeqNo, text: String)
+    /// The peer acknowledged one of the user's own messages (`ClientConfig.reportsDelivery`).
+    case acknowledged(seq: SeqNo, text: String)
+    /// A request went unanswered `ClientConfig.notAnsweringAfter` re-sends in a row; re-sending goes on.
+    /// `peer` is nil for the server. `attempts` counts transmissions so far.
+    case notAnswering(peer: ClientID?, what: String, attempts: Int)
     case left(id: ClientID)
     case forcedQuit
     /// Informational line (usage hints, state explanations).
@@ -51,9 +58,19 @@ public enum ClientEvent: Hashable, Sendable, CustomStringConvertible {
         case .terminated(let peer, let byPeer):
             byPeer ? "connection terminated by client \(peer)" : "connection with client \(peer) terminated"
         case .notDelivered(let seq, let text): "not delivered (message \(seq)): \(text)"
+        case .sent(let seq, let text): "sent message \(seq): \(text)"
+        case .acknowledged(let seq, _): "message \(seq) delivered"
+        case .notAnswering(let peer, let what, let attempts):
+            "\(peer.map { "client \($0)" } ?? "the server") is not answering (\(what) sent \(attempts) times); still trying"
         case .left(let id): "client \(id) left the server"
         case .forcedQuit: "forced quit before the server acknowledged LEAVE"
         case .notice(let text): text
         }
+    }
+
+    /// The sequence number of a re-sent chat message (`.resending` of "MSG n"), else nil.
+    public var resentSeq: SeqNo? {
+        guard case .resending(let what, _) = self, what.hasPrefix("MSG ") else { return nil }
+        return SeqNo(what.dropFirst(4))
     }
 }

@@ -28,6 +28,10 @@ public struct ChatClientOptions: Sendable {
     public var advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)?
     /// Once registered, re-send REGISTER this often as a refresh; nil (the default) never refreshes.
     public var refreshEvery: Duration?
+    /// Report own messages' delivery (`ClientConfig.reportsDelivery`), for an interactive console.
+    public var reportsDelivery = false
+    /// Say when a counterpart has not answered this many re-sends (`ClientConfig.notAnsweringAfter`).
+    public var notAnsweringAfter: Int?
 
     public init(
         id: ClientID, server: Endpoint, bindHost: String? = nil, port: Int = 0, advertisePort: UInt16? = nil,
@@ -104,13 +108,16 @@ public final class ChatClientRuntime: Sendable {
                 throw error
             }
         }
-        let config = ClientConfig(id: options.id, server: server, advertisedPort: advertised, rto: options.rto, window: options.window,
+        var config = ClientConfig(id: options.id, server: server, advertisedPort: advertised, rto: options.rto, window: options.window,
                                   refreshEvery: options.refreshEvery)
+        config.reportsDelivery = options.reportsDelivery
+        config.notAnsweringAfter = options.notAnsweringAfter
+        let clientConfig = config
         let random = options.seed.map { SplitMix64(seed: $0) } ?? .random()
         let clientLogger = logger
         try await channel.eventLoop.submit {
             let driver = ClientDriver(
-                client: ChatClient(config: config, random: random),
+                client: ChatClient(config: clientConfig, random: random),
                 onEvent: { event in
                     continuation.yield(event)
                     onEvent(event)

@@ -4,6 +4,7 @@ import Logging
 import UDPChatCore
 import UDPChatRuntime
 import UDPChatSupport
+import UDPChatTerminal
 import UDPChatWire
 
 struct ClientCommand: AsyncParsableCommand {
@@ -51,24 +52,40 @@ struct ClientCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
+        let input = ClientInput()
+        // A terminal gets the interactive console; a pipe gets plain lines, exactly as before.
+        let terminal = TerminalSession.isInteractive ? TerminalSession(id: id) { input.handle($0) } : nil
+        let show: @Sendable (String) -> Void = { line in
+            if let terminal { terminal.print(line) } else { Console.line(line) }
+        }
         let (id, advertisePort) = (self.id, self.advertisePort.map { UInt16($0) })
         var options = ChatClientOptions(id: id, server: server.endpoint, port: port, rto: rto.duration) { bound in
             // Bound, not yet registered: say where this client is before any event line.
-            Console.line("client \(id) on UDP \(bound) (type /help for commands)")
+            show("client \(id) on UDP \(bound) (type /help for commands)")
             return advertisePort ?? bound.port
         }
         options.refreshEvery = refreshEvery?.duration
+        options.reportsDelivery = terminal != nil
+        options.notAnsweringAfter = ClientInput.notAnsweringAfter
+        terminal?.start()
+        // Ctrl-C as a signal (a pipe, or `kill -INT`) leaves like /quit; a second one forces the exit.
+        var onTerminal: (@Sendable () -> Void)?
+        if let terminal { onTerminal = { terminal.interrupt() } }
+        input.catchInterrupts(onTerminal: onTerminal)
         let client: ChatClientRuntime
         do {
             client = try await ChatClientRuntime.start(options, logger: Logger(label: "udpchat.client")) { event in
-                Console.line(event.description)
+                if let terminal { terminal.show(event) } else { Console.line(event.description) }
             }
         } catch let error as UDPChatError {
+            terminal?.finish()
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
-        StandardInputReader.start(into: client)
+        input.attach(client)
+        if terminal == nil { StandardInputReader.start(into: input) }
         let exit = try await client.exit()
+        terminal?.finish()
         switch exit {
         case .left: return
         case .refused: throw ExitCode(1)
@@ -79,20 +96,16 @@ struct ClientCommand: AsyncParsableCommand {
 
 /// Reads standard input on its own thread (never on the event loop) and submits each line.
 enum StandardInputReader {
-    static func start(into client: ChatClientRuntime) {
+    static func start(into input: ClientInput) {
         let thread = Thread {
-            var quitTyped = false
             while let line = readLine(strippingNewline: true) {
                 guard let parsed = UserCommand.parse(line: line) else { continue }
                 switch parsed {
-                case .success(let command):
-                    if command == .quit { quitTyped = true }
-                    client.submit(command)
+                case .success(let command): input.handle(.command(command))
                 case .failure(let usage): Console.line(usage.message)
                 }
             }
-            // End of input means /quit, unless the user already typed it (a second /quit would force quit).
-            if !quitTyped { client.submit(.quit) }
+            input.handle(.endOfInput)
         }
         thread.name = "udpchat-stdin"
         thread.start()

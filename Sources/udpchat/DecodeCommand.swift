@@ -19,11 +19,17 @@ struct DecodeCommand: AsyncParsableCommand {
             fields), marks malformed datagrams with the reason, lists non-chat UDP as such, and ends \
             with a summary: per-verb counts, re-sends, duplicates and sequence gaps. A repeat of an \
             identical datagram (same source, destination and bytes) within --dup-window of the \
-            previous copy is a duplicate, later it is a re-send.
-            """)
+            previous copy is a duplicate, later it is a re-send. Several files are decoded one after \
+            the other. A capture cut short shows every frame before the cut, then the error (exit 1).
 
-    @Argument(help: "A pcap or pcapng file.")
-    var file: String
+            """ + HelpLayout.examples(
+                "udpchat decode Fixtures/pcap/clean-chat.pcap",
+                "udpchat decode Fixtures/pcap/lossy-chat.received.pcap \\",
+                "    Fixtures/pcap/lossy-chat.sent.pcap --chat-port 9102",
+                "udpchat decode chat.pcap --json --filter 'udp port 7070'"))
+
+    @Argument(help: ArgumentHelp("Pcap or pcapng files, decoded one after the other.", valueName: "file"))
+    var files: [String]
 
     @Flag(help: "Print the timeline and summary as JSON.")
     var json = false
@@ -37,16 +43,40 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "Repeats closer than this are duplicates, later ones re-sends.")
     var dupWindow = DurationArgument(.milliseconds(20))
 
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name at least one capture file") }
+    }
+
     func run() async throws {
-        let capture: Capture
-        do {
-            capture = try PcapReader.read(path: file, filter: filter)
-        } catch {
-            throw CaptureFailure.exit("decode", error)
+        let options = ChatDecoder.Options(chatPorts: Set(chatPorts), duplicateWindow: dupWindow.duration.seconds)
+        var failed = false
+        var jsonReports: [String] = []
+        for (index, file) in files.enumerated() {
+            // A capture cut short still shows every frame before the cut, then the error.
+            let capture: Capture
+            do {
+                capture = try PcapReader.readPartial(path: file, filter: filter)
+            } catch {
+                standardError("udpchat decode: \(error)")
+                failed = true
+                continue
+            }
+            let decoded = ChatDecoder.decode(capture, options: options)
+            if json {
+                jsonReports.append(decoded.json(file: files.count > 1 ? file : nil, error: capture.cut?.description))
+            } else {
+                if files.count > 1 { standardOutput((index > 0 ? "\n" : "") + "==> \(file) <==") }
+                standardOutput(decoded.text())
+            }
+            if let cut = capture.cut {
+                standardError("udpchat decode: \(cut)")
+                failed = true
+            }
         }
-        let decoded = ChatDecoder.decode(
-            capture, options: ChatDecoder.Options(chatPorts: Set(chatPorts), duplicateWindow: dupWindow.duration.seconds))
-        print(json ? decoded.json() : decoded.text())
+        if json, !jsonReports.isEmpty {
+            standardOutput(files.count > 1 ? "[\n" + jsonReports.joined(separator: ",\n") + "\n]" : jsonReports[0])
+        }
+        if failed { throw ExitCode.failure }
     }
 }
 
@@ -65,7 +95,7 @@ struct CaptureFailure: Error, CustomStringConvertible {
 }
 
 /// Writes one line to standard error.
-func standardError(_ line: String) {
-    let text = line + "\n"
-    _ = text.withCString { write(2, $0, strlen($0)) }
-}
+func standardError(_ line: String) { Console.error(line) }
+
+/// Writes one line to standard output at once (unbuffered, so it stays in order with standard error).
+func standardOutput(_ line: String) { Console.line(line) }

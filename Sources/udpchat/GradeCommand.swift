@@ -13,7 +13,13 @@ struct GradeCommand: AsyncParsableCommand {
             MANIFEST.yaml describes the implementation (PROTOCOL.md, "The implementation-under-test manifest"). \
             Exit status: 0 nothing failed, 1 some case FAIL/ERROR/FLAKY, 2 the grader could not run. \
             See docs/GRADER.md.
-            """
+
+            """ + HelpLayout.examples(
+                "udpchat grade Fixtures/iut/reference-client.yaml --rto 500ms",
+                "udpchat grade Fixtures/iut/reference-server.yaml --html report.html",
+                "udpchat grade Fixtures/iut/reference-client.yaml --cases 'C-MSG-*'",
+                "udpchat grade --list",
+                "udpchat grade --batch submissions --shard 1/4 --json shard-1.json")
     )
 
     @Argument(help: "The implementation-under-test manifest (YAML).")
@@ -31,7 +37,7 @@ struct GradeCommand: AsyncParsableCommand {
     @Flag(help: "Print the catalogue (id, section, level) for the manifest's role, or both roles, and exit.")
     var list = false
 
-    @Option(help: "Cases run at once (default: all of them; a manifest pinned to port 7070 runs one at a time).")
+    @Option(help: "Cases run at once, 0 for all of them (a manifest pinned to port 7070 runs one at a time).")
     var jobs: Int = 0
 
     @Option(name: .customLong("repeat"), help: "Run each case N times; disagreeing runs are FLAKY.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import NIOCore
 import UDPChatCapture
 import UDPChatImpairment
 import UDPChatProxy
@@ -19,13 +20,16 @@ struct ProxyCommand: AsyncParsableCommand {
             Values also take netem's spelling ('5% 25%', 'state P13 P31 P32 P23 P14', '10ms 20ms packets 4'). \
             --control serves a live HTTP/JSON API and /metrics. See docs/PROXY.md.
 
-            Examples:
-              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss 10% --duplicate 5% --seed 1
-              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss ge:p=1%,r=25% --delay up:50ms --jitter 10ms
-              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --rule 'drop dir=up verb=MSG seq=1 nth=1'
-              udpchat proxy --config Fixtures/proxy/two-clients.yaml --trace trace.jsonl
-              udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --control 127.0.0.1:9090
-            """
+            """ + HelpLayout.examples(
+                "udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 --loss 10% \\",
+                "    --duplicate 5% --seed 1",
+                "udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 \\",
+                "    --loss ge:p=1%,r=25% --delay up:50ms --jitter 10ms",
+                "udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 \\",
+                "    --rule 'drop dir=up verb=MSG seq=1 nth=1'",
+                "udpchat proxy --config Fixtures/proxy/two-clients.yaml --trace trace.jsonl",
+                "udpchat proxy --listen 127.0.0.1:9000 --to 127.0.0.1:7070 \\",
+                "    --control 127.0.0.1:9090")
     )
 
     @Option(help: "Where clients send (HOST:PORT).") var listen: EndpointArgument?
@@ -109,7 +113,8 @@ struct ProxyCommand: AsyncParsableCommand {
         if let config {
             let text: String
             do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
-                throw ValidationError("cannot read --config \(config): \(error.localizedDescription)")
+                let reason = FileManager.default.fileExists(atPath: config) ? "cannot read it" : "no such file"
+                throw ProxyError("--config \(config): \(reason)")
             }
             let file = try ProxyConfigFile.parse(text, path: config)
             links = file.links
@@ -128,13 +133,16 @@ struct ProxyCommand: AsyncParsableCommand {
 
     func run() async throws {
         logging.bootstrap()
+        // From here on an error is not a mistake in the command line: one line, exit 1, no usage.
         var configuration: ProxyConfiguration
-        do { configuration = try makeConfiguration() } catch let error as ProxyError {
-            throw ValidationError(error.description)
+        do { configuration = try makeConfiguration() } catch let error as ValidationError {
+            throw Self.fail(error.message)
+        } catch {
+            throw Self.fail("\(error)")
         }
         let tapFiles: TapFiles?
         do { tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) } } catch {
-            throw ValidationError(error.description)
+            throw Self.fail(error.description)
         }
         if let tapFiles {
             configuration.tap = { datagram in
@@ -144,8 +152,8 @@ struct ProxyCommand: AsyncParsableCommand {
             }
         }
         let proxy: ProxyServer
-        do { proxy = try await ProxyServer.start(config: configuration) } catch let error as ProxyError {
-            throw ValidationError(error.description)
+        do { proxy = try await ProxyServer.start(config: configuration) } catch {
+            throw Self.fail(Self.describeStartFailure(error, links: configuration.links))
         }
         var banner = ["udpchat proxy: seed \(configuration.seed) (repeat with --seed \(configuration.seed))"]
         for (link, address) in zip(configuration.links, proxy.localAddresses) {
@@ -183,6 +191,30 @@ struct ProxyCommand: AsyncParsableCommand {
         }
     }
 
+    /// Prints a runtime error as one line on standard error; returns exit status 1 to throw.
+    static func fail(_ message: String) -> ExitCode {
+        Console.error("udpchat proxy: \(message)")
+        return ExitCode.failure
+    }
+
+    /// Why the proxy could not start, in one line, with the system's reason for a socket error
+    /// (NIO's text, "bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)", becomes
+    /// "address already in use").
+    static func describeStartFailure(_ error: any Error, links: [LinkConfiguration]) -> String {
+        if let io = error as? IOError {
+            let listening = links.map(\.listen.description).joined(separator: ", ")
+            return "cannot listen on \(listening): \(systemReason(io.errnoCode))"
+        }
+        let text = "\(error)"
+        guard let match = text.firstMatch(of: /[a-z_]+\([a-z:]*\): .*\(errno: (\d+)\)$/), let code = Int32(match.1) else { return text }
+        return text.replacingCharacters(in: match.range, with: systemReason(code))
+    }
+
+    private static func systemReason(_ code: Int32) -> String {
+        let reason = String(cString: strerror(code))
+        return reason.prefix(1).lowercased() + reason.dropFirst()
+    }
+
     static func summary(_ config: ImpairmentConfig) -> String {
         if config.isPassthrough { return " (no impairment)" }
         var parts: [String] = []
@@ -202,8 +234,8 @@ struct ProxyCommand: AsyncParsableCommand {
             if !s.blackholes.isEmpty { items.append("blackhole " + s.blackholes.map(\.description).joined(separator: ",")) }
             if !items.isEmpty { parts.append("\(direction): " + items.joined(separator: ", ")) }
         }
-        if !config.rules.isEmpty { parts.append("\(config.rules.count) rule(s)") }
-        if !config.timeline.isEmpty { parts.append("\(config.timeline.count) timeline change(s)") }
+        if !config.rules.isEmpty { parts.append(counted(config.rules.count, "rule")) }
+        if !config.timeline.isEmpty { parts.append(counted(config.timeline.count, "timeline change")) }
         return " (" + parts.joined(separator: "; ") + ")"
     }
 }

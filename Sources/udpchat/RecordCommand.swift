@@ -22,7 +22,12 @@ struct RecordCommand: AsyncParsableCommand {
             combined with 'and'); plain 'udp' without either. Needs root or \
             `setcap cap_net_raw,cap_net_admin+eip` on the binary. The file appears only when the \
             capture ends cleanly.
-            """)
+
+            """ + HelpLayout.examples(
+                "sudo udpchat record --port 7070 --out chat.pcap",
+                "udpchat record --interface lo --port 7070 --port 9102 --duration 30s \\",
+                "    --out chat.pcap",
+                "udpchat record --filter 'udp and host 127.0.0.1' --count 1000 --out udp.pcap"))
 
     @Option(help: "Interface to capture on.")
     var interface = "lo"

@@ -3,6 +3,12 @@ import NIOPosix
 import UDPChatCapture
 import UDPChatSupport
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
@@ -13,8 +19,14 @@ struct ReplayCommand: AsyncParsableCommand {
             one local socket per original source, with the recorded timing scaled by --speed (or back \
             to back with --fast). With --expect, the replies each socket gets are compared in order \
             with the replies the capture shows the server sending to that source; every difference is \
-            listed and the exit status is 1 if there is any.
-            """)
+            listed and the exit status is 1 if there is any. A capture cut short is replayed up to the \
+            cut, then the error is printed and the exit status is 1.
+
+            """ + HelpLayout.examples(
+                "udpchat replay Fixtures/pcap/clean-chat.pcap --to 127.0.0.1:7070 --fast",
+                "udpchat replay Fixtures/pcap/clean-chat.pcap --to 127.0.0.1:7070 --expect",
+                "udpchat replay chat.pcap --to 127.0.0.1:7071 --speed 2 \\",
+                "    --filter 'udp port 7070' --settle 2s"))
 
     @Argument(help: "A pcap or pcapng file.")
     var file: String
@@ -46,19 +58,21 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let datagrams: [UDPDatagram]
+        // A capture cut short is replayed up to the cut; the error follows the report (exit 1).
+        let capture: Capture
         do {
-            datagrams = try PcapReader.read(path: file, filter: filter).datagrams
+            capture = try PcapReader.readPartial(path: file, filter: filter)
         } catch {
             throw CaptureFailure.exit("replay", error)
         }
+        if let cut = capture.cut, capture.datagrams.isEmpty { throw CaptureFailure.exit("replay", cut) }  // nothing before the cut
         let options = Replayer.Options(
             target: to.endpoint, originalServer: server?.endpoint, speed: speed ?? 1, fast: fast,
             settle: settle.duration.seconds)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let outcome: Result<Replayer.Report, any Error>
         do {
-            outcome = .success(try await Replayer.run(datagrams: datagrams, options: options, group: group))
+            outcome = .success(try await Replayer.run(datagrams: capture.datagrams, options: options, group: group))
         } catch {
             outcome = .failure(error)
         }
@@ -68,17 +82,25 @@ struct ReplayCommand: AsyncParsableCommand {
         case .success(let value): report = value
         case .failure(let error): throw CaptureFailure.exit("replay", error)
         }
-        print("replayed \(report.sent) datagrams to \(to.endpoint) (captured server \(report.originalServer)) from \(report.sources.count) sockets; \(report.received) replies")
+        print("replayed \(report.sent) \(plural(report.sent, "datagram")) to \(to.endpoint) (captured server \(report.originalServer)) from \(report.sources.count) \(plural(report.sources.count, "socket")); \(report.received) \(plural(report.received, "reply", "replies"))")
         for source in report.sources {
             print("  \(source.original) as port \(source.localPort): sent \(source.sent), replies \(source.received.count) (capture had \(source.expected.count))")
         }
-        guard expect else { return }
-        if report.differences.isEmpty {
-            print("replies match the capture")
-        } else {
-            for line in report.differences { print("DIFF \(line)") }
-            print("\(report.differences.count) difference(s) from the capture")
+        var differ = false
+        if expect {
+            if report.differences.isEmpty {
+                print("replies match the capture")
+            } else {
+                for line in report.differences { print("DIFF \(line)") }
+                print("\(report.differences.count) \(plural(report.differences.count, "difference")) from the capture")
+                differ = true
+            }
+        }
+        if let cut = capture.cut {
+            fflush(nil)  // the report above goes out before the error
+            standardError("udpchat replay: \(cut)")
             throw ExitCode.failure
         }
+        if differ { throw ExitCode.failure }
     }
 }

@@ -13,12 +13,12 @@ struct ScenarioListCommand: ParsableCommand {
         for scenario in scenarios {
             let modes = ScenarioMode.allCases.filter { scenario.supportedModes.contains($0) }.map(\.rawValue).joined(separator: ",")
             let file = scenario.path.split(separator: "/").last.map(String.init) ?? scenario.path
-            print("\(scenario.name.padded(width))  \(file.padded(40))  \(modes.padded(8))  \(scenario.expectations.count) checks")
+            print("\(scenario.name.padded(width))  \(file.padded(40))  \(modes.padded(8))  \(counted(scenario.expectations.count, "check"))")
             if !scenario.description.isEmpty {
                 print("    " + scenario.description.split(separator: "\n").joined(separator: " ").prefix(150))
             }
         }
-        print("\(scenarios.count) scenario(s)")
+        print(counted(scenarios.count, "scenario"))
     }
 }
 

@@ -12,7 +12,12 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         discussion: """
             Prints a line per run as it finishes, the failures with expected/observed/trace excerpt, and a \
             summary table. Exit status 1 when any run fails. In sim mode a 10 s RTO costs no wall time.
-            """
+
+            """ + HelpLayout.examples(
+                "udpchat scenario run",
+                "udpchat scenario run Scenarios/lost-msg.yaml --seed 7 --verbose",
+                "udpchat scenario run --repeat 50 --junit results.xml",
+                "udpchat scenario run --mode live --rto 300ms --jobs 4")
     )
 
     @Argument(help: "Scenario files or folders (default: Scenarios).")
@@ -27,7 +32,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Run each scenario this many times, with seeds seed, seed+1, …")
     var `repeat`: Int = 1
 
-    @Option(help: "Runs in parallel (default: the number of CPU cores).")
+    @Option(help: "Runs in parallel: one per CPU core unless given.")
     var jobs: Int = System.coreCount
 
     @Option(help: "Override every scenario's RTO (durations written in rto units follow).")

@@ -25,7 +25,7 @@ struct ScenarioSwarmCommand: AsyncParsableCommand {
     @Option(help: "First seed.")
     var start: UInt64 = 1
 
-    @Option(help: "Parallel workers (default: the number of CPU cores).")
+    @Option(help: "Parallel workers: one per CPU core unless given.")
     var jobs: Int = System.coreCount
 
     @Flag(help: "Describe each failing seed's world and print its trace.")

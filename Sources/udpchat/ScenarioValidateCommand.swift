@@ -23,7 +23,7 @@ struct ScenarioValidateCommand: ParsableCommand {
         for file in files {
             do {
                 let scenario = try ScenarioFiles.load(file)
-                print("ok   \(file)  (\(scenario.name): \(scenario.clients.count) client(s), \(scenario.proxies.count) prox(ies), \(scenario.expectations.count) check(s))")
+                print("ok   \(file)  (\(scenario.name): \(counted(scenario.clients.count, "client")), \(counted(scenario.proxies.count, "proxy", "proxies")), \(counted(scenario.expectations.count, "check")))")
             } catch let issues as ScenarioIssues {
                 bad += 1
                 print(issues.description)

@@ -23,6 +23,7 @@ struct UDPChat: AsyncParsableCommand {
     /// Runs the chosen subcommand. `udpchat grade` promises exit 2 when the grader itself cannot
     /// run (docs/GRADER.md), so its usage errors exit 2 instead of ArgumentParser's 64.
     static func main() async {
+        HelpLayout.prepare()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

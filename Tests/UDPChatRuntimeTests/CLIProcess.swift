@@ -32,10 +32,11 @@ final class CLIProcess: Sendable {
         self.arguments = arguments
     }
 
-    /// Starts `udpchat ARGUMENTS…`.
-    static func start(_ arguments: [String]) async throws -> CLIProcess {
+    /// Starts `udpchat ARGUMENTS…`, with `environment` added to this process's environment.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIProcess {
         guard let binary = udpchatBinary else { throw CLIUnavailable() }
-        let process = try await IUTProcess.launch([binary.path] + arguments, workdir: FileManager.default.currentDirectoryPath, name: "udpchat")
+        let process = try await IUTProcess.launch([binary.path] + arguments, workdir: FileManager.default.currentDirectoryPath,
+                                                  env: environment, name: "udpchat")
         return CLIProcess(process: process, arguments: arguments)
     }
 
@@ -68,6 +69,11 @@ final class CLIProcess: Sendable {
         return exit.status
     }
 
+    /// Sends SIGINT, as Ctrl-C at a terminal does.
+    func interrupt() {
+        if process.exited == nil { kill(process.pid, SIGINT) }
+    }
+
     /// Ends the process and its group (SIGTERM) if it is still running.
     func stop() {
         process.signalGroup(SIGTERM)
@@ -75,8 +81,10 @@ final class CLIProcess: Sendable {
     }
 
     /// Runs `udpchat ARGUMENTS…` to completion (standard input closed).
-    static func run(_ arguments: [String], timeout: Duration = cliPatience) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = try await CLIProcess.start(arguments)
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], timeout: Duration = cliPatience
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = try await CLIProcess.start(arguments, environment: environment)
         p.closeInput()
         defer { p.stop() }
         let status = try await p.waitForExit(timeout: timeout)
