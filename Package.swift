@@ -4,6 +4,7 @@ import PackageDescription
 // Modules (each name says what it is):
 //   UDPChatSupport     – tiny pure helpers: Instant, Endpoint, seeded RNG, duration parsing
 //   UDPChatWire        – the wire codec: Message, strict parse / serialise, WireError
+//   UDPChatDialect     – dialects: other wire formats of the protocol (YAML files) mapped to Message; the contract's is `default`
 //   UDPChatCore        – sans-I/O state machines: server registry and chat client (events in, effects out)
 //   UDPChatRuntime     – SwiftNIO drivers running the core state machines over real UDP sockets and timers
 //   UDPChatImpairment  – sans-I/O impairment models and protocol-aware rules (loss, delay, duplicate, …)
@@ -12,6 +13,7 @@ import PackageDescription
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
 //   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
 //   UDPChatBench       – load generators behind `udpchat bench …`
+//   (Fuzz/*: libFuzzer targets for the codec and the dialect engine, added only under UDPCHAT_FUZZ=1 by Scripts/fuzz)
 //   udpchat            – the command-line tool (swift-argument-parser subcommands)
 let nio: [Target.Dependency] = [
     .product(name: "NIOCore", package: "swift-nio"),
@@ -35,13 +37,14 @@ let package = Package(
     targets: [
         .target(name: "UDPChatSupport"),
         .target(name: "UDPChatWire", dependencies: ["UDPChatSupport"]),
+        .target(name: "UDPChatDialect", dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "UDPChatCore",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
             name: "UDPChatRuntime",
-            dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+            dependencies: ["UDPChatCore", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
         .target(
             name: "UDPChatImpairment",
@@ -54,7 +57,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .target(
             name: "UDPChatCapture",
-            dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+            dependencies: ["CPcap", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
         .target(
             name: "UDPChatGrader",
@@ -65,7 +68,7 @@ let package = Package(
             name: "udpchat",
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader",
+                "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatDialect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ] + nio
         ),
@@ -86,6 +89,7 @@ let package = Package(
         ),
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatScenarioTests", dependencies: ["UDPChatScenario", "UDPChatSimulation", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatDialectTests", dependencies: ["UDPChatDialect", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
@@ -94,8 +98,21 @@ let package = Package(
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
-        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatDialect", "UDPChatRuntime", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, only when Scripts/fuzz builds them (UDPCHAT_FUZZ=1 with -sanitize=fuzzer):
+// an ordinary `swift build` never sees them.
+if Context.environment["UDPCHAT_FUZZ"] != nil {
+    package.products += [
+        .executable(name: "udpchat-fuzz-codec", targets: ["UDPChatCodecFuzz"]),
+        .executable(name: "udpchat-fuzz-dialect", targets: ["UDPChatDialectFuzz"]),
+    ]
+    package.targets += [
+        .executableTarget(name: "UDPChatCodecFuzz", dependencies: ["UDPChatWire"], path: "Fuzz/CodecFuzz"),
+        .executableTarget(name: "UDPChatDialectFuzz", dependencies: ["UDPChatDialect", "UDPChatWire", "UDPChatSupport"], path: "Fuzz/DialectFuzz"),
+    ]
+}
