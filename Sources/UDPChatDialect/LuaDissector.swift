@@ -308,7 +308,7 @@ public struct LuaDissector: Sendable {
         local function match_json(t, object, out)
           for _, const in ipairs(t.consts) do
             local value = object.entries[const.key]
-            if not value or not const_equal(value, const) then return nil, "not " .. t.verb end
+            if not value or not const_equal(value, const.value) then return nil, "not " .. t.verb end
           end
           for _, slot in ipairs(t.fields) do
             local value = object.entries[slot.key]
@@ -405,7 +405,7 @@ public struct LuaDissector: Sendable {
               local all = true
               for _, const in ipairs(t.consts) do
                 local value = object.entries[const.key]
-                if not value or not const_equal(value, const) then all = false end
+                if not value or not const_equal(value, const.value) then all = false end
               end
               if all then known = true end
             end

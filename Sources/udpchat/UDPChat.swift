@@ -15,6 +15,7 @@ struct UDPChat: AsyncParsableCommand {
         subcommands: [
             ServerCommand.self, ClientCommand.self, ProxyCommand.self, RecordCommand.self, ReplayCommand.self,
             DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, BenchCommand.self, DemoCommand.self,
+            DialectCommand.self,
         ]
     )
 
