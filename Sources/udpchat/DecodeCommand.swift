@@ -1,5 +1,6 @@
 import ArgumentParser
 import UDPChatCapture
+import UDPChatDialect
 import UDPChatSupport
 
 #if canImport(Glibc)
@@ -37,6 +38,9 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "Repeats closer than this are duplicates, later ones re-sends.")
     var dupWindow = DurationArgument(.milliseconds(20))
 
+    @Option(help: "The wire format to read: a dialect file (docs/DIALECTS.md), or default.")
+    var dialect = "default"
+
     func run() async throws {
         let capture: Capture
         do {
@@ -45,7 +49,8 @@ struct DecodeCommand: AsyncParsableCommand {
             throw CaptureFailure.exit("decode", error)
         }
         let decoded = ChatDecoder.decode(
-            capture, options: ChatDecoder.Options(chatPorts: Set(chatPorts), duplicateWindow: dupWindow.duration.seconds))
+            capture, options: ChatDecoder.Options(chatPorts: Set(chatPorts), duplicateWindow: dupWindow.duration.seconds,
+                                                  dialect: try loadDialect(dialect)))
         print(json ? decoded.json() : decoded.text())
     }
 }
