@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import UDPChatCore
+import UDPChatDialect
 import UDPChatSupport
 import UDPChatWire
 
@@ -28,6 +29,8 @@ public struct ChatClientOptions: Sendable {
     public var advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)?
     /// Once registered, re-send REGISTER this often as a refresh; nil (the default) never refreshes.
     public var refreshEvery: Duration?
+    /// The wire format it speaks (docs/DIALECTS.md); the contract's by default.
+    public var dialect: Dialect = .default
 
     public init(
         id: ClientID, server: Endpoint, bindHost: String? = nil, port: Int = 0, advertisePort: UInt16? = nil,
@@ -108,9 +111,10 @@ public final class ChatClientRuntime: Sendable {
                                   refreshEvery: options.refreshEvery)
         let random = options.seed.map { SplitMix64(seed: $0) } ?? .random()
         let clientLogger = logger
+        let dialect = options.dialect
         try await channel.eventLoop.submit {
             let driver = ClientDriver(
-                client: ChatClient(config: config, random: random),
+                client: ChatClient(config: config, random: random), dialect: dialect,
                 onEvent: { event in
                     continuation.yield(event)
                     onEvent(event)
