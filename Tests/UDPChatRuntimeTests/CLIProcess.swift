@@ -29,11 +29,12 @@ final class CLIProcess: @unchecked Sendable {
     private let closedPipes = NIOLockedValueBox(0)
     let arguments: [String]
 
-    /// Starts `udpchat ARGUMENTS…`.
-    init(_ arguments: [String]) throws {
-        guard let binary = udpchatBinary else { throw CLIUnavailable() }
+    /// Starts `udpchat ARGUMENTS…` (or another program, e.g. a fixture implementation).
+    init(_ arguments: [String], executable: URL? = nil, workdir: String? = nil) throws {
+        guard let binary = executable ?? udpchatBinary else { throw CLIUnavailable() }
         self.arguments = arguments
         process.executableURL = binary
+        if let workdir { process.currentDirectoryURL = URL(fileURLWithPath: workdir) }
         process.arguments = arguments
         process.standardInput = input
         let out = Pipe()
