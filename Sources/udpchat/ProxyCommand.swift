@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import UDPChatCapture
+import UDPChatDialect
 import UDPChatImpairment
 import UDPChatProxy
 import UDPChatSupport
@@ -41,6 +42,7 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Rate limiter queue limit in datagrams (default 1000).") var queue: [String] = []
     @Option(help: "Blackhole window START+LENGTH from start, e.g. 5s+3s (repeatable).") var blackhole: [String] = []
     @Option(help: "Protocol-aware rule, e.g. 'drop dir=up verb=MSG seq=1 nth=1' (repeatable, checked in order).") var rule: [String] = []
+    @Option(help: "The wire format rules read (a dialect file, docs/DIALECTS.md): verb=MSG then matches that dialect's chat message.") var dialect = "default"
 
     @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
     @Option(help: "Write one JSON line per datagram event to this file.") var trace: String?
@@ -107,6 +109,11 @@ struct ProxyCommand: AsyncParsableCommand {
             fileMaxFlows = file.maxFlows
         } else {
             links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
+        }
+        if dialect != "default" {
+            let wire = try loadDialect(dialect)
+            let reader = MessageReader(name: wire.name) { bytes in try? wire.parse(bytes) }
+            for index in links.indices { links[index].impairments.reader = reader }
         }
         var configuration = ProxyConfiguration(links: links, seed: seed ?? fileSeed ?? UInt64.random(in: 1...UInt64(UInt32.max)))
         configuration.tracePath = trace
