@@ -33,6 +33,13 @@ extension Dialect {
         return try parse(yaml: text, file: nameOrPath)
     }
 
+    /// Loads a manifest's `dialect:` value: `default`, an absolute path, or a path relative to the
+    /// manifest's folder (PROTOCOL.md, "The implementation-under-test manifest").
+    public static func load(_ nameOrPath: String, relativeTo folder: String) throws -> Dialect {
+        if nameOrPath == "default" || nameOrPath.hasPrefix("/") { return try load(nameOrPath) }
+        return try load(folder.hasSuffix("/") ? folder + nameOrPath : folder + "/" + nameOrPath)
+    }
+
     static func readFile(_ path: String) -> String? {
         guard let handle = fopen(path, "rb") else { return nil }
         defer { fclose(handle) }

@@ -62,3 +62,12 @@ import UDPChatWire
         #expect(throws: (any Error).self) { try Dialect.load("/nonexistent/x.yaml") }
     }
 }
+
+@Suite struct ManifestDialectTests {
+    @Test func aManifestsDialectIsRelativeToItsFolder() throws {
+        let folder = Samples.root.appendingPathComponent("Fixtures/dialects/iut").path
+        #expect(try Dialect.load("../colon.dialect.yaml", relativeTo: folder).name == "colon-chat")
+        #expect(try Dialect.load("default", relativeTo: folder).isContract)
+        #expect(try Dialect.load(Samples.dialect("json"), relativeTo: "/nonexistent").name == "json-chat")
+    }
+}
