@@ -4,6 +4,7 @@ import PackageDescription
 // Modules (each name says what it is):
 //   UDPChatSupport     – tiny pure helpers: Instant, Endpoint, seeded RNG, duration parsing
 //   UDPChatWire        – the wire codec: Message, strict parse / serialise, WireError
+//   UDPChatDialect     – dialects: other wire formats of the protocol (YAML files) mapped to Message; the contract's is `default`
 //   UDPChatCore        – sans-I/O state machines: server registry and chat client (events in, effects out)
 //   UDPChatTerminal    – the interactive client's console: key decoding, line editor with history, screen redraw, raw mode
 //   UDPChatRuntime     – SwiftNIO drivers running the core state machines over real UDP sockets and timers
@@ -17,6 +18,7 @@ import PackageDescription
 //   UDPChatIUT         – the implementation under test: manifests, placeholders, one process launcher (swift-subprocess, process groups), sandboxes
 //   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
 //   UDPChatBench       – load generators behind `udpchat bench …`
+//   (Fuzz/*: libFuzzer targets for the codec and the dialect engine, added only under UDPCHAT_FUZZ=1 by Scripts/fuzz)
 //   udpchat            – the command-line tool (swift-argument-parser subcommands)
 let nio: [Target.Dependency] = [
     .product(name: "NIOCore", package: "swift-nio"),
@@ -44,6 +46,7 @@ let package = Package(
     targets: [
         .target(name: "UDPChatSupport"),
         .target(name: "UDPChatWire", dependencies: ["UDPChatSupport"]),
+        .target(name: "UDPChatDialect", dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "UDPChatCore",
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
@@ -55,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "UDPChatRuntime",
-            dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+            dependencies: ["UDPChatCore", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
         .target(
             name: "UDPChatImpairment",
@@ -75,7 +78,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .target(
             name: "UDPChatCapture",
-            dependencies: ["CPcap", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+            dependencies: ["CPcap", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
         .target(name: "UDPChatReports"),
         .target(
@@ -96,7 +99,7 @@ let package = Package(
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
                 "UDPChatProxyControl", "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports", "UDPChatIUT",
-                "UDPChatTerminal",
+                "UDPChatTerminal", "UDPChatDialect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ] + nio
@@ -123,6 +126,7 @@ let package = Package(
             dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
+        .testTarget(name: "UDPChatDialectTests", dependencies: ["UDPChatDialect", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatTerminalTests", dependencies: ["UDPChatTerminal", "UDPChatCore", "UDPChatWire"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
@@ -136,7 +140,7 @@ let package = Package(
             name: "UDPChatProxyControlTests",
             dependencies: ["UDPChatProxyControl", "UDPChatProxy", "UDPChatImpairment", "UDPChatSupport", .product(name: "NIOHTTP1", package: "swift-nio")] + nio
         ),
-        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatScenario", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatDialect", "UDPChatRuntime", "UDPChatScenario", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "PackageStructureTests"),
         .testTarget(name: "udpchatTests", dependencies: ["udpchat", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
@@ -147,3 +151,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, only when Scripts/fuzz builds them (UDPCHAT_FUZZ=1 with -sanitize=fuzzer):
+// an ordinary `swift build` never sees them.
+if Context.environment["UDPCHAT_FUZZ"] != nil {
+    package.products += [
+        .executable(name: "udpchat-fuzz-codec", targets: ["UDPChatCodecFuzz"]),
+        .executable(name: "udpchat-fuzz-dialect", targets: ["UDPChatDialectFuzz"]),
+    ]
+    package.targets += [
+        .executableTarget(name: "UDPChatCodecFuzz", dependencies: ["UDPChatWire"], path: "Fuzz/CodecFuzz"),
+        .executableTarget(name: "UDPChatDialectFuzz", dependencies: ["UDPChatDialect", "UDPChatWire", "UDPChatSupport"], path: "Fuzz/DialectFuzz"),
+    ]
+}

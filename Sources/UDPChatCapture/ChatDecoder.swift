@@ -1,3 +1,4 @@
+import UDPChatDialect
 import UDPChatSupport
 import UDPChatWire
 
@@ -80,10 +81,15 @@ public enum ChatDecoder {
         public var chatPorts: Set<UInt16> = [7070]
         /// A repeat closer than this to the previous copy is a duplicate, else a re-send.
         public var duplicateWindow: Double = 0.02
+        /// The wire format the capture speaks; `Dialect.default` is the contract's. Under any
+        /// other, a datagram is chat when the dialect reads it, whatever the port, and repeats
+        /// are judged on the message's fields rather than identical bytes.
+        public var dialect: Dialect = .default
 
-        public init(chatPorts: Set<UInt16> = [7070], duplicateWindow: Double = 0.02) {
+        public init(chatPorts: Set<UInt16> = [7070], duplicateWindow: Double = 0.02, dialect: Dialect = .default) {
             self.chatPorts = chatPorts
             self.duplicateWindow = duplicateWindow
+            self.dialect = dialect
         }
     }
 
@@ -103,9 +109,10 @@ public enum ChatDecoder {
         // Pass 1: parse, and collect the endpoints that carry valid chat messages.
         var parsed: [Int: Result<Message, WireError>] = [:]
         var chatEndpoints: Set<Endpoint> = []
+        var reader = DialectReader(dialect: options.dialect)
         for frame in capture.frames {
             guard let datagram = frame.datagram else { continue }
-            let result = Result { () throws(WireError) -> Message in try Message.parse(datagram.payload) }
+            let result = reader.read(datagram)
             parsed[frame.number] = result
             if case .success = result {
                 chatEndpoints.insert(datagram.source)
@@ -158,7 +165,9 @@ public enum ChatDecoder {
                 }
             }
             if case .nonChat = entry.kind {} else {
-                let key = RepeatKey(source: datagram.source, destination: datagram.destination, payload: datagram.payload)
+                var payload = datagram.payload
+                if !options.dialect.isContract, case .chat(let message) = entry.kind { payload = message.bytes }
+                let key = RepeatKey(source: datagram.source, destination: datagram.destination, payload: payload)
                 if let previous = lastCopy[key] {
                     let copy = previous.copies + 1
                     if datagram.timestamp - previous.time < options.duplicateWindow {
@@ -194,8 +203,32 @@ public enum ChatDecoder {
     static func looksLikeChat(_ datagram: UDPDatagram, chatEndpoints: Set<Endpoint>, options: Options) -> Bool {
         if options.chatPorts.contains(datagram.source.port) || options.chatPorts.contains(datagram.destination.port) { return true }
         if chatEndpoints.contains(datagram.source) || chatEndpoints.contains(datagram.destination) { return true }
+        if !options.dialect.isContract { return options.dialect.looksLikeMessage(datagram.payload) }
         let firstWord = datagram.payload.prefix(16).prefix { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D }
         return Verb(rawValue: String(decoding: firstWord, as: UTF8.self)) != nil
+    }
+
+    /// Reads datagrams in a dialect, learning which endpoint is which client (from REGISTER and
+    /// from peer messages' `{id}`), so a dialect without `{conn}` names a connection by its two
+    /// peers, exactly as the peers themselves do.
+    struct DialectReader {
+        let dialect: Dialect
+        var clients: [Endpoint: ClientID] = [:]
+
+        mutating func read(_ datagram: UDPDatagram) -> Result<Message, WireError> {
+            if dialect.isContract { return Result { () throws(WireError) -> Message in try Message.parse(datagram.payload) } }
+            let context = DialectContext(localID: clients[datagram.destination], source: datagram.source)
+            let result = Result { () throws(WireError) -> Message in try dialect.parse(datagram.payload, context: context) }
+            if case .success(let message) = result {
+                switch message {
+                case .register(let id, _), .connect(_, let id), .accept(_, let id), .reject(_, let id), .msg(_, let id, _, _),
+                     .ack(_, let id, _), .terminate(_, let id), .terminated(_, let id), .leave(let id):
+                    clients[datagram.source] = id
+                default: break
+                }
+            }
+            return result
+        }
     }
 
     static func verbLabel(_ kind: TimelineEntry.Kind) -> String {

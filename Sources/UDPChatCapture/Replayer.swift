@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import UDPChatDialect
 import UDPChatSupport
 
 /// Re-sends the datagrams a capture shows going to one server endpoint toward a live target,
@@ -19,6 +20,9 @@ public enum Replayer {
         public var fast = false
         /// How long to wait for replies after the last datagram when they are not all in.
         public var settle: Double = 1
+        /// The wire format: under a dialect other than the contract's, a reply matches when it
+        /// reads as the same message (the same fields), whatever its bytes.
+        public var dialect: Dialect = .default
 
         public init(target: Endpoint, originalServer: Endpoint? = nil, speed: Double = 1, fast: Bool = false, settle: Double = 1) {
             self.target = target
@@ -133,21 +137,28 @@ public enum Replayer {
             let result = SourceResult(
                 original: source, localPort: entry.channel.localAddress?.port ?? 0, sent: sent[source] ?? 0,
                 expected: (expected[source] ?? []).map(\.payload), received: entry.replies.snapshot())
-            differences.append(contentsOf: compare(result))
+            differences.append(contentsOf: compare(result, dialect: options.dialect))
             results.append(result)
         }
         return Report(originalServer: server, sources: results, differences: differences)
     }
 
+    /// Identical bytes, or (under a dialect) the same message.
+    static func same(_ expected: [UInt8], _ received: [UInt8], dialect: Dialect) -> Bool {
+        if expected == received { return true }
+        guard !dialect.isContract, let a = try? dialect.parse(expected), let b = try? dialect.parse(received) else { return false }
+        return a == b
+    }
+
     /// One line per reply that differs, is missing or is extra.
-    static func compare(_ result: SourceResult) -> [String] {
+    static func compare(_ result: SourceResult, dialect: Dialect = .default) -> [String] {
         var lines: [String] = []
         let who = "client \(result.original) (replayed from port \(result.localPort))"
         for index in 0..<max(result.expected.count, result.received.count) {
             let expected = index < result.expected.count ? result.expected[index] : nil
             let received = index < result.received.count ? result.received[index] : nil
             switch (expected, received) {
-            case let (expected?, received?) where expected != received:
+            case let (expected?, received?) where !same(expected, received, dialect: dialect):
                 lines.append("\(who): reply \(index + 1): expected \"\(TimelineEntry.escaped(expected))\", got \"\(TimelineEntry.escaped(received))\"")
             case let (expected?, nil):
                 lines.append("\(who): reply \(index + 1): expected \"\(TimelineEntry.escaped(expected))\", got nothing")

@@ -103,6 +103,16 @@ public struct ChatClient: Sendable {
         }
     }
 
+    /// The connection being set up (connecting, prompting) or live: its peer, the peer's address
+    /// and token. For drivers of wire formats without `{conn}` (docs/DIALECTS.md).
+    public var currentConnection: (peer: ClientID, endpoint: Endpoint, conn: ConnToken)? {
+        switch link {
+        case .connecting(let peer, let endpoint, let conn, _), .prompting(let peer, let endpoint, let conn): (peer, endpoint, conn)
+        case .connected(let session): (session.peer, session.endpoint, session.conn)
+        case .idle, .lookingUp: nil
+        }
+    }
+
     /// The live connection's token, if connected.
     public var liveConn: ConnToken? {
         if case .connected(let session) = link { return session.conn }
@@ -124,6 +134,13 @@ public struct ChatClient: Sendable {
     /// A raw datagram arrived from `source`. Malformed datagrams are counted and change nothing.
     public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: Instant) -> [ClientEffect] {
         guard let message = stats.intake.admit(datagram) else { return [] }
+        return handle(message, from: source, now: now)
+    }
+
+    /// A raw datagram read by another wire format (a dialect's reader); otherwise the same.
+    public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: Instant,
+                                 reader: (UnsafeRawBufferPointer) throws(WireError) -> Message) -> [ClientEffect] {
+        guard let message = stats.intake.admit(datagram, reader: reader) else { return [] }
         return handle(message, from: source, now: now)
     }
 

@@ -25,4 +25,17 @@ public struct IntakeCounters: Hashable, Sendable {
             return nil
         }
     }
+
+    /// The same, read by another wire format (a dialect's reader, docs/DIALECTS.md).
+    public mutating func admit(_ datagram: UnsafeRawBufferPointer, reader: (UnsafeRawBufferPointer) throws(WireError) -> Message) -> Message? {
+        received += 1
+        do throws(WireError) {
+            return try reader(datagram)
+        } catch {
+            malformed += 1
+            malformedByKind[error.kind, default: 0] += 1
+            lastMalformed = error
+            return nil
+        }
+    }
 }

@@ -77,6 +77,13 @@ public struct ServerRegistry: Sendable {
         return handle(message, from: source, now: now)
     }
 
+    /// A raw datagram read by another wire format (a dialect's reader); otherwise the same.
+    public mutating func receive(_ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: Instant,
+                                 reader: (UnsafeRawBufferPointer) throws(WireError) -> Message) -> [ServerEffect] {
+        guard let message = stats.intake.admit(datagram, reader: reader) else { return [] }
+        return handle(message, from: source, now: now)
+    }
+
     /// Convenience for tests and the simulator.
     public mutating func receive(_ datagram: [UInt8], from source: Endpoint, now: Instant) -> [ServerEffect] {
         datagram.withUnsafeBytes { receive($0, from: source, now: now) }

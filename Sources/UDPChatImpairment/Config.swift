@@ -20,6 +20,8 @@ public struct ImpairmentConfig: Hashable, Sendable {
     /// Checked in order; see `ImpairmentEngine` for how they combine.
     public var rules: [Rule] = []
     public var timeline: [TimelineEvent] = []
+    /// How rules read datagrams (a dialect's reader; the contract's codec by default).
+    public var reader: MessageReader = .contract
 
     public init() {}
 

@@ -188,7 +188,7 @@ public struct ImpairmentEngine: Sendable {
 
     private mutating func decideRule(_ datagram: Datagram, now: Instant) -> Int? {
         var message: Message?
-        if decodes { message = try? Message.parse(datagram.bytes) }
+        if decodes { message = config.reader(datagram.bytes) }
         var winner: Int?
         for i in config.rules.indices {
             let rule = config.rules[i]

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import UDPChatCore
+import UDPChatDialect
 import UDPChatSupport
 import UDPChatWire
 
@@ -32,6 +33,8 @@ public struct ChatClientOptions: Sendable {
     public var reportsDelivery = false
     /// Say when a counterpart has not answered this many re-sends (`ClientConfig.notAnsweringAfter`).
     public var notAnsweringAfter: Int?
+    /// The wire format it speaks (docs/DIALECTS.md); the contract's by default.
+    public var dialect: Dialect = .default
 
     public init(
         id: ClientID, server: Endpoint, bindHost: String? = nil, port: Int = 0, advertisePort: UInt16? = nil,
@@ -115,9 +118,10 @@ public final class ChatClientRuntime: Sendable {
         let clientConfig = config
         let random = options.seed.map { SplitMix64(seed: $0) } ?? .random()
         let clientLogger = logger
+        let dialect = options.dialect
         try await channel.eventLoop.submit {
             let driver = ClientDriver(
-                client: ChatClient(config: clientConfig, random: random),
+                client: ChatClient(config: clientConfig, random: random), dialect: dialect,
                 onEvent: { event in
                     continuation.yield(event)
                     onEvent(event)

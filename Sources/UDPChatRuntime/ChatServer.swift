@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import UDPChatCore
+import UDPChatDialect
 import UDPChatSupport
 
 /// How to run a chat server.
@@ -20,6 +21,8 @@ public struct ChatServerOptions: Sendable {
     /// Called on the event loop with the whole table after every change (once per read batch), and only then.
     /// nil turns table printing off (benchmarks).
     public var onTableChange: (@Sendable ([TableRow]) -> Void)?
+    /// The wire format it speaks (docs/DIALECTS.md); the contract's by default.
+    public var dialect: Dialect = .default
 
     public init(
         host: String = "127.0.0.1", port: Int = 7070, registry: ServerConfig = ServerConfig(),
@@ -64,7 +67,7 @@ public final class ChatServer: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ServerHandler(config: options.registry, onTableChange: options.onTableChange, logger: logger))
+                        ServerHandler(config: options.registry, dialect: options.dialect, onTableChange: options.onTableChange, logger: logger))
                 }
             }
         #if os(Linux)

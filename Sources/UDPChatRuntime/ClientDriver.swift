@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import UDPChatCore
+import UDPChatDialect
 import UDPChatSupport
 import UDPChatWire
 
@@ -20,9 +21,12 @@ final class ClientDriver: ChannelInboundHandler {
     private var inRead = false
     private var pendingWrites = false
     private var closing = false
+    private let dialect: Dialect
 
-    init(client: ChatClient, onEvent: @escaping @Sendable (ClientEvent) -> Void, exitPromise: EventLoopPromise<ClientExit>, logger: Logger) {
+    init(client: ChatClient, dialect: Dialect = .default, onEvent: @escaping @Sendable (ClientEvent) -> Void,
+         exitPromise: EventLoopPromise<ClientExit>, logger: Logger) {
         self.client = client
+        self.dialect = dialect
         self.onEvent = onEvent
         self.exitPromise = exitPromise
         self.logger = logger
@@ -62,7 +66,9 @@ final class ClientDriver: ChannelInboundHandler {
         guard let source = Endpoint(envelope.remoteAddress) else { return }
         let malformedBefore = client.stats.malformed
         let now = Instant.nioNow()
-        let effects = envelope.data.withUnsafeReadableBytes { client.receive($0, from: source, now: now) }
+        let effects = dialect.isContract
+            ? envelope.data.withUnsafeReadableBytes { client.receive($0, from: source, now: now) }
+            : envelope.data.withUnsafeReadableBytes { receiveInDialect($0, from: source, now: now) }
         if client.stats.malformed != malformedBefore, let error = client.stats.intake.lastMalformed {
             logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "kind": "\(error.kind)", "error": "\(error)"])
         } else if effects.isEmpty {
@@ -134,10 +140,38 @@ final class ClientDriver: ChannelInboundHandler {
             addresses[destination] = address
         }
         var buffer = context.channel.allocator.buffer(capacity: 64)
-        buffer.writeString(message.serialized)
+        if dialect.isContract {
+            buffer.writeString(message.serialized)
+        } else if let bytes = dialect.serialize(message, context: DialectContext(localID: client.id)) {
+            buffer.writeBytes(bytes)
+        } else {
+            logger.debug("not sent: the dialect has no such message", metadata: ["to": "\(destination)", "message": "\(message)"])
+            return
+        }
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address, data: buffer)), promise: nil)
         pendingWrites = true
         logger.trace("sent", metadata: ["to": "\(destination)", "message": "\(message)"])
+    }
+
+    /// Reads a datagram in the dialect: a connection without `{conn}` is the current one (or the
+    /// pair's token), and under `peer-source: any` the current peer's datagrams from another port
+    /// of its host count as from its address (and are answered at the port they came from).
+    private func receiveInDialect(_ bytes: UnsafeRawBufferPointer, from source: Endpoint, now: Instant) -> [ClientEffect] {
+        let current = client.currentConnection
+        let context = DialectContext(localID: client.id, conn: current?.conn, connPeer: current?.peer, source: source)
+        let result = Result { () throws(WireError) -> Message in try dialect.parse(bytes, context: context) }
+        var from = source
+        if dialect.peerSource == .any, let current, case .success(let message) = result, message.conn != nil,
+           message.id == current.peer, source.host == current.endpoint.host {
+            from = current.endpoint
+        }
+        let effects = client.receive(bytes, from: from, now: now) { (_) throws(WireError) -> Message in try result.get() }
+        guard from != source else { return effects }
+        // Replies go to where the datagram came from (its second socket), as the contract says.
+        return effects.map { effect in
+            if case .send(let message, from) = effect { return .send(message, to: source) }
+            return effect
+        }
     }
 
     private func flushIfNeeded() {

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import UDPChatCore
+import UDPChatDialect
 import UDPChatSupport
 import UDPChatWire
 
@@ -18,9 +19,11 @@ final class ServerHandler: ChannelInboundHandler {
     private var pendingWrites = false
     private var tableDirty = false
     private var expiryTask: Scheduled<Void>?
+    private let dialect: Dialect
 
-    init(config: ServerConfig, onTableChange: (@Sendable ([TableRow]) -> Void)?, logger: Logger) {
+    init(config: ServerConfig, dialect: Dialect = .default, onTableChange: (@Sendable ([TableRow]) -> Void)?, logger: Logger) {
         self.registry = ServerRegistry(config: config)
+        self.dialect = dialect
         self.onTableChange = onTableChange
         self.logger = logger
     }
@@ -30,7 +33,15 @@ final class ServerHandler: ChannelInboundHandler {
         guard let source = Endpoint(envelope.remoteAddress) else { return }
         let malformedBefore = registry.stats.malformed
         let now = Instant.nioNow()
-        let effects = envelope.data.withUnsafeReadableBytes { registry.receive($0, from: source, now: now) }
+        let effects: [ServerEffect]
+        if dialect.isContract {
+            effects = envelope.data.withUnsafeReadableBytes { registry.receive($0, from: source, now: now) }
+        } else {
+            let context = DialectContext(source: source)
+            effects = envelope.data.withUnsafeReadableBytes { bytes in
+                registry.receive(bytes, from: source, now: now) { (raw) throws(WireError) -> Message in try dialect.parse(raw, context: context) }
+            }
+        }
         if registry.stats.malformed != malformedBefore, let error = registry.stats.intake.lastMalformed {
             logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "kind": "\(error.kind)", "error": "\(error)"])
         }
@@ -58,7 +69,14 @@ final class ServerHandler: ChannelInboundHandler {
                 let target = destination == source ? address : (try? destination.socketAddress())
                 guard let target else { continue }
                 var buffer = context.channel.allocator.buffer(capacity: 48)
-                buffer.writeString(message.serialized)
+                if dialect.isContract {
+                    buffer.writeString(message.serialized)
+                } else if let bytes = dialect.serialize(message) {
+                    buffer.writeBytes(bytes)
+                } else {
+                    logger.debug("not sent: the dialect has no such message", metadata: ["to": "\(destination)", "message": "\(message)"])
+                    continue
+                }
                 context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: target, data: buffer)), promise: nil)
                 pendingWrites = true
                 logger.trace("sent", metadata: ["to": "\(destination)", "message": "\(message)"])

@@ -193,7 +193,11 @@ public enum IPLiteral {
     }
 
     public static func isIPv6(_ text: String) -> Bool {
-        guard text.count <= 45, !text.contains("%") else { return false }
+        // Only hex digits, ':' and '.' (an embedded IPv4): inet_pton reads a C string, so a NUL
+        // would otherwise end the literal early and let trailing junk through.
+        guard text.utf8.count <= 45, text.utf8.allSatisfy({ byte in
+            (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte) || byte == 0x3A || byte == 0x2E
+        }) else { return false }
         var storage = in6_addr()
         return text.withCString { inet_pton(AF_INET6, $0, &storage) } == 1
     }

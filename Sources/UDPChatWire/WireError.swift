@@ -23,6 +23,12 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
     case badHost(String)
     /// ERROR with a code outside ID_IN_USE, ADDRESS_IN_USE, NOT_OWNER, NOT_REGISTERED.
     case unknownErrorCode(String)
+    /// A dialect's datagram that starts like the template of `verb` but does not fit it (a missing
+    /// separator, a missing JSON key, a wrong literal); `detail` says where. Never thrown by the
+    /// contract's own codec.
+    case templateMismatch(verb: Verb, detail: String)
+    /// A `format: json` dialect's datagram that is not one JSON object.
+    case notJSON(String)
 
     /// A short stable name for counters and traces (`too-long`, `unknown-verb`, …).
     public var kind: String {
@@ -38,6 +44,8 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case .textLength: "text-length"
         case .badHost: "bad-host"
         case .unknownErrorCode: "unknown-error-code"
+        case .templateMismatch: "template-mismatch"
+        case .notJSON: "not-json"
         }
     }
 
@@ -54,6 +62,8 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case .textLength(let length): "text of \(length) bytes (must be 1 to 1000)"
         case .badHost(let host): "<host> '\(host.prefix(60))' is not an IP literal"
         case .unknownErrorCode(let code): "unknown error code '\(code.prefix(40))'"
+        case .templateMismatch(let verb, let detail): "does not fit the \(verb.rawValue) template: \(detail.prefix(80))"
+        case .notJSON(let why): "not a JSON object: \(why.prefix(80))"
         }
     }
 }

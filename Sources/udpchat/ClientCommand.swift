@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import UDPChatCore
+import UDPChatDialect
 import UDPChatRuntime
 import UDPChatSupport
 import UDPChatTerminal
@@ -34,6 +35,9 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh (for a server run with --expire-after); 10s, 500ms or plain seconds, greater than zero (default: off).", valueName: "duration"))
     var refreshEvery: DurationArgument?
 
+    @Option(help: "The wire format to speak: a dialect file (docs/DIALECTS.md), or default (the contract's).")
+    var dialect = "default"
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -65,6 +69,7 @@ struct ClientCommand: AsyncParsableCommand {
             return advertisePort ?? bound.port
         }
         options.refreshEvery = refreshEvery?.duration
+        options.dialect = try loadDialect(dialect)
         options.reportsDelivery = terminal != nil
         options.notAnsweringAfter = ClientInput.notAnsweringAfter
         terminal?.start()

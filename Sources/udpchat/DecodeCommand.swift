@@ -1,5 +1,6 @@
 import ArgumentParser
 import UDPChatCapture
+import UDPChatDialect
 import UDPChatSupport
 
 #if canImport(Glibc)
@@ -43,12 +44,16 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "Repeats closer than this are duplicates, later ones re-sends.")
     var dupWindow = DurationArgument(.milliseconds(20))
 
+    @Option(help: "The wire format to read: a dialect file (docs/DIALECTS.md), or default.")
+    var dialect = "default"
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one capture file") }
     }
 
     func run() async throws {
-        let options = ChatDecoder.Options(chatPorts: Set(chatPorts), duplicateWindow: dupWindow.duration.seconds)
+        let options = ChatDecoder.Options(chatPorts: Set(chatPorts), duplicateWindow: dupWindow.duration.seconds,
+                                          dialect: try loadDialect(dialect))
         var failed = false
         var jsonReports: [String] = []
         for (index, file) in files.enumerated() {

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import NIOCore
 import UDPChatCapture
+import UDPChatDialect
 import UDPChatImpairment
 import UDPChatProxy
 import UDPChatProxyControl
@@ -51,6 +52,7 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "netem's slot: 'MIN_DELAY [MAX_DELAY] [packets N] [bytes N]', datagrams leave in bursts at slot boundaries.") var slot: [String] = []
     @Option(help: "Blackhole window START+LENGTH from start, e.g. 5s+3s (repeatable).") var blackhole: [String] = []
     @Option(help: "Protocol-aware rule, e.g. 'drop dir=up verb=MSG seq=1 nth=1' (repeatable, checked in order).") var rule: [String] = []
+    @Option(help: "The wire format rules read (a dialect file, docs/DIALECTS.md): verb=MSG then matches that dialect's chat message.") var dialect = "default"
 
     @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
     @Option(help: "Write one JSON line per datagram event to this file.") var trace: String?
@@ -123,6 +125,11 @@ struct ProxyCommand: AsyncParsableCommand {
             fileMaxFlows = file.maxFlows
         } else {
             links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
+        }
+        if dialect != "default" {
+            let wire = try loadDialect(dialect)
+            let reader = MessageReader(name: wire.name) { bytes in try? wire.parse(bytes) }
+            for index in links.indices { links[index].impairments.reader = reader }
         }
         var configuration = ProxyConfiguration(links: links, seed: seed ?? fileSeed ?? UInt64.random(in: 1...UInt64(UInt32.max)))
         configuration.tracePath = trace

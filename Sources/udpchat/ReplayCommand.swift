@@ -1,6 +1,7 @@
 import ArgumentParser
 import NIOPosix
 import UDPChatCapture
+import UDPChatDialect
 import UDPChatSupport
 
 #if canImport(Glibc)
@@ -52,6 +53,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "How long to wait for missing replies after the last datagram.")
     var settle = DurationArgument(.seconds(1))
 
+    @Option(help: "The wire format (a dialect file, docs/DIALECTS.md): with --expect, replies match when they read as the same message.")
+    var dialect = "default"
+
     func validate() throws {
         if speed != nil, fast { throw ValidationError("use either --speed or --fast, not both") }
         if let speed, !(speed > 0 && speed.isFinite) { throw ValidationError("--speed must be a positive number") }
@@ -66,9 +70,10 @@ struct ReplayCommand: AsyncParsableCommand {
             throw CaptureFailure.exit("replay", error)
         }
         if let cut = capture.cut, capture.datagrams.isEmpty { throw CaptureFailure.exit("replay", cut) }  // nothing before the cut
-        let options = Replayer.Options(
+        var options = Replayer.Options(
             target: to.endpoint, originalServer: server?.endpoint, speed: speed ?? 1, fast: fast,
             settle: settle.duration.seconds)
+        options.dialect = try loadDialect(dialect)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let outcome: Result<Replayer.Report, any Error>
         do {

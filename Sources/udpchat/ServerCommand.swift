@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import UDPChatCore
+import UDPChatDialect
 import UDPChatRuntime
 import UDPChatSupport
 
@@ -25,6 +26,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Print the table of active clients (id, host, port) after every change.")
     var table = true
 
+    @Option(help: "The wire format to speak: a dialect file (docs/DIALECTS.md), or default (the contract's).")
+    var dialect = "default"
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -38,8 +42,9 @@ struct ServerCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap()
         let printTable: (@Sendable ([TableRow]) -> Void)? = table ? { @Sendable rows in Console.line(TableFormat.render(rows)) } : nil
-        let options = ChatServerOptions(
+        var options = ChatServerOptions(
             host: host, port: port, registry: ServerConfig(expireAfter: expireAfter?.duration), onTableChange: printTable)
+        options.dialect = try loadDialect(dialect)
         let server: ChatServer
         do {
             server = try await ChatServer.start(options, logger: Logger(label: "udpchat.server"))
@@ -47,7 +52,7 @@ struct ServerCommand: AsyncParsableCommand {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
-        Console.line("udpchat server listening on UDP \(server.localAddress)")
+        Console.line("udpchat server listening on UDP \(server.localAddress)\(options.dialect.isContract ? "" : " (dialect \(options.dialect.name))")")
         try await server.waitClosed()
     }
 }

@@ -32,11 +32,13 @@ final class CLIProcess: Sendable {
         self.arguments = arguments
     }
 
-    /// Starts `udpchat ARGUMENTS…`, with `environment` added to this process's environment.
-    static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIProcess {
-        guard let binary = udpchatBinary else { throw CLIUnavailable() }
-        let process = try await IUTProcess.launch([binary.path] + arguments, workdir: FileManager.default.currentDirectoryPath,
-                                                  env: environment, name: "udpchat")
+    /// Starts `udpchat ARGUMENTS…` (or another program, e.g. a fixture implementation), with
+    /// `environment` added to this process's environment.
+    static func start(_ arguments: [String], environment: [String: String] = [:], executable: URL? = nil,
+                      workdir: String? = nil) async throws -> CLIProcess {
+        guard let binary = executable ?? udpchatBinary else { throw CLIUnavailable() }
+        let process = try await IUTProcess.launch([binary.path] + arguments, workdir: workdir ?? FileManager.default.currentDirectoryPath,
+                                                  env: environment, name: binary.lastPathComponent)
         return CLIProcess(process: process, arguments: arguments)
     }
 

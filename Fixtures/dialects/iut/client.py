@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""A small udpchat client speaking a dialect (--wire colon | json), with ONE optional fault.
+
+Known-faulty fixture for dialect support (docs/DIALECTS.md); never used by the product.
+Without --id it asks for its id on standard input first (a manifest's `input.start`).
+The colon wire names a connection by its two peers (no token) and, like real ones, sends
+CHAT from a second socket (peer-source: any); acknowledgements come back to that socket.
+Commands on stdin: /connect ID, /accept, /reject, /end, /quit, anything else is chat text.
+Displayed chat: "<id>: <text>".
+Faults:
+  no-dedup        displays a duplicate message again                      : C-DUP-DISPLAY
+  no-msg-resend   never re-sends an unacknowledged message                 : C-MSG-RESEND
+  no-leave-resend sends LEAVE once                                         : C-LEAVE-RESEND
+"""
+import argparse
+import random
+import select
+import socket
+import sys
+import time
+
+from dialectwire import Malformed, codec
+
+FAULTS = ["none", "no-dedup", "no-msg-resend", "no-leave-resend"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--wire", choices=["colon", "json"], required=True)
+    ap.add_argument("--id", type=int)
+    ap.add_argument("--server", default="127.0.0.1:7070")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--advertise-port", type=int)
+    ap.add_argument("--rto", type=float, default=10.0)
+    ap.add_argument("--fault", choices=FAULTS, default="none")
+    args = ap.parse_args()
+    parse, build = codec(args.wire)
+    colon = args.wire == "colon"
+    if args.id is None:
+        print("your id? ", end="", flush=True)
+        args.id = int(sys.stdin.readline().strip())
+    me = args.id
+    host, port = args.server.rsplit(":", 1)
+    server = (host, int(port))
+    main_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    main_sock.bind(("127.0.0.1", args.port))
+    chat_sock = main_sock
+    if colon:
+        chat_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        chat_sock.bind(("127.0.0.1", 0))
+    advertised = args.advertise_port or main_sock.getsockname()[1]
+
+    pending = {}  # key -> [datagram, socket, address, next due]
+    state = {"peer": None, "addr": None, "conn": None, "prompt": None, "out": 0, "next": 1, "quitting": False,
+             "registered": False, "target": None}
+    seen_connects = {}
+
+    def send(sock, addr, verb, **fields):
+        data = build(verb, fields)
+        if data is not None:
+            sock.sendto(data, addr)
+        return data
+
+    def reliable(key, sock, addr, verb, **fields):
+        data = send(sock, addr, verb, **fields)
+        if not (key.startswith("msg") and args.fault == "no-msg-resend") and not (key == "leave" and args.fault == "no-leave-resend"):
+            pending[key] = [data, sock, addr, time.monotonic() + args.rto]
+
+    def say(text):
+        print(text, flush=True)
+
+    def peer_fields():
+        return {"conn": state["conn"], "id": me}
+
+    reliable("register", main_sock, server, "REGISTER", id=me, port=advertised)
+    inputs = [main_sock, sys.stdin] + ([chat_sock] if chat_sock is not main_sock else [])
+    while True:
+        now = time.monotonic()
+        timeout = max(0.0, min([p[3] for p in pending.values()], default=now + 1) - now)
+        ready, _, _ = select.select(inputs, [], [], timeout)
+        now = time.monotonic()
+        for key, p in list(pending.items()):
+            if p[3] <= now:
+                p[1].sendto(p[0], p[2])
+                p[3] = now + args.rto
+        for source in ready:
+            if source is sys.stdin:
+                line = sys.stdin.readline()
+                if not line:
+                    inputs.remove(sys.stdin)
+                    continue
+                line = line.rstrip("\n")
+                if line.startswith("/connect "):
+                    state["target"] = int(line.split()[1])
+                    reliable("lookup", main_sock, server, "LOOKUP", self=me, id=state["target"])
+                elif line in ("/accept", "/reject") and state["prompt"]:
+                    peer, addr, conn = state["prompt"]
+                    state["prompt"] = None
+                    verb = "ACCEPT" if line == "/accept" else "REJECT"
+                    seen_connects[(peer, conn)] = verb
+                    if verb == "ACCEPT":
+                        state.update(peer=peer, addr=addr, conn=conn, out=0, next=1)
+                        say("connected to %d" % peer)
+                    send(main_sock, addr, verb, conn=conn, id=me)
+                elif line == "/end" and state["peer"]:
+                    reliable("terminate", main_sock, state["addr"], "TERMINATE", **peer_fields())
+                elif line == "/quit":
+                    state["quitting"] = True
+                    reliable("leave", main_sock, server, "LEAVE", id=me)
+                elif state["peer"] and line:
+                    state["out"] += 1
+                    reliable("msg%d" % state["out"], chat_sock, state["addr"], "MSG", seq=state["out"], text=line, **peer_fields())
+                continue
+            data, addr = source.recvfrom(65535)
+            try:
+                verb, f = parse(data)
+            except (Malformed, ValueError):
+                continue
+            if verb == "REGISTERED" and f["id"] == me:
+                pending.pop("register", None)
+                if not state["registered"]:
+                    state["registered"] = True
+                    say("registered as %d" % me)
+            elif verb == "PEER" and f["id"] == state["target"] and "lookup" in pending:
+                pending.pop("lookup")
+                state["conn"] = None if colon else random.randint(1, 4294967295)
+                state["addr"] = (f.get("host", addr[0]), f["port"])
+                reliable("connect", main_sock, state["addr"], "CONNECT", conn=state["conn"], id=me)
+            elif verb == "INACTIVE" and "lookup" in pending:
+                pending.pop("lookup")
+                say("client %d inactive" % f["id"])
+            elif verb == "LEFT" and f["id"] == me:
+                pending.pop("leave", None)
+                say("bye")
+                return
+            elif verb in ("ACCEPT", "REJECT") and "connect" in pending and f["id"] == state["target"] and f["conn"] == state["conn"]:
+                pending.pop("connect")
+                if verb == "ACCEPT":
+                    state.update(peer=f["id"], out=0, next=1)
+                    say("connected to %d" % f["id"])
+                else:
+                    say("rejected by %d" % f["id"])
+            elif verb == "CONNECT":
+                key = (f["id"], f["conn"])
+                if key in seen_connects:
+                    send(main_sock, addr, seen_connects[key], conn=f["conn"], id=me)
+                elif state["peer"] or "connect" in pending:
+                    send(main_sock, addr, "REJECT", conn=f["conn"], id=me)
+                elif not state["prompt"]:
+                    state["prompt"] = (f["id"], addr, f["conn"])
+                    say("client %d asks to connect: /accept or /reject" % f["id"])
+            elif verb == "MSG" and f["id"] == state["peer"] and f["conn"] == state["conn"]:
+                send(source, addr, "ACK", conn=f["conn"], id=me, seq=f["seq"])
+                if f["seq"] == state["next"] or (f["seq"] < state["next"] and args.fault == "no-dedup"):
+                    say("%d: %s" % (f["id"], f["text"]))
+                    state["next"] = max(state["next"], f["seq"] + 1)
+            elif verb == "ACK" and f["id"] == state["peer"]:
+                pending.pop("msg%d" % f["seq"], None)
+            elif verb == "TERMINATE" and f["id"] in (state["peer"], None):
+                send(main_sock, addr, "TERMINATED", conn=f["conn"], id=me)
+                if state["peer"] == f["id"]:
+                    state.update(peer=None, conn=None)
+                    say("connection ended by %d" % f["id"])
+            elif verb == "TERMINATED" and "terminate" in pending:
+                pending.pop("terminate")
+                state.update(peer=None, conn=None)
+                say("connection ended")
+
+
+if __name__ == "__main__":
+    main()

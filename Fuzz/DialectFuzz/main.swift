@@ -1,0 +1,64 @@
+// libFuzzer target for the dialect engine (built only by Scripts/fuzz, UDPCHAT_FUZZ=1).
+// For every fixture dialect (Fixtures/dialects/*.dialect.yaml) and the default templates read by
+// the engine: parsing never crashes, and what parses round-trips (parse → serialise → parse gives
+// the same Message). Differential: the engine reading the default templates accepts exactly what
+// the hand-written codec accepts, as the same Message.
+import UDPChatDialect
+import UDPChatSupport
+import UDPChatWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+nonisolated(unsafe) let fixtureFolder: String = {
+    var path = #filePath
+    for _ in 0..<3 { path = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) }
+    return path + "/Fixtures/dialects"
+}()
+
+nonisolated(unsafe) let dialects: [Dialect] = {
+    var result = [Dialect.default.forcingEngine]
+    guard let folder = opendir(fixtureFolder) else { fatalError("no \(fixtureFolder)") }
+    defer { closedir(folder) }
+    var names: [String] = []
+    while let entry = readdir(folder) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name.hasSuffix(".dialect.yaml") { names.append(name) }
+    }
+    for name in names.sorted() {
+        do { result.append(try Dialect.load(fixtureFolder + "/" + name)) } catch { fatalError("\(name): \(error)") }
+    }
+    return result
+}()
+
+nonisolated(unsafe) let context = DialectContext(localID: 42, conn: nil, source: Endpoint(host: "192.0.2.1", port: 7070))
+
+func dialectFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    for dialect in dialects {
+        guard let message = try? dialect.parse(bytes, context: context) else { continue }
+        guard let wire = dialect.serialize(message, context: context) else { fatalError("\(dialect.name): parsed \(message) but cannot write it") }
+        let again: Message
+        do { again = try dialect.parse(wire, context: context) } catch {
+            fatalError("\(dialect.name): serialised \(message) does not parse: \(error) in \(String(decoding: wire, as: UTF8.self))")
+        }
+        guard again == message else { fatalError("\(dialect.name): round trip changed \(message) into \(again)") }
+    }
+    let engine = try? dialects[0].parse(bytes, context: context)
+    let codec = try? Message.parse(bytes)
+    guard engine == codec else { fatalError("engine read \(String(describing: engine)), codec read \(String(describing: codec))") }
+    return 0
+}
+
+// SwiftPM links an executable's own entry point as `main`, so this one hands over to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+var arguments = CommandLine.argc
+var argumentVector: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&arguments, &argumentVector) { data, size in dialectFuzz(data, size) })
