@@ -35,8 +35,8 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh (for a server run with --expire-after); 10s, 500ms or plain seconds, greater than zero (default: off).", valueName: "duration"))
     var refreshEvery: DurationArgument?
 
-    @Option(help: "The wire format to speak: a dialect file (docs/DIALECTS.md), or default (the contract's).")
-    var dialect = "default"
+    @Option(help: "The wire format to speak: a dialect file (docs/DIALECTS.md) or a built-in name; the contract's own when not given.")
+    var dialect: String?
 
     @OptionGroup var logging: LoggingOptions
 

@@ -44,8 +44,8 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "Repeats closer than this are duplicates, later ones re-sends.")
     var dupWindow = DurationArgument(.milliseconds(20))
 
-    @Option(help: "The wire format to read: a dialect file (docs/DIALECTS.md), or default.")
-    var dialect = "default"
+    @Option(help: "The wire format to read: a dialect file (docs/DIALECTS.md) or a built-in name; the contract's own when not given.")
+    var dialect: String?
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one capture file") }

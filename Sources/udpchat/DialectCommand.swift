@@ -72,7 +72,9 @@ struct DialectLuaCommand: ParsableCommand {
 }
 
 /// Loads `default` or a dialect file; file problems are printed as FILE:LINE: MESSAGE and exit 1.
-func loadDialect(_ nameOrPath: String) throws -> Dialect {
+/// The dialect a command's `--dialect` names; none given is the contract's own format.
+func loadDialect(_ nameOrPath: String?) throws -> Dialect {
+    guard let nameOrPath else { return .default }
     do {
         return try Dialect.load(nameOrPath)
     } catch let error as DialectFileError {

@@ -52,7 +52,7 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "netem's slot: 'MIN_DELAY [MAX_DELAY] [packets N] [bytes N]', datagrams leave in bursts at slot boundaries.") var slot: [String] = []
     @Option(help: "Blackhole window START+LENGTH from start, e.g. 5s+3s (repeatable).") var blackhole: [String] = []
     @Option(help: "Protocol-aware rule, e.g. 'drop dir=up verb=MSG seq=1 nth=1' (repeatable, checked in order).") var rule: [String] = []
-    @Option(help: "The wire format rules read (a dialect file, docs/DIALECTS.md): verb=MSG then matches that dialect's chat message.") var dialect = "default"
+    @Option(help: "The wire format rules read (a dialect file, docs/DIALECTS.md): verb=MSG then matches that dialect's chat message.") var dialect: String?
 
     @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
     @Option(help: "Write one JSON line per datagram event to this file.") var trace: String?
@@ -126,7 +126,7 @@ struct ProxyCommand: AsyncParsableCommand {
         } else {
             links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
         }
-        if dialect != "default" {
+        if dialect != nil {
             let wire = try loadDialect(dialect)
             let reader = MessageReader(name: wire.name) { bytes in try? wire.parse(bytes) }
             for index in links.indices { links[index].impairments.reader = reader }

@@ -54,7 +54,7 @@ struct ReplayCommand: AsyncParsableCommand {
     var settle = DurationArgument(.seconds(1))
 
     @Option(help: "The wire format (a dialect file, docs/DIALECTS.md): with --expect, replies match when they read as the same message.")
-    var dialect = "default"
+    var dialect: String?
 
     func validate() throws {
         if speed != nil, fast { throw ValidationError("use either --speed or --fast, not both") }

@@ -26,8 +26,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Print the table of active clients (id, host, port) after every change.")
     var table = true
 
-    @Option(help: "The wire format to speak: a dialect file (docs/DIALECTS.md), or default (the contract's).")
-    var dialect = "default"
+    @Option(help: "The wire format to speak: a dialect file (docs/DIALECTS.md) or a built-in name; the contract's own when not given.")
+    var dialect: String?
 
     @OptionGroup var logging: LoggingOptions
 
