@@ -17,7 +17,9 @@ import PackageDescription
 //   UDPChatReports     – how runs are shown to people: progress lines/status line, the HTML page and sequence diagram, PROTOCOL.md rule ids, run info
 //   UDPChatIUT         – the implementation under test: manifests, placeholders, one process launcher (swift-subprocess, process groups), sandboxes
 //   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
-//   UDPChatBench       – load generators behind `udpchat bench …`
+//   UDPChatSimulation  – a deterministic discrete-event simulator: the core machines on a virtual network and clock
+//   UDPChatScenario    – YAML scenarios, their checks, the sim and live backends of the script interpreter, the swarm, the demo
+//   UDPChatBench       – load generators behind `udpchat bench …`, with a C relay and socat as yardsticks
 //   (Fuzz/*: libFuzzer targets for the codec and the dialect engine, added only under UDPCHAT_FUZZ=1 by Scripts/fuzz)
 //   udpchat            – the command-line tool (swift-argument-parser subcommands)
 let nio: [Target.Dependency] = [
@@ -42,10 +44,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         .target(name: "UDPChatSupport"),
-        .target(name: "UDPChatWire", dependencies: ["UDPChatSupport"]),
+        .target(name: "UDPChatWire"),
         .target(name: "UDPChatDialect", dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "UDPChatCore",
@@ -66,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "UDPChatProxy",
-            dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatProxyControl",
@@ -78,20 +81,23 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .target(
             name: "UDPChatCapture",
-            dependencies: ["CPcap", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", logging, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+            dependencies: ["CPcap", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
         .target(name: "UDPChatReports"),
         .target(
             name: "UDPChatIUT",
-            dependencies: ["UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .target(
             name: "UDPChatGrader",
-            dependencies: ["UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatBench",
-            dependencies: ["UDPChatIUT", "UDPChatRuntime", "UDPChatProxy", "UDPChatCapture", "UDPChatCore", "UDPChatWire", "UDPChatSupport"] + nio,
+            dependencies: ["UDPChatIUT", "UDPChatProxy", "UDPChatImpairment", "UDPChatCapture", "UDPChatWire", "UDPChatSupport"] + nio,
             resources: [.copy("Resources/udp-relay.c")]
         ),
         .executableTarget(
@@ -99,8 +105,9 @@ let package = Package(
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
                 "UDPChatProxyControl", "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports", "UDPChatIUT",
-                "UDPChatTerminal", "UDPChatDialect",
+                "UDPChatTerminal", "UDPChatDialect", "UDPChatSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ] + nio
         ),
@@ -109,7 +116,6 @@ let package = Package(
             dependencies: [
                 "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
                 .product(name: "HeapModule", package: "swift-collections"),
-                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .target(
@@ -120,34 +126,43 @@ let package = Package(
             ] + nio
         ),
         .testTarget(name: "UDPChatScriptTests", dependencies: ["UDPChatScript", "UDPChatCore", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatScenarioTests",
-            dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
+            dependencies: ["UDPChatScenario", "UDPChatReports", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(name: "UDPChatDialectTests", dependencies: ["UDPChatDialect", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire"]),
         .testTarget(name: "UDPChatTerminalTests", dependencies: ["UDPChatTerminal", "UDPChatCore", "UDPChatWire"]),
         .testTarget(name: "UDPChatCoreTests", dependencies: ["UDPChatCore", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatRuntimeTests",
-            dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatIUT", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
+            dependencies: [
+                "UDPChatRuntime", "UDPChatCore", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", "UDPChatIUT",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ] + nio
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(
             name: "UDPChatProxyControlTests",
-            dependencies: ["UDPChatProxyControl", "UDPChatProxy", "UDPChatImpairment", "UDPChatSupport", .product(name: "NIOHTTP1", package: "swift-nio")] + nio
+            dependencies: ["UDPChatProxyControl", "UDPChatProxy", "UDPChatImpairment", "UDPChatSupport"] + nio
         ),
-        .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatDialect", "UDPChatRuntime", "UDPChatScenario", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(
+            name: "UDPChatCaptureTests",
+            dependencies: [
+                "UDPChatCapture", "UDPChatDialect", "UDPChatRuntime", "UDPChatScenario", "UDPChatProxy", "UDPChatWire", "UDPChatSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ] + nio
+        ),
         .testTarget(name: "PackageStructureTests"),
         .testTarget(name: "udpchatTests", dependencies: ["udpchat", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
         .testTarget(name: "UDPChatReportsTests", dependencies: ["UDPChatReports"]),
         .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatIUT", "UDPChatReports"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,7 +25,9 @@ struct PackageManifest {
     }
 
     init() throws {
-        text = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let whole = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        // Targets added only under an environment switch (the fuzzers of Scripts/fuzz) are tools, not modules.
+        text = whole.range(of: "\nif Context.environment").map { String(whole[..<$0.lowerBound]) } ?? whole
         let variables = Self.variables(in: text)
         var index = text.startIndex
         while let open = text.range(of: #"\.(target|executableTarget|testTarget|systemLibrary)\("#, options: .regularExpression,
