@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatScenarioTests",
-            dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
+            dependencies: ["UDPChatScenario", "UDPChatIUT", "UDPChatScript", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(name: "UDPChatWireTests", dependencies: ["UDPChatWire", "UDPChatSupport"]),

@@ -3,14 +3,6 @@ import NIOPosix
 import UDPChatIUT
 import UDPChatSupport
 
-/// How the grader runs cases in sandboxes: this executable, re-run as the hidden per-case worker.
-public struct SandboxPlan: Sendable {
-    /// The worker command before its options, e.g. `[/path/to/udpchat, grade-worker]`.
-    public var worker: [String]
-
-    public init(worker: [String]) { self.worker = worker }
-}
-
 /// The longest result line a worker may print (its trace, datagrams in base64): 256 MiB.
 let workerResultLimit = 256 << 20
 
