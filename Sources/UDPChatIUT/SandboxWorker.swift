@@ -19,7 +19,9 @@ public enum SandboxWorkerOutcome: Sendable {
     case interrupted
     /// The wall-clock limit passed: the worker and its sandbox were killed.
     case wallLimit(Duration)
-    /// The worker could not start, or ended without a result line (why, with its last stderr lines).
+    /// bwrap (or the worker) could not be started: a setup error.
+    case cannotStart(String)
+    /// The worker ended without a result line (why, with its last stderr lines).
     case failed(String)
 }
 
@@ -37,7 +39,7 @@ extension Sandbox {
             worker = try await IUTProcess.launch(command(inner, writable: extra), workdir: scratch, name: "sandbox",
                                                  maxLineLength: Self.workerResultLimit)
         } catch {
-            return .failed(error.reason)
+            return .cannotStart(error.reason)
         }
         let clock = ContinuousClock()
         let deadline = clock.now + wall

@@ -107,7 +107,7 @@ extension LiveRunner {
             return interrupted
         case .wallLimit(let wall):
             return report(.failure(WorkerFailure(description: Limits.Hit.wall(wall).description)), limit: Limits.Hit.wall(wall).description)
-        case .failed(let why):
+        case .cannotStart(let why), .failed(let why):
             return report(.failure(WorkerFailure(description: why)))
         case .result(let line):
             guard let result = try? JSONDecoder().decode(LiveWorkerResult.self, from: Data(line.utf8)) else {
