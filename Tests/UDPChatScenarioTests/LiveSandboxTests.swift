@@ -30,15 +30,16 @@ import Glibc
     /// clean-chat.yaml with its server given by `serverCommand` (a manifest written next to it; FOLDER
     /// stands for the fresh folder both are in, which is also the workdir when `workdir` is nil).
     static func pinnedScenario(serverCommand: String = #"["python3", "server.py", "--fault", "none"]"#,
-                               workdir: String? = faulty, script: String? = nil) throws -> (folder: String, path: String) {
+                               workdir: String? = faulty, manifestExtra: String = "",
+                               script: String? = nil) throws -> (folder: String, path: String) {
         var template = Array("/tmp/udpchat-live-sandbox-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         let folder = String(cString: made)
         let command = serverCommand.replacingOccurrences(of: "FOLDER", with: folder)
-        try "name: pinned server\nrole: server\ncommand: \(command)\n\(workdir.map { "workdir: \($0)\n" } ?? "")"
+        try "name: pinned server\nrole: server\ncommand: \(command)\n\(workdir.map { "workdir: \($0)\n" } ?? "")\(manifestExtra)"
             .write(toFile: folder + "/server.yaml", atomically: true, encoding: .utf8)
         var text = try String(contentsOfFile: scenariosFolder + "/clean-chat.yaml", encoding: .utf8)
-        text = text.replacingOccurrences(of: "rto: 10s\n", with: "rto: 10s\nserver:\n  manifest: server.yaml\n")
+        text = text.replacingOccurrences(of: "rto: 10s\n", with: "rto: 10s\ntimeout: 25rto\nserver:\n  manifest: server.yaml\n")
         // The python server shows its table its own way.
         text = text.replacingOccurrences(of: "  - displayed: {party: server, text: \"table: (empty)\", min: 1}\n", with: "")
         if let script { text = text.replacingOccurrences(of: "      - wait-for: registered\n", with: script) }
@@ -129,6 +130,22 @@ import Glibc
         } else {
             #expect(required.exit?.status == 0, "\(required.stdout)\n\(required.stderr)")
         }
+    }
+
+    @Test("the manifest's limits apply in the run's sandbox: a server past its memory limit fails the run with a check naming it")
+    func limitsApply() async throws {
+        guard let binary = await Self.binary() else { return }
+        let (folder, path) = try Self.pinnedScenario(serverCommand: #"["python3", "hostile.py", "--hog", "--port", "{port}"]"#,
+                                                     workdir: Self.root + "/Fixtures/iut/hostile", manifestExtra: "limits: {memory: 64MiB}\n")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scenario = try ScenarioFiles.load(path)
+        let reports = await LiveRunner.runAll([(scenario, 1)], jobs: 1, rto: .milliseconds(200),
+                                              sandbox: SandboxPlan(worker: [binary, "scenario-worker"]))
+        let report = try #require(reports.first)
+        #expect(!report.passed)
+        let limit = report.checks.first { $0.title == "the implementations stayed within their limits" }
+        #expect(limit?.passed == false)
+        #expect(limit?.observed.hasPrefix("killed: memory limit 64 MiB") == true, "\(ScenarioReports.text(report))")
     }
 
     @Test("an interrupted sandboxed run is reported INTERRUPTED and its sandbox dies")
