@@ -107,7 +107,7 @@ public enum LiveRunner {
                                           sandboxed: options.launched)
             serverProcess = process
             serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
-            try? await Task.sleep(for: .milliseconds(300))  // let it bind
+            await waitUntilBound(port: UInt16(port), process: process)
         } else {
             let chat = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
                 observer?.tableChanged(rows)

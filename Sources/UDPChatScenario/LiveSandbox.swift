@@ -282,3 +282,33 @@ actor PinnedTurns {
         return await body()
     }
 }
+
+extension LiveRunner {
+    /// Waits until a third-party server has bound UDP `port` (seen in /proc/net/udp and udp6, which
+    /// list the sockets of this network namespace), it exited, or 5 s passed; a slow start (a JVM,
+    /// a loaded machine) then costs no re-sent REGISTER. Elsewhere than Linux: 300 ms.
+    static func waitUntilBound(port: UInt16, process: IUTProcess, timeout: Duration = .seconds(5)) async {
+        #if os(Linux)
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while process.exited == nil, clock.now < deadline, !udpPortBound(port) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        #else
+        try? await Task.sleep(for: .milliseconds(300))
+        #endif
+    }
+
+    /// True when a UDP socket of this network namespace is bound to `port` (any address).
+    static func udpPortBound(_ port: UInt16) -> Bool {
+        let suffix = ":" + String(format: "%04X", port)
+        for table in ["/proc/net/udp", "/proc/net/udp6"] {
+            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                if fields.count > 1, fields[1].hasSuffix(suffix) { return true }
+            }
+        }
+        return false
+    }
+}

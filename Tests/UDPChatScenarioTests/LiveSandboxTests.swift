@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import UDPChatIUT
-import UDPChatScenario
+@testable import UDPChatScenario
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +42,7 @@ import Glibc
         text = text.replacingOccurrences(of: "rto: 10s\n", with: "rto: 10s\ntimeout: 25rto\nserver:\n  manifest: server.yaml\n")
         // The python server shows its table its own way.
         text = text.replacingOccurrences(of: "  - displayed: {party: server, text: \"table: (empty)\", min: 1}\n", with: "")
+        #expect(text.contains("  - wire: {verb: REGISTER, count: 2}\n"), "clean-chat.yaml counts the REGISTERs")
         if let script { text = text.replacingOccurrences(of: "      - wait-for: registered\n", with: script) }
         try text.write(toFile: folder + "/pinned.yaml", atomically: true, encoding: .utf8)
         return (folder, folder + "/pinned.yaml")
@@ -146,6 +147,21 @@ import Glibc
         let limit = report.checks.first { $0.title == "the implementations stayed within their limits" }
         #expect(limit?.passed == false)
         #expect(limit?.observed.hasPrefix("killed: memory limit 64 MiB") == true, "\(ScenarioReports.text(report))")
+    }
+
+    @Test("a third-party server counts as up once its UDP port shows in /proc/net/udp")
+    func boundPortIsSeen() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        #expect(LiveRunner.udpPortBound(UInt16(bigEndian: address.sin_port)))
     }
 
     @Test("an interrupted sandboxed run is reported INTERRUPTED and its sandbox dies")
