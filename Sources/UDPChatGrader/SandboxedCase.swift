@@ -3,17 +3,6 @@ import NIOPosix
 import UDPChatIUT
 import UDPChatSupport
 
-/// How the grader runs cases in sandboxes: this executable, re-run as the hidden per-case worker.
-public struct SandboxPlan: Sendable {
-    /// The worker command before its options, e.g. `[/path/to/udpchat, grade-worker]`.
-    public var worker: [String]
-
-    public init(worker: [String]) { self.worker = worker }
-}
-
-/// The longest result line a worker may print (its trace, datagrams in base64): 256 MiB.
-let workerResultLimit = 256 << 20
-
 /// One case run's outcome as the sandboxed worker prints it (one JSON line on its standard output).
 public struct WorkerResult: Sendable, Codable {
     public var verdict: Verdict
@@ -92,33 +81,23 @@ extension Grader {
             return (.error, "cannot encode the manifest for the worker: \(error)", .zero, [])
         }
         let inner = plan.worker + ["--case", item.id, "--rto", String(rto.seconds), "--manifest-json", manifestJSON]
-        let worker: IUTProcess
-        do {
-            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox",
-                                                 maxLineLength: workerResultLimit)
-        } catch {
-            control.setupFailed(error.reason)
-            return (.error, error.reason, .zero, [])
-        }
         let wall = manifest.limits.wall ?? rto * 8 + .seconds(20) + .seconds(30)
-        let deadline = started + wall
-        while worker.exited == nil {
-            if control.shared.interrupted {
-                await worker.stop()
-                return (.interrupted, CaseStop.interrupted.reason, elapsed(), [])
-            }
-            if clock.now >= deadline {
-                await worker.stop()
-                return (.error, Limits.Hit.wall(wall).description, elapsed(), [])
-            }
-            try? await Task.sleep(for: .milliseconds(20))
+        let line: String
+        switch await sandbox.runWorker(inner, wall: wall - elapsed(), interrupted: { control.shared.interrupted }) {
+        case .result(let printed):
+            line = printed
+        case .interrupted:
+            return (.interrupted, CaseStop.interrupted.reason, elapsed(), [])
+        case .wallLimit:
+            return (.error, Limits.Hit.wall(wall).description, elapsed(), [])
+        case .cannotStart(let why):
+            control.setupFailed(why)
+            return (.error, why, .zero, [])
+        case .failed(let why):
+            return (.error, why, elapsed(), [])
         }
-        await worker.stop()
-        guard let line = worker.lines(.stdout).last(where: { $0.hasPrefix("{") }),
-              let result = try? JSONDecoder().decode(WorkerResult.self, from: Data(line.utf8)) else {
-            let stderr = worker.lines(.stderr).suffix(3).joined(separator: " | ")
-            return (.error, "the sandboxed worker gave no result (\(worker.exited?.description ?? "running"))\(stderr.isEmpty ? "" : ": \(stderr)")",
-                    elapsed(), [])
+        guard let result = try? JSONDecoder().decode(WorkerResult.self, from: Data(line.utf8)) else {
+            return (.error, "the sandboxed worker's result does not parse", elapsed(), [])
         }
         if result.setup { control.setupFailed(result.reason) }
         return (result.verdict, result.reason, result.duration, result.eventsWithBytes)
@@ -170,19 +149,16 @@ extension Interop {
             "--responder-json", String(decoding: bJSON, as: UTF8.self), "--server-json", String(decoding: serverJSON, as: UTF8.self),
             "--seed", String(seed), "--loss", String(loss),
         ]
-        let worker: IUTProcess
-        do {
-            worker = try await IUTProcess.launch(sandbox.command(inner), workdir: sandbox.scratch, name: "sandbox",
-                                                 maxLineLength: workerResultLimit)
-        } catch {
-            return failed(error.reason)
-        }
         let wall = requested * 30 + .seconds(60)
-        _ = await worker.waitForExit(timeout: wall)
-        await worker.stop()
-        guard let line = worker.lines(.stdout).last(where: { $0.hasPrefix("{") }),
-              let outcome = try? JSONDecoder().decode(InteropWorkerResult.self, from: Data(line.utf8)) else {
-            return failed("the sandboxed worker gave no result (\(worker.exited?.description ?? "still running after \(wall))"))")
+        let line: String
+        switch await sandbox.runWorker(inner, wall: wall, interrupted: { false }) {
+        case .result(let printed): line = printed
+        case .interrupted: return failed(CaseStop.interrupted.reason)
+        case .wallLimit: return failed("the sandboxed worker gave no result (still running after \(wall))")
+        case .cannotStart(let why), .failed(let why): return failed(why)
+        }
+        guard let outcome = try? JSONDecoder().decode(InteropWorkerResult.self, from: Data(line.utf8)) else {
+            return failed("the sandboxed worker's result does not parse")
         }
         return (outcome.result, outcome.trace.eventsWithBytes)
     }

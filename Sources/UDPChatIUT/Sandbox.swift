@@ -129,11 +129,12 @@ public struct Sandbox: Sendable {
     }
 
     /// `bwrap … -- inner…`: `inner` runs in the sandbox with HOME and TMPDIR private.
-    public func command(_ inner: [String]) -> [String] {
+    /// `writable`: more host paths (existing files or folders) it may write, besides the manifests'.
+    public func command(_ inner: [String], writable extra: [String] = []) -> [String] {
         var arguments = [IUTProcess.which("bwrap") ?? "bwrap"] + Self.baseArguments
         arguments += ["--dir", "/tmp/home", "--setenv", "HOME", "/tmp/home", "--setenv", "TMPDIR", "/tmp"]
         for (path, copy) in workdirs { arguments += copy.map { ["--bind", $0, path] } ?? ["--ro-bind", path, path] }
-        for path in writable where FileManager.default.fileExists(atPath: path) { arguments += ["--bind", path, path] }
+        for path in writable + extra where FileManager.default.fileExists(atPath: path) { arguments += ["--bind", path, path] }
         arguments += ["--chdir", workdir, "--"]
         return arguments + inner
     }

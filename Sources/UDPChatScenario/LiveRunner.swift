@@ -70,18 +70,22 @@ public enum LiveRunner {
         return port
     }
 
-    /// Starts a third-party implementation from its manifest, placeholders filled with `values`.
-    /// Starts a third-party implementation: its standard output lines go to its console, and a
-    /// client's exit closes its socket.
+    /// Starts a third-party implementation from its manifest, placeholders filled with `values`:
+    /// its standard output lines go to its console, and a client's exit closes its socket.
+    /// `sandboxed`: inside a sandbox, the command runs under its manifest's rlimits and is logged there.
     static func launch(_ manifest: Manifest, values: [String: String], name: String, console: LiveConsole,
-                       isClient: Bool) async throws -> IUTProcess {
-        try await IUTProcess.launch(
-            manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                       isClient: Bool, sandboxed: LaunchLog? = nil) async throws -> IUTProcess {
+        var command = manifest.command.map { fillPlaceholders($0, values) }
+        if sandboxed != nil { command = try SandboxInside.limited(command, workdir: manifest.workdir, limits: manifest.limits) }
+        let process = try await IUTProcess.launch(
+            command, workdir: manifest.workdir,
             env: manifest.env.mapValues { fillPlaceholders($0, values) }, name: name,
             onOutput: { stream, line in if stream == .stdout { console.show(line, party: name) } },
             onExit: { exit in
                 if isClient, !console.isClosed(name) { console.closed(name, exit: exit.status == 0 ? .left : .forced) }
             })
+        sandboxed?.add(process, limits: manifest.limits)
+        return process
     }
 
     static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, manifests: [String: Manifest], pcapPath: String?,
@@ -99,10 +103,11 @@ public enum LiveRunner {
             var port = Int(manifest.pinnedPort ?? 0)
             if port == 0 { port = try await freePort(group: group) }
             let values = ["port": String(port), "rto": String(Double(rto.nanoseconds) / 1e9)]
-            let process = try await launch(manifest, values: values, name: serverName, console: console, isClient: false)
+            let process = try await launch(manifest, values: values, name: serverName, console: console, isClient: false,
+                                          sandboxed: options.launched)
             serverProcess = process
             serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
-            try? await Task.sleep(for: .milliseconds(300))  // let it bind
+            await waitUntilBound(port: UInt16(port), process: process)
         } else {
             let chat = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
                 observer?.tableChanged(rows)
@@ -161,7 +166,8 @@ public enum LiveRunner {
                     "port": String(ports[name]!), "advertise_port": String(advertised ?? UInt16(ports[name]!)),
                     "rto": String(Double(rto.nanoseconds) / 1e9),
                 ]
-                let process = try await launch(manifest, values: values, name: name, console: console, isClient: true)
+                let process = try await launch(manifest, values: values, name: name, console: console, isClient: true,
+                                              sandboxed: options.launched)
                 processes[name] = (process, manifest)
                 continue
             }
@@ -250,6 +256,8 @@ public struct LiveOptions: Sendable {
     public var observer: LiveObserver?
     /// Give up once a party has waited on one step this long (nil: only the scenario's timeout).
     public var patience: Duration?
+    /// Inside a sandbox (`udpchat scenario-worker`): the third-party processes started, under their rlimits.
+    var launched: LaunchLog?
 
     public init(observer: LiveObserver? = nil, patience: Duration? = nil) {
         self.observer = observer
@@ -268,12 +276,21 @@ import Darwin
 extension LiveRunner {
     /// Runs many (scenario, seed) pairs live, `jobs` at a time (each on its own ports).
     /// `artifacts`: a folder where each run's pcap is written (`ScenarioReports.artifactBase` + `.pcap`).
+    /// `sandbox`: a run that starts a third-party manifest goes through this worker in its own sandbox
+    /// (`runSandboxed`); without one, such runs start their implementations on the host, a run with a
+    /// 7070-pinned manifest one at a time.
     public static func runAll(_ items: [(Scenario, UInt64)], jobs: Int, rto: Duration? = nil, artifacts: String? = nil,
-                              stop: StopSignal = StopSignal(),
+                              sandbox: SandboxPlan? = nil, stop: StopSignal = StopSignal(),
                               progress: (ScenarioReport, Int) -> Void = { _, _ in }) async -> [ScenarioReport] {
-        await ScenarioBatch.run(items, mode: .live, jobs: jobs, stop: stop, progress: progress) { scenario, seed in
+        let pinned = PinnedTurns()
+        return await ScenarioBatch.run(items, mode: .live, jobs: jobs, stop: stop, progress: progress) { scenario, seed in
             let pcap = artifacts.map { ScenarioReports.artifactBase(folder: $0, path: scenario.path, mode: .live, seed: seed) + ".pcap" }
-            return await run(scenario, seed: seed, rto: rto, pcapPath: pcap)
+            let manifests = (try? manifests(for: scenario)) ?? [:]
+            if let sandbox, !manifests.isEmpty {
+                return await runSandboxed(scenario, seed: seed, rto: rto, pcapPath: pcap, manifests: manifests, plan: sandbox, stop: stop)
+            }
+            guard manifests.values.contains(where: { $0.pinnedPort != nil }) else { return await run(scenario, seed: seed, rto: rto, pcapPath: pcap) }
+            return await pinned.oneAtATime { await run(scenario, seed: seed, rto: rto, pcapPath: pcap) }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UDPChatIUT
 import UDPChatReports
 import UDPChatScenario
 import UDPChatSimulation
@@ -53,6 +54,9 @@ struct ScenarioRunCommand: AsyncParsableCommand {
     @Flag(help: "Print every check, not only failures.")
     var verbose = false
 
+    @Option(help: "Live runs that start a third-party manifest. auto: each in its own sandbox (bubblewrap) when the system allows, else on the host; required: a sandbox or exit 2; none: on the host.")
+    var isolation: Isolation = .auto
+
     func validate() throws {
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -66,6 +70,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             for offset in 0..<`repeat` { items.append((scenario, first &+ UInt64(offset))) }
         }
         if let artifacts { ScenarioFiles.makeDirectory(artifacts) }
+        let sandbox = try await sandboxPlan(for: scenarios)
         let clock = ContinuousClock()
         let started = clock.now
         let startedAt = Date()
@@ -80,10 +85,11 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             }
         }
         let stop = StopSignal()
-        let outcome = try await GracefulRun.run(onShutdown: { stop.stop() }) { [mode, jobs, rto, artifacts, items] in
+        let outcome = try await GracefulRun.run(onShutdown: { stop.stop() }) { [mode, jobs, rto, artifacts, items, sandbox] in
             mode == .sim
                 ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, stop: stop, progress: progress)
-                : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, stop: stop, progress: progress)
+                : await LiveRunner.runAll(items, jobs: jobs, rto: rto?.duration, artifacts: artifacts, sandbox: sandbox, stop: stop,
+                                          progress: progress)
         }
         let reports = outcome.value
         let wall = clock.now - started
@@ -95,6 +101,22 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         printSummary(reports, wall: wall)
         if let code = outcome.signalExitCode { throw ExitCode(code) }
         if reports.contains(where: { !$0.passed && $0.skipped == nil }) { throw ExitCode(1) }
+    }
+
+    /// The sandbox for live runs that start a third-party manifest (`--isolation`), or nil: then they
+    /// run on the host, after a one-line notice (exit 2 when the sandbox is required).
+    func sandboxPlan(for scenarios: [Scenario]) async throws -> SandboxPlan? {
+        let thirdParty = scenarios.contains { $0.serverManifest != nil || $0.clients.contains { $0.manifest != nil } }
+        guard mode == .live, isolation != .none, thirdParty else { return nil }
+        guard let reason = await Sandbox.unavailableReason() else {
+            return SandboxPlan(worker: [GradeCommand.ownExecutable(), "scenario-worker"])
+        }
+        if isolation == .required {
+            printError("scenario run: --isolation required, but no sandbox: \(reason)")
+            throw ExitCode(2)
+        }
+        printError("scenario run: no sandbox (\(reason)): live runs start their implementations on the host, a 7070-pinned manifest one run at a time")
+        return nil
     }
 
     func writeOutputs(_ reports: [ScenarioReport], run: RunInfo) throws {

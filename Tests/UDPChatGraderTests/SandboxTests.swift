@@ -170,7 +170,7 @@ import Glibc
     static func interruptedGrade(_ arguments: [String], signal: Int32) async throws -> (exit: ProcessExit?, stderr: [String], pid: Int32) {
         let binary = try #require(FixtureGradingTests.udpchatBinary)
         let grader = try await IUTProcess.launch([binary, "grade"] + arguments, workdir: FileManager.default.currentDirectoryPath, name: "grade")
-        _ = await grader.waitForLine(containing: "[ 1/", on: .stderr, timeout: .seconds(120))
+        _ = await grader.waitForLine(containing: "[1/", on: .stderr, timeout: .seconds(120))
         kill(grader.pid, signal)
         let exit = await grader.waitForExit(timeout: .seconds(60))
         await grader.stop()
