@@ -48,7 +48,9 @@ final class Bell: Sendable {
 
     func wait(for timeout: Duration) async {
         let timer = Task { [self] in
-            try? await Task.sleep(for: timeout)
+            // Ring only when the time is up: a timer cancelled because a line came first must not
+            // leave a stale ring behind (the next wait would return at once, and the driver spin).
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             ring()
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
