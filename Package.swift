@@ -7,7 +7,8 @@ import PackageDescription
 //   UDPChatCore        – sans-I/O state machines: server registry and chat client (events in, effects out)
 //   UDPChatRuntime     – SwiftNIO drivers running the core state machines over real UDP sockets and timers
 //   UDPChatImpairment  – sans-I/O impairment models and protocol-aware rules (loss, delay, duplicate, …)
-//   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
+//   UDPChatRelay       – the sans-I/O relay core: flow table, impairment engine, delay queue, counters, trace records
+//   UDPChatProxy       – the SwiftNIO UDP proxy: a thin driver of UDPChatRelay over sockets and timers
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
 //   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
@@ -48,8 +49,12 @@ let package = Package(
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
+            name: "UDPChatRelay",
+            dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]
+        ),
+        .target(
             name: "UDPChatProxy",
-            dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .target(
@@ -72,7 +77,7 @@ let package = Package(
         .target(
             name: "UDPChatSimulation",
             dependencies: [
-                "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRelay",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -93,7 +98,8 @@ let package = Package(
             dependencies: ["UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatRelayTests", dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatCaptureTests", dependencies: ["UDPChatCapture", "UDPChatRuntime", "UDPChatProxy", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatWire", "UDPChatSupport"] + nio),
     ],

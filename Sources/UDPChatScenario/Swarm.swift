@@ -75,6 +75,14 @@ public enum Swarm {
         return (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + "%"
     }
 
+    /// The swarm server's registration expiry: four refresh periods (a registration survives
+    /// three lost refreshes in a row).
+    public static let expiry = ProtocolDefaults.refreshEvery * 4
+    /// Longest a datagram can spend crossing the swarm's network (latencies, the largest delay,
+    /// jitter and reorder hold it draws, with margin): a REGISTER sent before a LEAVE can reach
+    /// the server at most this long after it.
+    public static let maxTransit = Duration.seconds(1)
+
     /// The world of one seed.
     public static func world(seed: UInt64) -> World {
         var random = SplitMix64.stream(seed: seed, label: "swarm")
@@ -142,8 +150,10 @@ public enum Swarm {
         if chance(&random, 0.3) {
             proxies.append(SimProxy(name: "alice", target: "alice", impairment: impairment(&random, rto: rto, notes: &notes, name: "alice")))
         }
+        // The server is run as a careful operator runs it: clients refresh (the reference default),
+        // so registrations that are not refreshed expire, and a ghost cannot outlive the expiry.
         let setup = SimSetup(seed: seed, rto: rto, timeout: rto * 500, settle: rto * 500, clients: clients, strangers: strangers, proxies: proxies,
-                             recordAllDisplays: false)
+                             recordAllDisplays: false, serverExpiry: expiry)
         return World(setup: setup, aliceTexts: aliceTexts, bobTexts: bobTexts, withCarol: withCarol, summary: notes)
     }
 
@@ -159,6 +169,15 @@ public enum Swarm {
         if !result.serverTable.isEmpty {
             violations.append("state leak: the server still lists \(result.serverTable.map { "\($0.id)" }.joined(separator: ", "))")
         }
+        // No registration of a client that left survives longer than the expiry after its LEAVE
+        // (a duplicated or delayed REGISTER may re-register it: a ghost, gone within the expiry).
+        for client in result.clients {
+            guard let left = client.closedAt, let id = result.ids[client.name] else { continue }
+            let limit = left + expiry + maxTransit
+            if let ended = result.registrationEnded[id], ended > limit {
+                violations.append("ghost: \(client.name)'s registration outlived its LEAVE by \((ended - left).compactDescription) (expiry \(expiry.compactDescription))")
+            }
+        }
         let observation = Observation(result, rto: world.setup.rto)
         let atBob = observation.delivered(at: "bob", from: 1)
         if atBob != world.aliceTexts { violations.append("bob displayed \(atBob), expected \(world.aliceTexts) exactly once, in order") }
@@ -167,7 +186,8 @@ public enum Swarm {
         var checks = [ScenarioChecker.terminated(by: "alice", peer: "bob", observation)]
         for client in result.clients { checks.append(ScenarioChecker.left(client.name, observation)) }
         for check in checks where !check.passed { violations.append("\(check.title): \(check.observed)") }
-        // Timer-driven re-sends (same bytes again) must come one RTO apart, whatever the network did.
+        // Timer-driven re-sends (same bytes again) must come one RTO apart, whatever the network did;
+        // a REGISTER may also come one refresh period after the previous one.
         var lastSent: [String: Instant] = [:]
         let timed: Set<Verb> = [.register, .lookup, .connect, .msg, .terminate, .leave]
         for record in result.trace {
@@ -175,7 +195,8 @@ public enum Swarm {
             let key = record.from + ": " + message.serialized
             if let previous = lastSent[key] {
                 let gap = record.time - previous
-                if gap < world.setup.rto * 0.95 || gap > world.setup.rto * 1.1 {
+                let refresh = message.verb == .register && gap >= ProtocolDefaults.refreshEvery * 0.95 && gap <= ProtocolDefaults.refreshEvery * 1.1
+                if !refresh && (gap < world.setup.rto * 0.95 || gap > world.setup.rto * 1.1) {
                     violations.append("\(key) re-sent \(gap.compactDescription) after the previous transmission")
                 }
             }

@@ -30,8 +30,8 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Retransmission timeout: wait this long for an answer before re-sending; 10s, 500ms or plain seconds, greater than zero.", valueName: "duration"))
     var rto = DurationArgument(.seconds(10))
 
-    @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh (for a server run with --expire-after); 10s, 500ms or plain seconds, greater than zero (default: off).", valueName: "duration"))
-    var refreshEvery: DurationArgument?
+    @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh, so NATs, proxies and servers run with --expire-after keep the registration; 10s, 500ms or plain seconds, or off (or 0) to never refresh.", valueName: "duration"))
+    var refreshEvery = RefreshArgument(ProtocolDefaults.refreshEvery)
 
     @OptionGroup var logging: LoggingOptions
 
@@ -44,9 +44,6 @@ struct ClientCommand: AsyncParsableCommand {
         guard rto.duration > .zero else {
             throw ValidationError("--rto must be greater than zero, got \(rto) (it is how long to wait before re-sending)")
         }
-        if let refreshEvery, refreshEvery.duration <= .zero {
-            throw ValidationError("--refresh-every must be greater than zero, got \(refreshEvery) (leave it out to never refresh)")
-        }
     }
 
     func run() async throws {
@@ -57,7 +54,7 @@ struct ClientCommand: AsyncParsableCommand {
             Console.line("client \(id) on UDP \(bound) (type /help for commands)")
             return advertisePort ?? bound.port
         }
-        options.refreshEvery = refreshEvery?.duration
+        options.refreshEvery = refreshEvery.duration
         let client: ChatClientRuntime
         do {
             client = try await ChatClientRuntime.start(options, logger: Logger(label: "udpchat.client")) { event in
@@ -97,4 +94,23 @@ enum StandardInputReader {
         thread.name = "udpchat-stdin"
         thread.start()
     }
+}
+
+/// `--refresh-every`: a duration, or `off` / `0` for never.
+struct RefreshArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    var duration: Duration?
+
+    init(_ duration: Duration?) { self.duration = duration }
+
+    init?(argument: String) {
+        if argument == "off" {
+            duration = nil
+            return
+        }
+        guard let value = try? DurationParser.parse(argument), value >= .zero else { return nil }
+        duration = value == .zero ? nil : value
+    }
+
+    var description: String { duration?.compactDescription ?? "off" }
+    var defaultValueDescription: String { description }
 }
