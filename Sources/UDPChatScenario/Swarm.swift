@@ -157,6 +157,21 @@ public enum Swarm {
         return World(setup: setup, aliceTexts: aliceTexts, bobTexts: bobTexts, withCarol: withCarol, summary: notes)
     }
 
+    /// No registration of a client that left survives longer than the expiry after its LEAVE: a
+    /// duplicated or delayed REGISTER may re-register it (a ghost), but the expiry removes it.
+    public static func ghosts(_ result: SimResult, expiry: Duration, maxTransit: Duration = maxTransit) -> [String] {
+        var violations: [String] = []
+        for client in result.clients {
+            guard let left = client.closedAt, let id = result.ids[client.name] else { continue }
+            if result.serverTable.contains(where: { $0.id == id }) {
+                violations.append("ghost: \(client.name) left at \(left) and is still registered at the end")
+            } else if let ended = result.registrationEnded[id], ended > left + expiry + maxTransit {
+                violations.append("ghost: \(client.name)'s registration outlived its LEAVE by \((ended - left).compactDescription) (expiry \(expiry.compactDescription))")
+            }
+        }
+        return violations
+    }
+
     /// Runs one seed and checks the invariants.
     public static func run(seed: UInt64) -> (Outcome, SimResult, World) {
         let world = world(seed: seed)
@@ -169,15 +184,7 @@ public enum Swarm {
         if !result.serverTable.isEmpty {
             violations.append("state leak: the server still lists \(result.serverTable.map { "\($0.id)" }.joined(separator: ", "))")
         }
-        // No registration of a client that left survives longer than the expiry after its LEAVE
-        // (a duplicated or delayed REGISTER may re-register it: a ghost, gone within the expiry).
-        for client in result.clients {
-            guard let left = client.closedAt, let id = result.ids[client.name] else { continue }
-            let limit = left + expiry + maxTransit
-            if let ended = result.registrationEnded[id], ended > limit {
-                violations.append("ghost: \(client.name)'s registration outlived its LEAVE by \((ended - left).compactDescription) (expiry \(expiry.compactDescription))")
-            }
-        }
+        violations += ghosts(result, expiry: expiry)
         let observation = Observation(result, rto: world.setup.rto)
         let atBob = observation.delivered(at: "bob", from: 1)
         if atBob != world.aliceTexts { violations.append("bob displayed \(atBob), expected \(world.aliceTexts) exactly once, in order") }
