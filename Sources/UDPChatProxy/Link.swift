@@ -35,6 +35,9 @@ final class Link: @unchecked Sendable {
     var listenChannel: (any Channel)?
     var listenEndpoint: Endpoint
     var sockets: [UInt64: UpstreamSocket] = [:]
+    /// The socket of the previous send up (spares a hash lookup in a burst).
+    var lastSocketFlow: UInt64 = 0
+    var lastSocket: UpstreamSocket?
     var dirtySockets: [UpstreamSocket] = []
     var listenDirty = false
     var timer: Scheduled<Void>?
@@ -150,7 +153,14 @@ final class Link: @unchecked Sendable {
         for effect in effects {
             switch effect {
             case .sendUp(let flow, let payload):
-                guard let socket = sockets[flow] else { continue }
+                let socket: UpstreamSocket
+                if flow == lastSocketFlow, let last = lastSocket {
+                    socket = last
+                } else {
+                    guard let found = sockets[flow] else { continue }
+                    (lastSocketFlow, lastSocket) = (flow, found)
+                    socket = found
+                }
                 sendUp(socket, buffer(payload, arrived))
             case .sendDown(_, let client, let payload):
                 sendDown(client.address, buffer(payload, arrived))
@@ -166,6 +176,7 @@ final class Link: @unchecked Sendable {
                 openUpstream(flow)
             case .closeUpstream(let flow):
                 // On stop, sockets close after the last flush (`stop()`).
+                if flow == lastSocketFlow { (lastSocketFlow, lastSocket) = (0, nil) }
                 if let socket = sockets.removeValue(forKey: flow), !stopped { socket.channel?.close(promise: nil) }
             }
         }
@@ -276,6 +287,7 @@ final class Link: @unchecked Sendable {
             // No upstream socket: what waited for it is lost, and counted by the core.
             socket.backlog = []
             sockets[flow] = nil
+            if flow == lastSocketFlow { (lastSocketFlow, lastSocket) = (0, nil) }
             effects.removeAll(keepingCapacity: true)
             core.upstreamFailed(flow: flow, into: &effects)
             run(nil)

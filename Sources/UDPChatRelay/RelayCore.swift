@@ -190,11 +190,12 @@ public struct RelayCore<Client: RelayClientAddress> {
             lastClient = client
             lastClientFlow = id
         }
-        flows[id]!.lastActive = now
+        let index = flows.index(forKey: id)!
+        flows.values[index].lastActive = now
         lastEventFlow = id
         if passthrough {
             counters.up.delivered &+= 1
-            sendUp(id, .arrived, size: size, into: &effects)
+            sendUp(id, at: index, .arrived, size: size, into: &effects)
             return
         }
         impair(bytes ?? [], direction: .up, flow: id, now: now, into: &effects)
@@ -204,17 +205,19 @@ public struct RelayCore<Client: RelayClientAddress> {
     @inlinable
     public mutating func upstreamDatagram(_ bytes: [UInt8]?, size: Int, flow id: UInt64, now: Instant,
                                           into effects: inout [RelayEffect<Client>]) {
-        guard flows[id] != nil else {
+        guard let index = flows.index(forKey: id) else {
             lastEventFlow = 0
             return
         }
         counters.down.received &+= 1
         counters.down.bytesReceived &+= UInt64(size)
-        flows[id]!.lastActive = now
+        flows.values[index].lastActive = now
         lastEventFlow = id
         if passthrough {
             counters.down.delivered &+= 1
-            sendDown(id, .arrived, size: size, into: &effects)
+            counters.down.sent &+= 1
+            counters.down.bytesSent &+= UInt64(size)
+            effects.append(.sendDown(flow: id, to: flows.values[index].client, .arrived))
             return
         }
         impair(bytes ?? [], direction: .down, flow: id, now: now, into: &effects)
@@ -332,9 +335,15 @@ public struct RelayCore<Client: RelayClientAddress> {
 
     @inlinable
     mutating func sendUp(_ id: UInt64, _ payload: RelayPayload, size: Int, into effects: inout [RelayEffect<Client>]) {
-        if flows[id]!.opening {
-            flows[id]!.backlog &+= 1
-            flows[id]!.backlogBytes &+= UInt64(size)
+        sendUp(id, at: flows.index(forKey: id)!, payload, size: size, into: &effects)
+    }
+
+    @inlinable
+    mutating func sendUp(_ id: UInt64, at index: [UInt64: Flow].Index, _ payload: RelayPayload, size: Int,
+                         into effects: inout [RelayEffect<Client>]) {
+        if flows.values[index].opening {
+            flows.values[index].backlog &+= 1
+            flows.values[index].backlogBytes &+= UInt64(size)
             counters.up.inFlight &+= 1
         } else {
             counters.up.sent &+= 1

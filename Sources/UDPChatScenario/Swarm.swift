@@ -143,12 +143,17 @@ public enum Swarm {
                 .sendRaw(text: "LEAVE 1", to: "server"),
             ]))
         }
+        // The proxies model lossy links, not NATs: a connected pair may be quiet towards each
+        // other for longer than the proxy's default 60 s flow idle (alice waits for carol through
+        // blackholes), and the protocol has no peer-to-peer keepalive. Flows stay for 10 minutes.
+        let flowIdle = Duration.seconds(600)
         var proxies = [
-            SimProxy(name: "server", target: "server", impairment: impairment(&random, rto: rto, notes: &notes, name: "server")),
-            SimProxy(name: "bob", target: "bob", impairment: impairment(&random, rto: rto, notes: &notes, name: "bob")),
+            SimProxy(name: "server", target: "server", impairment: impairment(&random, rto: rto, notes: &notes, name: "server"), flowIdle: flowIdle),
+            SimProxy(name: "bob", target: "bob", impairment: impairment(&random, rto: rto, notes: &notes, name: "bob"), flowIdle: flowIdle),
         ]
         if chance(&random, 0.3) {
-            proxies.append(SimProxy(name: "alice", target: "alice", impairment: impairment(&random, rto: rto, notes: &notes, name: "alice")))
+            proxies.append(SimProxy(name: "alice", target: "alice", impairment: impairment(&random, rto: rto, notes: &notes, name: "alice"),
+                                    flowIdle: flowIdle))
         }
         // The server is run as a careful operator runs it: clients refresh (the reference default),
         // so registrations that are not refreshed expire, and a ghost cannot outlive the expiry.
