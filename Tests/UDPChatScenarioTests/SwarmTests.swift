@@ -2,6 +2,7 @@ import Testing
 import UDPChatScenario
 import UDPChatImpairment
 import UDPChatSimulation
+import UDPChatSupport
 
 @Suite struct SwarmTests {
     @Test func aHundredSeedsHoldTheInvariants() async {
@@ -57,8 +58,8 @@ import UDPChatSimulation
         #expect(result.clients[0].exit == .left)
         #expect(result.serverTable.isEmpty)
         let ended = try #require(result.registrationEnded[1])
-        #expect(ended > left + .milliseconds(250), "it was registered again after it left")
-        #expect(ended <= left + .seconds(2) + .milliseconds(500))
+        #expect(ended > left + Duration.milliseconds(250), "it was registered again after it left")
+        #expect(ended <= left + Duration.seconds(2) + Duration.milliseconds(500))
         #expect(Swarm.ghosts(result, expiry: .seconds(2)).isEmpty)
         #expect(Swarm.ghosts(result, expiry: .seconds(2), maxTransit: .zero).count == 1, "the REGISTER arrived 300 ms after the LEAVE")
     }
