@@ -10,7 +10,8 @@ import PackageDescription
 //   UDPChatRuntime     – SwiftNIO drivers running the core state machines over real UDP sockets and timers
 //   UDPChatScript      – the one script step model and its sans-I/O interpreter (scenarios, simulator, live runner, demo)
 //   UDPChatImpairment  – sans-I/O impairment models and protocol-aware rules (loss, delay, duplicate, …)
-//   UDPChatProxy       – the SwiftNIO UDP relay that applies UDPChatImpairment, with trace and counters
+//   UDPChatRelay       – the sans-I/O relay core: flow table, impairment engine, delay queue, counters, trace records
+//   UDPChatProxy       – the SwiftNIO UDP proxy: a thin driver of UDPChatRelay over sockets and timers
 //   UDPChatProxyControl – the proxy's live control API: HTTP/JSON over NIOHTTP1 and Prometheus metrics
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
@@ -68,13 +69,17 @@ let package = Package(
             dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
+            name: "UDPChatRelay",
+            dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]
+        ),
+        .target(
             name: "UDPChatProxy",
-            dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatProxyControl",
             dependencies: [
-                "UDPChatProxy", "UDPChatImpairment", "UDPChatSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+                "UDPChatProxy", "UDPChatRelay", "UDPChatImpairment", "UDPChatSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
             ] + nio
         ),
@@ -114,7 +119,7 @@ let package = Package(
         .target(
             name: "UDPChatSimulation",
             dependencies: [
-                "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment",
+                "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRelay",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
@@ -144,7 +149,8 @@ let package = Package(
             ] + nio
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatRelayTests", dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(
             name: "UDPChatProxyControlTests",
             dependencies: ["UDPChatProxyControl", "UDPChatProxy", "UDPChatImpairment", "UDPChatSupport"] + nio

@@ -15,8 +15,9 @@ public struct ClientConfig: Hashable, Sendable {
     /// How long answers to repeated CONNECT and TERMINATE are remembered (protocol: at least 5 RTO).
     /// Set by `init` to 6 RTO; it does not follow later changes of `rto`.
     public var rememberFor: Duration
-    /// Once registered, re-send REGISTER this often as a refresh (for servers that expire
-    /// registrations, PROTOCOL.md "Server rules"); nil (the default) never refreshes.
+    /// Once registered, re-send REGISTER this often as a refresh, so that NATs and proxies keep
+    /// the client's flow and servers that expire registrations keep it (PROTOCOL.md "Server
+    /// rules"). Default `ProtocolDefaults.refreshEvery` (25 s); nil never refreshes.
     public var refreshEvery: Duration?
     /// Report the user's own messages as they go (for interactive consoles): `.sent` when a MSG is
     /// first transmitted and `.acknowledged` when its ACK arrives. Off by default.
@@ -27,7 +28,7 @@ public struct ClientConfig: Hashable, Sendable {
 
     public init(
         id: ClientID, server: Endpoint, advertisedPort: UInt16, rto: Duration = ProtocolDefaults.rto, window: Int = ProtocolDefaults.window,
-        refreshEvery: Duration? = nil
+        refreshEvery: Duration? = ProtocolDefaults.refreshEvery
     ) {
         self.id = id
         self.server = server

@@ -98,7 +98,7 @@ public enum Interop {
                 impairments: impairments, seed: seed)
             relayConfig.observer = { event in
                 let dropped = if case .drop = event.decision { true } else { false }
-                trace.append(dropped ? .dropped : .received, node: "relay", remote: event.source, local: event.destination,
+                trace.append(dropped ? .dropped : .received, node: "relay", remote: event.source.description, local: event.destination.description,
                              text: escapeDatagram(event.payload), bytes: event.payload,
                              tag: dropped || event.verdict == "forwarded" ? nil : event.verdict)
             }

@@ -1,4 +1,5 @@
 import UDPChatImpairment
+import UDPChatRelay
 import UDPChatSupport
 
 /// Where a tapped datagram was seen.
@@ -36,24 +37,31 @@ public struct LinkConfiguration: Sendable {
     /// Where their datagrams go.
     public var target: Endpoint
     public var impairments: ImpairmentConfig
+    /// This link's flow idle time (nil: the proxy's `ProxyConfiguration.flowIdle`).
+    public var flowIdle: Duration?
+    /// This link's flow limit (nil: the proxy's `ProxyConfiguration.maxFlows`).
+    public var maxFlows: Int?
 
-    public init(name: String = "main", listen: Endpoint, target: Endpoint, impairments: ImpairmentConfig = ImpairmentConfig()) {
+    public init(name: String = "main", listen: Endpoint, target: Endpoint, impairments: ImpairmentConfig = ImpairmentConfig(),
+                flowIdle: Duration? = nil, maxFlows: Int? = nil) {
         self.name = name
         self.listen = listen
         self.target = target
         self.impairments = impairments
+        self.flowIdle = flowIdle
+        self.maxFlows = maxFlows
     }
 }
 
 /// Everything `ProxyServer.start(config:)` needs.
 public struct ProxyConfiguration: Sendable {
     public var links: [LinkConfiguration]
-    /// Seed of every random stream (each link derives its own from its name).
+    /// Seed of every random stream (each link derives its own from its name: `RelaySeed.link`).
     public var seed: UInt64
     /// A flow (client source address) with no datagram either way for this long is closed.
-    public var flowIdle: Duration = .seconds(60)
+    public var flowIdle: Duration = RelayConfiguration.defaultFlowIdle
     /// Most flows per link; datagrams from further clients are dropped (`flow-limit`).
-    public var maxFlows = 1024
+    public var maxFlows = RelayConfiguration.defaultMaxFlows
     /// Write one JSON line per datagram event here.
     public var tracePath: String?
     /// Called on the event loop for every datagram received and every datagram sent.
@@ -71,11 +79,5 @@ public struct ProxyConfiguration: Sendable {
     /// One link named `main`.
     public init(listen: Endpoint, target: Endpoint, impairments: ImpairmentConfig = ImpairmentConfig(), seed: UInt64) {
         self.init(links: [LinkConfiguration(listen: listen, target: target, impairments: impairments)], seed: seed)
-    }
-
-    /// The seed of link `name`'s engine: independent of other links.
-    public static func linkSeed(_ seed: UInt64, name: String) -> UInt64 {
-        var stream = SplitMix64.stream(seed: seed, label: "link/\(name)")
-        return stream.next()
     }
 }

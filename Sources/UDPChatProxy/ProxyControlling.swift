@@ -1,4 +1,5 @@
 import UDPChatImpairment
+import UDPChatRelay
 import UDPChatSupport
 
 /// What the live control API (`UDPChatProxyControl`) may ask of a running proxy. Every change

@@ -1,10 +1,10 @@
 import NIOCore
 import UDPChatImpairment
+import UDPChatRelay
 import UDPChatSupport
 
 // The proxy side of the live control API: `ProxyControlling` on `ProxyServer`, each call run
-// on the links' event loop, and the few things a `Link` does for it. The relay itself only
-// calls `writeControlRecords()` after the engine has processed a datagram (timeline entries).
+// on the links' event loop, and the change made by the link's relay core (`RelayCore.control`).
 
 extension ProxyServer: ProxyControlling {
     public func linkStates() async -> [LinkState] {
@@ -23,7 +23,7 @@ extension ProxyServer: ProxyControlling {
     public func addRule(_ rule: Rule, link name: String) async throws(ControlError) -> Int {
         try await onLink(name) { link in
             _ = link.control(.addRule(rule))
-            return link.engine.config.rules.count
+            return link.core.ruleCount
         }
     }
 
@@ -47,45 +47,22 @@ extension ProxyServer: ProxyControlling {
 }
 
 extension Link {
-    /// Makes one change through the engine (the same path as timeline entries) and traces it.
-    /// False when a rule to remove does not exist.
+    /// Makes one change through the relay core (the same engine path as timeline entries) and
+    /// traces it. False when a rule to remove does not exist.
     func control(_ change: ControlChange) -> Bool {
-        let done = engine.apply(change, now: Instant(nanoseconds: now()))
-        guard done else { return false }
-        // A link that never consulted the engine must from now on.
-        passthrough = false
-        switch change {
-        case .addRule, .removeRule: ruleTexts = engine.ruleTexts
-        case .resetCounters: resetStats()
-        case .set: break
-        }
-        writeControlRecords()
-        return true
-    }
-
-    /// Writes the engine's pending control records to the trace.
-    func writeControlRecords() {
-        for record in engine.takeControlRecords() { trace?.write(record.jsonLine(link: configuration.name)) }
-    }
-
-    /// Zeroes the relay's counters. Copies still in flight and datagrams still held carry over
-    /// as delivered and received, so the books keep balancing.
-    private func resetStats() {
-        var fresh = LinkStats(name: stats.name, listen: stats.listen, target: stats.target)
-        for direction in Direction.allCases {
-            fresh[direction].inFlight = stats[direction].inFlight
-            fresh[direction].held = stats[direction].held
-            fresh[direction].received = stats[direction].held
-            fresh[direction].delivered = stats[direction].inFlight
-        }
-        stats = fresh
+        var effects: [RelayEffect<ClientAddress>] = []
+        let done = core.control(change, now: Instant(nanoseconds: now()), into: &effects)
+        self.effects = effects
+        run(nil)
+        flushWrites()
+        return done
     }
 
     func controlState() -> LinkState {
         let snapshot = snapshot()
+        let settings = core.settings
         return LinkState(
             name: configuration.name, listen: listenEndpoint, target: configuration.target,
-            up: engine.config.up, down: engine.config.down, rules: snapshot.rules, stats: snapshot,
-            addedDelay: [.up: engine.counters.up.addedDelay, .down: engine.counters.down.addedDelay])
+            up: settings.up, down: settings.down, rules: snapshot.rules, stats: snapshot, addedDelay: core.addedDelay)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Prometheus
 import UDPChatImpairment
 import UDPChatProxy
+import UDPChatRelay
 import UDPChatSupport
 
 /// The proxy's counters as Prometheus metrics (swift-metrics over swift-prometheus, one

@@ -27,7 +27,8 @@ public struct ChatClientOptions: Sendable {
     /// Called once the socket is bound, before REGISTER, to decide the advertised port (e.g. after
     /// starting a relay in front of this client). Overrides `advertisePort` when set.
     public var advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)?
-    /// Once registered, re-send REGISTER this often as a refresh; nil (the default) never refreshes.
+    /// Once registered, re-send REGISTER this often as a refresh (default `ProtocolDefaults.refreshEvery`,
+    /// 25 s); nil never refreshes.
     public var refreshEvery: Duration?
     /// Report own messages' delivery (`ClientConfig.reportsDelivery`), for an interactive console.
     public var reportsDelivery = false
@@ -39,7 +40,8 @@ public struct ChatClientOptions: Sendable {
     public init(
         id: ClientID, server: Endpoint, bindHost: String? = nil, port: Int = 0, advertisePort: UInt16? = nil,
         rto: Duration = .seconds(10), window: Int = 32, seed: UInt64? = nil,
-        advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)? = nil, refreshEvery: Duration? = nil
+        advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)? = nil,
+        refreshEvery: Duration? = ProtocolDefaults.refreshEvery
     ) {
         self.id = id
         self.server = server

@@ -132,7 +132,7 @@ public enum LiveRunner {
             let target = proxy.target == serverName ? serverAddress
                 : Endpoint(host: "127.0.0.1", port: UInt16(ports[proxy.target] ?? 0))
             links.append(LinkConfiguration(name: proxy.name, listen: Endpoint(host: "127.0.0.1", port: 0), target: target,
-                                           impairments: try proxy.config(rto: rto)))
+                                           impairments: try proxy.config(rto: rto), flowIdle: proxy.flowIdle(rto: rto), maxFlows: proxy.flowLimit))
         }
         var proxy: ProxyServer?
         let pcap = try pcapPath.map { path throws(CaptureError) in try PcapWriter(path: path) }
@@ -174,7 +174,7 @@ public enum LiveRunner {
             let clientOptions = ChatClientOptions(
                 id: client.id, server: reachable[serverName]!, bindHost: "127.0.0.1", port: ports[client.name]!,
                 advertisePort: advertised, rto: rto, window: client.window,
-                seed: SplitMix64.stream(seed: seed, label: "client/\(client.name)").state)
+                seed: SplitMix64.stream(seed: seed, label: "client/\(client.name)").state, refreshEvery: client.refresh?.resolved(rto: rto))
             let runtime = try await ChatClientRuntime.start(clientOptions, group: group, onEvent: { event in
                 console.show(event.description, party: name)
             })

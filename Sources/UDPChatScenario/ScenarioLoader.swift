@@ -107,8 +107,16 @@ struct ScenarioDecoder {
             let id = ClientID(node["id"]?.int ?? 1)
             if !seenIDs.insert(id).inserted { fail(node["id"], "client id \(id) is used twice") }
             let script = steps(node["script"])
-            clients.append(ScenarioClient(name: clientName, id: id, window: node["window"]?.int ?? 32,
-                                          manifest: node["manifest"]?.string, script: script))
+            var client = ScenarioClient(name: clientName, id: id, window: node["window"]?.int ?? 32,
+                                        manifest: node["manifest"]?.string, script: script)
+            if let refresh = node["refresh"] {
+                if refresh.string == "off" {
+                    client.refresh = nil
+                } else if let value = duration(refresh) {
+                    if value.resolved(rto: rto) > .zero { client.refresh = value } else { fail(refresh, "refresh must be greater than zero (or off)") }
+                }
+            }
+            clients.append(client)
         }
         for node in root["strangers"]?.sequence ?? [] {
             let strangerName = node["name"]?.string ?? "?"
@@ -165,6 +173,12 @@ struct ScenarioDecoder {
                                                       line: window.mark?.line ?? 1))
             }
             proxy.rules = node["rules"]?.sequence?.compactMap(\.string) ?? []
+            if let idle = node["flow-idle"], let value = duration(idle) {
+                if value.resolved(rto: rto) > .zero { proxy.flowIdle = value } else { fail(idle, "flow-idle must be greater than zero") }
+            }
+            if let limit = node["max-flows"] {
+                if let value = limit.int, value >= 1 { proxy.maxFlows = value } else { fail(limit, "max-flows must be a whole number of at least 1") }
+            }
             // Check every value with the proxy's own parser (at the file's RTO).
             let settingNodes = ["both", "up", "down"].flatMap { node[$0]?.mapping.map { Array($0.values) } ?? [] } + (node["blackhole"]?.sequence.map(Array.init) ?? [])
             for (setting, valueNode) in zip(proxy.settings, settingNodes) {

@@ -1,5 +1,6 @@
 import UDPChatImpairment
 import UDPChatScript
+import UDPChatRelay
 import UDPChatSimulation
 import UDPChatSupport
 import UDPChatWire
@@ -16,6 +17,8 @@ public struct ScenarioClient: Hashable, Sendable {
     public var window: Int
     public var manifest: String?
     public var script: [ScriptStep]
+    /// How often the reference client refreshes its registration (nil: `refresh: off`).
+    public var refresh: ScenarioDuration? = .absolute(ProtocolDefaults.refreshEvery)
 }
 
 public struct ScenarioStranger: Hashable, Sendable {
@@ -40,9 +43,18 @@ public struct ScenarioProxy: Hashable, Sendable {
     public var rules: [String] = []
     /// Changes on the timeline: at `at` (since the start), apply `setting` (e.g. loss 50%).
     public var timeline: [(at: ScenarioDuration, setting: ScenarioSetting)] = []
+    /// `flow-idle`: a flow idle this long is closed (nil: the proxy's default, 60 s).
+    public var flowIdle: ScenarioDuration?
+    /// `max-flows` (nil: the proxy's default, 1024).
+    public var maxFlows: Int?
+
+    /// The relay settings at `rto`, defaults filled in.
+    public func flowIdle(rto: Duration) -> Duration { flowIdle?.resolved(rto: rto) ?? RelayConfiguration.defaultFlowIdle }
+    public var flowLimit: Int { maxFlows ?? RelayConfiguration.defaultMaxFlows }
 
     public static func == (lhs: ScenarioProxy, rhs: ScenarioProxy) -> Bool {
         lhs.name == rhs.name && lhs.target == rhs.target && lhs.settings == rhs.settings && lhs.rules == rhs.rules
+            && lhs.flowIdle == rhs.flowIdle && lhs.maxFlows == rhs.maxFlows
             && lhs.timeline.map(\.at) == rhs.timeline.map(\.at) && lhs.timeline.map(\.setting) == rhs.timeline.map(\.setting)
     }
 

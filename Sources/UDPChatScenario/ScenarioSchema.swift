@@ -129,6 +129,17 @@ public enum ScenarioSchema {
           "minimum": 1,
           "maximum": 32
         },
+        "refresh": {
+          "anyOf": [
+            {
+              "$ref": "#/$defs/duration"
+            },
+            {
+              "const": "off"
+            }
+          ],
+          "description": "Re-send REGISTER this often once registered (default 25s, the reference client's), or off."
+        },
         "manifest": {
           "type": "string",
           "description": "A client manifest (PROTOCOL.md); live only."
@@ -385,6 +396,15 @@ public enum ScenarioSchema {
         "in-front-of": {
           "type": "string",
           "description": "server or a client's name."
+        },
+        "flow-idle": {
+          "$ref": "#/$defs/duration",
+          "description": "Close a flow (client source address) after this long without a datagram either way; the next datagram opens a new one from a new port (default 60s, the proxy's)."
+        },
+        "max-flows": {
+          "type": "integer",
+          "minimum": 1,
+          "description": "Most flows at once; datagrams from further clients are dropped (flow-limit). Default 1024, the proxy's."
         },
         "both": {
           "$ref": "#/$defs/impairment"

@@ -33,12 +33,15 @@ public enum SimRunner {
         let proxies = scenario.proxies.map { proxy -> SimProxy in
             // Checked when the file was loaded; a failure here can only come from a different --rto.
             let config = (try? proxy.config(rto: rto)) ?? ImpairmentConfig()
-            return SimProxy(name: proxy.name, target: proxy.target, impairment: config)
+            return SimProxy(name: proxy.name, target: proxy.target, impairment: config, flowIdle: proxy.flowIdle(rto: rto),
+                            maxFlows: proxy.flowLimit)
         }
         return SimSetup(
             seed: seed, rto: rto, latency: scenario.latency, timeout: scenario.timeout?.resolved(rto: rto) ?? rto * 360,
             serverName: scenario.serverName,
-            clients: scenario.clients.map { SimClient(name: $0.name, id: $0.id, window: $0.window, script: $0.script) },
+            clients: scenario.clients.map {
+                SimClient(name: $0.name, id: $0.id, window: $0.window, script: $0.script, refreshEvery: $0.refresh?.resolved(rto: rto))
+            },
             strangers: scenario.strangers.map { SimStranger(name: $0.name, script: $0.script) },
             proxies: proxies)
     }

@@ -76,6 +76,14 @@ public enum Swarm {
         return (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + "%"
     }
 
+    /// The swarm server's registration expiry: four refresh periods (a registration survives
+    /// three lost refreshes in a row).
+    public static let expiry = ProtocolDefaults.refreshEvery * 4
+    /// Longest a datagram can spend crossing the swarm's network (latencies, the largest delay,
+    /// jitter and reorder hold it draws, with margin): a REGISTER sent before a LEAVE can reach
+    /// the server at most this long after it.
+    public static let maxTransit = Duration.seconds(1)
+
     /// The world of one seed.
     public static func world(seed: UInt64) -> World {
         var random = SplitMix64.stream(seed: seed, label: "swarm")
@@ -136,16 +144,38 @@ public enum Swarm {
                 .raw(to: "server", text: "LEAVE 1"),
             ]))
         }
+        // The proxies model lossy links, not NATs: a connected pair may be quiet towards each
+        // other for longer than the proxy's default 60 s flow idle (alice waits for carol through
+        // blackholes), and the protocol has no peer-to-peer keepalive. Flows stay for 10 minutes.
+        let flowIdle = Duration.seconds(600)
         var proxies = [
-            SimProxy(name: "server", target: "server", impairment: impairment(&random, rto: rto, notes: &notes, name: "server")),
-            SimProxy(name: "bob", target: "bob", impairment: impairment(&random, rto: rto, notes: &notes, name: "bob")),
+            SimProxy(name: "server", target: "server", impairment: impairment(&random, rto: rto, notes: &notes, name: "server"), flowIdle: flowIdle),
+            SimProxy(name: "bob", target: "bob", impairment: impairment(&random, rto: rto, notes: &notes, name: "bob"), flowIdle: flowIdle),
         ]
         if chance(&random, 0.3) {
-            proxies.append(SimProxy(name: "alice", target: "alice", impairment: impairment(&random, rto: rto, notes: &notes, name: "alice")))
+            proxies.append(SimProxy(name: "alice", target: "alice", impairment: impairment(&random, rto: rto, notes: &notes, name: "alice"),
+                                    flowIdle: flowIdle))
         }
+        // The server is run as a careful operator runs it: clients refresh (the reference default),
+        // so registrations that are not refreshed expire, and a ghost cannot outlive the expiry.
         let setup = SimSetup(seed: seed, rto: rto, timeout: rto * 500, settle: rto * 500, clients: clients, strangers: strangers, proxies: proxies,
-                             recordAllDisplays: false)
+                             recordAllDisplays: false, serverExpiry: expiry)
         return World(setup: setup, aliceTexts: aliceTexts, bobTexts: bobTexts, withCarol: withCarol, summary: notes)
+    }
+
+    /// No registration of a client that left survives longer than the expiry after its LEAVE: a
+    /// duplicated or delayed REGISTER may re-register it (a ghost), but the expiry removes it.
+    public static func ghosts(_ result: SimResult, expiry: Duration, maxTransit: Duration = maxTransit) -> [String] {
+        var violations: [String] = []
+        for client in result.clients {
+            guard let left = client.closedAt, let id = result.ids[client.name] else { continue }
+            if result.serverTable.contains(where: { $0.id == id }) {
+                violations.append("ghost: \(client.name) left at \(left) and is still registered at the end")
+            } else if let ended = result.registrationEnded[id], ended > left + expiry + maxTransit {
+                violations.append("ghost: \(client.name)'s registration outlived its LEAVE by \((ended - left).compactDescription) (expiry \(expiry.compactDescription))")
+            }
+        }
+        return violations
     }
 
     /// Runs one seed and checks the invariants.
@@ -160,6 +190,7 @@ public enum Swarm {
         if !result.serverTable.isEmpty {
             violations.append("state leak: the server still lists \(result.serverTable.map { "\($0.id)" }.joined(separator: ", "))")
         }
+        violations += ghosts(result, expiry: expiry)
         let observation = Observation(result, rto: world.setup.rto)
         let atBob = observation.delivered(at: "bob", from: 1)
         if atBob != world.aliceTexts { violations.append("bob displayed \(atBob), expected \(world.aliceTexts) exactly once, in order") }
@@ -168,7 +199,8 @@ public enum Swarm {
         var checks = [ScenarioChecker.terminated(by: "alice", peer: "bob", observation)]
         for client in result.clients { checks.append(ScenarioChecker.left(client.name, observation)) }
         for check in checks where !check.passed { violations.append("\(check.title): \(check.observed)") }
-        // Timer-driven re-sends (same bytes again) must come one RTO apart, whatever the network did.
+        // Timer-driven re-sends (same bytes again) must come one RTO apart, whatever the network did;
+        // a REGISTER may also come one refresh period after the previous one.
         var lastSent: [String: Instant] = [:]
         let timed: Set<Verb> = [.register, .lookup, .connect, .msg, .terminate, .leave]
         for record in result.trace {
@@ -176,7 +208,8 @@ public enum Swarm {
             let key = record.from + ": " + message.serialized
             if let previous = lastSent[key] {
                 let gap = record.time - previous
-                if gap < world.setup.rto * 0.95 || gap > world.setup.rto * 1.1 {
+                let refresh = message.verb == .register && gap >= ProtocolDefaults.refreshEvery * 0.95 && gap <= ProtocolDefaults.refreshEvery * 1.1
+                if !refresh && (gap < world.setup.rto * 0.95 || gap > world.setup.rto * 1.1) {
                     violations.append("\(key) re-sent \(gap.compactDescription) after the previous transmission")
                 }
             }

@@ -1,6 +1,7 @@
 import UDPChatCore
 import UDPChatImpairment
 import UDPChatScript
+import UDPChatRelay
 import UDPChatSupport
 import UDPChatWire
 
@@ -12,13 +13,17 @@ public struct SimClient: Hashable, Sendable {
     public var script: [ScriptStep]
     /// How long answers to repeated CONNECT / TERMINATE are remembered (nil: the client's default, 6 RTO).
     public var rememberFor: Duration?
+    /// Re-send REGISTER this often once registered (nil: never); the reference client's default.
+    public var refreshEvery: Duration?
 
-    public init(name: String, id: ClientID, window: Int = 32, script: [ScriptStep], rememberFor: Duration? = nil) {
+    public init(name: String, id: ClientID, window: Int = 32, script: [ScriptStep], rememberFor: Duration? = nil,
+                refreshEvery: Duration? = ProtocolDefaults.refreshEvery) {
         self.name = name
         self.id = id
         self.window = window
         self.script = script
         self.rememberFor = rememberFor
+        self.refreshEvery = refreshEvery
     }
 }
 
@@ -39,11 +44,18 @@ public struct SimProxy: Hashable, Sendable {
     /// The party it is in front of.
     public var target: String
     public var impairment: ImpairmentConfig
+    /// A flow (client source address) idle this long is closed, as the live proxy does.
+    public var flowIdle: Duration
+    /// Most flows at once (further clients are dropped: `flow-limit`).
+    public var maxFlows: Int
 
-    public init(name: String, target: String, impairment: ImpairmentConfig = ImpairmentConfig()) {
+    public init(name: String, target: String, impairment: ImpairmentConfig = ImpairmentConfig(),
+                flowIdle: Duration = RelayConfiguration.defaultFlowIdle, maxFlows: Int = RelayConfiguration.defaultMaxFlows) {
         self.name = name
         self.target = target
         self.impairment = impairment
+        self.flowIdle = flowIdle
+        self.maxFlows = maxFlows
     }
 }
 
@@ -63,11 +75,13 @@ public struct SimSetup: Hashable, Sendable {
     public var proxies: [SimProxy]
     /// Record every display line (off in the swarm for speed: only deliveries and closes are kept).
     public var recordAllDisplays: Bool
+    /// The server forgets registrations not refreshed for this long (nil: never, the server's default).
+    public var serverExpiry: Duration?
 
     public init(seed: UInt64, rto: Duration = .seconds(10), latency: Duration = .microseconds(500),
                 timeout: Duration = .seconds(3600), settle: Duration? = nil, serverName: String = "server",
                 clients: [SimClient], strangers: [SimStranger] = [], proxies: [SimProxy] = [],
-                recordAllDisplays: Bool = true) {
+                recordAllDisplays: Bool = true, serverExpiry: Duration? = nil) {
         self.seed = seed
         self.rto = rto
         self.latency = latency
@@ -78,6 +92,7 @@ public struct SimSetup: Hashable, Sendable {
         self.strangers = strangers
         self.proxies = proxies
         self.recordAllDisplays = recordAllDisplays
+        self.serverExpiry = serverExpiry
     }
 }
 
@@ -104,6 +119,10 @@ public struct SimResult: Sendable {
     public var ids: [String: ClientID]
     public var endpoints: [String: Endpoint]
     public var events: Int
+    /// When each client id last left the server's table (LEAVE or expiry).
+    public var registrationEnded: [ClientID: Instant]
+    /// Each proxy's counters at the end (the relay core's own).
+    public var proxyStats: [LinkStats]
 
     /// The trace as JSON lines.
     public var traceJSONLines: String { trace.flatMap(\.jsonLines).map { $0 + "\n" }.joined() }

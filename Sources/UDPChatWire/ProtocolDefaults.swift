@@ -11,6 +11,10 @@ public enum ProtocolDefaults {
     /// How many RTOs a client remembers its answers to repeated CONNECT and TERMINATE
     /// (the contract says at least 5; the reference keeps them for 6).
     public static let rememberRTOs = 6
+    /// How often the reference client re-sends REGISTER once registered (PROTOCOL.md: a client
+    /// SHOULD refresh below common NAT idle timeouts): under the common 30 s NAT UDP timeout and
+    /// the proxy's 60 s flow idle, and a fraction of any sensible server registration expiry.
+    public static let refreshEvery: Duration = .seconds(25)
     /// How long answers are remembered for a given RTO.
     public static func rememberFor(rto: Duration) -> Duration { rto * rememberRTOs }
 }

@@ -32,8 +32,8 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Retransmission timeout: wait this long for an answer before re-sending; 10s, 500ms or plain seconds, greater than zero.", valueName: "duration"))
     var rto = DurationArgument(.seconds(10))
 
-    @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh (for a server run with --expire-after); 10s, 500ms or plain seconds, greater than zero (default: off).", valueName: "duration"))
-    var refreshEvery: DurationArgument?
+    @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh, so NATs, proxies and servers run with --expire-after keep the registration; 10s, 500ms or plain seconds, or off (or 0) to never refresh.", valueName: "duration"))
+    var refreshEvery = RefreshArgument(ProtocolDefaults.refreshEvery)
 
     @Option(help: "The wire format to speak: a dialect file (docs/DIALECTS.md) or a built-in name; the contract's own when not given.")
     var dialect: String?
@@ -48,9 +48,6 @@ struct ClientCommand: AsyncParsableCommand {
         }
         guard rto.duration > .zero else {
             throw ValidationError("--rto must be greater than zero, got \(rto) (it is how long to wait before re-sending)")
-        }
-        if let refreshEvery, refreshEvery.duration <= .zero {
-            throw ValidationError("--refresh-every must be greater than zero, got \(refreshEvery) (leave it out to never refresh)")
         }
     }
 
@@ -68,7 +65,7 @@ struct ClientCommand: AsyncParsableCommand {
             show("client \(id) on UDP \(bound) (type /help for commands)")
             return advertisePort ?? bound.port
         }
-        options.refreshEvery = refreshEvery?.duration
+        options.refreshEvery = refreshEvery.duration
         options.dialect = try loadDialect(dialect)
         options.reportsDelivery = terminal != nil
         options.notAnsweringAfter = ClientInput.notAnsweringAfter
@@ -115,4 +112,23 @@ enum StandardInputReader {
         thread.name = "udpchat-stdin"
         thread.start()
     }
+}
+
+/// `--refresh-every`: a duration, or `off` / `0` for never.
+struct RefreshArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    var duration: Duration?
+
+    init(_ duration: Duration?) { self.duration = duration }
+
+    init?(argument: String) {
+        if argument == "off" {
+            duration = nil
+            return
+        }
+        guard let value = try? DurationParser.parse(argument), value >= .zero else { return nil }
+        duration = value == .zero ? nil : value
+    }
+
+    var description: String { duration?.compactDescription ?? "off" }
+    var defaultValueDescription: String { description }
 }

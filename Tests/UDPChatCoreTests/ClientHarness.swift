@@ -41,7 +41,7 @@ struct ClientHarness {
     var exit: ClientExit?
 
     init(id: ClientID = aliceID, advertisedPort: UInt16 = 5001, rto: Duration = rto, window: Int = 32, seed: UInt64 = 1) {
-        client = ChatClient(config: ClientConfig(id: id, server: serverEndpoint, advertisedPort: advertisedPort, rto: rto, window: window),
+        client = ChatClient(config: ClientConfig(id: id, server: serverEndpoint, advertisedPort: advertisedPort, rto: rto, window: window, refreshEvery: nil),
                             random: SplitMix64(seed: seed))
     }
 

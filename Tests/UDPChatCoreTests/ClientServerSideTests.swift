@@ -235,8 +235,14 @@ struct ClientServerSideTests {
 
 @Suite("Client: registration refresh")
 struct ClientRefreshTests {
-    @Test func noRefreshByDefault() {
-        var alice = ClientHarness()
+    @Test func refreshesByDefaultBelowCommonNATTimeouts() {
+        let config = ClientConfig(id: aliceID, server: serverEndpoint, advertisedPort: 5001)
+        #expect(config.refreshEvery == ProtocolDefaults.refreshEvery)
+        #expect(ProtocolDefaults.refreshEvery == .seconds(25))
+    }
+
+    @Test func noRefreshWhenTurnedOff() {
+        var alice = ClientHarness()  // refreshEvery: nil
         alice.register()
         #expect(alice.timers.isEmpty)
         #expect(alice.advance(by: .seconds(3600)).isEmpty)

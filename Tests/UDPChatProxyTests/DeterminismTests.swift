@@ -25,7 +25,7 @@ import UDPChatWire
                 case .drop(let d): d.rule
                 }
                 lines.append(TraceEvent(
-                    time: now, link: "main", decision: decision, source: "127.0.0.1:1", destination: "127.0.0.1:2",
+                    time: now, link: "main", decision: decision, source: Endpoint(host: "127.0.0.1", port: 1), destination: Endpoint(host: "127.0.0.1", port: 2),
                     size: message.bytes.count, payload: message.bytes, rule: rule.map { config.rules[$0].text }
                 ).jsonLine)
             }

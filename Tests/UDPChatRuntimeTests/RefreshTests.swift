@@ -6,7 +6,7 @@ import UDPChatWire
 
 @Suite("REGISTER refresh (--refresh-every)")
 struct RefreshTests {
-    @Test("a client with refreshEvery re-sends REGISTER after it is registered; it is off by default")
+    @Test("a client with refreshEvery re-sends REGISTER after it is registered; it refreshes every 25 s by default; nil turns it off")
     func refreshes() async throws {
         let fakeServer = try await RawSocket.bind()
         defer { Task { await fakeServer.close() } }
@@ -22,7 +22,10 @@ struct RefreshTests {
         await client.abort()
 
         let plain = try await ChatClientRuntime.start(ChatClientOptions(id: 22, server: fakeServer.endpoint, rto: .seconds(30)))
-        #expect(plain.config.refreshEvery == nil)
+        #expect(plain.config.refreshEvery == ProtocolDefaults.refreshEvery)
         await plain.abort()
+        let off = try await ChatClientRuntime.start(ChatClientOptions(id: 23, server: fakeServer.endpoint, rto: .seconds(30), refreshEvery: nil))
+        #expect(off.config.refreshEvery == nil)
+        await off.abort()
     }
 }

@@ -39,7 +39,7 @@ public struct DirectionStats: Hashable, Sendable {
     }
 }
 
-/// Counters of one link.
+/// Counters of one link (a relay core's counters: the proxy reports these, the simulator reads them).
 public struct LinkStats: Hashable, Sendable {
     public var name: String
     public var listen: Endpoint
@@ -55,6 +55,12 @@ public struct LinkStats: Hashable, Sendable {
     /// (the `drops` column of /proc/net/udp{,6}; nil where unavailable).
     public var kernelDrops: UInt64?
 
+    public init(name: String, listen: Endpoint, target: Endpoint) {
+        self.name = name
+        self.listen = listen
+        self.target = target
+    }
+
     public subscript(direction: Direction) -> DirectionStats {
         get { direction == .up ? up : down }
         set { if direction == .up { up = newValue } else { down = newValue } }
@@ -66,47 +72,10 @@ public struct RuleStats: Hashable, Sendable {
     public var rule: String
     public var matched: UInt64
     public var acted: UInt64
-}
 
-/// A snapshot of every link's counters.
-public struct ProxyStats: Hashable, Sendable {
-    public var links: [LinkStats]
-    /// Seconds since the proxy started.
-    public var uptime: Double
-
-    /// A few human lines per link, as printed by `udpchat proxy`.
-    public var report: String {
-        var lines: [String] = []
-        for link in links {
-            var head = "[\(link.name)] \(link.listen) → \(link.target)  flows \(link.activeFlows) (opened \(link.flowsOpened), expired \(link.flowsExpired))"
-            head += "  kernel-drops \(link.kernelDrops.map(String.init) ?? "n/a")"
-            lines.append(head)
-            for direction in Direction.allCases {
-                let s = link[direction]
-                var line = "  \(direction.rawValue.padding(4)) received \(s.received)  sent \(s.sent)  delivered \(s.delivered)"
-                line += "  dropped \(s.dropped.total + s.flowLimit)"
-                var reasons: [String] = []
-                for reason in DropReason.allCases where s.dropped[reason] > 0 { reasons.append("\(reason) \(s.dropped[reason])") }
-                if s.flowLimit > 0 { reasons.append("flow-limit \(s.flowLimit)") }
-                if !reasons.isEmpty { line += " (" + reasons.joined(separator: ", ") + ")" }
-                line += "  duplicated \(s.duplicated)  delayed \(s.delayed)  reordered \(s.reordered)"
-                line += "  corrupted \(s.corrupted)  truncated \(s.truncated)  in-flight \(s.inFlight)"
-                if s.held > 0 { line += "  held \(s.held)" }
-                if s.expired > 0 { line += "  expired \(s.expired)" }
-                if s.sendErrors > 0 { line += "  send-errors \(s.sendErrors)" }
-                line += s.balanced ? "  [books balance]" : "  [BOOKS DO NOT BALANCE]"
-                lines.append(line)
-            }
-            for (i, rule) in link.rules.enumerated() {
-                lines.append("  rule \(i + 1) '\(rule.rule)': matched \(rule.matched), acted \(rule.acted)")
-            }
-        }
-        return lines.joined(separator: "\n")
-    }
-}
-
-extension String {
-    fileprivate func padding(_ width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
+    public init(rule: String, matched: UInt64, acted: UInt64) {
+        self.rule = rule
+        self.matched = matched
+        self.acted = acted
     }
 }
