@@ -168,7 +168,10 @@ let package = Package(
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
         .testTarget(name: "UDPChatReportsTests", dependencies: ["UDPChatReports"]),
         .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatIUT", "UDPChatReports"]),
+        .testTarget(
+            name: "UDPChatGraderTests",
+            dependencies: ["UDPChatGrader", "UDPChatIUT", "UDPChatReports", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

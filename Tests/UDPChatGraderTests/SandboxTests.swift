@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 @testable import UDPChatGrader
 import UDPChatIUT
@@ -167,14 +168,42 @@ import Glibc
     }
 
     /// `udpchat grade …` started, stopped with `signal` once the first case has finished.
+    ///
+    /// The signal is sent from the pipe's readability handler (a dispatch queue), not from a task:
+    /// with the test runner's cooperative pool as wide as the machine has cores, a polling task can
+    /// be starved long enough for a fast catalogue to finish before the signal goes out.
     static func interruptedGrade(_ arguments: [String], signal: Int32) async throws -> (exit: ProcessExit?, stderr: [String], pid: Int32) {
         let binary = try #require(FixtureGradingTests.udpchatBinary)
-        let grader = try await IUTProcess.launch([binary, "grade"] + arguments, workdir: FileManager.default.currentDirectoryPath, name: "grade")
-        _ = await grader.waitForLine(containing: "[1/", on: .stderr, timeout: .seconds(120))
-        kill(grader.pid, signal)
-        let exit = await grader.waitForExit(timeout: .seconds(60))
-        await grader.stop()
-        return (exit, grader.lines(.stderr), grader.pid)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["grade"] + arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        let seen = NIOLockedValueBox((text: "", signalled: false))
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+            let send = seen.withLockedValue { state -> Bool in
+                state.text += chunk
+                guard !state.signalled, state.text.contains("[1/") else { return false }
+                state.signalled = true
+                return true
+            }
+            if send { kill(process.processIdentifier, signal) }
+        }
+        let exited: ProcessExit = await withCheckedContinuation { continuation in
+            process.terminationHandler = { process in
+                let status = process.terminationStatus
+                continuation.resume(returning: process.terminationReason == .uncaughtSignal ? ProcessExit(status: status, signal: status)
+                                                                                              : ProcessExit(status: status))
+            }
+            do { try process.run() } catch { continuation.resume(returning: ProcessExit(status: -1)) }
+        }
+        errors.fileHandleForReading.readabilityHandler = nil
+        let rest = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = seen.withLockedValue { $0.text } + rest
+        return (exited, text.split(separator: "\n").map(String.init), process.processIdentifier)
     }
 
     @Test("SIGINT of a running grade leaves no process and a JSON report that parses; SIGKILL leaves no process")
