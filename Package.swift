@@ -74,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "UDPChatProxy",
-            dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatProxyControl",
@@ -126,7 +126,8 @@ let package = Package(
         .target(
             name: "UDPChatScenario",
             dependencies: [
-                "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRuntime", "UDPChatProxy",
+                "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRelay",
+                "UDPChatRuntime", "UDPChatProxy",
                 "UDPChatCapture", "UDPChatIUT", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
         ),
@@ -134,7 +135,7 @@ let package = Package(
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatScenarioTests",
-            dependencies: ["UDPChatScenario", "UDPChatIUT", "UDPChatReports", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
+            dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatIUT", "UDPChatReports", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(name: "UDPChatDialectTests", dependencies: ["UDPChatDialect", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
@@ -149,8 +150,8 @@ let package = Package(
             ] + nio
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatRelayTests", dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatRelayTests", dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(
             name: "UDPChatProxyControlTests",
             dependencies: ["UDPChatProxyControl", "UDPChatProxy", "UDPChatImpairment", "UDPChatSupport"] + nio
