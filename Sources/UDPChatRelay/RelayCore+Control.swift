@@ -35,15 +35,14 @@ extension RelayCore {
         [.up: engine.counters.up.addedDelay, .down: engine.counters.down.addedDelay]
     }
 
-    /// Zeroes the counters. Copies still in flight and datagrams still held carry over as
-    /// delivered and received, so the books keep balancing.
+    /// Zeroes the counters. Copies still in flight carry over as received and delivered, and
+    /// datagrams still held as received, so the books keep balancing.
     mutating func resetCounters() {
         var fresh = LinkStats(name: counters.name, listen: counters.listen, target: counters.target)
-        fresh.flowsOpened = 0
         for direction in Direction.allCases {
             fresh[direction].inFlight = counters[direction].inFlight
             fresh[direction].held = counters[direction].held
-            fresh[direction].received = counters[direction].held
+            fresh[direction].received = counters[direction].held + counters[direction].inFlight
             fresh[direction].delivered = counters[direction].inFlight
         }
         counters = fresh

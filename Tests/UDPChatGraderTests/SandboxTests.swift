@@ -121,7 +121,8 @@ import Glibc
         let lock = open("/tmp/udpchat-7070.lock", O_CREAT | O_RDWR, 0o666)
         #expect(lock >= 0)
         defer { close(lock) }
-        flock(lock, LOCK_EX)
+        // Never a blocking flock in a task: it would hold one of the test runner's few threads.
+        while flock(lock, LOCK_EX | LOCK_NB) != 0 { try await Task.sleep(for: .milliseconds(50)) }
         let held = Self.hostSocket(port: 7070)
         defer { if let held { close(held.fd) } }
         #expect(held != nil, "the test holds the host's 127.0.0.1:7070")

@@ -43,7 +43,7 @@ import UDPChatSupport
         var effects: [RelayEffect<Endpoint>] = []
         #expect(relay.core.control(.resetCounters, now: at(2), into: &effects))
         let stats = relay.core.stats
-        #expect(stats.up.received == 0 && stats.up.inFlight == 2 && stats.up.delivered == 2)
+        #expect(stats.up.received == 2 && stats.up.inFlight == 2 && stats.up.delivered == 2 && stats.up.sent == 0)
         #expect(stats.up.balanced)
         _ = relay.timer(at: at(100))
         #expect(relay.core.stats.up.sent == 2 && relay.core.stats.up.balanced)

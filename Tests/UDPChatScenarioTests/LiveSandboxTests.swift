@@ -49,9 +49,12 @@ import Glibc
     }
 
     /// Takes the host's 7070 lock (BRIEF: every user of host port 7070 holds it); returns its descriptor.
-    static func lock7070() -> Int32 {
+    /// Never a blocking flock in a task: it would hold one of the test runner's few threads.
+    static func lock7070() async throws -> Int32 {
         let lock = open("/tmp/udpchat-7070.lock", O_CREAT | O_RDWR, 0o666)
-        if lock >= 0 { flock(lock, LOCK_EX) }
+        if lock >= 0 {
+            while flock(lock, LOCK_EX | LOCK_NB) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        }
         return lock
     }
 
@@ -89,7 +92,7 @@ import Glibc
     @Test("a 7070-pinned server's live runs pass two at a time while the host's 127.0.0.1:7070 is taken")
     func pinnedServerRunsInParallelSandboxes() async throws {
         guard let binary = await Self.binary() else { return }
-        let lock = Self.lock7070()
+        let lock = try await Self.lock7070()
         defer { close(lock) }
         let held = Self.hold(port: 7070)
         defer { if held >= 0 { close(held) } }
@@ -115,7 +118,7 @@ import Glibc
     @Test("--isolation none: the pinned server runs on the host, and --isolation required is an exit 2 only without a sandbox")
     func fallbackOnTheHost() async throws {
         guard let binary = await Self.binary(needsSandbox: false) else { return }
-        let lock = Self.lock7070()
+        let lock = try await Self.lock7070()
         defer { close(lock) }
         let (folder, path) = try Self.pinnedScenario()
         defer { try? FileManager.default.removeItem(atPath: folder) }
