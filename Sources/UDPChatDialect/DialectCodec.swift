@@ -18,14 +18,7 @@ extension Dialect {
     /// filled from `context` (see `DialectContext`).
     public func parse(_ bytes: UnsafeRawBufferPointer, context: DialectContext = DialectContext()) throws(WireError) -> Message {
         if isContract { return try Message.parse(bytes) }
-        if bytes.count > maxDatagram { throw .tooLong(size: bytes.count) }
-        var end = bytes.count
-        if end > 0, bytes[end - 1] == 0x0A {
-            end -= 1
-            if end > 0, bytes[end - 1] == 0x0D { end -= 1 }
-        }
-        if end == 0 { throw .empty }
-        let body = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+        let body = try WireFraming.body(of: bytes, limit: maxDatagram)
         if body.contains(where: { $0 >= 0x80 }), String(validating: body, as: UTF8.self) == nil { throw .notUTF8 }
         let values: FieldValues
         let verb: Verb

@@ -6,18 +6,28 @@ import Musl
 import Darwin
 #endif
 
-extension Message {
-    /// Strictly parses one datagram. Accepts and strips one trailing `\n` or `\r\n`; rejects
-    /// everything PROTOCOL.md calls malformed with the matching `WireError`.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> Message {
-        if bytes.count > WireLimits.maxDatagram { throw .tooLong(size: bytes.count) }
+/// One datagram's framing, the same in every dialect: a size limit, and one trailing `\n` or
+/// `\r\n` that a receiver accepts and strips (PROTOCOL.md "Datagrams").
+public enum WireFraming {
+    /// The datagram without its terminator; throws `.tooLong` past `limit` bytes, `.empty` when nothing is left.
+    @inlinable
+    public static func body(of bytes: UnsafeRawBufferPointer, limit: Int) throws(WireError) -> UnsafeRawBufferPointer {
+        if bytes.count > limit { throw .tooLong(size: bytes.count) }
         var end = bytes.count
         if end > 0, bytes[end - 1] == 0x0A {
             end -= 1
             if end > 0, bytes[end - 1] == 0x0D { end -= 1 }
         }
         if end == 0 { throw .empty }
-        let body = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+        return UnsafeRawBufferPointer(rebasing: bytes[0..<end])
+    }
+}
+
+extension Message {
+    /// Strictly parses one datagram. Accepts and strips one trailing `\n` or `\r\n`; rejects
+    /// everything PROTOCOL.md calls malformed with the matching `WireError`.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> Message {
+        let body = try WireFraming.body(of: bytes, limit: WireLimits.maxDatagram)
         var ascii = true
         for byte in body where byte >= 0x80 {
             ascii = false
