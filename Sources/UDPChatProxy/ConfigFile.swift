@@ -29,17 +29,17 @@ public struct ProxyConfigFile: Sendable {
     public var maxFlows: Int?
 
     /// Parses the YAML text; `path` is used in error messages.
-    public static func parse(_ text: String, path: String) throws(ProxyError) -> ProxyConfigFile {
+    public static func parse(_ text: String, path: String) throws(UDPChatError) -> ProxyConfigFile {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw ProxyError("\(path): empty configuration") }
+            guard let node = try Yams.compose(yaml: text) else { throw UDPChatError.proxyConfig("\(path): empty configuration") }
             root = node
-        } catch let error as ProxyError {
+        } catch let error as UDPChatError {
             throw error
         } catch let error as YamlError {
-            throw ProxyError("\(path): \(Self.describe(error))")
+            throw UDPChatError.proxyConfig("\(path): \(Self.describe(error))")
         } catch {
-            throw ProxyError("\(path): \(error)")
+            throw UDPChatError.proxyConfig("\(path): \(error)")
         }
         var reader = Reader(path: path)
         return try reader.file(root)
@@ -58,11 +58,11 @@ public struct ProxyConfigFile: Sendable {
 private struct Reader {
     let path: String
 
-    func fail(_ node: Node?, _ message: String) -> ProxyError {
-        ProxyError("\(path):\(node?.mark?.line ?? 0): \(message)")
+    func fail(_ node: Node?, _ message: String) -> UDPChatError {
+        UDPChatError.proxyConfig("\(path):\(node?.mark?.line ?? 0): \(message)")
     }
 
-    func mapping(_ node: Node, _ what: String) throws(ProxyError) -> [(key: String, keyNode: Node, value: Node)] {
+    func mapping(_ node: Node, _ what: String) throws(UDPChatError) -> [(key: String, keyNode: Node, value: Node)] {
         guard case .mapping(let mapping) = node else { throw fail(node, "\(what) must be a mapping (key: value)") }
         var out: [(String, Node, Node)] = []
         for (key, value) in mapping {
@@ -72,12 +72,12 @@ private struct Reader {
         return out
     }
 
-    func scalar(_ node: Node, _ key: String) throws(ProxyError) -> String {
+    func scalar(_ node: Node, _ key: String) throws(UDPChatError) -> String {
         guard case .scalar(let scalar) = node else { throw fail(node, "'\(key)' must be a single value") }
         return scalar.string
     }
 
-    mutating func file(_ root: Node) throws(ProxyError) -> ProxyConfigFile {
+    mutating func file(_ root: Node) throws(UDPChatError) -> ProxyConfigFile {
         var result = ProxyConfigFile(links: [])
         var sawLinks = false
         for (key, keyNode, value) in try mapping(root, "the configuration") {
@@ -102,7 +102,7 @@ private struct Reader {
         return result
     }
 
-    func link(_ node: Node, index: Int) throws(ProxyError) -> LinkConfiguration {
+    func link(_ node: Node, index: Int) throws(UDPChatError) -> LinkConfiguration {
         var name = "link\(index + 1)"
         var listen: Endpoint?
         var target: Endpoint?
@@ -138,7 +138,7 @@ private struct Reader {
         return LinkConfiguration(name: name, listen: listen, target: target, impairments: impairments)
     }
 
-    func setting(_ key: String, _ keyNode: Node, _ value: Node) throws(ProxyError) -> Setting {
+    func setting(_ key: String, _ keyNode: Node, _ value: Node) throws(UDPChatError) -> Setting {
         let text = try scalar(value, key)
         do {
             return try Setting.parse(key: key, value: text)
@@ -147,7 +147,7 @@ private struct Reader {
         }
     }
 
-    func timelineEvent(_ node: Node) throws(ProxyError) -> [TimelineEvent] {
+    func timelineEvent(_ node: Node) throws(UDPChatError) -> [TimelineEvent] {
         var at: Duration?
         var directions = Direction.allCases
         var settings: [Setting] = []

@@ -53,7 +53,7 @@ final class Link: @unchecked Sendable {
         do {
             self.target = try SocketAddress(ipAddress: configuration.target.host, port: Int(configuration.target.port))
         } catch {
-            throw ProxyError("link \(configuration.name): target \(configuration.target) is not an IP address and port")
+            throw UDPChatError.proxySetup("link \(configuration.name): target \(configuration.target) is not an IP address and port")
         }
         self.origin = origin
         self.trace = trace
@@ -76,7 +76,7 @@ final class Link: @unchecked Sendable {
         do {
             listen = try SocketAddress(ipAddress: configuration.listen.host, port: Int(configuration.listen.port))
         } catch {
-            return eventLoop.makeFailedFuture(ProxyError("link \(configuration.name): listen address \(configuration.listen) is not an IP address and port"))
+            return eventLoop.makeFailedFuture(UDPChatError.proxySetup("link \(configuration.name): listen address \(configuration.listen) is not an IP address and port"))
         }
         let link = self
         return Self.bootstrap(eventLoop: eventLoop, vectorCount: Self.listenVectorCount)
@@ -87,7 +87,7 @@ final class Link: @unchecked Sendable {
             }
             .bind(to: listen)
             .flatMapErrorThrowing { error in
-                throw ProxyError("link \(link.configuration.name): cannot listen on \(link.configuration.listen): \(error)")
+                throw UDPChatError.proxySetup("link \(link.configuration.name): cannot listen on \(link.configuration.listen): \(error)")
             }
             .map { channel in
                 link.listenChannel = channel

@@ -45,15 +45,15 @@ public final class ProxyServer: Sendable {
     /// - Parameter group: where to run; nil = a private one-thread group (shut down by `stop()`).
     ///   All links run on one event loop of the group.
     public static func start(config: ProxyConfiguration, group: (any EventLoopGroup)? = nil) async throws -> ProxyServer {
-        guard !config.links.isEmpty else { throw ProxyError("no links to relay") }
+        guard !config.links.isEmpty else { throw UDPChatError.proxySetup("no links to relay") }
         var names = Set<String>()
         for link in config.links where !names.insert(link.name).inserted {
-            throw ProxyError("two links are named '\(link.name)'")
+            throw UDPChatError.proxySetup("two links are named '\(link.name)'")
         }
         let owned = group == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
         let eventLoop = (group ?? owned!).next()
         do {
-            let writer = try config.tracePath.map { path throws(ProxyError) in try TraceWriter(path: path) }
+            let writer = try config.tracePath.map { path throws(UDPChatError) in try TraceWriter(path: path) }
             let origin = NIODeadline.now().uptimeNanoseconds
             let links = try config.links.map { link in
                 try Link(configuration: link, seed: config.seed, eventLoop: eventLoop, origin: origin, flowIdle: config.flowIdle,

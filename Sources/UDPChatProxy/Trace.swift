@@ -16,9 +16,9 @@ public typealias TraceEvent = RelayTraceEvent
 final class TraceWriter {
     private var file: UnsafeMutablePointer<FILE>?
 
-    init(path: String) throws(ProxyError) {
+    init(path: String) throws(UDPChatError) {
         guard let file = fopen(path, "w") else {
-            throw ProxyError("cannot open trace file '\(path)': \(String(cString: strerror(errno)))")
+            throw UDPChatError.proxyTrace("cannot open trace file '\(path)': \(String(cString: strerror(errno)))")
         }
         setvbuf(file, nil, _IOFBF, 1 << 20)
         self.file = file
@@ -43,8 +43,18 @@ final class TraceWriter {
     deinit { close() }
 }
 
-/// A proxy error with a one-line explanation.
-public struct ProxyError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+extension UDPChatError.Code {
+    /// A link that cannot start: a bad address, a port in use, two links of one name.
+    public static let proxySetup: Self = "proxy.setup"
+    /// A `--config` file that cannot be read or is not valid.
+    public static let proxyConfig: Self = "proxy.config"
+    /// The trace file cannot be written.
+    public static let proxyTrace: Self = "proxy.trace"
+}
+
+/// The proxy's errors: one line each, in the project's one error shape.
+extension UDPChatError {
+    public static func proxySetup(_ reason: String) -> Self { Self(.proxySetup, reason) }
+    public static func proxyConfig(_ reason: String) -> Self { Self(.proxyConfig, reason) }
+    public static func proxyTrace(_ reason: String) -> Self { Self(.proxyTrace, reason) }
 }

@@ -116,7 +116,7 @@ struct ProxyCommand: AsyncParsableCommand {
             let text: String
             do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
                 let reason = FileManager.default.fileExists(atPath: config) ? "cannot read it" : "no such file"
-                throw ProxyError("--config \(config): \(reason)")
+                throw UDPChatError.proxyConfig("--config \(config): \(reason)")
             }
             let file = try ProxyConfigFile.parse(text, path: config)
             links = file.links

@@ -40,7 +40,7 @@ import UDPChatSupport
         #expect(link.down.loss == .fourState(p13: 0.01, p31: 0.3, p32: 0.1, p23: 0.5, p14: 0.001))
         #expect(link.down.corrupt == 0.01 && link.down.corruptCorrelation == 0.2)
         #expect(link.timeline.map(\.setting) == [.slot(nil), .limit(10)])
-        #expect(throws: ProxyError.self) {
+        #expect(throws: UDPChatError.self) {
             try ProxyConfigFile.parse("links:\n  - listen: 127.0.0.1:1\n    to: 127.0.0.1:2\n    slot: soon\n", path: "n.yaml")
         }
     }
@@ -67,7 +67,7 @@ import UDPChatSupport
             ("links: [\n", "x.yaml: line"),
         ]
         for (yaml, expected) in cases {
-            let error = #expect(throws: ProxyError.self) { try ProxyConfigFile.parse(yaml, path: "x.yaml") }
+            let error = #expect(throws: UDPChatError.self) { try ProxyConfigFile.parse(yaml, path: "x.yaml") }
             #expect(error?.description.hasPrefix(expected) == true, "got: \(error?.description ?? "nothing"), want: \(expected)")
         }
     }
@@ -80,7 +80,7 @@ import UDPChatSupport
               - { name: b, listen: 127.0.0.1:0, to: \(rig.server.endpoint), loss: up:100% }
             """
         // Port 0 is not valid HOST:PORT text for the CLI; the library accepts it through LinkConfiguration.
-        #expect(throws: ProxyError.self) { try ProxyConfigFile.parse(yaml, path: "y.yaml") }
+        #expect(throws: UDPChatError.self) { try ProxyConfigFile.parse(yaml, path: "y.yaml") }
         var a = LinkConfiguration(name: "a", listen: Endpoint(host: "127.0.0.1", port: 0), target: rig.server.endpoint)
         var b = a
         b.name = "b"

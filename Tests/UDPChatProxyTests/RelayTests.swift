@@ -138,7 +138,7 @@ final class TapLog: @unchecked Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let holder = try await TestPeer.bind(group: group)
         let config = ProxyConfiguration(listen: holder.endpoint, target: Endpoint(host: "127.0.0.1", port: 9), seed: 1)
-        let error = await #expect(throws: ProxyError.self) { try await ProxyServer.start(config: config) }
+        let error = await #expect(throws: UDPChatError.self) { try await ProxyServer.start(config: config) }
         #expect(error?.description.contains("cannot listen on \(holder.endpoint)") == true, "\(error?.description ?? "")")
         await holder.close()
         try await group.shutdownGracefully()
