@@ -78,7 +78,7 @@ public struct DecodedCapture: Sendable {
 public enum ChatDecoder {
     public struct Options: Sendable {
         /// UDP ports that always carry chat traffic (the server's).
-        public var chatPorts: Set<UInt16> = [7070]
+        public var chatPorts: Set<UInt16> = [ProtocolDefaults.port]
         /// A repeat closer than this to the previous copy is a duplicate, else a re-send.
         public var duplicateWindow: Double = 0.02
         /// The wire format the capture speaks; `Dialect.default` is the contract's. Under any
@@ -86,7 +86,7 @@ public enum ChatDecoder {
         /// are judged on the message's fields rather than identical bytes.
         public var dialect: Dialect = .default
 
-        public init(chatPorts: Set<UInt16> = [7070], duplicateWindow: Double = 0.02, dialect: Dialect = .default) {
+        public init(chatPorts: Set<UInt16> = [ProtocolDefaults.port], duplicateWindow: Double = 0.02, dialect: Dialect = .default) {
             self.chatPorts = chatPorts
             self.duplicateWindow = duplicateWindow
             self.dialect = dialect

@@ -9,7 +9,7 @@ public struct LuaDissector: Sendable {
     public var dialect: Dialect
     public var serverPort: UInt16
 
-    public init(dialect: Dialect, serverPort: UInt16 = 7070) {
+    public init(dialect: Dialect, serverPort: UInt16 = ProtocolDefaults.port) {
         self.dialect = dialect
         self.serverPort = serverPort
     }

@@ -74,7 +74,7 @@ public enum Interop {
     /// One pair's chat; returns the result and its trace.
     static func chat(_ a: Manifest, _ b: Manifest, serverCommand: [String], requested: Duration, loss probability: Double, seed: UInt64,
                      ports: PortAllocator) async -> (InteropResult, [TraceEvent]) {
-        let rto = a.uses("rto") && b.uses("rto") ? requested : .seconds(10)
+        let rto = a.uses("rto") && b.uses("rto") ? requested : ProtocolDefaults.rto
         let trace = Trace()
         var processes: [TracedProcess] = []
         var nodes: [FakeNode] = []
@@ -171,7 +171,7 @@ public enum Interop {
                 if positions != positions.sorted() { throw CaseStop.fail("the \(node) showed the messages out of order") }
             }
             try type(initiator, a, "terminate")
-            try await waitFor("TERMINATED from the responder", within: rto * 6 + .seconds(2)) { relayed(.terminated) }
+            try await waitFor("TERMINATED from the responder", within: ProtocolDefaults.rememberFor(rto: rto) + .seconds(2)) { relayed(.terminated) }
             try type(initiator, a, "quit")
             try type(responder, b, "quit")
             try await waitFor("both clients to exit after LEFT", within: rto * 4 + .seconds(2)) { initiator.exited != nil && responder.exited != nil }

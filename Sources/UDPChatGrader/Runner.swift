@@ -2,6 +2,7 @@ import UDPChatIUT
 import Foundation
 import NIOCore
 import NIOPosix
+import UDPChatWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +67,7 @@ final class PortAllocator: @unchecked Sendable {
 /// What to grade and how.
 public struct GradeOptions: Sendable {
     /// RTO to grade at when the command takes {rto}.
-    public var rto: Duration = .seconds(10)
+    public var rto: Duration = ProtocolDefaults.rto
     public var cases: [String] = []
     public var skip: [String] = []
     /// Cases at once; 0 = all (cases spend most of their time waiting).
@@ -125,7 +126,7 @@ public enum Grader {
     /// The RTO a manifest is graded at, with the explanation printed to the user.
     public static func effectiveRTO(manifest: Manifest, requested: Duration) -> (Duration, String) {
         if manifest.uses("rto") { return (requested, "graded at RTO \(formatSeconds(requested)) (the command takes {rto})") }
-        return (.seconds(10), "graded at RTO 10 s: the command does not take {rto}")
+        return (ProtocolDefaults.rto, "graded at RTO \(ProtocolDefaults.rto.compactDescription): the command does not take {rto}")
     }
 
     public static func run(manifest: Manifest, options: GradeOptions) async -> GradeReport {

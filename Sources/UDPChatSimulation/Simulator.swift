@@ -89,7 +89,7 @@ struct SimEngine {
         self.setup = setup
         self.server = ServerRegistry(config: ServerConfig(expireAfter: setup.serverExpiry))
         let host = "127.0.0.1"
-        serverEndpoint = Endpoint(host: host, port: 7070)
+        serverEndpoint = Endpoint(host: host, port: ProtocolDefaults.port)
         nodes[serverEndpoint] = .server
         names[serverEndpoint] = setup.serverName
         reachable[setup.serverName] = serverEndpoint

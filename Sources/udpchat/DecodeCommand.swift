@@ -2,6 +2,7 @@ import ArgumentParser
 import UDPChatCapture
 import UDPChatDialect
 import UDPChatSupport
+import UDPChatWire
 
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +40,7 @@ struct DecodeCommand: AsyncParsableCommand {
     var filter: String?
 
     @Option(name: .customLong("chat-port"), help: "A UDP port whose traffic is always chat (repeatable).")
-    var chatPorts: [UInt16] = [7070]
+    var chatPorts: [UInt16] = [ProtocolDefaults.port]
 
     @Option(help: "Repeats closer than this are duplicates, later ones re-sends.")
     var dupWindow = DurationArgument(.milliseconds(20))

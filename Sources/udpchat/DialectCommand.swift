@@ -64,7 +64,7 @@ struct DialectLuaCommand: ParsableCommand {
     var file: String
 
     @Option(help: "The server's UDP port to register the dissector on (the heuristic finds the rest).")
-    var port: UInt16 = 7070
+    var port: UInt16 = ProtocolDefaults.port
 
     func run() throws {
         print(LuaDissector(dialect: try loadDialect(file), serverPort: port).script, terminator: "")

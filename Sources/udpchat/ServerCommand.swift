@@ -4,6 +4,7 @@ import UDPChatCore
 import UDPChatDialect
 import UDPChatRuntime
 import UDPChatSupport
+import UDPChatWire
 
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct ServerCommand: AsyncParsableCommand {
     var host = "127.0.0.1"
 
     @Option(help: "UDP port to listen on, 0 to 65535 (0: a free port chosen by the system, printed at start).")
-    var port = 7070
+    var port = Int(ProtocolDefaults.port)
 
     @Option(help: ArgumentHelp("Retransmission timeout; 10s, 500ms or plain seconds, greater than zero. The server never re-sends (clients do): accepted so every role takes the same flags.", valueName: "duration"))
     var rto = DurationArgument(.seconds(10))
