@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import UDPChatSupport
 import UDPChatWire
 
 extension DecodedCapture {
@@ -197,4 +198,3 @@ struct JSONSummary: Encodable {
 }
 
 /// "1 frame", "2 frames".
-private func counted(_ count: Int, _ singular: String) -> String { "\(count) \(singular)\(count == 1 ? "" : "s")" }

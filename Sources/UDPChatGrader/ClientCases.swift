@@ -58,7 +58,7 @@ extension CaseContext {
         let shown = lines(containing: text, after: after)
         if shown.count != count {
             throw CaseStop.fail("expected the message text '\(text)' on the console \(count == 1 ? "once" : "\(count) times"), "
-                + "it was shown \(shown.count) time(s)\(shown.isEmpty ? "" : ": " + shown.map { "'\($0.text)' at t=\(seconds($0.time))" }.joined(separator: ", "))")
+                + "it was shown \(counted(shown.count, "time"))\(shown.isEmpty ? "" : ": " + shown.map { "'\($0.text)' at t=\(seconds($0.time))" }.joined(separator: ", "))")
         }
     }
 }

@@ -278,7 +278,7 @@ enum ServerCases {
         try await ctx.pause(.milliseconds(300))
         let afterRepeat = ctx.trace.events.filter { $0.kind == .stdout && $0.time >= beforeRepeat }
         if !afterRepeat.isEmpty {
-            notes.append("a repeated REGISTER (no change) printed \(afterRepeat.count) console line(s), e.g. '\(afterRepeat[0].text)'")
+            notes.append("a repeated REGISTER (no change) printed \(counted(afterRepeat.count, "console line")), e.g. '\(afterRepeat[0].text)'")
         }
         let beforeLeave = ctx.trace.now()
         try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { $0 == .left(id: 11) }

@@ -61,7 +61,7 @@ public enum ScenarioChecker {
         case .delivered(let to, let from, let texts):
             let observed = o.delivered(at: to, from: o.ids[from] ?? 0)
             return CheckResult(
-                title: "delivered \(from)→\(to): \(texts.count) message(s) exactly once, in order", line: 0, passed: observed == texts,
+                title: "delivered \(from)→\(to): \(counted(texts.count, "message")) exactly once, in order", line: 0, passed: observed == texts,
                 expected: summarize(texts), observed: summarize(observed) + difference(texts, observed),
                 excerpt: consoleExcerpt(o.lines(of: to)) + excerpt(o.records(WireFilter(verb: .msg, from: from)), limit: 8))
 
@@ -81,7 +81,7 @@ public enum ScenarioChecker {
             }
             let resends = records.count - order.count
             var problems: [String] = []
-            if !filter.bound.allows(resends) { problems.append("re-sent \(resends) time(s)") }
+            if !filter.bound.allows(resends) { problems.append("re-sent \(counted(resends, "time"))") }
             var intervalText = ""
             var gaps: [String] = []
             if let (low, high) = filter.interval {
@@ -105,7 +105,7 @@ public enum ScenarioChecker {
             return CheckResult(
                 title: "re-sent \(filter)", line: 0, passed: problems.isEmpty,
                 expected: "re-sent \(filter.bound) time(s)\(intervalText) (first at \(JSON.seconds(first.time))s)",
-                observed: problems.isEmpty ? "re-sent \(resends) time(s), intervals [\(shownGaps)]"
+                observed: problems.isEmpty ? "re-sent \(counted(resends, "time")), intervals [\(shownGaps)]"
                     : problems.prefix(4).joined(separator: "; ") + " (intervals [\(shownGaps)])",
                 excerpt: excerpt(records))
 
@@ -126,9 +126,9 @@ public enum ScenarioChecker {
                 : delivered.filter { $0 == text }.count
             let acks = o.records(WireFilter(verb: .ack, from: at, to: from, seq: seq)).count
             var problems: [String] = []
-            if reached < 2 { problems.append("MSG \(seq) reached \(at) \(reached) time(s), so no duplicate was seen") }
-            if shown != 1 { problems.append("displayed \(shown) time(s)") }
-            if acks < 2 { problems.append("ACK \(seq) sent \(acks) time(s)") }
+            if reached < 2 { problems.append("MSG \(seq) reached \(at) \(counted(reached, "time")), so no duplicate was seen") }
+            if shown != 1 { problems.append("displayed \(counted(shown, "time"))") }
+            if acks < 2 { problems.append("ACK \(seq) sent \(counted(acks, "time"))") }
             return CheckResult(
                 title: "dedup: MSG \(seq) from \(from) at \(at)", line: 0, passed: problems.isEmpty,
                 expected: "MSG \(seq) reaches \(at) ≥ 2 times, displayed once, ACKed ≥ 2 times",

@@ -95,7 +95,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         let wall = clock.now - started
         reporter.finish()
         if let signal = outcome.signalName {
-            print("interrupted by \(signal): \(reports.filter(\.interrupted).count) unfinished run(s) marked INTERRUPTED")
+            print("interrupted by \(signal): \(counted(reports.filter(\.interrupted).count, "unfinished run")) marked INTERRUPTED")
         }
         try writeOutputs(reports, run: RunInfo.current(seed: seed, started: startedAt))
         printSummary(reports, wall: wall)

@@ -76,13 +76,13 @@ struct ScenarioSwarmCommand: AsyncParsableCommand {
         let failures = failed.withLock { $0 }.sorted { $0.seed < $1.seed }
         let elapsed = clock.now - began
         let rate = Double(checked) / max(elapsed.seconds, 1e-9)
-        if failures.count > maxFailures { print("… and \(failures.count - maxFailures) more failing seed(s) not shown") }
+        if failures.count > maxFailures { print("… and \(counted(failures.count - maxFailures, "more failing seed", "more failing seeds")) not shown") }
         if !failures.isEmpty { print("failing seeds: " + failures.map { String($0.seed) }.joined(separator: ", ")) }
         if let signal = outcome.signalName {
-            print("swarm: interrupted by \(signal) after \(checked) of \(seeds) seed(s)")
+            print("swarm: interrupted by \(signal) after \(checked) of \(counted(seeds, "seed"))")
         }
         let last = start &+ UInt64(max(checked, 1) - 1)
-        print("swarm: \(checked) seed(s) \(start)…\(last) in \(String(format3(elapsed.seconds))) s = \(Int(rate)) seeds/s on \(jobs) job(s), \(events) simulated events; \(failures.count) failing")
+        print("swarm: \(counted(checked, "seed")) \(start)…\(last) in \(String(format3(elapsed.seconds))) s = \(Int(rate)) seeds/s on \(counted(jobs, "job")), \(events) simulated events; \(failures.count) failing")
         if let code = outcome.signalExitCode { throw ExitCode(code) }
         if !failures.isEmpty { throw ExitCode(1) }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UDPChatSupport
 import UDPChatScenario
 
 struct ScenarioValidateCommand: ParsableCommand {
