@@ -133,10 +133,29 @@ public struct Sandbox: Sendable {
     public func command(_ inner: [String], writable extra: [String] = []) -> [String] {
         var arguments = [IUTProcess.which("bwrap") ?? "bwrap"] + Self.baseArguments
         arguments += ["--dir", "/tmp/home", "--setenv", "HOME", "/tmp/home", "--setenv", "TMPDIR", "/tmp"]
+        // The sandbox's /tmp is private: a program or workdir that lives under the host's /tmp (a
+        // clone built in /tmp, as CI may do) must still be seen there, read-only, before the
+        // per-case copies are laid over it.
+        for root in Self.tmpRoots([inner.first ?? ""] + workdirs.map(\.path) + writable + extra) {
+            arguments += ["--ro-bind", root, root]
+        }
         for (path, copy) in workdirs { arguments += copy.map { ["--bind", $0, path] } ?? ["--ro-bind", path, path] }
         for path in writable + extra where FileManager.default.fileExists(atPath: path) { arguments += ["--bind", path, path] }
         arguments += ["--chdir", workdir, "--"]
         return arguments + inner
+    }
+
+    /// The top folders under the host's /tmp that hold `paths` (e.g. `/tmp/ci-clone` for
+    /// `/tmp/ci-clone/.build/debug/udpchat`), never a sandbox's own scratch folder.
+    static func tmpRoots(_ paths: [String]) -> [String] {
+        var roots: Set<String> = []
+        for path in paths where path.hasPrefix("/") {
+            let parts = URL(fileURLWithPath: path).standardizedFileURL.path.split(separator: "/")
+            guard parts.count >= 2, parts[0] == "tmp", !parts[1].hasPrefix(scratchPrefix) else { continue }
+            let root = "/tmp/\(parts[1])"
+            if FileManager.default.fileExists(atPath: root) { roots.insert(root) }
+        }
+        return roots.sorted()
     }
 
     /// Keeps the case's copy of the workdir (with what the implementation wrote) at `path`.

@@ -15,7 +15,7 @@ import UDPChatScenario
         #expect(failure.title.contains("re-sent MSG seq=1 from=alice"))
         #expect(failure.expected.contains("re-sent exactly 2 time(s)"))
         #expect(failure.expected.contains("2s–5s"))
-        #expect(failure.observed.contains("re-sent 1 time(s)"))
+        #expect(failure.observed.contains("re-sent 1 time;"))
         #expect(failure.observed.contains("10s after"))
         #expect(failure.excerpt.contains { $0.contains("MSG") && $0.contains("dropped (rule: drop dir=up verb=MSG seq=1 nth=1)") })
         #expect(failure.line > 0)
