@@ -29,7 +29,7 @@ extension ProtocolRules {
         Rule(id: "REQ-1", level: "MUST", text: "Register with `REGISTER <id> <port>`, `<port>` being where the client can be reached.", sections: "[3.1](#requests)", cases: "C-REGISTER, C-REGISTER-ADVERTISED"),
         Rule(id: "REQ-2", level: "MUST", text: "Re-send REGISTER, LOOKUP and LEAVE every RTO until answered.", sections: "[3.8](#request-resend)", cases: "C-REGISTER-RESEND, C-LEAVE-RESEND"),
         Rule(id: "REQ-3", level: "MUST", text: "Learn a peer's address with `LOOKUP <id>`, and send CONNECT only to an address that a `PEER` answer gave (so none after `INACTIVE`).", sections: "[4.3](#connect-requester)", cases: "C-LOOKUP, C-INACTIVE"),
-        Rule(id: "REQ-4", level: "MAY", text: "Re-send REGISTER periodically as a refresh.", sections: "[3.7](#expiry)", cases: "—"),
+        Rule(id: "REQ-4", level: "SHOULD", text: "Re-send REGISTER periodically as a refresh, below common NAT idle timeouts.", sections: "[3.7](#expiry)", cases: "—"),
         Rule(id: "ADDR-1", level: "MUST", text: "`<id>` in a peer datagram is the sender's own id; a datagram whose `<id>` is not the peer's is ignored.", sections: "[4.2](#addressing)", cases: "C-STRANGER"),
         Rule(id: "ADDR-2", level: "MUST", text: "A reply goes to the source address of the datagram it answers.", sections: "[4.2](#addressing)", cases: "C-INCOMING-ACCEPT, C-MSG-ACK"),
         Rule(id: "ADDR-3", level: "MUST", text: "The requester sends to the `PEER` address and accepts `ACCEPT`, `REJECT` and `MSG` only from it; the requested side sends to the source of the `CONNECT`.", sections: "[4.2](#addressing)", cases: "C-CONNECT, C-CONNECT-SPOOF, C-STRANGER"),
