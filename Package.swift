@@ -83,11 +83,11 @@ let package = Package(
         .target(name: "UDPChatReports"),
         .target(
             name: "UDPChatIUT",
-            dependencies: ["UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams")]
+            dependencies: ["UDPChatDialect", "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "UDPChatGrader",
-            dependencies: ["UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", logging, .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatBench",
@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
         .testTarget(name: "UDPChatReportsTests", dependencies: ["UDPChatReports"]),
         .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatWire", "UDPChatSupport"] + nio),
+        .testTarget(name: "UDPChatGraderTests", dependencies: ["UDPChatDialect", "UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatWire", "UDPChatSupport"] + nio),
     ],
     swiftLanguageModes: [.v6]
 )
