@@ -85,7 +85,7 @@ enum ServerCases {
         GradeCase("S-LOOKUP-UNREGISTERED", .server, section: client, level: .must,
                   title: "LOOKUP from an unregistered address is refused with ERROR NOT_REGISTERED <looked-up id>") { ctx in
             try await ctx.startServer()
-            let a = try await ctx.node("client-a"), stranger = try await ctx.node("stranger")
+            let a = try await ctx.node("client-a"), stranger = try await ctx.node("stranger", id: 99)
             try await ctx.register(a, 11)
             try await ctx.refused(stranger, .lookup(id: 11), error: .error(code: .notRegistered, id: 11),
                                   success: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
@@ -258,7 +258,7 @@ enum ServerCases {
     }
 
     static func malformed(_ ctx: CaseContext) async throws {
-        let owner = try await ctx.node("client-a"), other = try await ctx.node("client-b"), stranger = try await ctx.node("stranger")
+        let owner = try await ctx.node("client-a"), other = try await ctx.node("client-b"), stranger = try await ctx.node("stranger", id: 99)
         try await ctx.register(owner, 11)
         try await ctx.register(other, 12)
         let start = ctx.trace.now()
