@@ -92,13 +92,13 @@ let package = Package(
         .target(
             name: "UDPChatIUT",
             dependencies: [
-                "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
+                "UDPChatDialect", "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
             name: "UDPChatGrader",
-            dependencies: ["UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatBench",
@@ -171,7 +171,9 @@ let package = Package(
         .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatGraderTests",
-            dependencies: ["UDPChatGrader", "UDPChatIUT", "UDPChatReports", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+            dependencies: [
+                "UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

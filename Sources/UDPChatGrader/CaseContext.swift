@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import UDPChatDialect
 import UDPChatIUT
 import UDPChatSupport
 import UDPChatWire
@@ -8,6 +9,8 @@ import UDPChatWire
 /// trace, and expectation helpers that throw `CaseStop.fail` with evidence.
 public final class CaseContext: @unchecked Sendable {
     public let manifest: Manifest
+    /// The implementation's wire format (the manifest's `dialect:`); every grader node speaks it.
+    public let dialect: Dialect
     public let caseID: String
     /// The RTO graded at.
     public let rto: Duration
@@ -41,6 +44,7 @@ public final class CaseContext: @unchecked Sendable {
     init(manifest: Manifest, caseID: String, rto: Duration, group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) {
         self.control = control
         self.manifest = manifest
+        self.dialect = (try? manifest.dialect()) ?? .default
         self.caseID = caseID
         self.rto = rto
         self.trace = Trace()
@@ -60,10 +64,49 @@ public final class CaseContext: @unchecked Sendable {
     // MARK: parties
 
     /// A fresh grader node on its own port.
-    public func node(_ name: String) async throws -> FakeNode {
-        let node = try await FakeNode.bind(name: name, group: group, trace: trace)
+    public func node(_ name: String, id: ClientID? = nil) async throws -> FakeNode {
+        let node = try await FakeNode.bind(name: name, group: group, trace: trace, dialect: dialect)
+        node.localID = id
         lock.withLock { nodes.append(node) }
         return node
+    }
+
+    // MARK: the dialect
+
+    /// Whether the dialect has `verb` (the contract has all).
+    public func has(_ verb: Verb) -> Bool { dialect.templates[verb] != nil }
+
+    /// Whether the dialect's connection messages carry `{conn}` (else a connection is its two peers).
+    public var hasConn: Bool { dialect.templates[.connect]?.fields.contains(.conn) ?? false }
+
+    /// UNSUPPORTED with the reason when the dialect lacks `verb`.
+    public func require(_ verb: Verb, for what: String) throws {
+        if !has(verb) { throw CaseStop.unsupported("dialect \(dialect.name) has no \(verb.rawValue), and \(what)") }
+    }
+
+    /// Whether two messages are the same as far as the dialect can tell: the contract compares every
+    /// field; a dialect compares what it writes (fields it leaves out, like `{conn}` or REGISTERED's
+    /// `{port}`, cannot differ).
+    public func same(_ a: Message, _ b: Message) -> Bool {
+        if dialect.isContract { return a == b }
+        guard a.verb == b.verb, let left = dialect.serialize(a), let right = dialect.serialize(b) else { return false }
+        return left == right
+    }
+
+    /// `message` in the dialect with its terminator replaced by `ending` (`\n` or `\r\n`).
+    public func withEnding(_ message: Message, _ ending: String) -> [UInt8] {
+        var bytes = dialect.isContract ? message.bytes : dialect.serialize(message) ?? []
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        return bytes + Array(ending.utf8)
+    }
+
+    /// The connection token of the peer's connection to the client: ClientCases.peerConn, or in a
+    /// dialect without `{conn}` the token of the pair of ids (what a reader derives).
+    public var peerConn: ConnToken { conn(ClientCases.peerConn, between: peerID) }
+
+    /// `token` in a dialect with `{conn}`, else the pair token of `peer` and the client.
+    public func conn(_ token: ConnToken, between peer: ClientID) -> ConnToken {
+        hasConn ? token : Dialect.pairToken(peer, clientID)
     }
 
     func tearDown() async {
@@ -101,9 +144,10 @@ public final class CaseContext: @unchecked Sendable {
             if let exit = process?.exited {
                 throw CaseStop.error("the server exited with status \(exit.status) during startup\(stderrTail())")
             }
-            // Any answer will do: LEAVE for an unused id (LEFT) or LOOKUP from an unregistered address (ERROR).
-            probe.send(.leave(id: probeID), to: serverAddress, tag: "probe")
-            probe.send(.lookup(id: probeID), to: serverAddress, tag: "probe")
+            // Any answer will do: LEAVE for an unused id (LEFT) or LOOKUP from an unregistered address
+            // (ERROR), in the dialect (a dialect without one of them sends the other).
+            if has(.leave) { probe.send(.leave(id: probeID), to: serverAddress, tag: "probe") }
+            if has(.lookup) { probe.send(.lookup(id: probeID), to: serverAddress, tag: "probe") }
             try await Task.sleep(for: .milliseconds(100))
             if trace.events.contains(where: { $0.node == "probe" && $0.kind == .received }) {
                 trace.note("server is up on \(serverAddress)")
@@ -117,13 +161,13 @@ public final class CaseContext: @unchecked Sendable {
     /// (answered automatically). LOOKUP of the peer id is answered with PEER, LEAVE with LEFT.
     public func startClient(dropFirstRegister: Bool = false, answerLeave: Bool = true, relay: Bool = false) async throws {
         if let pinned = manifest.pinnedPort {
-            let node = try await FakeNode.bind(name: "server", port: pinned, group: group, trace: trace)
+            let node = try await FakeNode.bind(name: "server", port: pinned, group: group, trace: trace, dialect: dialect)
             lock.withLock { nodes.append(node) }
             fakeServer = node
         } else {
             fakeServer = try await node("server")
         }
-        peer = try await node("peer")
+        peer = try await node("peer", id: peerID)
         directory[peerID] = peer.address
         let directorySnapshot = directory
         let answerRegister = true
@@ -141,13 +185,13 @@ public final class CaseContext: @unchecked Sendable {
         let port = ports.next()
         givenAdvertisePort = port
         if relay {
-            // A plain UDP relay in front of the client: the peer's side ↔ the client's {port}.
+            // A plain UDP relay in front of the client: the peer's side ↔ the client's {port} (anything
+            // not from the peer is the client's, which may send from another socket with peer-source: any).
             let relayNode = try await node("relay")
             let clientPort = Endpoint(host: "127.0.0.1", port: port)
             let peerAddress = peer.address
-            relayNode.setResponder { [weak relayNode] message, source in
-                relayNode?.send(message.bytes, to: source == clientPort ? peerAddress : clientPort, tag: "relayed")
-                return []
+            relayNode.setRawResponder { [weak relayNode] bytes, source in
+                relayNode?.send(bytes, to: source == peerAddress ? clientPort : peerAddress, tag: "relayed")
             }
             givenAdvertisePort = relayNode.address.port
         }
@@ -155,6 +199,10 @@ public final class CaseContext: @unchecked Sendable {
             "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
             "port": String(port), "advertise_port": String(givenAdvertisePort), "rto": rtoText,
         ])
+        if manifest.input["start"] != nil {
+            try await pause(.milliseconds(100))
+            try type("start")
+        }
         let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
             : "REGISTER \(clientID) <port> at the server"
         let register = try await expect(what, at: fakeServer, within: max(.seconds(10), rto * 2 + .seconds(3))) {
@@ -178,7 +226,7 @@ public final class CaseContext: @unchecked Sendable {
         guard let template = manifest.input[action] else {
             throw CaseStop.unsupported("the manifest has no input.\(action) action")
         }
-        var values: [String: String] = [:]
+        var values: [String: String] = ["id": String(clientID), "peer": String(peer ?? peerID)]
         if let peer { values["peer"] = String(peer) }
         if let text { values["text"] = text }
         guard let process else { throw CaseStop.error("no implementation process is running") }

@@ -14,7 +14,8 @@ extension CaseContext {
 
     /// The peer asks to connect with `conn`; the user answers (accept/reject); returns the answer datagram.
     @discardableResult
-    func incomingConnection(conn: ConnToken = ClientCases.peerConn, accept: Bool = true) async throws -> TraceEvent {
+    func incomingConnection(conn given: ConnToken? = nil, accept: Bool = true) async throws -> TraceEvent {
+        let conn = given ?? peerConn
         let before = trace.now()
         peer.send(.connect(conn: conn, id: peerID), to: clientAddress)
         _ = try await firstOutput(after: before, within: .milliseconds(1500))  // the prompt, whatever it looks like
@@ -23,7 +24,7 @@ extension CaseContext {
         try type(accept ? "accept" : "reject")
         let answer: Message = accept ? .accept(conn: conn, id: clientID) : .reject(conn: conn, id: clientID)
         let event = try await expect("'\(answer.serialized)' at the peer after the user typed \(accept ? "accept" : "reject")",
-                                     at: peer, after: typed, within: .seconds(2)) { $0 == answer }
+                                     at: peer, after: typed, within: .seconds(2)) { self.same($0, answer) }
         try await pause(.milliseconds(100))
         return event
     }
@@ -32,7 +33,7 @@ extension CaseContext {
     func outgoingConnect() async throws -> TraceEvent {
         let before = trace.now()
         try type("connect", peer: peerID)
-        try await expect("LOOKUP \(peerID) at the server", at: fakeServer, after: before, within: .seconds(2)) { $0 == .lookup(id: self.peerID) }
+        try await expect("LOOKUP \(peerID) at the server", at: fakeServer, after: before, within: .seconds(2)) { self.same($0, .lookup(id: self.peerID)) }
         return try await expect("CONNECT <conn> \(clientID) at the peer (the address PEER gave)", at: peer, after: before, within: .seconds(2)) {
             if case .connect(_, let id) = $0 { return id == self.clientID }
             return false
@@ -107,7 +108,7 @@ enum ClientCases {
             let before = ctx.trace.now()
             try ctx.type("connect", peer: ctx.peerID)
             try await ctx.expect("LOOKUP \(ctx.peerID) at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) {
-                $0 == .lookup(id: ctx.peerID)
+                ctx.same($0, .lookup(id: ctx.peerID))
             }
         },
         GradeCase("C-INACTIVE", .client, section: server, level: .must,
@@ -115,9 +116,9 @@ enum ClientCases {
             try await ctx.startClient()
             let before = ctx.trace.now()
             try ctx.type("connect", peer: 43)
-            let lookup = try await ctx.expect("LOOKUP 43 at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) { $0 == .lookup(id: 43) }
+            let lookup = try await ctx.expect("LOOKUP 43 at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) { ctx.same($0, .lookup(id: 43)) }
             try await ctx.expectNone("LOOKUP re-send after INACTIVE was answered", at: ctx.fakeServer, after: lookup.time + .milliseconds(1),
-                                     for: ctx.rto * 1.3) { $0 == .lookup(id: 43) }
+                                     for: ctx.rto * 1.3) { ctx.same($0, .lookup(id: 43)) }
             try await ctx.expectNone("CONNECT to anyone", at: ctx.peer, after: before, for: .milliseconds(10)) { $0.verb == .connect }
         },
     ]
@@ -138,6 +139,9 @@ enum ClientCases {
         GradeCase("C-CONNECT-SPOOF", .client, section: setup, level: .must,
                   title: "an ACCEPT from an address other than the one PEER gave is ignored: CONNECT keeps being re-sent",
                   needs: ["connect"]) { ctx in
+            if ctx.dialect.peerSource == .any {
+                throw CaseStop.unsupported("dialect \(ctx.dialect.name) has peer-source: any: an ACCEPT from another port is legitimate there")
+            }
             try await ctx.startClient()
             let connect = try await ctx.outgoingConnect()
             guard let conn = connect.message?.conn else { return }
@@ -157,7 +161,7 @@ enum ClientCases {
             try await ctx.pause(.milliseconds(150))
             try ctx.type("send", text: "hello after accept")
             try await ctx.expect("MSG \(conn) \(ctx.clientID) 1 hello after accept", at: ctx.peer, after: accepted, within: .seconds(2)) {
-                $0 == .msg(conn: conn, id: ctx.clientID, seq: 1, text: "hello after accept")
+                ctx.same($0, .msg(conn: conn, id: ctx.clientID, seq: 1, text: "hello after accept"))
             }
             try await ctx.expectNone("CONNECT re-send after ACCEPT", at: ctx.peer, after: accepted + .milliseconds(20), for: ctx.rto * 1.3) {
                 $0.verb == .connect
@@ -182,7 +186,7 @@ enum ClientCases {
             let sent = ctx.trace.now()
             ctx.fromPeer(.msg(conn: conn, id: ctx.peerID, seq: 1, text: "accept was lost"), tag: "ACCEPT withheld")
             try await ctx.expect("ACK \(conn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
-                $0 == .ack(conn: conn, id: ctx.clientID, seq: 1)
+                ctx.same($0, .ack(conn: conn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "accept was lost", after: sent, within: .seconds(2))
             try await ctx.expectNone("CONNECT re-send after the MSG", at: ctx.peer, after: sent + .milliseconds(20), for: ctx.rto * 1.3) {
@@ -202,7 +206,7 @@ enum ClientCases {
         GradeCase("C-INCOMING-REPEAT", .client, section: setup, level: .must,
                   title: "a repeated CONNECT is prompted once and, once decided, answered the same again", needs: ["accept"]) { ctx in
             try await ctx.startClient()
-            let conn = peerConn
+            let conn = ctx.peerConn
             let before = ctx.trace.now()
             ctx.fromPeer(.connect(conn: conn, id: ctx.peerID))
             _ = try await ctx.firstOutput(after: before, within: .milliseconds(1500))
@@ -221,13 +225,13 @@ enum ClientCases {
             let typed = ctx.trace.now()
             try ctx.type("accept")
             let first = try await ctx.expect("ACCEPT \(conn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
-                $0 == .accept(conn: conn, id: ctx.clientID)
+                ctx.same($0, .accept(conn: conn, id: ctx.clientID))
             }
             try await ctx.pause(.milliseconds(100))
             let third = ctx.trace.now()
             ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
             try await ctx.expect("ACCEPT \(conn) \(ctx.clientID) again for the repeated CONNECT (the first may have been lost)",
-                                 at: ctx.peer, after: max(third, first.time + .milliseconds(1)), within: .seconds(2)) { $0 == .accept(conn: conn, id: ctx.clientID) }
+                                 at: ctx.peer, after: max(third, first.time + .milliseconds(1)), within: .seconds(2)) { ctx.same($0, .accept(conn: conn, id: ctx.clientID)) }
             try await ctx.pause(.milliseconds(200))
             if let again = ctx.trace.events.first(where: { $0.kind == .stdout && $0.time > third && prompt.contains($0.text) }) {
                 throw CaseStop.fail("a repeated CONNECT after the decision must not prompt again; '\(again.text)' at t=\(seconds(again.time))")
@@ -237,11 +241,12 @@ enum ClientCases {
                   title: "a connected client answers another conn's CONNECT with REJECT, without prompting", needs: ["accept"]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
-            let other = try await ctx.node("peer-2")
+            let other = try await ctx.node("peer-2", id: 43)
+            let otherConn = ctx.conn(otherConn, between: 43)
             let sent = ctx.trace.now()
             other.send(.connect(conn: otherConn, id: 43), to: ctx.clientAddress)
             try await ctx.expect("REJECT \(otherConn) \(ctx.clientID) at peer-2 (busy: one connection at a time)", at: other, after: sent,
-                                 within: .seconds(2)) { $0 == .reject(conn: otherConn, id: ctx.clientID) }
+                                 within: .seconds(2)) { ctx.same($0, .reject(conn: otherConn, id: ctx.clientID)) }
         },
     ]
 
@@ -254,8 +259,8 @@ enum ClientCases {
             let before = ctx.trace.now()
             for n in 1...3 {
                 try ctx.type("send", text: "grader message \(n)")
-                try await ctx.expect("MSG \(peerConn) \(ctx.clientID) \(n) grader message \(n)", at: ctx.peer, after: before, within: .seconds(2)) {
-                    $0 == .msg(conn: peerConn, id: ctx.clientID, seq: SeqNo(n), text: "grader message \(n)")
+                try await ctx.expect("MSG \(ctx.peerConn) \(ctx.clientID) \(n) grader message \(n)", at: ctx.peer, after: before, within: .seconds(2)) {
+                    ctx.same($0, .msg(conn: ctx.peerConn, id: ctx.clientID, seq: SeqNo(n), text: "grader message \(n)"))
                 }
             }
         },
@@ -274,7 +279,7 @@ enum ClientCases {
                 try await ctx.pause(.milliseconds(5))
             }
             guard let first else {
-                throw CaseStop.fail("expected 'MSG \(peerConn) \(ctx.clientID) 1 please resend me' at the peer within 2 s; "
+                throw CaseStop.fail("expected 'MSG \(ctx.peerConn) \(ctx.clientID) 1 please resend me' at the peer within 2 s; "
                     + "observed \(ctx.observed(at: ctx.peer, after: before))")
             }
             try await ctx.expectResend(of: first, at: ctx.peer, what: "MSG re-send")
@@ -284,9 +289,9 @@ enum ClientCases {
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "hello from the grader"))
-            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
-                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "hello from the grader"))
+            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
+                ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "hello from the grader", after: sent, within: .seconds(2))
         },
@@ -295,17 +300,17 @@ enum ClientCases {
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            let message = Message.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "only once please")
+            let message = Message.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "only once please")
             ctx.fromPeer(message)
-            let ack = try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
-                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            let ack = try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
+                ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.pause(.milliseconds(100))
             let again = ctx.trace.now()
             ctx.fromPeer(message, tag: "duplicate")
-            try await ctx.expect("a second ACK \(peerConn) \(ctx.clientID) 1 for the duplicate (the first ACK may have been lost)",
+            try await ctx.expect("a second ACK \(ctx.peerConn) \(ctx.clientID) 1 for the duplicate (the first ACK may have been lost)",
                                  at: ctx.peer, after: max(again, ack.time + .microseconds(100)), within: .seconds(2)) {
-                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+                ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.pause(.milliseconds(300))
             try ctx.expectShown("only once please", times: 1, after: sent)
@@ -315,12 +320,12 @@ enum ClientCases {
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 2, text: "second in order"), tag: "reordered")
+            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 2, text: "second in order"), tag: "reordered")
             try await ctx.pause(.milliseconds(100))
-            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "first in order"), tag: "reordered")
+            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "first in order"), tag: "reordered")
             for seq in [SeqNo(2), 1] {
-                try await ctx.expect("ACK \(peerConn) \(ctx.clientID) \(seq)", at: ctx.peer, after: sent, within: .seconds(2)) {
-                    $0 == .ack(conn: peerConn, id: ctx.clientID, seq: seq)
+                try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) \(seq)", at: ctx.peer, after: sent, within: .seconds(2)) {
+                    ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: seq))
                 }
             }
             try await ctx.pause(.milliseconds(300))
@@ -337,14 +342,14 @@ enum ClientCases {
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 33, text: "too far ahead"), tag: "outside the window")
+            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 33, text: "too far ahead"), tag: "outside the window")
             try await ctx.pause(.milliseconds(300))
             try await ctx.expectNone("ACK for MSG 33 (next expected is 1; the window is 1 … 32)", at: ctx.peer, after: sent, for: .milliseconds(10)) {
                 $0.verb == .ack
             }
-            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 32, text: "last in window"), tag: "reordered")
-            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 32 (inside the window)", at: ctx.peer, after: sent, within: .seconds(2)) {
-                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 32)
+            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 32, text: "last in window"), tag: "reordered")
+            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 32 (inside the window)", at: ctx.peer, after: sent, within: .seconds(2)) {
+                ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 32))
             }
             try await ctx.pause(.milliseconds(200))
             try ctx.expectShown("too far ahead", times: 0, after: sent)
@@ -354,19 +359,32 @@ enum ClientCases {
                   title: "datagrams from another address, for another conn or with another id are ignored", needs: ["accept"]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
-            let stranger = try await ctx.node("stranger")
+            let stranger = try await ctx.node("stranger", id: ctx.peerID)
             let start = ctx.trace.now()
-            stranger.send(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "spoofed from a stranger"), to: ctx.clientAddress, tag: "spoofed")
-            ctx.fromPeer(.msg(conn: otherConn, id: ctx.peerID, seq: 1, text: "wrong conn"), tag: "wrong conn")
-            ctx.fromPeer(.msg(conn: peerConn, id: 43, seq: 1, text: "wrong id"), tag: "wrong id")
+            // peer-source: any makes another port of the peer's host legitimate; a dialect without {conn}
+            // cannot name another conn: those parts are left out, the wrong id stays.
+            var texts = ["wrong id"]
+            if ctx.dialect.peerSource == .registered {
+                stranger.send(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "spoofed from a stranger"), to: ctx.clientAddress, tag: "spoofed")
+                texts.append("spoofed from a stranger")
+            } else {
+                ctx.trace.note("dialect \(ctx.dialect.name) has peer-source: any: no MSG from a stranger's port")
+            }
+            if ctx.hasConn {
+                ctx.fromPeer(.msg(conn: otherConn, id: ctx.peerID, seq: 1, text: "wrong conn"), tag: "wrong conn")
+                texts.append("wrong conn")
+            } else {
+                ctx.trace.note("dialect \(ctx.dialect.name) has no {conn}: no MSG for another conn")
+            }
+            ctx.fromPeer(.msg(conn: ctx.peerConn, id: 43, seq: 1, text: "wrong id"), tag: "wrong id")
             try await ctx.pause(.milliseconds(400))
             try await ctx.expectNone("answer to the stranger", at: stranger, after: start, for: .milliseconds(10)) { _ in true }
             try await ctx.expectNone("ACK for a MSG with the wrong conn or id", at: ctx.peer, after: start, for: .milliseconds(10)) { $0.verb == .ack }
-            for text in ["spoofed from a stranger", "wrong conn", "wrong id"] { try ctx.expectShown(text, times: 0, after: start) }
+            for text in texts { try ctx.expectShown(text, times: 0, after: start) }
             let real = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "the real message"))
-            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for the peer's real MSG 1", at: ctx.peer, after: real, within: .seconds(2)) {
-                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "the real message"))
+            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1 for the peer's real MSG 1", at: ctx.peer, after: real, within: .seconds(2)) {
+                ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "the real message", after: real, within: .seconds(2))
         },
@@ -403,11 +421,14 @@ enum ClientCases {
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let start = ctx.trace.now()
-            for item in garbage(conn: peerConn, peer: ctx.peerID) {
+            // A dialect: malformed variants of its own messages, from the peer.
+            let items = ctx.dialect.isContract ? garbage(conn: ctx.peerConn, peer: ctx.peerID)
+                : ctx.dialect.malformedVariants().map { (bytes: $0.bytes, what: $0.why) }
+            for item in items {
                 ctx.peer.send(item.bytes, to: ctx.clientAddress, tag: "malformed: \(item.what)")
                 try await ctx.pause(.milliseconds(10))
             }
-            for (text, what) in [("REGISTERED 07 1", "leading zero"), ("LEFT", "LEFT without id"), ("PEER 42 nohost 5", "bad host")] {
+            for (text, what) in [("REGISTERED 07 1", "leading zero"), ("LEFT", "LEFT without id"), ("PEER 42 nohost 5", "bad host")] where ctx.dialect.isContract {
                 ctx.fakeServer.send(Array(text.utf8), to: ctx.clientSource ?? ctx.clientAddress, tag: "malformed: \(what)")
             }
             try await ctx.pause(.milliseconds(400))
@@ -418,9 +439,9 @@ enum ClientCases {
             }
             for text in ["lower-case verb", "seq zero", "leading zero", "NUL", "xxxxxxxxxx"] { try ctx.expectShown(text, times: 0, after: start) }
             let real = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: peerConn, id: ctx.peerID, seq: 1, text: "still listening"))
-            try await ctx.expect("ACK \(peerConn) \(ctx.clientID) 1 for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: .seconds(2)) {
-                $0 == .ack(conn: peerConn, id: ctx.clientID, seq: 1)
+            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "still listening"))
+            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1 for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: .seconds(2)) {
+                ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "still listening", after: real, within: .seconds(2))
         },
@@ -433,11 +454,11 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("terminate")
-            try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
-                $0 == .terminate(conn: peerConn, id: ctx.clientID)
+            try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
+                ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID))
             }
             let answered = ctx.trace.now()
-            ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
+            ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
             try await ctx.expectNone("TERMINATE re-send after TERMINATED", at: ctx.peer, after: answered + .milliseconds(20), for: ctx.rto * 1.3) {
                 $0.verb == .terminate
             }
@@ -448,8 +469,8 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("send", text: "ack me before the end")
-            let message = try await ctx.expect("MSG \(peerConn) \(ctx.clientID) 1 ack me before the end", at: ctx.peer, after: typed, within: .seconds(2)) {
-                $0 == .msg(conn: peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end")
+            let message = try await ctx.expect("MSG \(ctx.peerConn) \(ctx.clientID) 1 ack me before the end", at: ctx.peer, after: typed, within: .seconds(2)) {
+                ctx.same($0, .msg(conn: ctx.peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end"))
             }
             ctx.trace.note("grader withholds the ACK of MSG 1")
             try ctx.type("terminate")
@@ -457,11 +478,11 @@ enum ClientCases {
                 $0.verb == .terminate
             }
             let acked = ctx.trace.now()
-            ctx.fromPeer(.ack(conn: peerConn, id: ctx.peerID, seq: 1))
+            ctx.fromPeer(.ack(conn: ctx.peerConn, id: ctx.peerID, seq: 1))
             _ = message
-            try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
-                                 within: ctx.rto * 1.2 + .seconds(1)) { $0 == .terminate(conn: peerConn, id: ctx.clientID) }
-            ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
+            try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
+                                 within: ctx.rto * 1.2 + .seconds(1)) { ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID)) }
+            ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
         },
         GradeCase("C-TERM-RESEND", .client, section: termination, level: .must,
                   title: "an unanswered TERMINATE is re-sent after one RTO", needs: ["accept", "terminate"]) { ctx in
@@ -469,20 +490,20 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("terminate")
-            let first = try await ctx.expect("TERMINATE \(peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
-                $0 == .terminate(conn: peerConn, id: ctx.clientID)
+            let first = try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
+                ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID))
             }
             try await ctx.expectResend(of: first, at: ctx.peer, what: "TERMINATE re-send")
-            ctx.fromPeer(.terminated(conn: peerConn, id: ctx.peerID))
+            ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
         },
         GradeCase("C-TERM-RESPOND", .client, section: termination, level: .must,
                   title: "a TERMINATE from the peer is answered TERMINATED <conn> <own id>", needs: ["accept"]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID))
-            try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
-                $0 == .terminated(conn: peerConn, id: ctx.clientID)
+            ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID))
+            try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
+                ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID))
             }
         },
         GradeCase("C-TERM-REPEAT", .client, section: termination, level: .must,
@@ -490,15 +511,15 @@ enum ClientCases {
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID))
-            let first = try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
-                $0 == .terminated(conn: peerConn, id: ctx.clientID)
+            ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID))
+            let first = try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
+                ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID))
             }
             try await ctx.pause(.milliseconds(200))
             let again = ctx.trace.now()
-            ctx.fromPeer(.terminate(conn: peerConn, id: ctx.peerID), tag: "duplicate")
-            try await ctx.expect("TERMINATED \(peerConn) \(ctx.clientID) again for the repeated TERMINATE", at: ctx.peer,
-                                 after: max(again, first.time + .microseconds(100)), within: .seconds(2)) { $0 == .terminated(conn: peerConn, id: ctx.clientID) }
+            ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID), tag: "duplicate")
+            try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID) again for the repeated TERMINATE", at: ctx.peer,
+                                 after: max(again, first.time + .microseconds(100)), within: .seconds(2)) { ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID)) }
         },
         GradeCase("C-LEAVE", .client, section: leave, level: .must,
                   title: "quit sends LEAVE <id>; the client closes only after LEFT", needs: ["quit"]) { ctx in
@@ -516,7 +537,7 @@ enum ClientCases {
         let typed = ctx.trace.now()
         try ctx.type("quit")
         var leave = try await ctx.expect("LEAVE \(ctx.clientID) at the server", at: ctx.fakeServer, after: typed, within: .seconds(2)) {
-            $0 == .leave(id: ctx.clientID)
+            ctx.same($0, .leave(id: ctx.clientID))
         }
         if dropFirst {
             ctx.trace.note("grader withholds LEFT for the first LEAVE (as if it were lost)")

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import UDPChatDialect
 import UDPChatSupport
 import UDPChatWire
 
@@ -16,28 +17,35 @@ public struct DropRule: Sendable {
 
 /// One party the grader plays (fake server, fake peer, fake client, stranger): an unconnected
 /// UDP socket on 127.0.0.1 that records every datagram in and out, can drop incoming
-/// datagrams, and can answer automatically through a `responder`.
+/// datagrams, and can answer automatically through a `responder`. It speaks the manifest's
+/// dialect: messages are written with it, and what the implementation sends is read with it.
 public final class FakeNode: @unchecked Sendable {
     public typealias Responder = @Sendable (Message, Endpoint) -> [Message]
+    public typealias RawResponder = @Sendable ([UInt8], Endpoint) -> Void
 
     public let name: String
     public let address: Endpoint
+    public let dialect: Dialect
     let channel: Channel
     let trace: Trace
     private let lock = NSLockBox()
     private var dropRules: [DropRule] = []
     private var responder: Responder?
+    private var rawResponder: RawResponder?
+    private var ownID: ClientID?
 
-    init(name: String, channel: Channel, trace: Trace) {
+    init(name: String, channel: Channel, trace: Trace, dialect: Dialect) {
         self.name = name
         self.channel = channel
         self.trace = trace
+        self.dialect = dialect
         let port = UInt16(channel.localAddress?.port ?? 0)
         self.address = Endpoint(host: "127.0.0.1", port: port)
     }
 
     /// Binds a fresh node on 127.0.0.1 (port 0 unless given).
-    public static func bind(name: String, port: UInt16 = 0, group: EventLoopGroup, trace: Trace) async throws -> FakeNode {
+    public static func bind(name: String, port: UInt16 = 0, group: EventLoopGroup, trace: Trace,
+                            dialect: Dialect = .default) async throws -> FakeNode {
         let box = NodeBox()
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
@@ -48,16 +56,34 @@ public final class FakeNode: @unchecked Sendable {
             }
             .bind(host: "127.0.0.1", port: Int(port))
             .get()
-        let node = FakeNode(name: name, channel: channel, trace: trace)
+        let node = FakeNode(name: name, channel: channel, trace: trace, dialect: dialect)
         box.set(node)
         return node
     }
 
     public func addDrop(_ rule: DropRule) { lock.withLock { dropRules.append(rule) } }
     public func setResponder(_ responder: Responder?) { lock.withLock { self.responder = responder } }
+    /// Handles every datagram's bytes as they are (a relay), before any parsing.
+    public func setRawResponder(_ responder: RawResponder?) { lock.withLock { self.rawResponder = responder } }
+
+    /// The client id this node plays (`{self}` when it writes, and with the sender's id the
+    /// connection of a dialect without `{conn}` when it reads).
+    public var localID: ClientID? {
+        get { lock.withLock { ownID } }
+        set { lock.withLock { ownID = newValue } }
+    }
+
+    var context: DialectContext { DialectContext(localID: localID) }
 
     func incoming(_ bytes: [UInt8], from source: Endpoint) {
-        let message = try? Message.parse(bytes)
+        if let raw = lock.withLock({ rawResponder }) {
+            trace.append(.received, node: name, remote: source.description, local: address.description, text: escapeDatagram(bytes), bytes: bytes)
+            raw(bytes, source)
+            return
+        }
+        var context = self.context
+        context.source = source
+        let message = dialect.isContract ? try? Message.parse(bytes) : try? dialect.parse(bytes, context: context)
         let (dropped, responder): (Bool, Responder?) = lock.withLock {
             if let message, let index = dropRules.firstIndex(where: { $0.remaining > 0 && $0.matches(message) }) {
                 dropRules[index].remaining -= 1
@@ -66,23 +92,29 @@ public final class FakeNode: @unchecked Sendable {
             return (false, self.responder)
         }
         trace.append(dropped ? .dropped : .received, node: name, remote: source.description, local: address.description,
-                     text: escapeDatagram(bytes), bytes: bytes)
+                     text: escapeDatagram(bytes), bytes: bytes, decoded: dialect.isContract ? nil : .some(message))
         if let message, let responder {
-            for reply in responder(message, source) { send(reply.bytes, to: source) }
+            for reply in responder(message, source) { send(reply, to: source) }
         }
     }
 
     /// Sends raw bytes to `destination`; `tag` marks fault injection in the trace.
     public func send(_ bytes: [UInt8], to destination: Endpoint, tag: String? = nil) {
         trace.append(.sent, node: name, remote: destination.description, local: address.description,
-                     text: escapeDatagram(bytes), bytes: bytes, tag: tag)
+                     text: escapeDatagram(bytes), bytes: bytes, tag: tag,
+                     decoded: dialect.isContract ? nil : .some(try? dialect.parse(bytes, context: context)))
         guard let address = try? SocketAddress(ipAddress: destination.host, port: Int(destination.port)) else { return }
         let buffer = channel.allocator.buffer(bytes: bytes)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
+    /// Sends `message` written in the node's dialect (nothing, with a note, if the dialect lacks its verb).
     public func send(_ message: Message, to destination: Endpoint, tag: String? = nil) {
-        send(message.bytes, to: destination, tag: tag)
+        guard let bytes = dialect.isContract ? message.bytes : dialect.serialize(message, context: context) else {
+            trace.note("\(name) cannot send \(message.verb.rawValue): dialect \(dialect.name) has no such message")
+            return
+        }
+        send(bytes, to: destination, tag: tag)
     }
 
     public func close() async {

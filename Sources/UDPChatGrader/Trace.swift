@@ -34,6 +34,11 @@ public struct TraceEvent: Sendable, Codable, Hashable {
     public var bytes: [UInt8]?
     /// Marks fault-injected sends (`duplicate`, `spoofed`, `reordered`) and highlighted failures.
     public var tag: String?
+    /// The message as the node's dialect read it (not in JSON); only when `readByDialect`.
+    var dialectMessage: Message?
+    /// True when a grader node read the datagram with the manifest's dialect (`dialectMessage`),
+    /// false when `message` reads `bytes` with the contract's codec.
+    var readByDialect = false
 
     enum CodingKeys: String, CodingKey { case time, kind, node, remote, local, text, tag }
 
@@ -73,6 +78,7 @@ public struct TraceEvent: Sendable, Codable, Hashable {
 
     /// The parsed message, if the datagram is well formed.
     public var message: Message? {
+        if readByDialect { return dialectMessage }
         guard let bytes else { return nil }
         return try? Message.parse(bytes)
     }
@@ -109,8 +115,12 @@ public final class Trace: @unchecked Sendable {
     public func now() -> Duration { ContinuousClock.now - start }
 
     public func append(_ kind: TraceEvent.Kind, node: String, remote: String? = nil, local: String? = nil,
-                       text: String, bytes: [UInt8]? = nil, tag: String? = nil) {
-        let event = TraceEvent(time: now(), kind: kind, node: node, remote: remote, local: local, text: text, bytes: bytes, tag: tag)
+                       text: String, bytes: [UInt8]? = nil, tag: String? = nil, decoded: Message?? = nil) {
+        var event = TraceEvent(time: now(), kind: kind, node: node, remote: remote, local: local, text: text, bytes: bytes, tag: tag)
+        if let decoded {
+            event.readByDialect = true
+            event.dialectMessage = decoded
+        }
         lock.lock()
         storage.append(event)
         lock.unlock()

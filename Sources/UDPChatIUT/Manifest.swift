@@ -1,4 +1,5 @@
 import Foundation
+import UDPChatDialect
 import UDPChatSupport
 import Yams
 
@@ -22,12 +23,13 @@ extension UDPChatError {
 /// The implementation-under-test manifest from PROTOCOL.md ("The implementation-under-test manifest").
 public struct Manifest: Sendable, Codable {
     /// Input actions a client manifest may map to standard-input lines.
-    public static let inputActions = ["connect", "accept", "reject", "send", "terminate", "quit", "cancel"]
+    /// `start` is typed once right after the implementation starts (e.g. an id it asks for on standard input).
+    public static let inputActions = ["start", "connect", "accept", "reject", "send", "terminate", "quit", "cancel"]
     static let commandPlaceholders: [IUTRole: Set<String>] = [
         .server: ["port", "rto"],
         .client: ["id", "server_host", "server_port", "port", "advertise_port", "rto"],
     ]
-    static let inputPlaceholders: Set<String> = ["peer", "text"]
+    static let inputPlaceholders: Set<String> = ["id", "peer", "text"]
 
     public var name: String
     public var role: IUTRole
@@ -42,6 +44,17 @@ public struct Manifest: Sendable, Codable {
     public var limits: Limits = .defaults
     /// Absolute paths it may write in place in a sandbox (`writable:`); everything else it writes is thrown away.
     public var writable: [String] = []
+    /// The `dialect:` value resolved: an absolute path, or nil for the contract's own format.
+    public var dialectPath: String?
+    /// The dialect file's text as loaded (sent to the sandboxed worker with the manifest, which
+    /// parses it again: the file itself may not be visible inside the sandbox).
+    public var dialectText: String?
+
+    /// The implementation's wire format: the manifest's `dialect:`, or the contract's (`Dialect.default`).
+    public func dialect() throws -> Dialect {
+        guard let dialectText else { return .default }
+        return try Dialect.parse(yaml: dialectText, file: dialectPath ?? "<dialect>")
+    }
 
     public init(name: String, role: IUTRole, command: [String], workdir: String, env: [String: String] = [:],
                 input: [String: String] = [:], path: String = "<memory>") {
@@ -93,7 +106,7 @@ public struct Manifest: Sendable, Codable {
             throw fail("(yaml)", "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
         guard let mapping = root?.mapping else { throw fail("(root)", "the manifest must be a YAML mapping") }
-        let known = ["name", "role", "command", "workdir", "env", "input", "limits", "writable"]
+        let known = ["name", "role", "command", "workdir", "env", "input", "limits", "writable", "dialect"]
         for key in mapping.keys {
             guard let name = key.string, known.contains(name) else {
                 throw fail(key.string ?? "?", "unknown field (known: \(known.joined(separator: ", ")))")
@@ -152,6 +165,21 @@ public struct Manifest: Sendable, Codable {
             for (index, item) in items.enumerated() {
                 guard let text = item.string, !text.isEmpty else { throw fail("writable[\(index)]", "must be a path") }
                 manifest.writable.append(text.hasPrefix("/") ? text : URL(fileURLWithPath: folder).appendingPathComponent(text).standardized.path)
+            }
+        }
+        if let node = mapping["dialect"] {
+            guard let value = node.string, !value.isEmpty else { throw fail("dialect", "must be a dialect file path (or 'default')") }
+            if value != "default" {
+                let resolved = value.hasPrefix("/") ? value : URL(fileURLWithPath: folder).appendingPathComponent(value).standardized.path
+                do {
+                    _ = try Dialect.load(value, relativeTo: folder)
+                } catch let error as DialectFileError {
+                    throw UDPChatError(.invalidManifest, "\(path): field 'dialect': \(value) is not a valid dialect file:\n\(error.description)")
+                } catch {
+                    throw fail("dialect", "cannot read '\(value)' (resolved to \(resolved))")
+                }
+                manifest.dialectPath = resolved
+                manifest.dialectText = try? String(contentsOfFile: resolved, encoding: .utf8)
             }
         }
         return manifest

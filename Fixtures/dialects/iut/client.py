@@ -8,7 +8,7 @@ CHAT from a second socket (peer-source: any); acknowledgements come back to that
 Commands on stdin: /connect ID, /accept, /reject, /end, /quit, anything else is chat text.
 Displayed chat: "<id>: <text>".
 Faults:
-  no-dedup        displays a duplicate message again                      : C-DUP-DISPLAY
+  no-dedup        displays a duplicate message again                      : C-MSG-DEDUP
   no-msg-resend   never re-sends an unacknowledged message                 : C-MSG-RESEND
   no-leave-resend sends LEAVE once                                         : C-LEAVE-RESEND
 """
@@ -52,8 +52,20 @@ def main():
 
     pending = {}  # key -> [datagram, socket, address, next due]
     state = {"peer": None, "addr": None, "conn": None, "prompt": None, "out": 0, "next": 1, "quitting": False,
-             "registered": False, "target": None}
+             "registered": False, "target": None, "ending": False}
     seen_connects = {}
+    held = {}  # seq -> text of messages that arrived ahead of the next expected one
+    ended = set()  # (peer id, conn) of connections that ended: a repeated TERMINATE is answered again
+    window = 32
+
+    def from_peer(addr):
+        # The colon wire's peers send chat from a second socket (peer-source: any): only the host is theirs.
+        return state["addr"] is not None and (addr[0] == state["addr"][0] if colon else addr == state["addr"])
+
+    def connected(peer):
+        held.clear()
+        state.update(peer=peer, out=0, next=1)
+        say("connected to %d" % peer)
 
     def send(sock, addr, verb, **fields):
         data = build(verb, fields)
@@ -99,11 +111,11 @@ def main():
                     verb = "ACCEPT" if line == "/accept" else "REJECT"
                     seen_connects[(peer, conn)] = verb
                     if verb == "ACCEPT":
-                        state.update(peer=peer, addr=addr, conn=conn, out=0, next=1)
-                        say("connected to %d" % peer)
+                        state.update(addr=addr, conn=conn)
+                        connected(peer)
                     send(main_sock, addr, verb, conn=conn, id=me)
                 elif line == "/end" and state["peer"]:
-                    reliable("terminate", main_sock, state["addr"], "TERMINATE", **peer_fields())
+                    state["ending"] = True  # TERMINATE goes once every own message is acknowledged
                 elif line == "/quit":
                     state["quitting"] = True
                     reliable("leave", main_sock, server, "LEAVE", id=me)
@@ -116,6 +128,10 @@ def main():
                 verb, f = parse(data)
             except (Malformed, ValueError):
                 continue
+            if (verb == "MSG" and "connect" in pending and f["id"] == state["target"] and f["conn"] == state["conn"]
+                    and from_peer(addr)):
+                pending.pop("connect")  # a MSG on the pending connection means the ACCEPT was lost
+                connected(f["id"])
             if verb == "REGISTERED" and f["id"] == me:
                 pending.pop("register", None)
                 if not state["registered"]:
@@ -133,11 +149,11 @@ def main():
                 pending.pop("leave", None)
                 say("bye")
                 return
-            elif verb in ("ACCEPT", "REJECT") and "connect" in pending and f["id"] == state["target"] and f["conn"] == state["conn"]:
+            elif (verb in ("ACCEPT", "REJECT") and "connect" in pending and f["id"] == state["target"]
+                  and f["conn"] == state["conn"] and from_peer(addr)):
                 pending.pop("connect")
                 if verb == "ACCEPT":
-                    state.update(peer=f["id"], out=0, next=1)
-                    say("connected to %d" % f["id"])
+                    connected(f["id"])
                 else:
                     say("rejected by %d" % f["id"])
             elif verb == "CONNECT":
@@ -149,22 +165,36 @@ def main():
                 elif not state["prompt"]:
                     state["prompt"] = (f["id"], addr, f["conn"])
                     say("client %d asks to connect: /accept or /reject" % f["id"])
-            elif verb == "MSG" and f["id"] == state["peer"] and f["conn"] == state["conn"]:
-                send(source, addr, "ACK", conn=f["conn"], id=me, seq=f["seq"])
-                if f["seq"] == state["next"] or (f["seq"] < state["next"] and args.fault == "no-dedup"):
-                    say("%d: %s" % (f["id"], f["text"]))
-                    state["next"] = max(state["next"], f["seq"] + 1)
-            elif verb == "ACK" and f["id"] == state["peer"]:
+            elif verb == "MSG" and f["id"] == state["peer"] and f["conn"] == state["conn"] and from_peer(addr):
+                seq = f["seq"]
+                if seq >= state["next"] + window:
+                    continue  # outside the window: dropped without an ACK
+                send(source, addr, "ACK", conn=f["conn"], id=me, seq=seq)
+                if seq < state["next"]:
+                    if args.fault == "no-dedup":
+                        say("%d: %s" % (f["id"], f["text"]))
+                    continue
+                held[seq] = f["text"]
+                while state["next"] in held:
+                    say("%d: %s" % (f["id"], held.pop(state["next"])))
+                    state["next"] += 1
+            elif verb == "ACK" and f["id"] == state["peer"] and from_peer(addr):
                 pending.pop("msg%d" % f["seq"], None)
-            elif verb == "TERMINATE" and f["id"] in (state["peer"], None):
+            elif verb == "TERMINATE" and ((f["id"] == state["peer"] and f["conn"] == state["conn"] and from_peer(addr))
+                                          or (f["id"], f["conn"]) in ended):
                 send(main_sock, addr, "TERMINATED", conn=f["conn"], id=me)
                 if state["peer"] == f["id"]:
-                    state.update(peer=None, conn=None)
+                    ended.add((f["id"], f["conn"]))
+                    state.update(peer=None, conn=None, ending=False)
                     say("connection ended by %d" % f["id"])
             elif verb == "TERMINATED" and "terminate" in pending:
                 pending.pop("terminate")
+                ended.add((state["peer"], state["conn"]))
                 state.update(peer=None, conn=None)
                 say("connection ended")
+        if state["ending"] and state["peer"] and not any(key.startswith("msg") for key in pending):
+            state["ending"] = False
+            reliable("terminate", main_sock, state["addr"], "TERMINATE", **peer_fields())
 
 
 if __name__ == "__main__":
