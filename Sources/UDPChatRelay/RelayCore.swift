@@ -331,7 +331,7 @@ public struct RelayCore<Client: RelayClientAddress> {
         return RelayTraceEvent(
             time: now, link: configuration.name, decision: decision,
             source: up ? client : configuration.target, destination: up ? configuration.target : client,
-            size: payload.count, payload: payload, rule: rule.map { ruleTexts[$0] })
+            size: payload.count, payload: payload, rule: rule.map { ruleTexts[$0] }, reader: configuration.impairments.reader)
     }
 
     // MARK: - Sends

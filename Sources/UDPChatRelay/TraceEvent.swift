@@ -19,8 +19,11 @@ public struct RelayTraceEvent: Sendable {
     public var payload: [UInt8]
     /// The text of the rule that decided, if one did.
     public var rule: String?
+    /// How the payload is read for the trace's `msg`: the link's dialect (the contract by default).
+    public var reader: MessageReader
 
-    public init(time: Instant, link: String, decision: Decision, source: Endpoint, destination: Endpoint, size: Int, payload: [UInt8], rule: String?) {
+    public init(time: Instant, link: String, decision: Decision, source: Endpoint, destination: Endpoint, size: Int, payload: [UInt8], rule: String?,
+                reader: MessageReader = .contract) {
         self.time = time
         self.link = link
         self.decision = decision
@@ -29,6 +32,7 @@ public struct RelayTraceEvent: Sendable {
         self.size = size
         self.payload = payload
         self.rule = rule
+        self.reader = reader
     }
 
     /// The verdict word: forwarded, dropped (with `reason`), duplicated, delayed, reordered,
@@ -59,7 +63,7 @@ public struct RelayTraceEvent: Sendable {
         }
         s += ",\"dir\":\"\(direction.rawValue)\",\"flow\":\(flow),\"serial\":\(serial)"
         s += ",\"src\":" + JSON.string(source.description) + ",\"dst\":" + JSON.string(destination.description) + ",\"size\":\(size)"
-        if payload.count <= WireLimits.maxDatagram, let message = try? Message.parse(payload) {
+        if let message = reader(payload) {
             s += ",\"msg\":{\"verb\":\"\(message.verb.rawValue)\""
             if let conn = message.conn { s += ",\"conn\":\(conn)" }
             s += ",\"id\":\(message.id)"

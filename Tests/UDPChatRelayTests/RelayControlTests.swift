@@ -49,3 +49,30 @@ import UDPChatSupport
         #expect(relay.core.stats.up.sent == 2 && relay.core.stats.up.balanced)
     }
 }
+
+/// The trace reads datagrams the way the link's rules do: in the link's dialect.
+@Suite struct RelayTraceDialectTests {
+    static let colon = MessageReader(name: "colon") { bytes in
+        String(decoding: bytes, as: UTF8.self).hasPrefix("CHAT:") ? .msg(conn: 1, id: 3, seq: 7, text: "hi") : nil
+    }
+
+    func traceLines(_ text: String, reader: MessageReader) -> [String] {
+        var config = ImpairmentConfig()
+        config.reader = reader
+        var relay = Relay(impairments: config, tracing: true)
+        var effects: [RelayEffect<Endpoint>] = []
+        relay.core.clientDatagram(Array(text.utf8), size: text.utf8.count, from: client1, now: at(0), into: &effects)
+        return effects.compactMap { effect -> String? in
+            if case .trace(let event) = effect { return event.jsonLine }
+            return nil
+        }
+    }
+
+    @Test func aDialectsMessageIsNamedInTheTrace() throws {
+        let line = try #require(traceLines("CHAT:3:7:hi", reader: Self.colon).first)
+        #expect(line.contains(#""msg":{"verb":"MSG","conn":1,"id":3,"seq":7}"#), "\(line)")
+        // The contract's own bytes are not chat in that dialect, and the contract's reader is the default.
+        #expect(traceLines("MSG 1 3 7 hi", reader: Self.colon).first?.contains("\"msg\"") == false)
+        #expect(traceLines("MSG 1 3 7 hi", reader: .contract).first?.contains(#""verb":"MSG""#) == true)
+    }
+}
