@@ -20,6 +20,9 @@ final class Link: @unchecked Sendable {
     static let maxDatagram = 65_507
     static let listenVectorCount = 16
     static let upstreamVectorCount = 4
+    /// A timer wake-up also releases the copies due within this much: they would otherwise need a
+    /// wake-up of their own, which comes later than that anyway.
+    static let releaseBatch = Duration.microseconds(20)
 
     let eventLoop: any EventLoop
     let configuration: LinkConfiguration
@@ -246,7 +249,7 @@ final class Link: @unchecked Sendable {
         timerAt = .max
         timer = nil
         effects.removeAll(keepingCapacity: true)
-        core.timerFired(now: Instant(nanoseconds: now()), into: &effects)
+        core.timerFired(now: Instant(nanoseconds: now()), batch: Self.releaseBatch, into: &effects)
         run(nil)
         flushWrites()
     }
