@@ -20,7 +20,9 @@ final class Link: @unchecked Sendable {
     static let maxDatagram = 65_507
     static let listenVectorCount = 16
     static let upstreamVectorCount = 4
-    static let timerSlot: Int64 = 100_000
+    /// A timer wake-up also releases the copies due within this much: they would otherwise need a
+    /// wake-up of their own, which comes later than that anyway.
+    static let releaseBatch = Duration.microseconds(20)
 
     let eventLoop: any EventLoop
     let configuration: LinkConfiguration
@@ -231,13 +233,14 @@ final class Link: @unchecked Sendable {
 
     private func armTimer(_ at: Int64) {
         guard !stopped else { return }
-        // Wake up on 100 µs boundaries: copies due within one slot leave in one batch.
-        let next = (at / Self.timerSlot + 1) * Self.timerSlot
+        // At the exact deadline: NIO's scheduled tasks wake the loop through a timerfd (ns
+        // resolution), so a copy leaves as soon as it is due, not on a coarser slot.
+        let next = max(at, 0)
         guard next < timerAt else { return }
         timer?.cancel()
         timerAt = next
         let link = self
-        timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(origin &+ UInt64(max(next, 0)))) {
+        timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(origin &+ UInt64(next))) {
             link.timerFired()
         }
     }
@@ -246,7 +249,7 @@ final class Link: @unchecked Sendable {
         timerAt = .max
         timer = nil
         effects.removeAll(keepingCapacity: true)
-        core.timerFired(now: Instant(nanoseconds: now()), into: &effects)
+        core.timerFired(now: Instant(nanoseconds: now()), batch: Self.releaseBatch, into: &effects)
         run(nil)
         flushWrites()
     }

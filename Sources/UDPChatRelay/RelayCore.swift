@@ -247,9 +247,11 @@ public struct RelayCore<Client: RelayClientAddress> {
 
     /// The timer armed by `.armTimer` fired (at `now`, at or after the armed time): sends the
     /// delayed copies that are due, releases held datagrams, closes idle flows, re-arms.
-    public mutating func timerFired(now: Instant, into effects: inout [RelayEffect<Client>]) {
+    /// - Parameter batch: copies due within this much after `now` leave now too, in the same
+    ///   batch (a live driver spares a wake-up that would come later than they are due anyway).
+    public mutating func timerFired(now: Instant, batch: Duration = .zero, into effects: inout [RelayEffect<Client>]) {
         armedTimer = nil
-        flushDue(now: now, into: &effects)
+        flushDue(now: now + batch, into: &effects)
         if let held = engine.nextTimeout, held <= now {
             for decision in engine.timeout(now: now) {
                 apply(decision, arrivedSerial: .max, arrived: [], now: now, into: &effects)

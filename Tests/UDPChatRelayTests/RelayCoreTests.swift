@@ -51,9 +51,9 @@ struct Relay {
         return effects.map(describe)
     }
 
-    mutating func timer(at time: Instant) -> [String] {
+    mutating func timer(at time: Instant, batch: Duration = .zero) -> [String] {
         effects.removeAll()
-        core.timerFired(now: time, into: &effects)
+        core.timerFired(now: time, batch: batch, into: &effects)
         return effects.map(describe)
     }
 }
@@ -108,6 +108,23 @@ struct Relay {
         #expect(relay.timer(at: at(10)) == ["up 1 late", "timer 15ms"])
         #expect(relay.core.stats.up.sent == 1 && relay.core.stats.up.delayed == 1 && relay.core.stats.up.balanced)
         #expect(relay.timer(at: at(15)) == ["close 1"])
+    }
+
+    @Test func aWakeUpReleasesTheCopiesDueWithinItsBatchAndNoLater() throws {
+        var impairments = ImpairmentConfig()
+        try impairments.apply(key: "delay", directionalValue: "up:10ms")
+        var relay = Relay(impairments: impairments)
+        _ = relay.up("a", at: at(0))
+        relay.core.upstreamOpened(flow: 1)
+        _ = relay.up("b", at: Instant(nanoseconds: 15_000))  // due at 10.015 ms
+        _ = relay.up("c", at: Instant(nanoseconds: 30_000))  // due at 10.030 ms
+        // Woken at 10 ms with a 20 µs batch: a and b leave, c waits for its own time.
+        let effects = relay.timer(at: at(10), batch: .microseconds(20))
+        #expect(effects.filter { $0.hasPrefix("up") } == ["up 1 a", "up 1 b"])
+        guard case .armTimer(let next) = relay.effects.last else { Issue.record("no re-arming: \(effects)"); return }
+        #expect(next == Instant(nanoseconds: 10_030_000))
+        #expect(relay.timer(at: next).first == "up 1 c")
+        #expect(relay.core.stats.up.sent == 3 && relay.core.stats.up.balanced)
     }
 
     @Test func tracingGivesOneRecordPerDecision() throws {
