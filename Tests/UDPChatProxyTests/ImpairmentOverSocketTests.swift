@@ -72,8 +72,9 @@ import UDPChatWire
     }
 
     @Test func rateLimitOverflowIsCounted() async throws {
-        // 80 kbit/s: a 1000-byte datagram takes 100 ms; queue of 2.
-        let rig = try await Rig.start([("rate", "up:80kbit"), ("queue", "up:2")])
+        // 8 kbit/s: a 1000-byte datagram takes 1 s, so on a loaded machine too the six arrive
+        // (however spread out) while the first still holds the link; queue of 2.
+        let rig = try await Rig.start([("rate", "up:8kbit"), ("queue", "up:2")])
         let payload = [UInt8](repeating: 65, count: 1000)
         for _ in 0..<6 { try await rig.client.send(payload, to: rig.proxy.localAddress) }
         let got = try await rig.server.waitFor(2)
