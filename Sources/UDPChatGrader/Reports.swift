@@ -83,14 +83,14 @@ public enum ReportFormat {
             let failures = report.cases.filter { $0.verdict == .fail || $0.verdict == .flaky }.count
             let errors = report.cases.filter { $0.verdict == .error }.count
             let skipped = report.cases.filter { $0.verdict == .unsupported }.count
-            xml += "  <testsuite name=\"\(escapeXML(report.implementation))\" tests=\"\(report.cases.count)\" failures=\"\(failures)\" "
+            xml += "  <testsuite name=\"\(HTMLPage.escape(report.implementation))\" tests=\"\(report.cases.count)\" failures=\"\(failures)\" "
                 + "errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", report.duration.seconds))\">\n"
             for result in report.cases {
-                xml += "    <testcase classname=\"\(escapeXML(report.implementation)).\(report.role.rawValue)\" name=\"\(result.id)\" "
+                xml += "    <testcase classname=\"\(HTMLPage.escape(report.implementation)).\(report.role.rawValue)\" name=\"\(result.id)\" "
                     + "time=\"\(String(format: "%.3f", result.duration.seconds))\">"
-                let message = escapeXML("\(result.verdict.rawValue): \(result.detail)")
+                let message = HTMLPage.escape("\(result.verdict.rawValue): \(result.detail)")
                 switch result.verdict {
-                case .fail, .flaky: xml += "<failure message=\"\(message)\">\(escapeXML(Trace.render(result.events)))</failure>"
+                case .fail, .flaky: xml += "<failure message=\"\(message)\">\(HTMLPage.escape(Trace.render(result.events)))</failure>"
                 case .error: xml += "<error message=\"\(message)\"/>"
                 case .unsupported, .interrupted: xml += "<skipped message=\"\(message)\"/>"
                 case .lenient: xml += "<system-out>\(message)</system-out>"
@@ -105,7 +105,6 @@ public enum ReportFormat {
 }
 
 /// Escapes text for XML and HTML.
-public func escapeXML(_ text: String) -> String { HTMLPage.escape(text) }
 
 extension ReportFormat {
     /// A table across implementations for `--batch`: one row per implementation, verdict counts.

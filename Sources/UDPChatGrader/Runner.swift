@@ -333,12 +333,6 @@ final class RunControl: @unchecked Sendable {
     var stopStarting: Bool { shared.interrupted || lock.withLock { setup != nil } }
 }
 
-final class Counter: @unchecked Sendable {
-    private let lock = NSLockBox()
-    private var value = 0
-    func increment() -> Int { lock.withLock { value += 1; return value } }
-}
-
 /// `10 s`, `0.3 s`.
 public func formatSeconds(_ duration: Duration) -> String {
     let value = duration.seconds

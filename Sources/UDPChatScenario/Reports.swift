@@ -51,15 +51,15 @@ public enum ScenarioReports {
         xml += "<testsuite name=\"udpchat scenarios\" tests=\"\(reports.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\" time=\"\(total.seconds)\">\n"
         for report in reports {
             let name = "\(report.scenario.name) [\(report.mode.rawValue), seed \(report.seed)]"
-            xml += "  <testcase classname=\"\(escape(report.scenario.path))\" name=\"\(escape(name))\" time=\"\(report.wallTime.seconds)\""
+            xml += "  <testcase classname=\"\(HTMLPage.escape(report.scenario.path))\" name=\"\(HTMLPage.escape(name))\" time=\"\(report.wallTime.seconds)\""
             if let why = report.skipped {
-                xml += ">\n    <skipped message=\"\(escape(why))\"/>\n  </testcase>\n"
+                xml += ">\n    <skipped message=\"\(HTMLPage.escape(why))\"/>\n  </testcase>\n"
             } else if report.passed {
                 xml += "/>\n"
             } else {
                 xml += ">\n"
                 for failure in report.failures {
-                    xml += "    <failure message=\"\(escape(failure.title))\">\(escape(failure.description))</failure>\n"
+                    xml += "    <failure message=\"\(HTMLPage.escape(failure.title))\">\(HTMLPage.escape(failure.description))</failure>\n"
                 }
                 xml += "  </testcase>\n"
             }
@@ -67,7 +67,6 @@ public enum ScenarioReports {
         return xml + "</testsuite>\n"
     }
 
-    static func escape(_ text: String) -> String { HTMLPage.escape(text) }
 
     /// `DIR/NAME-MODE-seedN` (artifact files add `.trace.jsonl`, `.console.txt`, `.report.txt`, `.pcap`).
     public static func artifactBase(folder: String, path: String, mode: ScenarioMode, seed: UInt64) -> String {
