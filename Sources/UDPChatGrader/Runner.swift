@@ -7,63 +7,6 @@ import UDPChatWire
 import Glibc
 #endif
 
-/// Hands out distinct free UDP ports on 127.0.0.1 for the implementations under test, from
-/// below the kernel's ephemeral range, so the grader's own nodes (bound to port 0, which the
-/// kernel takes from the ephemeral range) can never grab a port an implementation is about to bind.
-/// One allocator per process: concurrent grader runs never hand out the same port.
-final class PortAllocator: @unchecked Sendable {
-    static let shared = PortAllocator()
-    static let range: ClosedRange<UInt16> = 20_000...32_000
-    private let lock = NSLockBox()
-    private var cursor = UInt16.random(in: range)
-
-    /// The next port in the range that is free right now (bind succeeds), round robin.
-    func next() -> UInt16 {
-        for _ in 0..<2_000 {
-            let port: UInt16 = lock.withLock {
-                cursor = cursor >= PortAllocator.range.upperBound ? PortAllocator.range.lowerBound : cursor + 1
-                return cursor
-            }
-            if PortAllocator.isFree(port) { return port }
-        }
-        return PortAllocator.probeFreePort()
-    }
-
-    static func isFree(_ port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = port.bigEndian
-        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        } == 0
-    }
-
-    static func probeFreePort() -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { return 0 }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { return 0 }
-        return UInt16(bigEndian: address.sin_port)
-    }
-}
-
 /// What to grade and how.
 public struct GradeOptions: Sendable {
     /// RTO to grade at when the command takes {rto}.

@@ -62,13 +62,10 @@ public enum LiveRunner {
         return manifests
     }
 
-    /// A free UDP port on loopback (bound and released; the client binds it right after).
-    static func freePort(group: MultiThreadedEventLoopGroup) async throws -> Int {
-        let channel = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
+    /// A free UDP port on loopback for a party that must know its port before it binds (a client,
+    /// a third-party server): from the shared allocator, below the kernel's ephemeral range, so the
+    /// proxies and sockets this and parallel runs bind to port 0 can never take it first.
+    static func freePort() -> Int { Int(PortAllocator.shared.next()) }
 
     /// Starts a third-party implementation from its manifest, placeholders filled with `values`:
     /// its standard output lines go to its console, and a client's exit closes its socket.
@@ -101,7 +98,7 @@ public enum LiveRunner {
         if let manifest = manifests[serverName] {
             // A third-party server: a real process on a free port (or 7070 when it cannot be told).
             var port = Int(manifest.pinnedPort ?? 0)
-            if port == 0 { port = try await freePort(group: group) }
+            if port == 0 { port = freePort() }
             let values = ["port": String(port), "rto": String(Double(rto.nanoseconds) / 1e9)]
             let process = try await launch(manifest, values: values, name: serverName, console: console, isClient: false,
                                           sandboxed: options.launched)
@@ -121,7 +118,7 @@ public enum LiveRunner {
         var names: [Endpoint: String] = [serverAddress: serverName]
         var ports: [String: Int] = [:]
         for client in scenario.clients {
-            let port = try await freePort(group: group)
+            let port = freePort()
             ports[client.name] = port
             names[Endpoint(host: "127.0.0.1", port: UInt16(port))] = client.name
         }
