@@ -9,6 +9,7 @@ import Yams
 /// seed: 42                  # optional (the command line's --seed wins)
 /// flow-idle: 60s            # optional
 /// max-flows: 1024           # optional
+/// count-verbs: true         # optional (--count-verbs): received datagrams by verb
 /// links:
 ///   - name: alice           # optional, default link1, link2, …
 ///     listen: 127.0.0.1:9001
@@ -27,6 +28,7 @@ public struct ProxyConfigFile: Sendable {
     public var seed: UInt64?
     public var flowIdle: Duration?
     public var maxFlows: Int?
+    public var countVerbs: Bool?
 
     /// Parses the YAML text; `path` is used in error messages.
     public static func parse(_ text: String, path: String) throws(UDPChatError) -> ProxyConfigFile {
@@ -90,12 +92,18 @@ private struct Reader {
             case "max-flows":
                 guard let n = Int(try scalar(value, key)), n >= 1 else { throw fail(value, "max-flows must be a positive integer") }
                 result.maxFlows = n
+            case "count-verbs":
+                switch try scalar(value, key).lowercased() {
+                case "true", "yes", "on": result.countVerbs = true
+                case "false", "no", "off": result.countVerbs = false
+                case let other: throw fail(value, "count-verbs must be true or false, not '\(other)'")
+                }
             case "links":
                 sawLinks = true
                 guard case .sequence(let sequence) = value else { throw fail(value, "links must be a list") }
                 for (i, node) in sequence.enumerated() { result.links.append(try link(node, index: i)) }
             default:
-                throw fail(keyNode, "unknown key '\(key)' (seed, flow-idle, max-flows, links)")
+                throw fail(keyNode, "unknown key '\(key)' (seed, flow-idle, max-flows, count-verbs, links)")
             }
         }
         guard sawLinks, !result.links.isEmpty else { throw fail(root, "no links (add a 'links:' list)") }

@@ -41,6 +41,8 @@ public struct LinkConfiguration: Sendable {
     public var flowIdle: Duration?
     /// This link's flow limit (nil: the proxy's `ProxyConfiguration.maxFlows`).
     public var maxFlows: Int?
+    /// Count this link's datagrams by verb (nil: the proxy's `ProxyConfiguration.countVerbs`).
+    public var countVerbs: Bool?
 
     public init(name: String = "main", listen: Endpoint, target: Endpoint, impairments: ImpairmentConfig = ImpairmentConfig(),
                 flowIdle: Duration? = nil, maxFlows: Int? = nil) {
@@ -62,6 +64,9 @@ public struct ProxyConfiguration: Sendable {
     public var flowIdle: Duration = RelayConfiguration.defaultFlowIdle
     /// Most flows per link; datagrams from further clients are dropped (`flow-limit`).
     public var maxFlows = RelayConfiguration.defaultMaxFlows
+    /// Count received datagrams by verb, read with each link's reader (its dialect). Off by
+    /// default: it reads every datagram, which a passthrough link otherwise never does.
+    public var countVerbs = false
     /// Write one JSON line per datagram event here.
     public var tracePath: String?
     /// Called on the event loop for every datagram received and every datagram sent.

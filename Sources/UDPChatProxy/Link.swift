@@ -63,7 +63,8 @@ final class Link: @unchecked Sendable {
         self.observer = observer
         self.core = RelayCore(configuration: RelayConfiguration(
             name: configuration.name, listen: configuration.listen, target: configuration.target, impairments: configuration.impairments,
-            seed: seed, flowIdle: configuration.flowIdle ?? flowIdle, maxFlows: configuration.maxFlows ?? maxFlows, tracing: trace != nil || observer != nil))
+            seed: seed, flowIdle: configuration.flowIdle ?? flowIdle, maxFlows: configuration.maxFlows ?? maxFlows, tracing: trace != nil || observer != nil,
+            countVerbs: configuration.countVerbs ?? false))
         self.listenEndpoint = configuration.listen
         self.effects.reserveCapacity(16)
     }

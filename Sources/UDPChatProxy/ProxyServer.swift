@@ -56,7 +56,9 @@ public final class ProxyServer: Sendable {
             let writer = try config.tracePath.map { path throws(UDPChatError) in try TraceWriter(path: path) }
             let origin = NIODeadline.now().uptimeNanoseconds
             let links = try config.links.map { link in
-                try Link(configuration: link, seed: config.seed, eventLoop: eventLoop, origin: origin, flowIdle: config.flowIdle,
+                var link = link
+                link.countVerbs = link.countVerbs ?? config.countVerbs
+                return try Link(configuration: link, seed: config.seed, eventLoop: eventLoop, origin: origin, flowIdle: config.flowIdle,
                          maxFlows: config.maxFlows, trace: writer, tap: config.tap, observer: config.observer)
             }
             let box = TraceBox(writer)

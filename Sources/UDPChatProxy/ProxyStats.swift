@@ -29,6 +29,8 @@ public struct ProxyStats: Hashable, Sendable {
                 if s.sendErrors > 0 { line += "  send-errors \(s.sendErrors)" }
                 line += s.balanced ? "  [books balance]" : "  [BOOKS DO NOT BALANCE]"
                 lines.append(line)
+                let verbs = s.verbs.nonZero
+                if !verbs.isEmpty { lines.append("       by verb: " + verbs.map { "\($0.name) \($0.count)" }.joined(separator: "  ")) }
             }
             for (i, rule) in link.rules.enumerated() {
                 lines.append("  rule \(i + 1) '\(rule.rule)': matched \(rule.matched), acted \(rule.acted)")

@@ -70,6 +70,8 @@ enum ControlJSON {
         for direction in Direction.allCases {
             s += ",\"\(direction.rawValue)\":{"
             s += ProxyMetrics.events(state.stats[direction]).map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
+            let verbs = state.stats[direction].verbs.nonZero
+            if !verbs.isEmpty { s += ",\"verbs\":{" + verbs.map { "\"\($0.name)\":\($0.count)" }.joined(separator: ",") + "}" }
             s += "}"
         }
         return s + "}}"

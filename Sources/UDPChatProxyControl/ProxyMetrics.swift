@@ -12,6 +12,8 @@ import UDPChatSupport
 /// - `udpchat_proxy_datagrams_total{link,dir,event}` — events received, forwarded, sent,
 ///   dropped, duplicated, delayed, reordered, corrupted, truncated, expired;
 /// - `udpchat_proxy_drops_total{link,dir,reason}` — drops by reason;
+/// - `udpchat_proxy_verbs_total{link,dir,verb}` — received datagrams by verb (with `--count-verbs`;
+///   `verb="unreadable"` for those the link's dialect cannot read);
 /// - `udpchat_proxy_flows{link}` — open flows (gauge);
 /// - `udpchat_proxy_added_delay_seconds{link,dir}` — histogram of the delay added to every
 ///   delivered copy (exact bucket counts kept by the engine).
@@ -44,6 +46,9 @@ public final class ProxyMetrics: Sendable {
             out.append((name: "udpchat_proxy_drops_total", labels: [("reason", reason.rawValue)], value: s.dropped[reason]))
         }
         out.append((name: "udpchat_proxy_drops_total", labels: [("reason", "flow-limit")], value: s.flowLimit))
+        for verb in s.verbs.nonZero {
+            out.append((name: "udpchat_proxy_verbs_total", labels: [("verb", verb.name)], value: verb.count))
+        }
         return out
     }
 

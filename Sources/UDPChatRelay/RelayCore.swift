@@ -28,13 +28,16 @@ public struct RelayConfiguration: Sendable {
     public var maxFlows: Int
     /// Emit a `.trace` effect per decision (and run the engine even when nothing is impaired).
     public var tracing: Bool
+    /// Count received datagrams by verb (`DirectionStats.verbs`), as the link's reader reads them.
+    public var countVerbs: Bool
 
     /// The proxy's defaults: flows idle for 60 s are closed, at most 1024 flows.
     public static let defaultFlowIdle = Duration.seconds(60)
     public static let defaultMaxFlows = 1024
 
     public init(name: String, listen: Endpoint, target: Endpoint, impairments: ImpairmentConfig = ImpairmentConfig(), seed: UInt64,
-                flowIdle: Duration = Self.defaultFlowIdle, maxFlows: Int = Self.defaultMaxFlows, tracing: Bool = false) {
+                flowIdle: Duration = Self.defaultFlowIdle, maxFlows: Int = Self.defaultMaxFlows, tracing: Bool = false,
+                countVerbs: Bool = false) {
         self.name = name
         self.listen = listen
         self.target = target
@@ -43,6 +46,7 @@ public struct RelayConfiguration: Sendable {
         self.flowIdle = flowIdle
         self.maxFlows = maxFlows
         self.tracing = tracing
+        self.countVerbs = countVerbs
     }
 }
 
@@ -146,7 +150,7 @@ public struct RelayCore<Client: RelayClientAddress> {
     }
 
     /// True when datagram events need their bytes (false for a passthrough link: pass nil).
-    @inlinable public var needsBytes: Bool { !passthrough }
+    @inlinable public var needsBytes: Bool { !passthrough || configuration.countVerbs }
 
     /// The serial the engine gives the next datagram it sees.
     public var nextSerial: UInt64 { engine.processed }
@@ -174,6 +178,7 @@ public struct RelayCore<Client: RelayClientAddress> {
                                         into effects: inout [RelayEffect<Client>]) {
         counters.up.received &+= 1
         counters.up.bytesReceived &+= UInt64(size)
+        if configuration.countVerbs, let bytes { counters.up.verbs.count(bytes, with: configuration.impairments.reader) }
         let id: UInt64
         if let last = lastClient, last == client {
             id = lastClientFlow
@@ -213,6 +218,7 @@ public struct RelayCore<Client: RelayClientAddress> {
         }
         counters.down.received &+= 1
         counters.down.bytesReceived &+= UInt64(size)
+        if configuration.countVerbs, let bytes { counters.down.verbs.count(bytes, with: configuration.impairments.reader) }
         flows.values[index].lastActive = now
         lastEventFlow = id
         if passthrough {

@@ -29,6 +29,8 @@ public struct DirectionStats: Hashable, Sendable {
     public var truncated: UInt64 = 0
     public var bytesReceived: UInt64 = 0
     public var bytesSent: UInt64 = 0
+    /// Received datagrams by verb, when the link counts verbs (`RelayConfiguration.countVerbs`).
+    public var verbs = VerbCounts()
 
     public init() {}
 

@@ -52,7 +52,8 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "netem's slot: 'MIN_DELAY [MAX_DELAY] [packets N] [bytes N]', datagrams leave in bursts at slot boundaries.") var slot: [String] = []
     @Option(help: "Blackhole window START+LENGTH from start, e.g. 5s+3s (repeatable).") var blackhole: [String] = []
     @Option(help: "Protocol-aware rule, e.g. 'drop dir=up verb=MSG seq=1 nth=1' (repeatable, checked in order).") var rule: [String] = []
-    @Option(help: "The wire format rules read (a dialect file, docs/DIALECTS.md): verb=MSG then matches that dialect's chat message.") var dialect: String?
+    @Option(help: "The wire format rules, the trace and --count-verbs read (a dialect file, docs/DIALECTS.md): verb=MSG then matches that dialect's chat message.") var dialect: String?
+    @Flag(help: "Count received datagrams by verb (read with --dialect's format), in the counters, GET /links and /metrics. Reads every datagram: costs throughput.") var countVerbs = false
 
     @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
     @Option(help: "Write one JSON line per datagram event to this file.") var trace: String?
@@ -112,6 +113,7 @@ struct ProxyCommand: AsyncParsableCommand {
         var fileSeed: UInt64?
         var fileIdle: Duration?
         var fileMaxFlows: Int?
+        var fileCountVerbs: Bool?
         if let config {
             let text: String
             do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
@@ -123,6 +125,7 @@ struct ProxyCommand: AsyncParsableCommand {
             fileSeed = file.seed
             fileIdle = file.flowIdle
             fileMaxFlows = file.maxFlows
+            fileCountVerbs = file.countVerbs
         } else {
             links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
         }
@@ -135,6 +138,7 @@ struct ProxyCommand: AsyncParsableCommand {
         configuration.tracePath = trace
         if let idle = flowIdle?.duration ?? fileIdle { configuration.flowIdle = idle }
         if let max = maxFlows ?? fileMaxFlows { configuration.maxFlows = max }
+        configuration.countVerbs = countVerbs || fileCountVerbs == true
         return configuration
     }
 

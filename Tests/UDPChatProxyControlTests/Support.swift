@@ -101,13 +101,14 @@ struct ControlRig {
     let control: ControlServer
     let tracePath: String
 
-    static func start(impairments: ImpairmentConfig = ImpairmentConfig()) async throws -> ControlRig {
+    static func start(impairments: ImpairmentConfig = ImpairmentConfig(), countVerbs: Bool = false) async throws -> ControlRig {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let client = try await UDPPeer.bind(group: group)
         let target = try await UDPPeer.bind(group: group)
         var config = ProxyConfiguration(listen: Endpoint(host: "127.0.0.1", port: 0), target: target.endpoint, impairments: impairments, seed: 5)
         let tracePath = FileManager.default.temporaryDirectory.appendingPathComponent("udpchat-control-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
         config.tracePath = tracePath
+        config.countVerbs = countVerbs
         let proxy = try await ProxyServer.start(config: config)
         let control = try await ControlServer.start(at: Endpoint(host: "127.0.0.1", port: 0), proxy: proxy)
         return ControlRig(group: group, client: client, target: target, proxy: proxy, control: control, tracePath: tracePath)

@@ -20,6 +20,15 @@ import UDPChatSupport
         #expect(file.links[1].target == Endpoint(host: "127.0.0.1", port: 7070))
     }
 
+    @Test func countVerbsIsAYesOrNoKeyNamedInErrors() throws {
+        let links = "links: [ { listen: 127.0.0.1:1, to: 127.0.0.1:2 } ]\n"
+        #expect(try ProxyConfigFile.parse("count-verbs: true\n" + links, path: "v.yaml").countVerbs == true)
+        #expect(try ProxyConfigFile.parse(links, path: "v.yaml").countVerbs == nil)
+        let error = #expect(throws: UDPChatError.self) { try ProxyConfigFile.parse("count-verbs: maybe\n" + links, path: "v.yaml") }
+        #expect(error?.reason.contains("v.yaml:1") == true && error?.reason.contains("count-verbs must be true or false, not 'maybe'") == true,
+                "\(String(describing: error))")
+    }
+
     @Test func acceptsNetemVocabulary() throws {
         let yaml = """
             links:

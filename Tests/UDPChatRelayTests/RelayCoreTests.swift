@@ -33,10 +33,11 @@ struct Relay {
     var core: RelayCore<Endpoint>
     var effects: [RelayEffect<Endpoint>] = []
 
-    init(impairments: ImpairmentConfig = ImpairmentConfig(), flowIdle: Duration = .seconds(60), maxFlows: Int = 1024, tracing: Bool = false) {
+    init(impairments: ImpairmentConfig = ImpairmentConfig(), flowIdle: Duration = .seconds(60), maxFlows: Int = 1024, tracing: Bool = false,
+         countVerbs: Bool = false) {
         core = RelayCore(configuration: RelayConfiguration(name: "main", listen: Endpoint(host: "10.0.0.5", port: 9000), target: target,
                                                            impairments: impairments, seed: 1, flowIdle: flowIdle, maxFlows: maxFlows,
-                                                           tracing: tracing))
+                                                           tracing: tracing, countVerbs: countVerbs))
     }
 
     mutating func up(_ text: String, from client: Endpoint = client1, at time: Instant) -> [String] {
