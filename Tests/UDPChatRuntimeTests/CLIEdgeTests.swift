@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UDPChatIUT
 
 /// Small edges of the command line: cut-off captures, proxy runtime errors, help layout, plurals.
 @Suite("The udpchat command line: edges", .enabled(if: udpchatBinary != nil, "needs the built udpchat binary (swift build)"))
@@ -88,9 +89,7 @@ struct CLIEdgeTests {
     func proxyRuntimeErrors() async throws {
         let holder = try await RawSocket.bind()
         defer { Task { try? await holder.channel.close() } }
-        let free = try await RawSocket.bind()
-        let freePort = free.endpoint.port
-        try await free.channel.close()
+        let freePort = PortAllocator.shared.next()
         let badYAML = Self.temporaryPath("bad.yaml")
         try "links: [\n  - listen: {\n".write(toFile: badYAML, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: badYAML) }

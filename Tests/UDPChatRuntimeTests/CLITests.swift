@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UDPChatIUT
 import NIOCore
 import NIOPosix
 #if canImport(Glibc)
@@ -160,9 +161,7 @@ struct CLITests {
 
     @Test("proxy and record stop on SIGINT/SIGTERM (service-lifecycle), print their final counts and exit 0")
     func signalsStopProxyAndRecord() async throws {
-        let probe = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = probe.localAddress?.port ?? 0
-        try await probe.close()
+        let port = PortAllocator.shared.next()
         let proxy = try await CLIProcess.start(["proxy", "--listen", "127.0.0.1:\(port)", "--to", "127.0.0.1:9"])
         defer { proxy.stop() }
         try await proxy.waitForLine(containing: "listening on")
