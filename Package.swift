@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "UDPChatImpairment",
-            dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["UDPChatWire", "UDPChatDialect", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
             name: "UDPChatRelay",
@@ -126,7 +126,7 @@ let package = Package(
         .target(
             name: "UDPChatScenario",
             dependencies: [
-                "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRelay",
+                "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatDialect", "UDPChatSupport", "UDPChatImpairment", "UDPChatRelay",
                 "UDPChatRuntime", "UDPChatProxy",
                 "UDPChatCapture", "UDPChatIUT", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
