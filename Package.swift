@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
         .testTarget(name: "UDPChatReportsTests", dependencies: ["UDPChatReports"]),
-        .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatDialect", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatGraderTests",
             dependencies: [

@@ -6,7 +6,8 @@ Without --id it asks for its id on standard input first (a manifest's `input.sta
 The colon wire names a connection by its two peers (no token) and, like real ones, sends
 CHAT from a second socket (peer-source: any); acknowledgements come back to that socket.
 Commands on stdin: /connect ID, /accept, /reject, /end, /quit, anything else is chat text.
-Displayed chat: "<id>: <text>".
+It shows the reference client's console lines ("[<id>] <text>", "connection established with client 2", …),
+so live scenarios judge it with the same checks as the reference client.
 Faults:
   no-dedup        displays a duplicate message again                      : C-MSG-DEDUP
   no-msg-resend   never re-sends an unacknowledged message                 : C-MSG-RESEND
@@ -65,7 +66,7 @@ def main():
     def connected(peer):
         held.clear()
         state.update(peer=peer, out=0, next=1)
-        say("connected to %d" % peer)
+        say("connection established with client %d" % peer)
 
     def send(sock, addr, verb, **fields):
         data = build(verb, fields)
@@ -136,7 +137,7 @@ def main():
                 pending.pop("register", None)
                 if not state["registered"]:
                     state["registered"] = True
-                    say("registered as %d" % me)
+                    say("registered as client %d" % me)
             elif verb == "PEER" and f["id"] == state["target"] and "lookup" in pending:
                 pending.pop("lookup")
                 state["conn"] = None if colon else random.randint(1, 4294967295)
@@ -144,10 +145,10 @@ def main():
                 reliable("connect", main_sock, state["addr"], "CONNECT", conn=state["conn"], id=me)
             elif verb == "INACTIVE" and "lookup" in pending:
                 pending.pop("lookup")
-                say("client %d inactive" % f["id"])
+                say("client %d is inactive" % f["id"])
             elif verb == "LEFT" and f["id"] == me:
                 pending.pop("leave", None)
-                say("bye")
+                say("client %d left the server" % me)
                 return
             elif (verb in ("ACCEPT", "REJECT") and "connect" in pending and f["id"] == state["target"]
                   and f["conn"] == state["conn"] and from_peer(addr)):
@@ -155,7 +156,7 @@ def main():
                 if verb == "ACCEPT":
                     connected(f["id"])
                 else:
-                    say("rejected by %d" % f["id"])
+                    say("connection rejected by client %d" % f["id"])
             elif verb == "CONNECT":
                 key = (f["id"], f["conn"])
                 if key in seen_connects:
@@ -164,7 +165,7 @@ def main():
                     send(main_sock, addr, "REJECT", conn=f["conn"], id=me)
                 elif not state["prompt"]:
                     state["prompt"] = (f["id"], addr, f["conn"])
-                    say("client %d asks to connect: /accept or /reject" % f["id"])
+                    say("client %d wants to connect: /accept or /reject?" % f["id"])
             elif verb == "MSG" and f["id"] == state["peer"] and f["conn"] == state["conn"] and from_peer(addr):
                 seq = f["seq"]
                 if seq >= state["next"] + window:
@@ -172,11 +173,11 @@ def main():
                 send(source, addr, "ACK", conn=f["conn"], id=me, seq=seq)
                 if seq < state["next"]:
                     if args.fault == "no-dedup":
-                        say("%d: %s" % (f["id"], f["text"]))
+                        say("[%d] %s" % (f["id"], f["text"]))
                     continue
                 held[seq] = f["text"]
                 while state["next"] in held:
-                    say("%d: %s" % (f["id"], held.pop(state["next"])))
+                    say("[%d] %s" % (f["id"], held.pop(state["next"])))
                     state["next"] += 1
             elif verb == "ACK" and f["id"] == state["peer"] and from_peer(addr):
                 pending.pop("msg%d" % f["seq"], None)
@@ -186,12 +187,12 @@ def main():
                 if state["peer"] == f["id"]:
                     ended.add((f["id"], f["conn"]))
                     state.update(peer=None, conn=None, ending=False)
-                    say("connection ended by %d" % f["id"])
+                    say("connection terminated by client %d" % f["id"])
             elif verb == "TERMINATED" and "terminate" in pending:
                 pending.pop("terminate")
                 ended.add((state["peer"], state["conn"]))
+                say("connection with client %d terminated" % state["peer"])
                 state.update(peer=None, conn=None)
-                say("connection ended")
         if state["ending"] and state["peer"] and not any(key.startswith("msg") for key in pending):
             state["ending"] = False
             reliable("terminate", main_sock, state["addr"], "TERMINATE", **peer_fields())
