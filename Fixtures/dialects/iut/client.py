@@ -14,6 +14,7 @@ Faults:
   no-leave-resend sends LEAVE once                                         : C-LEAVE-RESEND
 """
 import argparse
+import os
 import random
 import select
 import socket
@@ -23,6 +24,22 @@ import time
 from dialectwire import Malformed, codec
 
 FAULTS = ["none", "no-dedup", "no-msg-resend", "no-leave-resend"]
+
+
+class Lines:
+    """Standard input as whole lines, read without Python's buffering: lines typed together would
+    otherwise wait in sys.stdin's buffer, where select() cannot see them."""
+
+    def __init__(self):
+        self.partial = b""
+        self.queued = []
+        self.eof = False
+
+    def read(self):
+        chunk = os.read(0, 65536)
+        self.eof = not chunk
+        *complete, self.partial = (self.partial + chunk).split(b"\n")
+        self.queued += [line.decode("utf-8", "replace") for line in complete]
 
 
 def main():
@@ -37,9 +54,12 @@ def main():
     args = ap.parse_args()
     parse, build = codec(args.wire)
     colon = args.wire == "colon"
+    stdin = Lines()
     if args.id is None:
         print("your id? ", end="", flush=True)
-        args.id = int(sys.stdin.readline().strip())
+        while not stdin.queued and not stdin.eof:
+            stdin.read()
+        args.id = int(stdin.queued.pop(0).strip())
     me = args.id
     host, port = args.server.rsplit(":", 1)
     server = (host, int(port))
@@ -89,8 +109,10 @@ def main():
     inputs = [main_sock, sys.stdin] + ([chat_sock] if chat_sock is not main_sock else [])
     while True:
         now = time.monotonic()
-        timeout = max(0.0, min([p[3] for p in pending.values()], default=now + 1) - now)
+        timeout = 0.0 if stdin.queued else max(0.0, min([p[3] for p in pending.values()], default=now + 1) - now)
         ready, _, _ = select.select(inputs, [], [], timeout)
+        if stdin.queued and sys.stdin not in ready:
+            ready.append(sys.stdin)
         now = time.monotonic()
         for key, p in list(pending.items()):
             if p[3] <= now:
@@ -98,11 +120,13 @@ def main():
                 p[3] = now + args.rto
         for source in ready:
             if source is sys.stdin:
-                line = sys.stdin.readline()
-                if not line:
-                    inputs.remove(sys.stdin)
-                    continue
-                line = line.rstrip("\n")
+                if not stdin.queued:
+                    stdin.read()
+                    if stdin.eof:
+                        inputs.remove(sys.stdin)
+                    if not stdin.queued:
+                        continue
+                line = stdin.queued.pop(0).rstrip("\r")
                 if line.startswith("/connect "):
                     state["target"] = int(line.split()[1])
                     reliable("lookup", main_sock, server, "LOOKUP", self=me, id=state["target"])
