@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "UDPChatImpairment",
-            dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["UDPChatWire", "UDPChatDialect", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
             name: "UDPChatRelay",
@@ -126,7 +126,7 @@ let package = Package(
         .target(
             name: "UDPChatScenario",
             dependencies: [
-                "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatRelay",
+                "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatDialect", "UDPChatSupport", "UDPChatImpairment", "UDPChatRelay",
                 "UDPChatRuntime", "UDPChatProxy",
                 "UDPChatCapture", "UDPChatIUT", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
@@ -150,7 +150,7 @@ let package = Package(
             ] + nio
         ),
         .testTarget(name: "UDPChatImpairmentTests", dependencies: ["UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatRelayTests", dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatRelayTests", dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
         .testTarget(name: "UDPChatProxyTests", dependencies: ["UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"] + nio),
         .testTarget(
             name: "UDPChatProxyControlTests",
@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
         .testTarget(name: "UDPChatReportsTests", dependencies: ["UDPChatReports"]),
-        .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatDialect", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatGraderTests",
             dependencies: [

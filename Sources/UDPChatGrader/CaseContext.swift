@@ -199,9 +199,8 @@ public final class CaseContext: @unchecked Sendable {
             "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
             "port": String(port), "advertise_port": String(givenAdvertisePort), "rto": rtoText,
         ])
-        if manifest.input["start"] != nil {
-            try await pause(.milliseconds(100))
-            try type("start")
+        if let process {
+            await manifest.typeStartInput(inputValues(peer: nil, text: nil)) { process.type($0) }
         }
         let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
             : "REGISTER \(clientID) <port> at the server"
@@ -223,14 +222,19 @@ public final class CaseContext: @unchecked Sendable {
 
     /// Types the manifest's line for `action`; UNSUPPORTED when the manifest lacks it.
     public func type(_ action: String, peer: ClientID? = nil, text: String? = nil) throws {
-        guard let template = manifest.input[action] else {
+        guard let line = manifest.inputLine(action, inputValues(peer: peer, text: text)) else {
             throw CaseStop.unsupported("the manifest has no input.\(action) action")
         }
-        var values: [String: String] = ["id": String(clientID), "peer": String(peer ?? peerID)]
-        if let peer { values["peer"] = String(peer) }
-        if let text { values["text"] = text }
         guard let process else { throw CaseStop.error("no implementation process is running") }
-        process.type(fillPlaceholders(template, values))
+        process.type(line)
+    }
+
+    /// The placeholders of an input line: the client's id, the peer (the grader's fake peer unless
+    /// told), the text.
+    func inputValues(peer: ClientID?, text: String?) -> [String: String] {
+        var values: [String: String] = ["id": String(clientID), "peer": String(peer ?? peerID)]
+        if let text { values["text"] = text }
+        return values
     }
 
     public func pause(_ duration: Duration) async throws {

@@ -1,5 +1,6 @@
 import UDPChatIUT
 import Foundation
+import UDPChatDialect
 import NIOCore
 import NIOPosix
 import UDPChatImpairment
@@ -9,6 +10,8 @@ import UDPChatWire
 
 /// `--interop`: every ordered pair of client implementations chats through the reference server,
 /// with the impairment proxy (UDPChatProxy, seeded, 20 % random loss by default) in front of the responder.
+/// Under the clients' `dialect:` the reference server speaks it (its command's `{dialect}`) and the
+/// relay and probe read it.
 public struct InteropResult: Sendable, Codable {
     public var initiator: String
     public var responder: String
@@ -21,12 +24,29 @@ public enum Interop {
     /// The lossy relay's seed unless told otherwise (what `grade --interop` uses; its JSON report records it).
     public static let defaultSeed: UInt64 = 1
 
+    /// The reference server's command unless told otherwise: `udpchat server` (this executable) in the clients' dialect.
+    public static func defaultServerCommand(executable: String) -> [String] {
+        [executable, "server", "--port", "{port}", "--rto", "{rto}", "--dialect", "{dialect}"]
+    }
+
+    /// The one wire format of an interop run: the clients' common `dialect:`, which the reference
+    /// server then speaks; `UDPChatError.mixedDialects` when they name different ones (the CLI exits 2).
+    public static func dialect(of clients: [Manifest]) throws(UDPChatError) -> Dialect {
+        try Manifest.sharedDialect(clients.map { ($0.name, $0) })
+    }
+
     /// Runs all pairs (initiator × responder) at once. `serverCommand` starts the reference server
-    /// (placeholders {port}, {rto}).
+    /// (placeholders {port}, {rto}, and {dialect}: a file of the clients' dialect, or `default`).
     /// With `sandbox`, each pair (its two clients, the server and the relay) runs in a sandbox of its own.
+    /// Clients of different dialects: every pair is an ERROR saying so (check `dialect(of:)` first).
     public static func run(clients: [Manifest], serverCommand: [String], rto requested: Duration, seed: UInt64 = defaultSeed,
                            loss: Double = 0.2, artifacts: String?, sandbox: SandboxPlan? = nil) async -> [InteropResult] {
         let pairs = clients.flatMap { a in clients.map { b in (a, b) } }
+        do {
+            _ = try dialect(of: clients)
+        } catch {
+            return pairs.map { InteropResult(initiator: $0.0.name, responder: $0.1.name, verdict: .error, detail: error.reason, duration: 0) }
+        }
         let ports = PortAllocator.shared
         return await withTaskGroup(of: (Int, InteropResult).self) { tasks in
             for (index, pair) in pairs.enumerated() {
@@ -79,13 +99,18 @@ public enum Interop {
         var processes: [TracedProcess] = []
         var nodes: [FakeNode] = []
         var relays: [ProxyServer] = []
+        var dialectFile: String?
         let group = MultiThreadedEventLoopGroup.singleton
         var verdict = Verdict.pass
         var detail = "3 messages each way shown once and in order through a \(Int(probability * 100)) % lossy relay; terminated; both left"
         do {
+            let dialect: Dialect
+            do { dialect = try Self.dialect(of: [a, b]) } catch { throw CaseStop.error(error.reason) }
+            dialectFile = try Self.writeDialectFile(dialect)
+            if !dialect.isContract { trace.note("the pair speaks dialect \(dialect.name): so do the reference server, the relay's trace and the probe") }
             let serverPort = ports.next()
             let rtoText = rtoPlaceholder(rto)
-            let values = ["port": String(serverPort), "rto": rtoText]
+            let values = ["port": String(serverPort), "rto": rtoText, "dialect": dialectFile ?? "default"]
             processes.append(try await TracedProcess.launch(serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:],
                                                            trace: trace, name: "server"))
             // The relay in front of the responder: the project's impairment proxy with seeded random
@@ -93,6 +118,7 @@ public enum Interop {
             let responderPort = ports.next()
             var impairments = ImpairmentConfig()
             impairments.apply(.loss(.random(probability: probability, correlation: 0)))
+            impairments.reader = MessageReader(dialect)
             var relayConfig = ProxyConfiguration(
                 listen: Endpoint(host: "127.0.0.1", port: 0), target: Endpoint(host: "127.0.0.1", port: responderPort),
                 impairments: impairments, seed: seed)
@@ -100,7 +126,8 @@ public enum Interop {
                 let dropped = if case .drop = event.decision { true } else { false }
                 trace.append(dropped ? .dropped : .received, node: "relay", remote: event.source.description, local: event.destination.description,
                              text: escapeDatagram(event.payload), bytes: event.payload,
-                             tag: dropped || event.verdict == "forwarded" ? nil : event.verdict)
+                             tag: dropped || event.verdict == "forwarded" ? nil : event.verdict,
+                             decoded: dialect.isContract ? nil : .some(try? dialect.parse(event.payload)))
             }
             let relay = try await ProxyServer.start(config: relayConfig)
             relays.append(relay)
@@ -108,8 +135,10 @@ public enum Interop {
             func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) async throws -> TracedProcess {
                 let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
                               "advertise_port": String(advertise), "rto": rtoText]
-                return try await TracedProcess.launch(manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                                                     env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
+                let process = try await TracedProcess.launch(manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
+                                                            env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
+                await manifest.typeStartInput(["id": String(id)]) { process.type($0) }
+                return process
             }
             try await Task.sleep(for: .milliseconds(300))
             let initiatorPort = ports.next()
@@ -118,7 +147,8 @@ public enum Interop {
             let responder = try await start(b, id: 2, port: responderPort, advertise: useRelay ? relay.localAddress.port : responderPort, name: "responder")
             processes += [initiator, responder]
             // Wait until both are registered (a probe client looks them up).
-            let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace)
+            let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace, dialect: dialect)
+            probe.localID = 99
             nodes.append(probe)
             let deadline = trace.now() + rto * 3 + .seconds(5)
             var registered = false
@@ -133,8 +163,11 @@ public enum Interop {
             }
             guard registered else { throw CaseStop.error("the two clients did not both register with the reference server") }
             func type(_ process: TracedProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
-                guard let line = manifest.input[action] else { throw CaseStop.unsupported("\(manifest.name) has no input.\(action)") }
-                process.type(fillPlaceholders(line, values))
+                let id = process === initiator ? "1" : "2"
+                guard let line = manifest.inputLine(action, values.merging(["id": id]) { given, _ in given }) else {
+                    throw CaseStop.unsupported("\(manifest.name) has no input.\(action)")
+                }
+                process.type(line)
             }
             func waitFor(_ what: String, within: Duration, _ condition: () -> Bool) async throws {
                 let end = trace.now() + within
@@ -158,8 +191,13 @@ public enum Interop {
             func lines(_ node: String) -> [String] { trace.events.filter { $0.kind == .stdout && $0.node == node }.map(\.text) }
             func shown(_ text: String, on node: String) -> Int { lines(node).filter { $0.contains(text) }.count }
             let expected = aTexts.map { ($0, "responder") } + bTexts.map { ($0, "initiator") }
-            try await waitFor("all six messages to be shown on the other side", within: rto * 8 + .seconds(2)) {
-                expected.allSatisfy { shown($0.0, on: $0.1) >= 1 }
+            do {
+                try await waitFor("all six messages to be shown on the other side", within: rto * 8 + .seconds(2)) {
+                    expected.allSatisfy { shown($0.0, on: $0.1) >= 1 }
+                }
+            } catch let stop as CaseStop {
+                let missing = expected.filter { shown($0.0, on: $0.1) == 0 }.map { "'\($0.0)' on the \($0.1)" }
+                throw CaseStop.fail("\(stop.reason) (never shown: \(missing.joined(separator: ", ")))")
             }
             try await Task.sleep(for: min(rto, .seconds(2)) * 1.2)
             for (text, node) in expected where shown(text, on: node) != 1 {
@@ -185,7 +223,21 @@ public enum Interop {
         for process in processes { await process.stop() }
         for node in nodes { await node.close() }
         for relay in relays { await relay.stop() }
+        if let dialectFile { unlink(dialectFile) }
         return (InteropResult(initiator: a.name, responder: b.name, verdict: verdict, detail: detail, duration: trace.now().seconds),
                 trace.events)
+    }
+
+    /// The dialect as a file for the reference server's `{dialect}` (nil for the contract's own
+    /// format: then `default`). Written to this process's temporary folder (a sandbox's own /tmp).
+    static func writeDialectFile(_ dialect: Dialect) throws -> String? {
+        guard !dialect.isContract else { return nil }
+        let path = NSTemporaryDirectory() + "udpchat-interop-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).dialect.yaml"
+        do {
+            try dialect.source.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CaseStop.error("cannot write the dialect for the reference server to \(path): \(error.localizedDescription)")
+        }
+        return path
     }
 }

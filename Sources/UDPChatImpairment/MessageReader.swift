@@ -1,3 +1,4 @@
+import UDPChatDialect
 import UDPChatWire
 
 /// How the rule matcher reads a datagram into a `Message`: the contract's codec by default, or a
@@ -14,6 +15,15 @@ public struct MessageReader: Hashable, Sendable {
 
     /// The contract's codec.
     public static let contract = MessageReader(name: "default") { try? Message.parse($0) }
+
+    /// The reader of `dialect` (named for it); the contract's codec for the default dialect.
+    public init(_ dialect: Dialect) {
+        if dialect.isContract {
+            self = .contract
+        } else {
+            self.init(name: dialect.name) { bytes in try? dialect.parse(bytes) }
+        }
+    }
 
     public func callAsFunction(_ bytes: [UInt8]) -> Message? { read(bytes) }
 

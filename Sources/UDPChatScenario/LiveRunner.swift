@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import UDPChatCapture
 import UDPChatCore
+import UDPChatDialect
 import UDPChatImpairment
 import UDPChatIUT
 import UDPChatProxy
@@ -26,7 +27,8 @@ public enum LiveRunner {
         await ScenarioRunner.run(scenario, on: LiveBackend(pcapPath: pcapPath, options: options, group: group), seed: seed, rto: rto)
     }
 
-    /// The third-party implementations a scenario names, loaded and checked against its scripts.
+    /// The third-party implementations a scenario names, loaded and checked against its scripts
+    /// (and against each other: they must speak one dialect).
     static func manifests(for scenario: Scenario) throws(ScenarioSkip) -> [String: Manifest] {
         guard scenario.modes.contains(.live) else { throw ScenarioSkip("declared sim only") }
         var manifests: [String: Manifest] = [:]
@@ -59,7 +61,19 @@ public enum LiveRunner {
             }
             manifests[client.name] = manifest
         }
+        _ = try dialect(of: manifests)
         return manifests
+    }
+
+    /// The wire format of a live run: the `dialect:` its manifests name, which every reference party
+    /// (server, clients, the proxy's rules and trace) then speaks; the contract's when none names one.
+    /// Manifests naming different dialects cannot share a run: skipped, saying who speaks what.
+    static func dialect(of manifests: [String: Manifest]) throws(ScenarioSkip) -> Dialect {
+        do {
+            return try Manifest.sharedDialect(manifests.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        } catch {
+            throw ScenarioSkip(error.reason)
+        }
     }
 
     /// A free UDP port on loopback for a party that must know its port before it binds (a client,
@@ -87,6 +101,8 @@ public enum LiveRunner {
 
     static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, manifests: [String: Manifest], pcapPath: String?,
                         options: LiveOptions, group: MultiThreadedEventLoopGroup) async throws -> Observation {
+        let dialect = try dialect(of: manifests)
+        let reader = MessageReader(dialect)
         let origin = NIODeadline.now()
         let console = LiveConsole(origin: origin, observer: options.observer)
         let observer = options.observer
@@ -106,11 +122,13 @@ public enum LiveRunner {
             serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
             await waitUntilBound(port: UInt16(port), process: process)
         } else {
-            let chat = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
+            var serverOptions = ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
                 observer?.tableChanged(rows)
                 console.show(rows.isEmpty ? "table: (empty)" : "table: " + rows.map { "\($0.id)@\($0.reachable)" }.joined(separator: ", "),
                              party: serverName)
-            }), group: group)
+            })
+            serverOptions.dialect = dialect
+            let chat = try await ChatServer.start(serverOptions, group: group)
             server = chat
             serverAddress = chat.localAddress
             observer?.serverStarted(serverAddress)
@@ -128,8 +146,10 @@ public enum LiveRunner {
         for proxy in scenario.proxies {
             let target = proxy.target == serverName ? serverAddress
                 : Endpoint(host: "127.0.0.1", port: UInt16(ports[proxy.target] ?? 0))
+            var impairments = try proxy.config(rto: rto)
+            impairments.reader = reader
             links.append(LinkConfiguration(name: proxy.name, listen: Endpoint(host: "127.0.0.1", port: 0), target: target,
-                                           impairments: try proxy.config(rto: rto), flowIdle: proxy.flowIdle(rto: rto), maxFlows: proxy.flowLimit))
+                                           impairments: impairments, flowIdle: proxy.flowIdle(rto: rto), maxFlows: proxy.flowLimit))
         }
         var proxy: ProxyServer?
         let pcap = try pcapPath.map { path throws(CaptureError) in try PcapWriter(path: path) }
@@ -137,7 +157,7 @@ public enum LiveRunner {
             var config = ProxyConfiguration(links: links, seed: seed)
             config.tracePath = tracePath
             config.tap = { datagram in
-                if datagram.point == .received, let conn = (try? Message.parse(datagram.payload))?.conn { console.saw(conn: conn) }
+                if datagram.point == .received, let conn = reader(datagram.payload)?.conn { console.saw(conn: conn) }
                 try? pcap?.write(timestamp: datagram.timestamp, source: datagram.source, destination: datagram.destination,
                                  payload: datagram.payload)
             }
@@ -166,12 +186,14 @@ public enum LiveRunner {
                 let process = try await launch(manifest, values: values, name: name, console: console, isClient: true,
                                               sandboxed: options.launched)
                 processes[name] = (process, manifest)
+                await manifest.typeStartInput(["id": String(client.id)]) { process.type($0) }
                 continue
             }
-            let clientOptions = ChatClientOptions(
+            var clientOptions = ChatClientOptions(
                 id: client.id, server: reachable[serverName]!, bindHost: "127.0.0.1", port: ports[client.name]!,
                 advertisePort: advertised, rto: rto, window: client.window,
                 seed: SplitMix64.stream(seed: seed, label: "client/\(client.name)").state, refreshEvery: client.refresh?.resolved(rto: rto))
+            clientOptions.dialect = dialect
             let runtime = try await ChatClientRuntime.start(clientOptions, group: group, onEvent: { event in
                 console.show(event.description, party: name)
             })
@@ -200,12 +222,13 @@ public enum LiveRunner {
             switch action {
             case .command(let command):
                 if let (process, manifest) = processes[name] {
-                    let values: [String: String] = switch command {
-                    case .connect(let target): ["peer": String(ids[target] ?? ClientID(target) ?? 0)]
-                    case .send(let text): ["text": text]
-                    default: [:]
+                    var values = ["id": String(ids[name] ?? 0)]
+                    switch command {
+                    case .connect(let target): values["peer"] = String(ids[target] ?? ClientID(target) ?? 0)
+                    case .send(let text): values["text"] = text
+                    default: break
                     }
-                    if let template = manifest.input[command.manifestAction] { process.type(fillPlaceholders(template, values)) }
+                    if let line = manifest.inputLine(command.manifestAction, values) { process.type(line) }
                 } else {
                     clients[name]?.submit(command.userCommand(ids: ids))
                 }

@@ -153,7 +153,7 @@ public struct LiveWorkerResult: Sendable, Codable {
     }
 }
 
-/// An `Observation` as JSON (times in nanoseconds since the run's start, messages as their wire text).
+/// An `Observation` as JSON (times in nanoseconds since the run's start, messages by their fields).
 struct CodedObservation: Sendable, Codable {
     struct Record: Sendable, Codable {
         var time: Int64
@@ -166,7 +166,7 @@ struct CodedObservation: Sendable, Codable {
         var from: String
         var to: String
         var size: Int
-        var message: String?
+        var message: CodedMessage?
         var verdict: String
         var deliveries: [Int64]
         var notes: [UInt16]
@@ -200,7 +200,7 @@ struct CodedObservation: Sendable, Codable {
         trace = observation.trace.map { record in
             Record(time: record.time.nanoseconds, proxy: record.proxy, direction: record.direction.rawValue, flow: record.flow,
                    serial: record.serial, source: record.source.description, destination: record.destination.description,
-                   from: record.from, to: record.to, size: record.size, message: record.message?.serialized, verdict: record.verdict,
+                   from: record.from, to: record.to, size: record.size, message: record.message.map(CodedMessage.init), verdict: record.verdict,
                    deliveries: record.deliveries.map(\.nanoseconds), notes: record.notes.map(\.rawValue), dropReason: record.dropReason,
                    rule: record.rule)
         }
@@ -228,7 +228,7 @@ struct CodedObservation: Sendable, Codable {
                   let destination = Endpoint(parsing: coded.destination) else { return nil }
             var record = TraceRecord(time: Instant(nanoseconds: coded.time), proxy: coded.proxy, direction: direction, flow: coded.flow,
                                      serial: coded.serial, source: source, destination: destination, from: coded.from, to: coded.to,
-                                     size: coded.size, message: coded.message.flatMap(Self.message))
+                                     size: coded.size, message: coded.message?.message)
             record.verdict = coded.verdict
             record.deliveries = coded.deliveries.map(Instant.init(nanoseconds:))
             record.notes = coded.notes.map(DeliveryNotes.init(rawValue:))
@@ -254,14 +254,56 @@ struct CodedObservation: Sendable, Codable {
         observation.outOfPatience = outOfPatience
         return observation
     }
+}
 
-    /// A message from its wire text; a live trace's MSG has no text (`MSG c i s `), which parsing refuses.
-    static func message(_ text: String) -> Message? {
-        if let message = try? Message.parse(text) { return message }
-        let fields = text.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
-        guard fields.count >= 4, fields[0] == "MSG", let conn = UInt32(fields[1]), let id = UInt32(fields[2]), let seq = UInt32(fields[3])
-        else { return nil }
-        return .msg(conn: conn, id: id, seq: seq, text: fields.count > 4 ? String(fields[4]) : "")
+/// A message by its fields, not its wire text: what a dialect's reader filled in need not be the
+/// contract's valid text (a live trace's MSG has no text; a dialect's REGISTERED may have no port).
+struct CodedMessage: Sendable, Codable, Equatable {
+    var verb: String
+    var id: ClientID
+    var conn: ConnToken?
+    var seq: SeqNo?
+    var port: UInt16?
+    var host: String?
+    var text: String?
+    var code: String?
+
+    init(_ message: Message) {
+        verb = message.verb.rawValue
+        id = message.id
+        conn = message.conn
+        seq = message.seq
+        port = message.port
+        switch message {
+        case .peer(_, let host, _): self.host = host
+        case .msg(_, _, _, let text): self.text = text
+        case .error(let code, _): self.code = code.rawValue
+        default: break
+        }
+    }
+
+    var message: Message? {
+        guard let verb = Verb(rawValue: verb) else { return nil }
+        let conn = conn ?? 0, seq = seq ?? 0, port = port ?? 0
+        switch verb {
+        case .register: return .register(id: id, port: port)
+        case .registered: return .registered(id: id, port: port)
+        case .lookup: return .lookup(id: id)
+        case .peer: return .peer(id: id, host: host ?? "", port: port)
+        case .inactive: return .inactive(id: id)
+        case .leave: return .leave(id: id)
+        case .left: return .left(id: id)
+        case .error:
+            guard let code = code.flatMap(ErrorCode.init(rawValue:)) else { return nil }
+            return .error(code: code, id: id)
+        case .connect: return .connect(conn: conn, id: id)
+        case .accept: return .accept(conn: conn, id: id)
+        case .reject: return .reject(conn: conn, id: id)
+        case .msg: return .msg(conn: conn, id: id, seq: seq, text: text ?? "")
+        case .ack: return .ack(conn: conn, id: id, seq: seq)
+        case .terminate: return .terminate(conn: conn, id: id)
+        case .terminated: return .terminated(conn: conn, id: id)
+        }
     }
 }
 

@@ -70,7 +70,7 @@ struct GradeCommand: AsyncParsableCommand {
     @Flag(help: "With --batch: also chat every pair of client implementations through the reference server and a lossy relay (N×N matrix).")
     var interop = false
 
-    @Option(help: "With --interop: the reference server command (default: this udpchat's 'server --port {port} --rto {rto}').")
+    @Option(help: "With --interop: the reference server command (default: this udpchat's 'server --port {port} --rto {rto} --dialect {dialect}'; {dialect} is a file of the clients' dialect, or 'default').")
     var referenceServer: String?
 
     @Flag(help: "Quiet: no progress lines.")
@@ -126,6 +126,15 @@ struct GradeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+        if interop {
+            // One interop run has one wire format: clients of different dialects cannot chat (exit 2 before grading anything).
+            do {
+                _ = try Interop.dialect(of: manifests.filter { $0.role == .client })
+            } catch {
+                FileHandle.standardError.write(Data("grade: --interop: \(error.reason)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         for role in Set(manifests.map(\.role)) where Grader.select(role: role, cases: cases, skip: skip).isEmpty {
             FileHandle.standardError.write(Data("grade: --cases/--skip select no \(role.rawValue) case (see `udpchat grade --list`)\n".utf8))
             throw ExitCode(2)
@@ -169,7 +178,10 @@ struct GradeCommand: AsyncParsableCommand {
             var interopResults: [InteropResult] = []
             if interop, !control.interrupted {
                 let clients = manifests.filter { $0.role == .client }
-                let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? [Self.ownExecutable(), "server", "--port", "{port}", "--rto", "{rto}"]
+                let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? Interop.defaultServerCommand(executable: Self.ownExecutable())
+                if let wire = try? Interop.dialect(of: clients), !wire.isContract, !server.contains(where: { $0.contains("{dialect}") }), !quiet {
+                    FileHandle.standardError.write(Data("interop: the clients speak dialect \(wire.name) and --reference-server has no {dialect}: it must speak that dialect itself\n".utf8))
+                }
                 if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }
                 let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts,
                                                 sandbox: options.sandbox)

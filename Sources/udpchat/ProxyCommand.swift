@@ -130,8 +130,7 @@ struct ProxyCommand: AsyncParsableCommand {
             links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
         }
         if dialect != nil {
-            let wire = try loadDialect(dialect)
-            let reader = MessageReader(name: wire.name) { bytes in try? wire.parse(bytes) }
+            let reader = MessageReader(try loadDialect(dialect))
             for index in links.indices { links[index].impairments.reader = reader }
         }
         var configuration = ProxyConfiguration(links: links, seed: seed ?? fileSeed ?? UInt64.random(in: 1...UInt64(UInt32.max)))

@@ -36,22 +36,22 @@ import UDPChatSupport
         let peer = try #require(try await python(peerArguments))
         defer { peer.stop() }
         if wire == "colon" { peer.type("2") }  // it asks for its id on standard input (input.start)
-        try await peer.waitForLine(containing: "registered as 2")
+        try await peer.waitForLine(containing: "registered as client 2")
 
         let a = try await DialectRuntimeTests.client(1, serverEndpoint, dialect)
         try await a.registered()
         a.submit("/connect 2")
-        try await peer.waitForLine(containing: "client 1 asks to connect")
+        try await peer.waitForLine(containing: "client 1 wants to connect")
         peer.type("/accept")
         try await a.wait("connected") { $0 == .connected(to: 2) }
         a.submit("hello python: are you there?")
-        try await peer.waitForLine(containing: "1: hello python: are you there?")
+        try await peer.waitForLine(containing: "[1] hello python: are you there?")
         peer.type("hi swift")  // the colon client sends this from its second socket
         try await a.wait("delivered") { if case .delivered(2, 1, "hi swift") = $0 { true } else { false } }
         peer.type("/end")
-        try await peer.waitForLine(containing: "connection ended")
+        try await peer.waitForLine(containing: "connection with client 1 terminated")
         peer.type("/quit")
-        try await peer.waitForLine(containing: "bye")
+        try await peer.waitForLine(containing: "client 2 left the server")
         a.submit("/quit")
         _ = try await withTimeout("client exits") { try await a.runtime.exit() }
     }

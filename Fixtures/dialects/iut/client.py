@@ -6,13 +6,15 @@ Without --id it asks for its id on standard input first (a manifest's `input.sta
 The colon wire names a connection by its two peers (no token) and, like real ones, sends
 CHAT from a second socket (peer-source: any); acknowledgements come back to that socket.
 Commands on stdin: /connect ID, /accept, /reject, /end, /quit, anything else is chat text.
-Displayed chat: "<id>: <text>".
+It shows the reference client's console lines ("[<id>] <text>", "connection established with client 2", …),
+so live scenarios judge it with the same checks as the reference client.
 Faults:
   no-dedup        displays a duplicate message again                      : C-MSG-DEDUP
   no-msg-resend   never re-sends an unacknowledged message                 : C-MSG-RESEND
   no-leave-resend sends LEAVE once                                         : C-LEAVE-RESEND
 """
 import argparse
+import os
 import random
 import select
 import socket
@@ -22,6 +24,22 @@ import time
 from dialectwire import Malformed, codec
 
 FAULTS = ["none", "no-dedup", "no-msg-resend", "no-leave-resend"]
+
+
+class Lines:
+    """Standard input as whole lines, read without Python's buffering: lines typed together would
+    otherwise wait in sys.stdin's buffer, where select() cannot see them."""
+
+    def __init__(self):
+        self.partial = b""
+        self.queued = []
+        self.eof = False
+
+    def read(self):
+        chunk = os.read(0, 65536)
+        self.eof = not chunk
+        *complete, self.partial = (self.partial + chunk).split(b"\n")
+        self.queued += [line.decode("utf-8", "replace") for line in complete]
 
 
 def main():
@@ -36,9 +54,12 @@ def main():
     args = ap.parse_args()
     parse, build = codec(args.wire)
     colon = args.wire == "colon"
+    stdin = Lines()
     if args.id is None:
         print("your id? ", end="", flush=True)
-        args.id = int(sys.stdin.readline().strip())
+        while not stdin.queued and not stdin.eof:
+            stdin.read()
+        args.id = int(stdin.queued.pop(0).strip())
     me = args.id
     host, port = args.server.rsplit(":", 1)
     server = (host, int(port))
@@ -65,7 +86,7 @@ def main():
     def connected(peer):
         held.clear()
         state.update(peer=peer, out=0, next=1)
-        say("connected to %d" % peer)
+        say("connection established with client %d" % peer)
 
     def send(sock, addr, verb, **fields):
         data = build(verb, fields)
@@ -88,8 +109,10 @@ def main():
     inputs = [main_sock, sys.stdin] + ([chat_sock] if chat_sock is not main_sock else [])
     while True:
         now = time.monotonic()
-        timeout = max(0.0, min([p[3] for p in pending.values()], default=now + 1) - now)
+        timeout = 0.0 if stdin.queued else max(0.0, min([p[3] for p in pending.values()], default=now + 1) - now)
         ready, _, _ = select.select(inputs, [], [], timeout)
+        if stdin.queued and sys.stdin not in ready:
+            ready.append(sys.stdin)
         now = time.monotonic()
         for key, p in list(pending.items()):
             if p[3] <= now:
@@ -97,11 +120,13 @@ def main():
                 p[3] = now + args.rto
         for source in ready:
             if source is sys.stdin:
-                line = sys.stdin.readline()
-                if not line:
-                    inputs.remove(sys.stdin)
-                    continue
-                line = line.rstrip("\n")
+                if not stdin.queued:
+                    stdin.read()
+                    if stdin.eof:
+                        inputs.remove(sys.stdin)
+                    if not stdin.queued:
+                        continue
+                line = stdin.queued.pop(0).rstrip("\r")
                 if line.startswith("/connect "):
                     state["target"] = int(line.split()[1])
                     reliable("lookup", main_sock, server, "LOOKUP", self=me, id=state["target"])
@@ -136,7 +161,7 @@ def main():
                 pending.pop("register", None)
                 if not state["registered"]:
                     state["registered"] = True
-                    say("registered as %d" % me)
+                    say("registered as client %d" % me)
             elif verb == "PEER" and f["id"] == state["target"] and "lookup" in pending:
                 pending.pop("lookup")
                 state["conn"] = None if colon else random.randint(1, 4294967295)
@@ -144,10 +169,10 @@ def main():
                 reliable("connect", main_sock, state["addr"], "CONNECT", conn=state["conn"], id=me)
             elif verb == "INACTIVE" and "lookup" in pending:
                 pending.pop("lookup")
-                say("client %d inactive" % f["id"])
+                say("client %d is inactive" % f["id"])
             elif verb == "LEFT" and f["id"] == me:
                 pending.pop("leave", None)
-                say("bye")
+                say("client %d left the server" % me)
                 return
             elif (verb in ("ACCEPT", "REJECT") and "connect" in pending and f["id"] == state["target"]
                   and f["conn"] == state["conn"] and from_peer(addr)):
@@ -155,7 +180,7 @@ def main():
                 if verb == "ACCEPT":
                     connected(f["id"])
                 else:
-                    say("rejected by %d" % f["id"])
+                    say("connection rejected by client %d" % f["id"])
             elif verb == "CONNECT":
                 key = (f["id"], f["conn"])
                 if key in seen_connects:
@@ -164,7 +189,7 @@ def main():
                     send(main_sock, addr, "REJECT", conn=f["conn"], id=me)
                 elif not state["prompt"]:
                     state["prompt"] = (f["id"], addr, f["conn"])
-                    say("client %d asks to connect: /accept or /reject" % f["id"])
+                    say("client %d wants to connect: /accept or /reject?" % f["id"])
             elif verb == "MSG" and f["id"] == state["peer"] and f["conn"] == state["conn"] and from_peer(addr):
                 seq = f["seq"]
                 if seq >= state["next"] + window:
@@ -172,11 +197,11 @@ def main():
                 send(source, addr, "ACK", conn=f["conn"], id=me, seq=seq)
                 if seq < state["next"]:
                     if args.fault == "no-dedup":
-                        say("%d: %s" % (f["id"], f["text"]))
+                        say("[%d] %s" % (f["id"], f["text"]))
                     continue
                 held[seq] = f["text"]
                 while state["next"] in held:
-                    say("%d: %s" % (f["id"], held.pop(state["next"])))
+                    say("[%d] %s" % (f["id"], held.pop(state["next"])))
                     state["next"] += 1
             elif verb == "ACK" and f["id"] == state["peer"] and from_peer(addr):
                 pending.pop("msg%d" % f["seq"], None)
@@ -186,12 +211,12 @@ def main():
                 if state["peer"] == f["id"]:
                     ended.add((f["id"], f["conn"]))
                     state.update(peer=None, conn=None, ending=False)
-                    say("connection ended by %d" % f["id"])
+                    say("connection terminated by client %d" % f["id"])
             elif verb == "TERMINATED" and "terminate" in pending:
                 pending.pop("terminate")
                 ended.add((state["peer"], state["conn"]))
+                say("connection with client %d terminated" % state["peer"])
                 state.update(peer=None, conn=None)
-                say("connection ended")
         if state["ending"] and state["peer"] and not any(key.startswith("msg") for key in pending):
             state["ending"] = False
             reliable("terminate", main_sock, state["addr"], "TERMINATE", **peer_fields())
