@@ -99,8 +99,21 @@ public enum LiveRunner {
         return process
     }
 
+    /// Runs the scenario on real sockets; if it fails to start, what it started is stopped again.
     static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, manifests: [String: Manifest], pcapPath: String?,
                         options: LiveOptions, group: MultiThreadedEventLoopGroup) async throws -> Observation {
+        let teardown = LiveTeardown()
+        do {
+            return try await execute(scenario, seed: seed, rto: rto, manifests: manifests, pcapPath: pcapPath, options: options,
+                                     group: group, teardown: teardown)
+        } catch {
+            await teardown.run()
+            throw error
+        }
+    }
+
+    private static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, manifests: [String: Manifest], pcapPath: String?,
+                                options: LiveOptions, group: MultiThreadedEventLoopGroup, teardown: LiveTeardown) async throws -> Observation {
         let dialect = try dialect(of: manifests)
         let reader = MessageReader(dialect)
         let origin = NIODeadline.now()
@@ -119,6 +132,7 @@ public enum LiveRunner {
             let process = try await launch(manifest, values: values, name: serverName, console: console, isClient: false,
                                           sandboxed: options.launched)
             serverProcess = process
+            teardown.add { await process.stop() }
             serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
             await waitUntilBound(port: UInt16(port), process: process)
         } else {
@@ -130,6 +144,7 @@ public enum LiveRunner {
             serverOptions.dialect = dialect
             let chat = try await ChatServer.start(serverOptions, group: group)
             server = chat
+            teardown.add { try? await chat.close() }
             serverAddress = chat.localAddress
             observer?.serverStarted(serverAddress)
         }
@@ -142,6 +157,7 @@ public enum LiveRunner {
         }
         // One proxy process-equivalent: every link in one ProxyServer, one time origin.
         let tracePath = "/tmp/udpchat-live-\(getpid())-\(seed)-\(UInt64.random(in: 0...UInt64.max)).trace.jsonl"
+        teardown.add { unlink(tracePath) }
         var links: [LinkConfiguration] = []
         for proxy in scenario.proxies {
             let target = proxy.target == serverName ? serverAddress
@@ -164,6 +180,7 @@ public enum LiveRunner {
             if let observer { config.observer = { event in observer.proxyDecided(event) } }
             let started = try await ProxyServer.start(config: config, group: group)
             proxy = started
+            teardown.add { _ = await started.stop() }
             observer?.proxiesStarted(zip(links, started.localAddresses).map { ($0.name, $1, $0.target) })
         }
         var reachable: [String: Endpoint] = [serverName: serverAddress]
@@ -186,6 +203,7 @@ public enum LiveRunner {
                 let process = try await launch(manifest, values: values, name: name, console: console, isClient: true,
                                               sandboxed: options.launched)
                 processes[name] = (process, manifest)
+                teardown.add { await process.stop() }
                 await manifest.typeStartInput(["id": String(client.id)]) { process.type($0) }
                 continue
             }
@@ -198,6 +216,7 @@ public enum LiveRunner {
                 console.show(event.description, party: name)
             })
             clients[name] = runtime
+            teardown.add { await runtime.abort() }
             closers.append(Task {
                 if let exit = try? await runtime.exit() { console.closed(name, exit: exit) }
             })
@@ -206,6 +225,7 @@ public enum LiveRunner {
         for stranger in scenario.strangers {
             let channel = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
             strangerChannels[stranger.name] = channel
+            teardown.add { try? await channel.close() }
             if let local = channel.localAddress.flatMap(Endpoint.init) { names[local] = stranger.name }
         }
 
@@ -250,6 +270,7 @@ public enum LiveRunner {
             try? await Task.sleep(for: .milliseconds(5))
         }
         try? await Task.sleep(for: .milliseconds(50) + rto / 20)
+        teardown.disarm()
         if let stats = await proxy?.stop() { observer?.proxiesStopped(stats) }
         _ = try? pcap?.finish()
         for runtime in clients.values { await runtime.abort() }
