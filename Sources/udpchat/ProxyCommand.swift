@@ -129,8 +129,11 @@ struct ProxyCommand: AsyncParsableCommand {
         } else {
             links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
         }
-        if dialect != nil {
-            let reader = MessageReader(try loadDialect(dialect))
+        if let dialect {
+            let wire: Dialect
+            // One line with the command's prefix, like every other runtime error of the proxy.
+            do { wire = try Dialect.load(dialect) } catch { throw UDPChatError.proxyConfig("--dialect \(error)") }
+            let reader = MessageReader(wire)
             for index in links.indices { links[index].impairments.reader = reader }
         }
         var configuration = ProxyConfiguration(links: links, seed: seed ?? fileSeed ?? UInt64.random(in: 1...UInt64(UInt32.max)))

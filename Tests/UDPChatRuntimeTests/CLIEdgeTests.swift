@@ -99,6 +99,8 @@ struct CLIEdgeTests {
             (["--config", badYAML], "udpchat proxy: \(badYAML):"),
             (["--listen", "127.0.0.1:\(freePort)", "--to", "127.0.0.1:9", "--trace", "/nonexistent/dir/trace.jsonl"],
              "udpchat proxy: cannot open trace file '/nonexistent/dir/trace.jsonl'"),
+            (["--listen", "127.0.0.1:\(freePort)", "--to", "127.0.0.1:9", "--dialect", "/nonexistent/colon.yaml"],
+             "udpchat proxy: --dialect /nonexistent/colon.yaml: cannot read the dialect file"),
         ]
         for (arguments, message) in cases {
             let run = try await CLIProcess.run(["proxy"] + arguments)
