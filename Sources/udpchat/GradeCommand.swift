@@ -70,7 +70,7 @@ struct GradeCommand: AsyncParsableCommand {
     @Flag(help: "With --batch: also chat every pair of client implementations through the reference server and a lossy relay (N×N matrix).")
     var interop = false
 
-    @Option(help: "With --interop: the reference server command (default: this udpchat's 'server --port {port} --rto {rto} --dialect {dialect}'; {dialect} is a file of the clients' dialect, or 'default').")
+    @Option(help: "With --interop: the reference server command (default: this udpchat's 'server --port {port} --rto {rto} --dialect {dialect}'; {dialect}: a file of the clients' dialect, or the contract's own format).")
     var referenceServer: String?
 
     @Flag(help: "Quiet: no progress lines.")
