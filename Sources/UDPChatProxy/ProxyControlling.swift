@@ -30,6 +30,10 @@ public struct LinkState: Sendable {
     public var stats: LinkStats
     /// The delay added to every delivered copy, per direction (up, down).
     public var addedDelay: [Direction: DelayHistogram]
+    /// The wire format the link's rules, trace and verb counters read (`default`: the contract's).
+    public var dialect = "default"
+    /// Whether the link counts datagrams by verb (`--count-verbs`).
+    public var countsVerbs = false
 
     public init(name: String, listen: Endpoint, target: Endpoint, up: ImpairmentSettings, down: ImpairmentSettings,
                 rules: [RuleStats], stats: LinkStats, addedDelay: [Direction: DelayHistogram]) {

@@ -61,8 +61,11 @@ extension Link {
     func controlState() -> LinkState {
         let snapshot = snapshot()
         let settings = core.settings
-        return LinkState(
+        var state = LinkState(
             name: configuration.name, listen: listenEndpoint, target: configuration.target,
             up: settings.up, down: settings.down, rules: snapshot.rules, stats: snapshot, addedDelay: core.addedDelay)
+        state.dialect = configuration.impairments.reader.name
+        state.countsVerbs = core.configuration.countVerbs
+        return state
     }
 }

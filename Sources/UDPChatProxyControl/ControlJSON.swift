@@ -57,6 +57,7 @@ enum ControlJSON {
     static func link(_ state: LinkState) -> String {
         var s = "{\"name\":" + JSONText.string(state.name)
         s += ",\"listen\":" + JSONText.string(state.listen.description) + ",\"target\":" + JSONText.string(state.target.description)
+        s += ",\"dialect\":" + JSONText.string(state.dialect)
         for direction in Direction.allCases {
             s += ",\"\(direction.rawValue)\":{"
             s += state[direction].nonDefault.map { JSONText.string($0.key) + ":" + JSONText.string($0.value) }.joined(separator: ",")
@@ -70,8 +71,9 @@ enum ControlJSON {
         for direction in Direction.allCases {
             s += ",\"\(direction.rawValue)\":{"
             s += ProxyMetrics.events(state.stats[direction]).map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
-            let verbs = state.stats[direction].verbs.nonZero
-            if !verbs.isEmpty { s += ",\"verbs\":{" + verbs.map { "\"\($0.name)\":\($0.count)" }.joined(separator: ",") + "}" }
+            if state.countsVerbs {
+                s += ",\"verbs\":{" + state.stats[direction].verbs.nonZero.map { "\"\($0.name)\":\($0.count)" }.joined(separator: ",") + "}"
+            }
             s += "}"
         }
         return s + "}}"

@@ -15,6 +15,8 @@ import UDPChatProxyControl
         let links = try await rig.request("GET", "/links")
         #expect(links.status == 200)
         #expect(links.body.contains(#""verbs":{"REGISTER":1,"LOOKUP":2,"unreadable":1}"#), "\(links.body)")
+        #expect(links.body.contains(#""verbs":{}"#), "the down direction counts verbs too, none yet: \(links.body)")
+        #expect(links.body.contains(#""dialect":"default""#), "\(links.body)")
         let metrics = try await rig.request("GET", "/metrics")
         for line in [
             #"udpchat_proxy_verbs_total{link="main",dir="up",verb="REGISTER"} 1"#,
