@@ -129,12 +129,19 @@ struct ProxyCommand: AsyncParsableCommand {
         } else {
             links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
         }
+        var wire = Dialect.default
         if let dialect {
-            let wire: Dialect
             // One line with the command's prefix, like every other runtime error of the proxy.
             do { wire = try Dialect.load(dialect) } catch { throw UDPChatError.proxyConfig("--dialect \(error)") }
             let reader = MessageReader(wire)
             for index in links.indices { links[index].impairments.reader = reader }
+        }
+        for link in links {
+            for rule in link.impairments.rules {
+                guard let why = rule.neverMatches(in: wire) else { continue }
+                let on = links.count > 1 ? " on link \(link.name)" : ""
+                printError("udpchat proxy: warning: rule '\(rule.text)'\(on) can never match: \(why)")
+            }
         }
         var configuration = ProxyConfiguration(links: links, seed: seed ?? fileSeed ?? UInt64.random(in: 1...UInt64(UInt32.max)))
         configuration.tracePath = trace

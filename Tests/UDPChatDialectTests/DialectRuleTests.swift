@@ -30,4 +30,15 @@ import UDPChatWire
             if case .drop = $0 { false } else { true }
         })
     }
+
+    @Test func rulesThatCanNeverMatchAreNamedWithTheReason() throws {
+        let colon = try Dialect.load(Samples.dialect("colon"))
+        func why(_ rule: String, _ dialect: Dialect) throws -> String? { try Rule.parse(rule).neverMatches(in: dialect) }
+        #expect(try why("drop verb=ERROR", colon) == "dialect colon-chat has no ERROR")
+        #expect(try why("drop conn=5", colon) == "no message of dialect colon-chat carries {conn}")
+        #expect(try why("drop verb=REGISTER seq=1", .default) == "no REGISTER of dialect default carries {seq}")
+        #expect(try why("drop verb=MSG,ACK seq=2", colon) == nil)
+        #expect(try why("drop verb=CONNECT conn=7", .default) == nil)
+        #expect(try why("drop dir=up nth=1", colon) == nil, "a rule that reads no payload matches anything")
+    }
 }
