@@ -37,10 +37,12 @@ import UDPChatWire
               CONNECT: "PTP:{id}"
             """)
         let server = Dictionary(uniqueKeysWithValues: Catalogue.cases(for: .server).map { ($0.id, $0.missingVerbs(in: minimal)) })
-        #expect(server["S-LEAVE"] == .some("dialect mini has no LEAVE (the grader sends it) and no INACTIVE, LEFT (the evidence the case waits for)"))
+        #expect(server["S-LEAVE"] == .some("dialect mini has no LEAVE (the grader sends it) and no LEFT (the evidence the case waits for)"))
         #expect(server["S-LEAVE-REPEAT"]??.contains("has no LEAVE") == true)
         #expect(server["S-LOOKUP-ACTIVE"] == .some("dialect mini has no PEER (the evidence the case waits for)"))
         #expect(server["S-REGISTER"] == .some(nil))
+        // Judged on what remains (the REGISTERED answers, no REGISTERED for a refused id, no crash).
+        for id in ["S-REGISTER-REPEAT", "S-ID-IN-USE", "S-ADDRESS-IN-USE", "S-CONCURRENT", "S-MALFORMED", "S-TABLE"] { #expect(server[id] == .some(nil), "\(id)") }
         #expect(server["S-NEWLINE"] == .some(nil))
         let client = Dictionary(uniqueKeysWithValues: Catalogue.cases(for: .client).map { ($0.id, $0.missingVerbs(in: minimal)) })
         #expect(client["C-CONNECT"] == .some("dialect mini has no PEER (the grader sends it)"))
@@ -66,8 +68,9 @@ import UDPChatWire
         #expect(trace.events.contains { $0.kind == .sent && $0.text.hasPrefix("REGISTER:11") })
     }
 
-    /// The colon server without LEAVE, LEFT and PEER: every case needing one is UNSUPPORTED (also
-    /// S-LOOKUP-UNREGISTERED, which has neither ERROR nor PEER to see), the rest still PASS.
+    /// The colon server without LEAVE, LEFT and PEER: every case whose evidence needs one of them is
+    /// UNSUPPORTED (also S-LOOKUP-UNREGISTERED, which has neither ERROR nor PEER to see); the cases with
+    /// evidence left are still judged, and the parts they leave out are noted in the trace.
     @Test func serverCasesNeedingAMissingMessageAreUnsupported() async throws {
         let manifest = try Self.manifest("colon-server-correct", without: ["LEAVE", "LEFT", "PEER"])
         var options = GradeOptions()
@@ -75,17 +78,27 @@ import UDPChatWire
         options.jobs = 6
         let report = await Grader.run(manifest: manifest, options: options)
         let verdicts = Dictionary(uniqueKeysWithValues: report.cases.map { ($0.id, $0) })
-        for id in ["S-LEAVE", "S-LEAVE-REPEAT", "S-LEAVE-NOT-OWNER", "S-CONCURRENT", "S-TABLE", "S-LOOKUP-ACTIVE", "S-ID-IN-USE",
-                   "S-LOOKUP-UNREGISTERED", "S-REGISTER-REPEAT", "S-ADVERTISED-PORT", "S-MALFORMED"] {
+        for id in ["S-LEAVE", "S-LEAVE-REPEAT", "S-LEAVE-NOT-OWNER", "S-LOOKUP-ACTIVE", "S-LOOKUP-UNREGISTERED", "S-ADVERTISED-PORT"] {
             #expect(verdicts[id]?.verdict == .unsupported, "\(id): \(verdicts[id]?.verdict.rawValue ?? "-"): \(verdicts[id]?.detail ?? "")")
             #expect(verdicts[id]?.detail.contains("has no") == true || verdicts[id]?.detail.contains("neither") == true, "\(id)")
         }
         #expect(verdicts["S-LOOKUP-UNREGISTERED"]?.detail.contains("neither ERROR nor PEER") == true)
-        for id in ["S-REGISTER", "S-LOOKUP-INACTIVE", "S-ADDRESS-IN-USE", "S-NEWLINE"] {
+        for id in ["S-REGISTER", "S-REGISTER-REPEAT", "S-LOOKUP-INACTIVE", "S-ADDRESS-IN-USE", "S-ID-IN-USE", "S-CONCURRENT", "S-MALFORMED", "S-NEWLINE"] {
             #expect(verdicts[id]?.verdict == .pass, "\(id): \(verdicts[id]?.verdict.rawValue ?? "-"): \(verdicts[id]?.detail ?? "")")
         }
+        #expect(verdicts["S-ID-IN-USE"]?.events.contains { $0.text.contains("has no PEER: that the owner keeps 11 is not checked") } == true)
+        #expect(verdicts["S-CONCURRENT"]?.events.contains { $0.text.contains("no LOOKUP phase") } == true)
         let failed = report.hasFailures
         #expect(!failed)
+    }
+
+    /// A fault is still found where evidence remains: a server that gives an id away fails S-ID-IN-USE
+    /// even when its dialect has neither ERROR nor PEER (no REGISTERED may go to the second address).
+    @Test func evidenceThatRemainsStillFails() async throws {
+        var manifest = try Self.manifest("colon-server-hijackable", without: ["PEER"])
+        manifest.name = "colon-server-hijackable-no-peer"
+        let report = await FixtureGradingTests.grade(manifest, cases: ["S-ID-IN-USE"], rto: 0.3)
+        #expect(report.cases.first?.verdict == .fail, "\(report.cases.first?.detail ?? "")")
     }
 
     /// The colon client without PEER and INACTIVE: the grader's server cannot answer LOOKUP, so the
