@@ -96,6 +96,19 @@ public final class CaseContext: @unchecked Sendable {
         return left == right
     }
 
+    /// `message` as a detail quotes it: the contract's text (`'LEFT 11'`), or under a dialect its wire
+    /// form without the terminator, with the contract's verb in brackets (`'LIN:12' [REGISTERED]`), so
+    /// fields the dialect leaves out (a `{conn}`, REGISTERED's `{port}`) never show. `node` is the
+    /// grader's party that writes it (its `{self}`); the implementation's messages need none.
+    public func quote(_ message: Message, from node: FakeNode? = nil) -> String {
+        if dialect.isContract { return "'\(message.serialized)'" }
+        guard var bytes = dialect.serialize(message, context: node?.context ?? DialectContext()) else {
+            return "'\(message.serialized)' (dialect \(dialect.name) has no \(message.verb.rawValue))"
+        }
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        return "'\(escapeDatagram(bytes))' [\(message.verb.rawValue)]"
+    }
+
     /// `message` in the dialect with its terminator replaced by `ending` (`\n` or `\r\n`).
     public func withEnding(_ message: Message, _ ending: String) -> [UInt8] {
         var bytes = dialect.isContract ? message.bytes : dialect.serialize(message) ?? []

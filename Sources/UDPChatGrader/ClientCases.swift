@@ -28,7 +28,7 @@ extension CaseContext {
         let typed = trace.now()
         try type(accept ? "accept" : "reject")
         let answer: Message = accept ? .accept(conn: conn, id: clientID) : .reject(conn: conn, id: clientID)
-        let event = try await expect("'\(answer.serialized)' at the peer after the user typed \(accept ? "accept" : "reject")",
+        let event = try await expect("\(quote(answer)) at the peer after the user typed \(accept ? "accept" : "reject")",
                                      at: peer, after: typed, within: .seconds(2)) { self.same($0, answer) }
         try await pause(.milliseconds(100))
         return event
@@ -40,12 +40,17 @@ extension CaseContext {
         try await step(setup ? "connect" : nil) {
             let before = trace.now()
             try type("connect", peer: peerID)
-            try await expect("LOOKUP \(peerID) at the server", at: fakeServer, after: before, within: .seconds(2)) { self.same($0, .lookup(id: self.peerID)) }
-            return try await expect("CONNECT <conn> \(clientID) at the peer (the address PEER gave)", at: peer, after: before, within: .seconds(2)) {
+            try await expect("\(quote(.lookup(id: peerID))) at the server", at: fakeServer, after: before, within: .seconds(2)) { self.same($0, .lookup(id: self.peerID)) }
+            return try await expect("\(connectShown) at the peer (the address PEER gave)", at: peer, after: before, within: .seconds(2)) {
                 if case .connect(_, let id) = $0 { return id == self.clientID }
                 return false
             }
         }
+    }
+
+    /// How a FAIL shows the CONNECT the client must send (its conn is the client's choice).
+    var connectShown: String {
+        dialect.isContract || hasConn ? "'CONNECT <conn> \(clientID)'" : quote(.connect(conn: 0, id: clientID))
     }
 
     /// Sends `message` from the peer to the client.
@@ -90,7 +95,7 @@ enum ClientCases {
             try await ctx.startClient(setup: false)
             let register = ctx.trace.events.first { $0.node == "server" && $0.message?.verb == .register }!
             if ctx.manifest.uses("advertise_port") || ctx.manifest.uses("port"), register.message?.port != ctx.givenAdvertisePort {
-                throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the port the grader gave); observed '\(register.text)'")
+                throw CaseStop.fail("expected \(ctx.quote(.register(id: ctx.clientID, port: ctx.givenAdvertisePort))) (port \(ctx.givenAdvertisePort), the one the grader gave); observed '\(register.text)'")
             }
         },
         GradeCase("C-REGISTER-ADVERTISED", .client, section: server, level: .must,
@@ -103,7 +108,7 @@ enum ClientCases {
             try await ctx.startClient(relay: true, setup: false)
             let register = ctx.trace.events.first { $0.node == "server" && $0.message?.verb == .register }!
             if register.message?.port != ctx.givenAdvertisePort {
-                throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the relay's port, {advertise_port}); "
+                throw CaseStop.fail("expected \(ctx.quote(.register(id: ctx.clientID, port: ctx.givenAdvertisePort))) (port \(ctx.givenAdvertisePort): the relay's, {advertise_port}); "
                     + "observed '\(register.text)'")
             }
             try await ctx.incomingConnection(setup: false)
@@ -120,7 +125,7 @@ enum ClientCases {
             try await ctx.startClient()
             let before = ctx.trace.now()
             try ctx.type("connect", peer: ctx.peerID)
-            try await ctx.expect("LOOKUP \(ctx.peerID) at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.lookup(id: ctx.peerID))) at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) {
                 ctx.same($0, .lookup(id: ctx.peerID))
             }
         },
@@ -130,7 +135,7 @@ enum ClientCases {
             try await ctx.startClient()
             let before = ctx.trace.now()
             try ctx.type("connect", peer: 43)
-            let lookup = try await ctx.expect("LOOKUP 43 at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) { ctx.same($0, .lookup(id: 43)) }
+            let lookup = try await ctx.expect("\(ctx.quote(.lookup(id: 43))) at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) { ctx.same($0, .lookup(id: 43)) }
             try await ctx.expectNone("LOOKUP re-send after INACTIVE was answered", at: ctx.fakeServer, after: lookup.time + .milliseconds(1),
                                      for: ctx.rto * 1.3) { ctx.same($0, .lookup(id: 43)) }
             try await ctx.expectNone("CONNECT to anyone", at: ctx.peer, after: before, for: .milliseconds(10)) { $0.verb == .connect }
@@ -178,7 +183,7 @@ enum ClientCases {
             try ctx.fromPeer(.accept(conn: conn, id: ctx.peerID))
             try await ctx.pause(.milliseconds(150))
             try ctx.type("send", text: "hello after accept")
-            try await ctx.expect("MSG \(conn) \(ctx.clientID) 1 hello after accept", at: ctx.peer, after: accepted, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.msg(conn: conn, id: ctx.clientID, seq: 1, text: "hello after accept")))", at: ctx.peer, after: accepted, within: .seconds(2)) {
                 ctx.same($0, .msg(conn: conn, id: ctx.clientID, seq: 1, text: "hello after accept"))
             }
             try await ctx.expectNone("CONNECT re-send after ACCEPT", at: ctx.peer, after: accepted + .milliseconds(20), for: ctx.rto * 1.3) {
@@ -205,7 +210,7 @@ enum ClientCases {
             guard let conn = connect.message?.conn else { return }
             let sent = ctx.trace.now()
             try ctx.fromPeer(.msg(conn: conn, id: ctx.peerID, seq: 1, text: "accept was lost"), tag: "ACCEPT withheld")
-            try await ctx.expect("ACK \(conn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.ack(conn: conn, id: ctx.clientID, seq: 1)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: conn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "accept was lost", after: sent, within: .seconds(2))
@@ -247,13 +252,13 @@ enum ClientCases {
             }
             let typed = ctx.trace.now()
             try ctx.type("accept")
-            let first = try await ctx.expect("ACCEPT \(conn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
+            let first = try await ctx.expect("\(ctx.quote(.accept(conn: conn, id: ctx.clientID)))", at: ctx.peer, after: typed, within: .seconds(2)) {
                 ctx.same($0, .accept(conn: conn, id: ctx.clientID))
             }
             try await ctx.pause(.milliseconds(100))
             let third = ctx.trace.now()
             try ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
-            try await ctx.expect("ACCEPT \(conn) \(ctx.clientID) again for the repeated CONNECT (the first may have been lost)",
+            try await ctx.expect("\(ctx.quote(.accept(conn: conn, id: ctx.clientID))) again for the repeated CONNECT (the first may have been lost)",
                                  at: ctx.peer, after: max(third, first.time + .milliseconds(1)), within: .seconds(2)) { ctx.same($0, .accept(conn: conn, id: ctx.clientID)) }
             try await ctx.pause(.milliseconds(200))
             if let again = ctx.trace.events.first(where: { $0.kind == .stdout && $0.time > third && prompt.contains($0.text) }) {
@@ -269,7 +274,7 @@ enum ClientCases {
             let otherConn = ctx.conn(otherConn, between: 43)
             let sent = ctx.trace.now()
             try other.send(.connect(conn: otherConn, id: 43), to: ctx.clientAddress)
-            try await ctx.expect("REJECT \(otherConn) \(ctx.clientID) at peer-2 (busy: one connection at a time)", at: other, after: sent,
+            try await ctx.expect("\(ctx.quote(.reject(conn: otherConn, id: ctx.clientID))) at peer-2 (busy: one connection at a time)", at: other, after: sent,
                                  within: .seconds(2)) { ctx.same($0, .reject(conn: otherConn, id: ctx.clientID)) }
         },
     ]
@@ -284,7 +289,7 @@ enum ClientCases {
             let before = ctx.trace.now()
             for n in 1...3 {
                 try ctx.type("send", text: "grader message \(n)")
-                try await ctx.expect("MSG \(ctx.peerConn) \(ctx.clientID) \(n) grader message \(n)", at: ctx.peer, after: before, within: .seconds(2)) {
+                try await ctx.expect("\(ctx.quote(.msg(conn: ctx.peerConn, id: ctx.clientID, seq: SeqNo(n), text: "grader message \(n)")))", at: ctx.peer, after: before, within: .seconds(2)) {
                     ctx.same($0, .msg(conn: ctx.peerConn, id: ctx.clientID, seq: SeqNo(n), text: "grader message \(n)"))
                 }
             }
@@ -305,7 +310,7 @@ enum ClientCases {
                 try await ctx.pause(.milliseconds(5))
             }
             guard let first else {
-                throw CaseStop.fail("expected 'MSG \(ctx.peerConn) \(ctx.clientID) 1 please resend me' at the peer within 2 s; "
+                throw CaseStop.fail("expected \(ctx.quote(.msg(conn: ctx.peerConn, id: ctx.clientID, seq: 1, text: "please resend me"))) at the peer within 2 s; "
                     + "observed \(ctx.observed(at: ctx.peer, after: before))")
             }
             try await ctx.expectResend(of: first, at: ctx.peer, what: "MSG re-send")
@@ -317,7 +322,7 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "hello from the grader"))
-            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "hello from the grader", after: sent, within: .seconds(2))
@@ -330,13 +335,13 @@ enum ClientCases {
             let sent = ctx.trace.now()
             let message = Message.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "only once please")
             try ctx.fromPeer(message)
-            let ack = try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
+            let ack = try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.pause(.milliseconds(100))
             let again = ctx.trace.now()
             try ctx.fromPeer(message, tag: "duplicate")
-            try await ctx.expect("a second ACK \(ctx.peerConn) \(ctx.clientID) 1 for the duplicate (the first ACK may have been lost)",
+            try await ctx.expect("a second \(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))) for the duplicate (the first ACK may have been lost)",
                                  at: ctx.peer, after: max(again, ack.time + .microseconds(100)), within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
@@ -353,7 +358,7 @@ enum ClientCases {
             try await ctx.pause(.milliseconds(100))
             try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "first in order"), tag: "reordered")
             for seq in [SeqNo(2), 1] {
-                try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) \(seq)", at: ctx.peer, after: sent, within: .seconds(2)) {
+                try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: seq)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                     ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: seq))
                 }
             }
@@ -378,7 +383,7 @@ enum ClientCases {
                 $0.verb == .ack
             }
             try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 32, text: "last in window"), tag: "reordered")
-            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 32 (inside the window)", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 32))) (inside the window)", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 32))
             }
             try await ctx.pause(.milliseconds(200))
@@ -414,7 +419,7 @@ enum ClientCases {
             for text in texts { try ctx.expectShown(text, times: 0, after: start) }
             let real = ctx.trace.now()
             try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "the real message"))
-            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1 for the peer's real MSG 1", at: ctx.peer, after: real, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))) for the peer's real MSG 1", at: ctx.peer, after: real, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "the real message", after: real, within: .seconds(2))
@@ -472,7 +477,7 @@ enum ClientCases {
             for text in ["lower-case verb", "seq zero", "leading zero", "NUL", "xxxxxxxxxx"] { try ctx.expectShown(text, times: 0, after: start) }
             let real = ctx.trace.now()
             try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "still listening"))
-            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1 for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))) for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "still listening", after: real, within: .seconds(2))
@@ -487,7 +492,7 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("terminate")
-            try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.terminate(conn: ctx.peerConn, id: ctx.clientID)))", at: ctx.peer, after: typed, within: .seconds(2)) {
                 ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID))
             }
             let answered = ctx.trace.now()
@@ -503,7 +508,7 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("send", text: "ack me before the end")
-            let message = try await ctx.expect("MSG \(ctx.peerConn) \(ctx.clientID) 1 ack me before the end", at: ctx.peer, after: typed, within: .seconds(2)) {
+            let message = try await ctx.expect("\(ctx.quote(.msg(conn: ctx.peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end")))", at: ctx.peer, after: typed, within: .seconds(2)) {
                 ctx.same($0, .msg(conn: ctx.peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end"))
             }
             ctx.trace.note("grader withholds the ACK of MSG 1")
@@ -514,7 +519,7 @@ enum ClientCases {
             let acked = ctx.trace.now()
             try ctx.fromPeer(.ack(conn: ctx.peerConn, id: ctx.peerID, seq: 1))
             _ = message
-            try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
+            try await ctx.expect("\(ctx.quote(.terminate(conn: ctx.peerConn, id: ctx.clientID))) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
                                  within: ctx.rto * 1.2 + .seconds(1)) { ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID)) }
             try ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
         },
@@ -525,7 +530,7 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("terminate")
-            let first = try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
+            let first = try await ctx.expect("\(ctx.quote(.terminate(conn: ctx.peerConn, id: ctx.clientID)))", at: ctx.peer, after: typed, within: .seconds(2)) {
                 ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID))
             }
             try await ctx.expectResend(of: first, at: ctx.peer, what: "TERMINATE re-send")
@@ -538,7 +543,7 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             try ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID))
-            try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.terminated(conn: ctx.peerConn, id: ctx.clientID)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID))
             }
         },
@@ -549,13 +554,13 @@ enum ClientCases {
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             try ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID))
-            let first = try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
+            let first = try await ctx.expect("\(ctx.quote(.terminated(conn: ctx.peerConn, id: ctx.clientID)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID))
             }
             try await ctx.pause(.milliseconds(200))
             let again = ctx.trace.now()
             try ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID), tag: "duplicate")
-            try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID) again for the repeated TERMINATE", at: ctx.peer,
+            try await ctx.expect("\(ctx.quote(.terminated(conn: ctx.peerConn, id: ctx.clientID))) again for the repeated TERMINATE", at: ctx.peer,
                                  after: max(again, first.time + .microseconds(100)), within: .seconds(2)) { ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID)) }
         },
         GradeCase("C-LEAVE", .client, section: leave, level: .must,
@@ -575,7 +580,7 @@ enum ClientCases {
     static func quit(_ ctx: CaseContext, dropFirst: Bool) async throws {
         let typed = ctx.trace.now()
         try ctx.type("quit")
-        var leave = try await ctx.expect("LEAVE \(ctx.clientID) at the server", at: ctx.fakeServer, after: typed, within: .seconds(2)) {
+        var leave = try await ctx.expect("\(ctx.quote(.leave(id: ctx.clientID))) at the server", at: ctx.fakeServer, after: typed, within: .seconds(2)) {
             ctx.same($0, .leave(id: ctx.clientID))
         }
         if dropFirst {

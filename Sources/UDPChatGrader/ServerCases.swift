@@ -2,14 +2,15 @@ import UDPChatSupport
 import UDPChatWire
 
 extension CaseContext {
-    /// Sends `message` from `node` to the server under test and waits for the answer.
+    /// Sends `message` from `node` to the server under test and waits for `answer` (as the dialect
+    /// tells messages apart); `why` follows the quoted answer in a FAIL's detail.
     @discardableResult
-    func request(_ node: FakeNode, _ message: Message, expect what: String, within: Duration = .seconds(2),
-                 matches: @escaping (Message) -> Bool) async throws -> TraceEvent {
+    func request(_ node: FakeNode, _ message: Message, expect answer: Message, why: String = "",
+                 within: Duration = .seconds(2)) async throws -> TraceEvent {
         let sent = trace.now()
         try node.send(message, to: serverAddress)
-        return try await expect("'\(what)' in answer to '\(message.serialized)' from \(node.name)", at: node, after: sent,
-                                within: within, matches: matches)
+        return try await expect("\(quote(answer))\(why.isEmpty ? "" : " (\(why))") in answer to \(quote(message, from: node)) from \(node.name)",
+                                at: node, after: sent, within: within) { self.same($0, answer) }
     }
 
     /// Registers `id` from `node` (advertising its own port unless given) and expects REGISTERED.
@@ -17,9 +18,7 @@ extension CaseContext {
         try require(.registered, for: "the answer to REGISTER cannot be seen")
         let port = port ?? node.address.port
         node.localID = id
-        try await request(node, .register(id: id, port: port), expect: "REGISTERED \(id) \(port)") {
-            self.same($0, .registered(id: id, port: port))
-        }
+        try await request(node, .register(id: id, port: port), expect: .registered(id: id, port: port))
     }
 
     /// Sends `message` from `node`, which the server must refuse: with `error` when the dialect has
@@ -29,7 +28,7 @@ extension CaseContext {
     /// UNSUPPORTED unless `thenJudged` (what follows is the evidence).
     func refused(_ node: FakeNode, _ message: Message, error: Message, success: Message, thenJudged: Bool = true) async throws {
         if has(.error) {
-            try await request(node, message, expect: error.serialized) { self.same($0, error) }
+            try await request(node, message, expect: error)
             return
         }
         let sent: Duration
@@ -38,16 +37,16 @@ extension CaseContext {
             sent = trace.now()
             try node.send(message, to: serverAddress)
         } else if thenJudged {
-            trace.note("dialect \(dialect.name) has neither ERROR nor \(success.verb.rawValue): the answer to '\(message.serialized)' "
+            trace.note("dialect \(dialect.name) has neither ERROR nor \(success.verb.rawValue): the answer to \(quote(message, from: node)) "
                 + "cannot be seen; judged on what remains observable")
             try node.send(message, to: serverAddress)
             try await pause(.milliseconds(400))
             return
         } else {
             throw CaseStop.unsupported("dialect \(dialect.name) has neither ERROR nor \(success.verb.rawValue): "
-                + "whether '\(message.serialized)' is refused cannot be observed")
+                + "whether \(quote(message, from: node)) is refused cannot be observed")
         }
-        try await expectNone("'\(success.serialized)' in answer to '\(message.serialized)' from \(node.name) (it must be refused)",
+        try await expectNone("\(quote(success)) in answer to \(quote(message, from: node)) from \(node.name) (it must be refused)",
                              at: node, after: sent, for: .milliseconds(400)) { self.same($0, success) }
     }
 
@@ -67,7 +66,7 @@ extension CaseContext {
     /// Looks `id` up from `node` and expects exactly `answer`.
     func lookup(_ node: FakeNode, _ id: ClientID, expect answer: Message) async throws {
         try require(answer.verb, for: "the answer '\(answer.serialized)' to LOOKUP cannot be seen")
-        try await request(node, .lookup(id: id), expect: answer.serialized) { $0.verb != .registered && self.same($0, answer) }
+        try await request(node, .lookup(id: id), expect: answer)
     }
 }
 
@@ -134,7 +133,7 @@ enum ServerCases {
             let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
             try await ctx.register(a, 11)
             try await ctx.register(b, 12)
-            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { ctx.same($0, .left(id: 11)) }
+            try await ctx.request(a, .leave(id: 11), expect: .left(id: 11))
             try await ctx.lookupIfSeen(b, 11, expect: .inactive(id: 11), what: "that 11 is gone")
         },
         GradeCase("S-LEAVE-REPEAT", .server, section: client, level: .must,
@@ -143,9 +142,9 @@ enum ServerCases {
             try await ctx.startServer()
             let a = try await ctx.node("client-a"), other = try await ctx.node("client-c")
             try await ctx.register(a, 11)
-            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { ctx.same($0, .left(id: 11)) }
-            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11 (again: the first LEFT may have been lost)") { ctx.same($0, .left(id: 11)) }
-            try await ctx.request(other, .leave(id: 777), expect: "LEFT 777 (an id nobody holds)") { ctx.same($0, .left(id: 777)) }
+            try await ctx.request(a, .leave(id: 11), expect: .left(id: 11))
+            try await ctx.request(a, .leave(id: 11), expect: .left(id: 11), why: "again: the first LEFT may have been lost")
+            try await ctx.request(other, .leave(id: 777), expect: .left(id: 777), why: "an id nobody holds")
         },
         GradeCase("S-LEAVE-NOT-OWNER", .server, section: client, level: .must,
                   title: "LEAVE for an id owned by another address is refused with ERROR NOT_OWNER and changes nothing",
@@ -170,10 +169,8 @@ enum ServerCases {
             guard ctx.has(.error) else { return }
             // Where both apply (12's owner asks for 11), ID_IN_USE wins.
             try await ctx.register(thief, 12)
-            try await ctx.request(thief, .register(id: 11, port: thief.address.port),
-                                  expect: "ERROR ID_IN_USE 11 (both ID_IN_USE and ADDRESS_IN_USE apply: ID_IN_USE wins)") {
-                ctx.same($0, .error(code: .idInUse, id: 11))
-            }
+            try await ctx.request(thief, .register(id: 11, port: thief.address.port), expect: .error(code: .idInUse, id: 11),
+                                  why: "both ID_IN_USE and ADDRESS_IN_USE apply: ID_IN_USE wins")
         },
         GradeCase("S-ADDRESS-IN-USE", .server, section: client, level: .must,
                   title: "a second id from the same address is refused with ERROR ADDRESS_IN_USE <new id>") { ctx in
@@ -214,7 +211,7 @@ enum ServerCases {
             for (node, id, ending) in [(a, ClientID(21), "\n"), (b, ClientID(22), "\r\n")] {
                 let sent = ctx.trace.now()
                 node.send(ctx.withEnding(.register(id: id, port: node.address.port), ending), to: ctx.serverAddress)
-                try await ctx.expect("REGISTERED \(id) \(node.address.port) (the trailing newline stripped)", at: node, after: sent,
+                try await ctx.expect("\(ctx.quote(.registered(id: id, port: node.address.port))) (the trailing newline stripped)", at: node, after: sent,
                                      within: .seconds(2)) { ctx.same($0, .registered(id: id, port: node.address.port)) }
             }
         },
@@ -278,12 +275,12 @@ enum ServerCases {
                 return !ctx.same(message, expected(node)) && !(previous.map { ctx.same(message, $0(node)) } ?? false)
             }) {
                 throw CaseStop.fail("\(what): \(wrong.node) got '\(wrong.text)' at t=\(seconds(wrong.time)), "
-                    + "expected '\(expected(index[wrong.node]!).serialized)'")
+                    + "expected \(ctx.quote(expected(index[wrong.node]!)))")
             }
         }
         if let node = pending.sorted().first {
             throw CaseStop.fail("\(what): \(pending.count) of \(count) clients got no answer after 8 tries 0.5 s apart, "
-                + "e.g. \(nodes[node].name) sending '\(make(node).serialized)'; observed \(ctx.observed(at: nodes[node], after: phaseStart))")
+                + "e.g. \(nodes[node].name) sending \(ctx.quote(make(node), from: nodes[node])); observed \(ctx.observed(at: nodes[node], after: phaseStart))")
         }
     }
 
@@ -366,7 +363,7 @@ enum ServerCases {
         }
         if ctx.has(.leave), ctx.has(.left) {
             let beforeLeave = ctx.trace.now()
-            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { ctx.same($0, .left(id: 11)) }
+            try await ctx.request(a, .leave(id: 11), expect: .left(id: 11))
             try await ctx.pause(.milliseconds(300))
             if ctx.trace.events.filter({ $0.kind == .stdout && $0.time >= beforeLeave }).isEmpty {
                 notes.append("nothing printed after client 11 left")
