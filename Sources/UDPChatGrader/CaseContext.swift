@@ -79,6 +79,9 @@ public final class CaseContext: @unchecked Sendable {
     /// Whether the dialect's connection messages carry `{conn}` (else a connection is its two peers).
     public var hasConn: Bool { dialect.templates[.connect]?.fields.contains(.conn) ?? false }
 
+    /// Whether the dialect's REGISTER carries `{port}` (else the server can only know the source port).
+    public var registerHasPort: Bool { dialect.templates[.register]?.fields.contains(.port) ?? false }
+
     /// UNSUPPORTED with the reason when the dialect lacks `verb`.
     public func require(_ verb: Verb, for what: String) throws {
         if !has(verb) { throw CaseStop.unsupported("dialect \(dialect.name) has no \(verb.rawValue), and \(what)") }
@@ -91,6 +94,19 @@ public final class CaseContext: @unchecked Sendable {
         if dialect.isContract { return a == b }
         guard a.verb == b.verb, let left = dialect.serialize(a), let right = dialect.serialize(b) else { return false }
         return left == right
+    }
+
+    /// `message` as a detail quotes it: the contract's text (`'LEFT 11'`), or under a dialect its wire
+    /// form without the terminator, with the contract's verb in brackets (`'LIN:12' [REGISTERED]`), so
+    /// fields the dialect leaves out (a `{conn}`, REGISTERED's `{port}`) never show. `node` is the
+    /// grader's party that writes it (its `{self}`); the implementation's messages need none.
+    public func quote(_ message: Message, from node: FakeNode? = nil) -> String {
+        if dialect.isContract { return "'\(message.serialized)'" }
+        guard var bytes = dialect.serialize(message, context: node?.context ?? DialectContext()) else {
+            return "'\(message.serialized)' (dialect \(dialect.name) has no \(message.verb.rawValue))"
+        }
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        return "'\(escapeDatagram(bytes))' [\(message.verb.rawValue)]"
     }
 
     /// `message` in the dialect with its terminator replaced by `ending` (`\n` or `\r\n`).
@@ -140,26 +156,34 @@ public final class CaseContext: @unchecked Sendable {
         let probe = try await node("probe")
         let deadline = trace.now() + .seconds(10)
         let probeID: ClientID = 2_147_480_000
+        let registerFrom = trace.now() + .milliseconds(500)
         while trace.now() < deadline {
             if let exit = process?.exited {
                 throw CaseStop.error("the server exited with status \(exit.status) during startup\(stderrTail())")
             }
             // Any answer will do: LEAVE for an unused id (LEFT) or LOOKUP from an unregistered address
-            // (ERROR), in the dialect (a dialect without one of them sends the other).
-            if has(.leave) { probe.send(.leave(id: probeID), to: serverAddress, tag: "probe") }
-            if has(.lookup) { probe.send(.lookup(id: probeID), to: serverAddress, tag: "probe") }
+            // (ERROR), in the dialect (a dialect without one of them sends the other). A dialect without
+            // LEAVE may have nothing that answers an unregistered address: after 0.5 s the probe also
+            // registers the unused id (answered REGISTERED; ids the cases use are never near it).
+            if has(.leave) { try probe.send(.leave(id: probeID), to: serverAddress, tag: "probe") }
+            if has(.lookup) { try probe.send(.lookup(id: probeID), to: serverAddress, tag: "probe") }
+            if !has(.leave), trace.now() >= registerFrom {
+                try probe.send(.register(id: probeID, port: probe.address.port), to: serverAddress, tag: "probe")
+            }
             try await Task.sleep(for: .milliseconds(100))
             if trace.events.contains(where: { $0.node == "probe" && $0.kind == .received }) {
                 trace.note("server is up on \(serverAddress)")
                 return
             }
         }
-        throw CaseStop.error("the server did not answer a probe ('LEAVE \(probeID)' or 'LOOKUP \(probeID)') on \(serverAddress) within 10 s\(stderrTail())")
+        let probes = has(.leave) ? "'LEAVE \(probeID)' or 'LOOKUP \(probeID)'" : "'LOOKUP \(probeID)' or 'REGISTER \(probeID)'"
+        throw CaseStop.error("the server did not answer a probe (\(probes)) on \(serverAddress) within 10 s\(stderrTail())")
     }
 
     /// Starts a client under test with a fake server and a fake peer, and waits for its REGISTER
     /// (answered automatically). LOOKUP of the peer id is answered with PEER, LEAVE with LEFT.
-    public func startClient(dropFirstRegister: Bool = false, answerLeave: Bool = true, relay: Bool = false) async throws {
+    /// `setup`: the REGISTER is a set-up step of the case (its FAIL reads "setup: register: …"), not the rule under test.
+    public func startClient(dropFirstRegister: Bool = false, answerLeave: Bool = true, relay: Bool = false, setup: Bool = true) async throws {
         if let pinned = manifest.pinnedPort {
             let node = try await FakeNode.bind(name: "server", port: pinned, group: group, trace: trace, dialect: dialect)
             lock.withLock { nodes.append(node) }
@@ -204,9 +228,11 @@ public final class CaseContext: @unchecked Sendable {
         }
         let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
             : "REGISTER \(clientID) <port> at the server"
-        let register = try await expect(what, at: fakeServer, within: max(.seconds(10), rto * 2 + .seconds(3))) {
-            if case .register(let id, _) = $0 { return id == self.clientID || !self.manifest.uses("id") }
-            return false
+        let register = try await step(setup ? "register" : nil) {
+            try await self.expect(what, at: self.fakeServer, within: max(.seconds(10), self.rto * 2 + .seconds(3))) {
+                if case .register(let id, _) = $0 { return id == self.clientID || !self.manifest.uses("id") }
+                return false
+            }
         }
         if !manifest.uses("id"), let id = register.message?.id {
             clientID = id
@@ -216,6 +242,18 @@ public final class CaseContext: @unchecked Sendable {
         let advertised = register.message?.port ?? port
         clientAddress = Endpoint(host: "127.0.0.1", port: advertised)
         try await pause(.milliseconds(150))
+    }
+
+    /// Runs a set-up step of a case (not the rule it checks): its FAIL says so ("setup: accept: expected …"),
+    /// so a report where many cases fail in the same step shows the one root cause. The verdict stays FAIL.
+    public func step<T>(_ name: String?, _ body: () async throws -> T) async throws -> T {
+        guard let name else { return try await body() }
+        do {
+            return try await body()
+        } catch var stop as CaseStop where stop.verdict == .fail {
+            stop.reason = "setup: \(name): \(stop.reason)"
+            throw stop
+        }
     }
 
     // MARK: actions

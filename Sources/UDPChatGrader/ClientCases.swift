@@ -13,36 +13,49 @@ extension CaseContext {
     }
 
     /// The peer asks to connect with `conn`; the user answers (accept/reject); returns the answer datagram.
+    /// `setup`: a set-up step of the case (a FAIL reads "setup: accept: …"), not the rule it checks.
     @discardableResult
-    func incomingConnection(conn given: ConnToken? = nil, accept: Bool = true) async throws -> TraceEvent {
+    func incomingConnection(conn given: ConnToken? = nil, accept: Bool = true, setup: Bool = true) async throws -> TraceEvent {
+        try await step(setup ? (accept ? "accept" : "reject") : nil) { try await incoming(conn: given, accept: accept) }
+    }
+
+    private func incoming(conn given: ConnToken?, accept: Bool) async throws -> TraceEvent {
         let conn = given ?? peerConn
         let before = trace.now()
-        peer.send(.connect(conn: conn, id: peerID), to: clientAddress)
+        try peer.send(.connect(conn: conn, id: peerID), to: clientAddress)
         _ = try await firstOutput(after: before, within: .milliseconds(1500))  // the prompt, whatever it looks like
         try await pause(.milliseconds(50))
         let typed = trace.now()
         try type(accept ? "accept" : "reject")
         let answer: Message = accept ? .accept(conn: conn, id: clientID) : .reject(conn: conn, id: clientID)
-        let event = try await expect("'\(answer.serialized)' at the peer after the user typed \(accept ? "accept" : "reject")",
+        let event = try await expect("\(quote(answer)) at the peer after the user typed \(accept ? "accept" : "reject")",
                                      at: peer, after: typed, within: .seconds(2)) { self.same($0, answer) }
         try await pause(.milliseconds(100))
         return event
     }
 
     /// The user connects to the peer: LOOKUP at the server, PEER answered, CONNECT at the peer. Returns the CONNECT.
-    func outgoingConnect() async throws -> TraceEvent {
-        let before = trace.now()
-        try type("connect", peer: peerID)
-        try await expect("LOOKUP \(peerID) at the server", at: fakeServer, after: before, within: .seconds(2)) { self.same($0, .lookup(id: self.peerID)) }
-        return try await expect("CONNECT <conn> \(clientID) at the peer (the address PEER gave)", at: peer, after: before, within: .seconds(2)) {
-            if case .connect(_, let id) = $0 { return id == self.clientID }
-            return false
+    /// `setup`: a set-up step of the case (a FAIL reads "setup: connect: …"), not the rule it checks.
+    func outgoingConnect(setup: Bool = true) async throws -> TraceEvent {
+        try await step(setup ? "connect" : nil) {
+            let before = trace.now()
+            try type("connect", peer: peerID)
+            try await expect("\(quote(.lookup(id: peerID))) at the server", at: fakeServer, after: before, within: .seconds(2)) { self.same($0, .lookup(id: self.peerID)) }
+            return try await expect("\(connectShown) at the peer (the address PEER gave)", at: peer, after: before, within: .seconds(2)) {
+                if case .connect(_, let id) = $0 { return id == self.clientID }
+                return false
+            }
         }
     }
 
+    /// How a FAIL shows the CONNECT the client must send (its conn is the client's choice).
+    var connectShown: String {
+        dialect.isContract || hasConn ? "'CONNECT <conn> \(clientID)'" : quote(.connect(conn: 0, id: clientID))
+    }
+
     /// Sends `message` from the peer to the client.
-    func fromPeer(_ message: Message, tag: String? = nil) {
-        peer.send(message, to: clientAddress, tag: tag)
+    func fromPeer(_ message: Message, tag: String? = nil) throws {
+        try peer.send(message, to: clientAddress, tag: tag)
     }
 
     /// Makes the peer acknowledge every MSG from the client automatically.
@@ -79,44 +92,50 @@ enum ClientCases {
     static let registration: [GradeCase] = [
         GradeCase("C-REGISTER", .client, section: server, level: .must,
                   title: "the client registers with REGISTER <id> <advertised port> on start") { ctx in
-            try await ctx.startClient()
+            try await ctx.startClient(setup: false)
             let register = ctx.trace.events.first { $0.node == "server" && $0.message?.verb == .register }!
             if ctx.manifest.uses("advertise_port") || ctx.manifest.uses("port"), register.message?.port != ctx.givenAdvertisePort {
-                throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the port the grader gave); observed '\(register.text)'")
+                throw CaseStop.fail("expected \(ctx.quote(.register(id: ctx.clientID, port: ctx.givenAdvertisePort))) (port \(ctx.givenAdvertisePort), the one the grader gave); observed '\(register.text)'")
             }
         },
         GradeCase("C-REGISTER-ADVERTISED", .client, section: server, level: .must,
                   title: "behind a relay, REGISTER carries {advertise_port} and peers reach the client through it",
-                  needs: ["accept"], needsRelay: true) { ctx in
-            try await ctx.startClient(relay: true)
+                  needs: ["accept"], needsRelay: true,
+                  sends: [.connect], observes: [.accept]) { ctx in
+            if !ctx.registerHasPort {
+                throw CaseStop.unsupported("dialect \(ctx.dialect.name)'s REGISTER has no {port}: the client cannot advertise the relay's port")
+            }
+            try await ctx.startClient(relay: true, setup: false)
             let register = ctx.trace.events.first { $0.node == "server" && $0.message?.verb == .register }!
             if register.message?.port != ctx.givenAdvertisePort {
-                throw CaseStop.fail("expected 'REGISTER \(ctx.clientID) \(ctx.givenAdvertisePort)' (the relay's port, {advertise_port}); "
+                throw CaseStop.fail("expected \(ctx.quote(.register(id: ctx.clientID, port: ctx.givenAdvertisePort))) (port \(ctx.givenAdvertisePort): the relay's, {advertise_port}); "
                     + "observed '\(register.text)'")
             }
-            try await ctx.incomingConnection()
+            try await ctx.incomingConnection(setup: false)
         },
         GradeCase("C-REGISTER-RESEND", .client, section: server, level: .must,
                   title: "an unanswered REGISTER is re-sent unchanged after one RTO") { ctx in
-            try await ctx.startClient(dropFirstRegister: true)
+            try await ctx.startClient(dropFirstRegister: true, setup: false)
             let first = ctx.trace.events.first { $0.node == "server" && $0.kind == .dropped }!
             try await ctx.expectResend(of: first, at: ctx.fakeServer, what: "REGISTER re-send")
         },
         GradeCase("C-LOOKUP", .client, section: server, level: .must,
-                  title: "connecting to a client starts with LOOKUP <id> to the server", needs: ["connect"]) { ctx in
+                  title: "connecting to a client starts with LOOKUP <id> to the server", needs: ["connect"],
+                  observes: [.lookup]) { ctx in
             try await ctx.startClient()
             let before = ctx.trace.now()
             try ctx.type("connect", peer: ctx.peerID)
-            try await ctx.expect("LOOKUP \(ctx.peerID) at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.lookup(id: ctx.peerID))) at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) {
                 ctx.same($0, .lookup(id: ctx.peerID))
             }
         },
         GradeCase("C-INACTIVE", .client, section: server, level: .must,
-                  title: "after INACTIVE the client sends no CONNECT and stops asking", needs: ["connect"]) { ctx in
+                  title: "after INACTIVE the client sends no CONNECT and stops asking", needs: ["connect"],
+                  sends: [.inactive], observes: [.lookup]) { ctx in
             try await ctx.startClient()
             let before = ctx.trace.now()
             try ctx.type("connect", peer: 43)
-            let lookup = try await ctx.expect("LOOKUP 43 at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) { ctx.same($0, .lookup(id: 43)) }
+            let lookup = try await ctx.expect("\(ctx.quote(.lookup(id: 43))) at the server", at: ctx.fakeServer, after: before, within: .seconds(2)) { ctx.same($0, .lookup(id: 43)) }
             try await ctx.expectNone("LOOKUP re-send after INACTIVE was answered", at: ctx.fakeServer, after: lookup.time + .milliseconds(1),
                                      for: ctx.rto * 1.3) { ctx.same($0, .lookup(id: 43)) }
             try await ctx.expectNone("CONNECT to anyone", at: ctx.peer, after: before, for: .milliseconds(10)) { $0.verb == .connect }
@@ -125,12 +144,14 @@ enum ClientCases {
 
     static let connection: [GradeCase] = [
         GradeCase("C-CONNECT", .client, section: setup, level: .must,
-                  title: "CONNECT <conn> <own id> goes to the address PEER gave", needs: ["connect"]) { ctx in
+                  title: "CONNECT <conn> <own id> goes to the address PEER gave", needs: ["connect"],
+                  sends: [.peer], observes: [.lookup, .connect]) { ctx in
             try await ctx.startClient()
-            _ = try await ctx.outgoingConnect()
+            _ = try await ctx.outgoingConnect(setup: false)
         },
         GradeCase("C-CONNECT-RESEND", .client, section: setup, level: .must,
-                  title: "an unanswered CONNECT is re-sent unchanged every RTO (two re-sends, timing graded)", needs: ["connect"]) { ctx in
+                  title: "an unanswered CONNECT is re-sent unchanged every RTO (two re-sends, timing graded)", needs: ["connect"],
+                  sends: [.peer], observes: [.lookup, .connect]) { ctx in
             try await ctx.startClient()
             let first = try await ctx.outgoingConnect()
             let second = try await ctx.expectResend(of: first, at: ctx.peer, what: "first CONNECT re-send")
@@ -138,7 +159,8 @@ enum ClientCases {
         },
         GradeCase("C-CONNECT-SPOOF", .client, section: setup, level: .must,
                   title: "an ACCEPT from an address other than the one PEER gave is ignored: CONNECT keeps being re-sent",
-                  needs: ["connect"]) { ctx in
+                  needs: ["connect"],
+                  sends: [.peer, .accept], observes: [.lookup, .connect]) { ctx in
             if ctx.dialect.peerSource == .any {
                 throw CaseStop.unsupported("dialect \(ctx.dialect.name) has peer-source: any: an ACCEPT from another port is legitimate there")
             }
@@ -146,21 +168,22 @@ enum ClientCases {
             let connect = try await ctx.outgoingConnect()
             guard let conn = connect.message?.conn else { return }
             let stranger = try await ctx.node("stranger")
-            stranger.send(.accept(conn: conn, id: ctx.peerID), to: ctx.clientAddress, tag: "spoofed")
+            try stranger.send(.accept(conn: conn, id: ctx.peerID), to: ctx.clientAddress, tag: "spoofed")
             try await ctx.expectResend(of: connect, at: ctx.peer, what: "CONNECT re-send after an ACCEPT from a stranger's address")
             try await ctx.expectNone("datagram to the stranger", at: stranger, after: .seconds(0), for: .milliseconds(10)) { _ in true }
         },
         GradeCase("C-CONNECT-ACCEPTED", .client, section: setup, level: .must,
-                  title: "after ACCEPT the client stops re-sending CONNECT and chats on that conn", needs: ["connect", "send"]) { ctx in
+                  title: "after ACCEPT the client stops re-sending CONNECT and chats on that conn", needs: ["connect", "send"],
+                  sends: [.peer, .accept, .ack], observes: [.lookup, .connect, .msg]) { ctx in
             try await ctx.startClient()
             let connect = try await ctx.outgoingConnect()
             guard let conn = connect.message?.conn else { return }
             ctx.peerAcksMessages()
             let accepted = ctx.trace.now()
-            ctx.fromPeer(.accept(conn: conn, id: ctx.peerID))
+            try ctx.fromPeer(.accept(conn: conn, id: ctx.peerID))
             try await ctx.pause(.milliseconds(150))
             try ctx.type("send", text: "hello after accept")
-            try await ctx.expect("MSG \(conn) \(ctx.clientID) 1 hello after accept", at: ctx.peer, after: accepted, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.msg(conn: conn, id: ctx.clientID, seq: 1, text: "hello after accept")))", at: ctx.peer, after: accepted, within: .seconds(2)) {
                 ctx.same($0, .msg(conn: conn, id: ctx.clientID, seq: 1, text: "hello after accept"))
             }
             try await ctx.expectNone("CONNECT re-send after ACCEPT", at: ctx.peer, after: accepted + .milliseconds(20), for: ctx.rto * 1.3) {
@@ -168,24 +191,26 @@ enum ClientCases {
             }
         },
         GradeCase("C-CONNECT-REJECTED", .client, section: setup, level: .must,
-                  title: "after REJECT the client stops re-sending CONNECT", needs: ["connect"]) { ctx in
+                  title: "after REJECT the client stops re-sending CONNECT", needs: ["connect"],
+                  sends: [.peer, .reject], observes: [.lookup, .connect]) { ctx in
             try await ctx.startClient()
             let connect = try await ctx.outgoingConnect()
             guard let conn = connect.message?.conn else { return }
             let rejected = ctx.trace.now()
-            ctx.fromPeer(.reject(conn: conn, id: ctx.peerID))
+            try ctx.fromPeer(.reject(conn: conn, id: ctx.peerID))
             try await ctx.expectNone("CONNECT re-send after REJECT", at: ctx.peer, after: rejected + .milliseconds(20), for: ctx.rto * 1.3) {
                 $0.verb == .connect
             }
         },
         GradeCase("C-ACCEPT-AS-MSG", .client, section: setup, level: .must,
-                  title: "a MSG on the pending conn from the peer counts as ACCEPT: ACKed, shown, CONNECT stops", needs: ["connect"]) { ctx in
+                  title: "a MSG on the pending conn from the peer counts as ACCEPT: ACKed, shown, CONNECT stops", needs: ["connect"],
+                  sends: [.peer, .msg], observes: [.lookup, .connect, .ack]) { ctx in
             try await ctx.startClient()
             let connect = try await ctx.outgoingConnect()
             guard let conn = connect.message?.conn else { return }
             let sent = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: conn, id: ctx.peerID, seq: 1, text: "accept was lost"), tag: "ACCEPT withheld")
-            try await ctx.expect("ACK \(conn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try ctx.fromPeer(.msg(conn: conn, id: ctx.peerID, seq: 1, text: "accept was lost"), tag: "ACCEPT withheld")
+            try await ctx.expect("\(ctx.quote(.ack(conn: conn, id: ctx.clientID, seq: 1)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: conn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "accept was lost", after: sent, within: .seconds(2))
@@ -194,26 +219,29 @@ enum ClientCases {
             }
         },
         GradeCase("C-INCOMING-ACCEPT", .client, section: setup, level: .must,
-                  title: "an incoming CONNECT is prompted; accept answers ACCEPT <conn> <own id> to its source", needs: ["accept"]) { ctx in
+                  title: "an incoming CONNECT is prompted; accept answers ACCEPT <conn> <own id> to its source", needs: ["accept"],
+                  sends: [.connect], observes: [.accept]) { ctx in
             try await ctx.startClient()
-            try await ctx.incomingConnection(accept: true)
+            try await ctx.incomingConnection(accept: true, setup: false)
         },
         GradeCase("C-INCOMING-REJECT", .client, section: setup, level: .must,
-                  title: "reject answers REJECT <conn> <own id>", needs: ["reject"]) { ctx in
+                  title: "reject answers REJECT <conn> <own id>", needs: ["reject"],
+                  sends: [.connect], observes: [.reject]) { ctx in
             try await ctx.startClient()
-            try await ctx.incomingConnection(accept: false)
+            try await ctx.incomingConnection(accept: false, setup: false)
         },
         GradeCase("C-INCOMING-REPEAT", .client, section: setup, level: .must,
-                  title: "a repeated CONNECT is prompted once and, once decided, answered the same again", needs: ["accept"]) { ctx in
+                  title: "a repeated CONNECT is prompted once and, once decided, answered the same again", needs: ["accept"],
+                  sends: [.connect], observes: [.accept]) { ctx in
             try await ctx.startClient()
             let conn = ctx.peerConn
             let before = ctx.trace.now()
-            ctx.fromPeer(.connect(conn: conn, id: ctx.peerID))
+            try ctx.fromPeer(.connect(conn: conn, id: ctx.peerID))
             _ = try await ctx.firstOutput(after: before, within: .milliseconds(1500))
             try await ctx.pause(.milliseconds(200))
             let prompt = Set(ctx.trace.events.filter { $0.kind == .stdout && $0.time > before }.map(\.text))
             let repeated = ctx.trace.now()
-            ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
+            try ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
             try await ctx.pause(.milliseconds(300))
             if let again = ctx.trace.events.first(where: { $0.kind == .stdout && $0.time > repeated && prompt.contains($0.text) }) {
                 throw CaseStop.fail("a repeated CONNECT while the user decides must not prompt again; the prompt line '\(again.text)' "
@@ -224,13 +252,13 @@ enum ClientCases {
             }
             let typed = ctx.trace.now()
             try ctx.type("accept")
-            let first = try await ctx.expect("ACCEPT \(conn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
+            let first = try await ctx.expect("\(ctx.quote(.accept(conn: conn, id: ctx.clientID)))", at: ctx.peer, after: typed, within: .seconds(2)) {
                 ctx.same($0, .accept(conn: conn, id: ctx.clientID))
             }
             try await ctx.pause(.milliseconds(100))
             let third = ctx.trace.now()
-            ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
-            try await ctx.expect("ACCEPT \(conn) \(ctx.clientID) again for the repeated CONNECT (the first may have been lost)",
+            try ctx.fromPeer(.connect(conn: conn, id: ctx.peerID), tag: "duplicate")
+            try await ctx.expect("\(ctx.quote(.accept(conn: conn, id: ctx.clientID))) again for the repeated CONNECT (the first may have been lost)",
                                  at: ctx.peer, after: max(third, first.time + .milliseconds(1)), within: .seconds(2)) { ctx.same($0, .accept(conn: conn, id: ctx.clientID)) }
             try await ctx.pause(.milliseconds(200))
             if let again = ctx.trace.events.first(where: { $0.kind == .stdout && $0.time > third && prompt.contains($0.text) }) {
@@ -238,34 +266,37 @@ enum ClientCases {
             }
         },
         GradeCase("C-BUSY-REJECT", .client, section: setup, level: .must,
-                  title: "a connected client answers another conn's CONNECT with REJECT, without prompting", needs: ["accept"]) { ctx in
+                  title: "a connected client answers another conn's CONNECT with REJECT, without prompting", needs: ["accept"],
+                  sends: [.connect], observes: [.accept, .reject]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let other = try await ctx.node("peer-2", id: 43)
             let otherConn = ctx.conn(otherConn, between: 43)
             let sent = ctx.trace.now()
-            other.send(.connect(conn: otherConn, id: 43), to: ctx.clientAddress)
-            try await ctx.expect("REJECT \(otherConn) \(ctx.clientID) at peer-2 (busy: one connection at a time)", at: other, after: sent,
+            try other.send(.connect(conn: otherConn, id: 43), to: ctx.clientAddress)
+            try await ctx.expect("\(ctx.quote(.reject(conn: otherConn, id: ctx.clientID))) at peer-2 (busy: one connection at a time)", at: other, after: sent,
                                  within: .seconds(2)) { ctx.same($0, .reject(conn: otherConn, id: ctx.clientID)) }
         },
     ]
 
     static let chat: [GradeCase] = [
         GradeCase("C-MSG-FORMAT", .client, section: messages, level: .must,
-                  title: "messages carry the conn, the own id and seq 1, 2, 3 …", needs: ["accept", "send"]) { ctx in
+                  title: "messages carry the conn, the own id and seq 1, 2, 3 …", needs: ["accept", "send"],
+                  sends: [.connect, .ack], observes: [.accept, .msg]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             ctx.peerAcksMessages()
             let before = ctx.trace.now()
             for n in 1...3 {
                 try ctx.type("send", text: "grader message \(n)")
-                try await ctx.expect("MSG \(ctx.peerConn) \(ctx.clientID) \(n) grader message \(n)", at: ctx.peer, after: before, within: .seconds(2)) {
+                try await ctx.expect("\(ctx.quote(.msg(conn: ctx.peerConn, id: ctx.clientID, seq: SeqNo(n), text: "grader message \(n)")))", at: ctx.peer, after: before, within: .seconds(2)) {
                     ctx.same($0, .msg(conn: ctx.peerConn, id: ctx.clientID, seq: SeqNo(n), text: "grader message \(n)"))
                 }
             }
         },
         GradeCase("C-MSG-RESEND", .client, section: messages, level: .must,
-                  title: "an unacknowledged MSG is re-sent unchanged (same seq) after one RTO", needs: ["accept", "send"]) { ctx in
+                  title: "an unacknowledged MSG is re-sent unchanged (same seq) after one RTO", needs: ["accept", "send"],
+                  sends: [.connect, .ack], observes: [.accept, .msg]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             ctx.peerAcksMessages()
@@ -279,36 +310,38 @@ enum ClientCases {
                 try await ctx.pause(.milliseconds(5))
             }
             guard let first else {
-                throw CaseStop.fail("expected 'MSG \(ctx.peerConn) \(ctx.clientID) 1 please resend me' at the peer within 2 s; "
+                throw CaseStop.fail("expected \(ctx.quote(.msg(conn: ctx.peerConn, id: ctx.clientID, seq: 1, text: "please resend me"))) at the peer within 2 s; "
                     + "observed \(ctx.observed(at: ctx.peer, after: before))")
             }
             try await ctx.expectResend(of: first, at: ctx.peer, what: "MSG re-send")
         },
         GradeCase("C-MSG-ACK", .client, section: messages, level: .must,
-                  title: "a MSG is acknowledged with ACK <conn> <own id> <seq> and shown", needs: ["accept"]) { ctx in
+                  title: "a MSG is acknowledged with ACK <conn> <own id> <seq> and shown", needs: ["accept"],
+                  sends: [.connect, .msg], observes: [.accept, .ack]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "hello from the grader"))
-            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "hello from the grader"))
+            try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "hello from the grader", after: sent, within: .seconds(2))
         },
         GradeCase("C-MSG-DEDUP", .client, section: messages, level: .must,
-                  title: "a duplicate MSG is ACKed again and not shown again", needs: ["accept"]) { ctx in
+                  title: "a duplicate MSG is ACKed again and not shown again", needs: ["accept"],
+                  sends: [.connect, .msg], observes: [.accept, .ack]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
             let message = Message.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "only once please")
-            ctx.fromPeer(message)
-            let ack = try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try ctx.fromPeer(message)
+            let ack = try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.pause(.milliseconds(100))
             let again = ctx.trace.now()
-            ctx.fromPeer(message, tag: "duplicate")
-            try await ctx.expect("a second ACK \(ctx.peerConn) \(ctx.clientID) 1 for the duplicate (the first ACK may have been lost)",
+            try ctx.fromPeer(message, tag: "duplicate")
+            try await ctx.expect("a second \(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))) for the duplicate (the first ACK may have been lost)",
                                  at: ctx.peer, after: max(again, ack.time + .microseconds(100)), within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
@@ -316,15 +349,16 @@ enum ClientCases {
             try ctx.expectShown("only once please", times: 1, after: sent)
         },
         GradeCase("C-MSG-ORDER", .client, section: messages, level: .must,
-                  title: "an out-of-order MSG is ACKed, held, and shown after the ones before it", needs: ["accept"]) { ctx in
+                  title: "an out-of-order MSG is ACKed, held, and shown after the ones before it", needs: ["accept"],
+                  sends: [.connect, .msg], observes: [.accept, .ack]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 2, text: "second in order"), tag: "reordered")
+            try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 2, text: "second in order"), tag: "reordered")
             try await ctx.pause(.milliseconds(100))
-            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "first in order"), tag: "reordered")
+            try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "first in order"), tag: "reordered")
             for seq in [SeqNo(2), 1] {
-                try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) \(seq)", at: ctx.peer, after: sent, within: .seconds(2)) {
+                try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: seq)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                     ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: seq))
                 }
             }
@@ -338,17 +372,18 @@ enum ClientCases {
             }
         },
         GradeCase("C-MSG-WINDOW", .client, section: messages, level: .must,
-                  title: "a MSG 32 or more ahead of the next expected seq is dropped without an ACK", needs: ["accept"]) { ctx in
+                  title: "a MSG 32 or more ahead of the next expected seq is dropped without an ACK", needs: ["accept"],
+                  sends: [.connect, .msg], observes: [.accept, .ack]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 33, text: "too far ahead"), tag: "outside the window")
+            try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 33, text: "too far ahead"), tag: "outside the window")
             try await ctx.pause(.milliseconds(300))
             try await ctx.expectNone("ACK for MSG 33 (next expected is 1; the window is 1 … 32)", at: ctx.peer, after: sent, for: .milliseconds(10)) {
                 $0.verb == .ack
             }
-            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 32, text: "last in window"), tag: "reordered")
-            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 32 (inside the window)", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 32, text: "last in window"), tag: "reordered")
+            try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 32))) (inside the window)", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 32))
             }
             try await ctx.pause(.milliseconds(200))
@@ -356,7 +391,8 @@ enum ClientCases {
             try ctx.expectShown("last in window", times: 0, after: sent)
         },
         GradeCase("C-STRANGER", .client, section: "Client ↔ client", level: .must,
-                  title: "datagrams from another address, for another conn or with another id are ignored", needs: ["accept"]) { ctx in
+                  title: "datagrams from another address, for another conn or with another id are ignored", needs: ["accept"],
+                  sends: [.connect, .msg], observes: [.accept, .ack]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let stranger = try await ctx.node("stranger", id: ctx.peerID)
@@ -365,25 +401,25 @@ enum ClientCases {
             // cannot name another conn: those parts are left out, the wrong id stays.
             var texts = ["wrong id"]
             if ctx.dialect.peerSource == .registered {
-                stranger.send(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "spoofed from a stranger"), to: ctx.clientAddress, tag: "spoofed")
+                try stranger.send(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "spoofed from a stranger"), to: ctx.clientAddress, tag: "spoofed")
                 texts.append("spoofed from a stranger")
             } else {
                 ctx.trace.note("dialect \(ctx.dialect.name) has peer-source: any: no MSG from a stranger's port")
             }
             if ctx.hasConn {
-                ctx.fromPeer(.msg(conn: otherConn, id: ctx.peerID, seq: 1, text: "wrong conn"), tag: "wrong conn")
+                try ctx.fromPeer(.msg(conn: otherConn, id: ctx.peerID, seq: 1, text: "wrong conn"), tag: "wrong conn")
                 texts.append("wrong conn")
             } else {
                 ctx.trace.note("dialect \(ctx.dialect.name) has no {conn}: no MSG for another conn")
             }
-            ctx.fromPeer(.msg(conn: ctx.peerConn, id: 43, seq: 1, text: "wrong id"), tag: "wrong id")
+            try ctx.fromPeer(.msg(conn: ctx.peerConn, id: 43, seq: 1, text: "wrong id"), tag: "wrong id")
             try await ctx.pause(.milliseconds(400))
             try await ctx.expectNone("answer to the stranger", at: stranger, after: start, for: .milliseconds(10)) { _ in true }
             try await ctx.expectNone("ACK for a MSG with the wrong conn or id", at: ctx.peer, after: start, for: .milliseconds(10)) { $0.verb == .ack }
             for text in texts { try ctx.expectShown(text, times: 0, after: start) }
             let real = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "the real message"))
-            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1 for the peer's real MSG 1", at: ctx.peer, after: real, within: .seconds(2)) {
+            try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "the real message"))
+            try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))) for the peer's real MSG 1", at: ctx.peer, after: real, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "the real message", after: real, within: .seconds(2))
@@ -417,7 +453,8 @@ enum ClientCases {
     static let robustness: [GradeCase] = [
         GradeCase("C-MALFORMED", .client, section: "Datagrams", level: .must,
                   title: "malformed datagrams from the peer and the server are dropped: no answer, nothing shown, no crash",
-                  needs: ["accept"]) { ctx in
+                  needs: ["accept"],
+                  sends: [.connect, .msg], observes: [.accept, .ack]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let start = ctx.trace.now()
@@ -439,8 +476,8 @@ enum ClientCases {
             }
             for text in ["lower-case verb", "seq zero", "leading zero", "NUL", "xxxxxxxxxx"] { try ctx.expectShown(text, times: 0, after: start) }
             let real = ctx.trace.now()
-            ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "still listening"))
-            try await ctx.expect("ACK \(ctx.peerConn) \(ctx.clientID) 1 for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: .seconds(2)) {
+            try ctx.fromPeer(.msg(conn: ctx.peerConn, id: ctx.peerID, seq: 1, text: "still listening"))
+            try await ctx.expect("\(ctx.quote(.ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))) for a valid MSG 1 after the garbage", at: ctx.peer, after: real, within: .seconds(2)) {
                 ctx.same($0, .ack(conn: ctx.peerConn, id: ctx.clientID, seq: 1))
             }
             try await ctx.expectLine(containing: "still listening", after: real, within: .seconds(2))
@@ -449,27 +486,29 @@ enum ClientCases {
 
     static let ending: [GradeCase] = [
         GradeCase("C-TERM-INITIATE", .client, section: termination, level: .must,
-                  title: "the user's end sends TERMINATE <conn> <own id>; TERMINATED ends it", needs: ["accept", "terminate"]) { ctx in
+                  title: "the user's end sends TERMINATE <conn> <own id>; TERMINATED ends it", needs: ["accept", "terminate"],
+                  sends: [.connect, .terminated], observes: [.accept, .terminate]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("terminate")
-            try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
+            try await ctx.expect("\(ctx.quote(.terminate(conn: ctx.peerConn, id: ctx.clientID)))", at: ctx.peer, after: typed, within: .seconds(2)) {
                 ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID))
             }
             let answered = ctx.trace.now()
-            ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
+            try ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
             try await ctx.expectNone("TERMINATE re-send after TERMINATED", at: ctx.peer, after: answered + .milliseconds(20), for: ctx.rto * 1.3) {
                 $0.verb == .terminate
             }
         },
         GradeCase("C-TERM-AFTER-ACKS", .client, section: termination, level: .must,
-                  title: "TERMINATE is sent only after all own messages are acknowledged", needs: ["accept", "send", "terminate"]) { ctx in
+                  title: "TERMINATE is sent only after all own messages are acknowledged", needs: ["accept", "send", "terminate"],
+                  sends: [.connect, .ack, .terminated], observes: [.accept, .msg, .terminate]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("send", text: "ack me before the end")
-            let message = try await ctx.expect("MSG \(ctx.peerConn) \(ctx.clientID) 1 ack me before the end", at: ctx.peer, after: typed, within: .seconds(2)) {
+            let message = try await ctx.expect("\(ctx.quote(.msg(conn: ctx.peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end")))", at: ctx.peer, after: typed, within: .seconds(2)) {
                 ctx.same($0, .msg(conn: ctx.peerConn, id: ctx.clientID, seq: 1, text: "ack me before the end"))
             }
             ctx.trace.note("grader withholds the ACK of MSG 1")
@@ -478,56 +517,61 @@ enum ClientCases {
                 $0.verb == .terminate
             }
             let acked = ctx.trace.now()
-            ctx.fromPeer(.ack(conn: ctx.peerConn, id: ctx.peerID, seq: 1))
+            try ctx.fromPeer(.ack(conn: ctx.peerConn, id: ctx.peerID, seq: 1))
             _ = message
-            try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
+            try await ctx.expect("\(ctx.quote(.terminate(conn: ctx.peerConn, id: ctx.clientID))) once MSG 1 was acknowledged", at: ctx.peer, after: acked,
                                  within: ctx.rto * 1.2 + .seconds(1)) { ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID)) }
-            ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
+            try ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
         },
         GradeCase("C-TERM-RESEND", .client, section: termination, level: .must,
-                  title: "an unanswered TERMINATE is re-sent after one RTO", needs: ["accept", "terminate"]) { ctx in
+                  title: "an unanswered TERMINATE is re-sent after one RTO", needs: ["accept", "terminate"],
+                  sends: [.connect, .terminated], observes: [.accept, .terminate]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let typed = ctx.trace.now()
             try ctx.type("terminate")
-            let first = try await ctx.expect("TERMINATE \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: typed, within: .seconds(2)) {
+            let first = try await ctx.expect("\(ctx.quote(.terminate(conn: ctx.peerConn, id: ctx.clientID)))", at: ctx.peer, after: typed, within: .seconds(2)) {
                 ctx.same($0, .terminate(conn: ctx.peerConn, id: ctx.clientID))
             }
             try await ctx.expectResend(of: first, at: ctx.peer, what: "TERMINATE re-send")
-            ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
+            try ctx.fromPeer(.terminated(conn: ctx.peerConn, id: ctx.peerID))
         },
         GradeCase("C-TERM-RESPOND", .client, section: termination, level: .must,
-                  title: "a TERMINATE from the peer is answered TERMINATED <conn> <own id>", needs: ["accept"]) { ctx in
+                  title: "a TERMINATE from the peer is answered TERMINATED <conn> <own id>", needs: ["accept"],
+                  sends: [.connect, .terminate], observes: [.accept, .terminated]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID))
-            try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID))
+            try await ctx.expect("\(ctx.quote(.terminated(conn: ctx.peerConn, id: ctx.clientID)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID))
             }
         },
         GradeCase("C-TERM-REPEAT", .client, section: termination, level: .must,
-                  title: "a repeated TERMINATE for the ended conn gets TERMINATED again", needs: ["accept"]) { ctx in
+                  title: "a repeated TERMINATE for the ended conn gets TERMINATED again", needs: ["accept"],
+                  sends: [.connect, .terminate], observes: [.accept, .terminated]) { ctx in
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let sent = ctx.trace.now()
-            ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID))
-            let first = try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID)", at: ctx.peer, after: sent, within: .seconds(2)) {
+            try ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID))
+            let first = try await ctx.expect("\(ctx.quote(.terminated(conn: ctx.peerConn, id: ctx.clientID)))", at: ctx.peer, after: sent, within: .seconds(2)) {
                 ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID))
             }
             try await ctx.pause(.milliseconds(200))
             let again = ctx.trace.now()
-            ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID), tag: "duplicate")
-            try await ctx.expect("TERMINATED \(ctx.peerConn) \(ctx.clientID) again for the repeated TERMINATE", at: ctx.peer,
+            try ctx.fromPeer(.terminate(conn: ctx.peerConn, id: ctx.peerID), tag: "duplicate")
+            try await ctx.expect("\(ctx.quote(.terminated(conn: ctx.peerConn, id: ctx.clientID))) again for the repeated TERMINATE", at: ctx.peer,
                                  after: max(again, first.time + .microseconds(100)), within: .seconds(2)) { ctx.same($0, .terminated(conn: ctx.peerConn, id: ctx.clientID)) }
         },
         GradeCase("C-LEAVE", .client, section: leave, level: .must,
-                  title: "quit sends LEAVE <id>; the client closes only after LEFT", needs: ["quit"]) { ctx in
+                  title: "quit sends LEAVE <id>; the client closes only after LEFT", needs: ["quit"],
+                  sends: [.left], observes: [.leave]) { ctx in
             try await ctx.startClient(answerLeave: false)
             try await quit(ctx, dropFirst: false)
         },
         GradeCase("C-LEAVE-RESEND", .client, section: leave, level: .must,
-                  title: "an unanswered LEAVE is re-sent after one RTO", needs: ["quit"]) { ctx in
+                  title: "an unanswered LEAVE is re-sent after one RTO", needs: ["quit"],
+                  sends: [.left], observes: [.leave]) { ctx in
             try await ctx.startClient(answerLeave: false)
             try await quit(ctx, dropFirst: true)
         },
@@ -536,7 +580,7 @@ enum ClientCases {
     static func quit(_ ctx: CaseContext, dropFirst: Bool) async throws {
         let typed = ctx.trace.now()
         try ctx.type("quit")
-        var leave = try await ctx.expect("LEAVE \(ctx.clientID) at the server", at: ctx.fakeServer, after: typed, within: .seconds(2)) {
+        var leave = try await ctx.expect("\(ctx.quote(.leave(id: ctx.clientID))) at the server", at: ctx.fakeServer, after: typed, within: .seconds(2)) {
             ctx.same($0, .leave(id: ctx.clientID))
         }
         if dropFirst {
@@ -547,7 +591,7 @@ enum ClientCases {
             try ctx.expectAlive("before the server acknowledged LEAVE with LEFT: the socket must stay open until LEFT arrives")
         }
         let source = Endpoint(parsing: leave.remote ?? "") ?? ctx.clientSource ?? ctx.clientAddress
-        ctx.fakeServer.send(.left(id: ctx.clientID), to: source)
+        try ctx.fakeServer.send(.left(id: ctx.clientID), to: source)
         let deadline = ctx.trace.now() + max(.seconds(3), ctx.rto)
         while ctx.process?.exited == nil, ctx.trace.now() < deadline { try await ctx.pause(.milliseconds(20)) }
         if ctx.process?.exited == nil {

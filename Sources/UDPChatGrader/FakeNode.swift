@@ -94,7 +94,7 @@ public final class FakeNode: @unchecked Sendable {
         trace.append(dropped ? .dropped : .received, node: name, remote: source.description, local: address.description,
                      text: escapeDatagram(bytes), bytes: bytes, decoded: dialect.isContract ? nil : .some(message))
         if let message, let responder {
-            for reply in responder(message, source) { send(reply, to: source) }
+            for reply in responder(message, source) { answer(reply, to: source) }
         }
     }
 
@@ -108,13 +108,29 @@ public final class FakeNode: @unchecked Sendable {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
-    /// Sends `message` written in the node's dialect (nothing, with a note, if the dialect lacks its verb).
-    public func send(_ message: Message, to destination: Endpoint, tag: String? = nil) {
-        guard let bytes = dialect.isContract ? message.bytes : dialect.serialize(message, context: context) else {
-            trace.note("\(name) cannot send \(message.verb.rawValue): dialect \(dialect.name) has no such message")
-            return
+    /// Sends `message` written in the node's dialect. A message the dialect cannot write ends the
+    /// case UNSUPPORTED (a case never passes or fails on a message it did not send).
+    public func send(_ message: Message, to destination: Endpoint, tag: String? = nil) throws {
+        guard let bytes = bytes(of: message) else {
+            let reason = "dialect \(dialect.name) has no \(message.verb.rawValue): \(name) cannot send '\(message.serialized)'"
+            trace.note(reason)
+            throw CaseStop.unsupported(reason)
         }
         send(bytes, to: destination, tag: tag)
+    }
+
+    /// An automatic answer: one the dialect cannot write is left out with a note (the cases that
+    /// need it list its verb in `GradeCase.sends` and are UNSUPPORTED before they start).
+    func answer(_ message: Message, to destination: Endpoint) {
+        guard let bytes = bytes(of: message) else {
+            trace.note("\(name) cannot answer '\(message.serialized)': dialect \(dialect.name) has no \(message.verb.rawValue)")
+            return
+        }
+        send(bytes, to: destination)
+    }
+
+    func bytes(of message: Message) -> [UInt8]? {
+        dialect.isContract ? message.bytes : dialect.serialize(message, context: context)
     }
 
     public func close() async {

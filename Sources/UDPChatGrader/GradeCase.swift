@@ -1,4 +1,6 @@
+import UDPChatDialect
 import UDPChatIUT
+import UDPChatWire
 
 /// The result class of one case (see docs/GRADER.md).
 public enum Verdict: String, Sendable, Codable, CaseIterable, Comparable {
@@ -53,10 +55,18 @@ public struct GradeCase: Sendable {
     public let needs: [String]
     /// Needs a relay in front of the client ({port} and {advertise_port} in the command).
     public let needsRelay: Bool
+    /// Messages the grader's parties must write (`sends`) and the implementation must write for the
+    /// case to have evidence (`observes`); a dialect without one of them makes the case UNSUPPORTED
+    /// before it starts. Every case includes its role's registration (the grader's REGISTER and the
+    /// server's REGISTERED, or the client's REGISTER and the fake server's REGISTERED). Verbs a case
+    /// can do without (ERROR where what remains is judged) are not listed.
+    public let sends: Set<Verb>
+    public let observes: Set<Verb>
     public let body: @Sendable (CaseContext) async throws -> Void
 
     public init(_ id: String, _ role: IUTRole, section: String, level: Level, title: String, needs: [String] = [],
-                needsRelay: Bool = false, body: @Sendable @escaping (CaseContext) async throws -> Void) {
+                needsRelay: Bool = false, sends: [Verb] = [], observes: [Verb] = [],
+                body: @Sendable @escaping (CaseContext) async throws -> Void) {
         self.id = id
         self.role = role
         self.section = section
@@ -64,7 +74,19 @@ public struct GradeCase: Sendable {
         self.title = title
         self.needs = needs
         self.needsRelay = needsRelay
+        self.sends = Set(sends + [role == .server ? .register : .registered])
+        self.observes = Set(observes + [role == .server ? .registered : .register])
         self.body = body
+    }
+
+    /// Why `dialect` cannot run the case ("dialect iaschat has no LEAVE (the grader sends it)"), or nil.
+    public func missingVerbs(in dialect: Dialect) -> String? {
+        let unsendable = Verb.allCases.filter { sends.contains($0) && dialect.templates[$0] == nil }
+        let unseeable = Verb.allCases.filter { observes.contains($0) && !sends.contains($0) && dialect.templates[$0] == nil }
+        var parts: [String] = []
+        if !unsendable.isEmpty { parts.append("\(unsendable.map(\.rawValue).joined(separator: ", ")) (the grader sends \(unsendable.count == 1 ? "it" : "them"))") }
+        if !unseeable.isEmpty { parts.append("\(unseeable.map(\.rawValue).joined(separator: ", ")) (the evidence the case waits for)") }
+        return parts.isEmpty ? nil : "dialect \(dialect.name) has no \(parts.joined(separator: " and no "))"
     }
 }
 

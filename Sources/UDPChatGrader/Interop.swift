@@ -153,9 +153,9 @@ public enum Interop {
             let deadline = trace.now() + rto * 3 + .seconds(5)
             var registered = false
             while !registered, trace.now() < deadline {
-                probe.send(.register(id: 99, port: probe.address.port), to: server, tag: "probe")
-                probe.send(.lookup(id: 1), to: server, tag: "probe")
-                probe.send(.lookup(id: 2), to: server, tag: "probe")
+                try? probe.send(.register(id: 99, port: probe.address.port), to: server, tag: "probe")
+                try? probe.send(.lookup(id: 1), to: server, tag: "probe")
+                try? probe.send(.lookup(id: 2), to: server, tag: "probe")
                 try await Task.sleep(for: .milliseconds(200))
                 let answers = trace.events.filter { $0.node == "probe" && $0.kind == .received }.compactMap(\.message)
                 registered = answers.contains { if case .peer(1, _, _) = $0 { true } else { false } }

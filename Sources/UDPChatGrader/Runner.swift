@@ -81,6 +81,16 @@ public enum Grader {
         let ports = PortAllocator.shared
         let group = MultiThreadedEventLoopGroup.singleton
         let control = RunControl(options.control, sandbox: options.sandbox)
+        if let reason = cannotStart(manifest), let first = selected.first {
+            // Nothing can run: the first case carries the reason, no case starts, `udpchat grade` exits 2.
+            var report = GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
+                                     duration: clock.now - started,
+                                     cases: [CaseResult(id: first.id, section: first.section, level: first.level, title: first.title,
+                                                        verdict: .error, detail: "\(reason) (no case was run)", duration: .zero,
+                                                        runs: 1, passed: 0, events: [])])
+            report.setupError = reason
+            return report
+        }
         var results: [Int: CaseResult] = [:]
         await withTaskGroup(of: (Int, CaseResult).self) { tasks in
             var next = 0
@@ -112,6 +122,19 @@ public enum Grader {
                                  duration: clock.now - started, cases: (0..<selected.count).compactMap { results[$0] })
         report.setupError = control.setupError
         return report
+    }
+
+    /// Why the manifest's program cannot be started at all (not on PATH, not executable, no such
+    /// workdir), checked once before any case; nil when it can, or when its name has a placeholder.
+    static func cannotStart(_ manifest: Manifest) -> String? {
+        guard let program = manifest.command.first else { return "cannot start the implementation: the command is empty" }
+        if program.contains("{") { return nil }
+        do {
+            _ = try IUTProcess.resolve(program, workdir: manifest.workdir)
+            return nil
+        } catch {
+            return error.reason
+        }
     }
 
     static func runCase(_ item: GradeCase, manifest: Manifest, rto: Duration, repeatCount: Int, artifacts: String?,
@@ -171,8 +194,12 @@ public enum Grader {
         return (.flaky, "passed \(conforming) of \(runs.count) runs (\(rate)%); a failing run: \(runs[index].0.rawValue): \(runs[index].1)", index)
     }
 
-    /// UNSUPPORTED before anything starts: an input action or the relay placeholders are missing.
+    /// UNSUPPORTED before anything starts: the dialect lacks a message the case sends or waits for,
+    /// or an input action or the relay placeholders are missing.
     static func unrunnable(_ item: GradeCase, manifest: Manifest) -> (Verdict, String, Duration, [TraceEvent])? {
+        if let dialect = try? manifest.dialect(), let missing = item.missingVerbs(in: dialect) {
+            return (.unsupported, missing, .zero, [])
+        }
         let missing = item.needs.filter { manifest.input[$0] == nil }
         if !missing.isEmpty {
             return (.unsupported, "the manifest has no input action for: \(missing.joined(separator: ", "))", .zero, [])

@@ -2,43 +2,71 @@ import UDPChatSupport
 import UDPChatWire
 
 extension CaseContext {
-    /// Sends `message` from `node` to the server under test and waits for the answer.
+    /// Sends `message` from `node` to the server under test and waits for `answer` (as the dialect
+    /// tells messages apart); `why` follows the quoted answer in a FAIL's detail.
     @discardableResult
-    func request(_ node: FakeNode, _ message: Message, expect what: String, within: Duration = .seconds(2),
-                 matches: @escaping (Message) -> Bool) async throws -> TraceEvent {
+    func request(_ node: FakeNode, _ message: Message, expect answer: Message, why: String = "",
+                 within: Duration = .seconds(2)) async throws -> TraceEvent {
         let sent = trace.now()
-        node.send(message, to: serverAddress)
-        return try await expect("'\(what)' in answer to '\(message.serialized)' from \(node.name)", at: node, after: sent,
-                                within: within, matches: matches)
+        try node.send(message, to: serverAddress)
+        return try await expect("\(quote(answer))\(why.isEmpty ? "" : " (\(why))") in answer to \(quote(message, from: node)) from \(node.name)",
+                                at: node, after: sent, within: within) { self.same($0, answer) }
     }
 
     /// Registers `id` from `node` (advertising its own port unless given) and expects REGISTERED.
     func register(_ node: FakeNode, _ id: ClientID, port: UInt16? = nil) async throws {
+        try require(.registered, for: "the answer to REGISTER cannot be seen")
         let port = port ?? node.address.port
         node.localID = id
-        try await request(node, .register(id: id, port: port), expect: "REGISTERED \(id) \(port)") {
-            self.same($0, .registered(id: id, port: port))
-        }
+        try await request(node, .register(id: id, port: port), expect: .registered(id: id, port: port))
     }
 
     /// Sends `message` from `node`, which the server must refuse: with `error` when the dialect has
     /// ERROR; without one (the refusal cannot be seen) the server must at least not answer `success`,
-    /// and the case goes on to judge what remains observable (the state, through LOOKUP).
-    func refused(_ node: FakeNode, _ message: Message, error: Message, success: Message) async throws {
+    /// and the case goes on to judge what remains observable (the state, through LOOKUP). When the
+    /// dialect has neither ERROR nor `success`'s verb, nothing of the answer can be seen: the case is
+    /// UNSUPPORTED unless `thenJudged` (what follows is the evidence).
+    func refused(_ node: FakeNode, _ message: Message, error: Message, success: Message, thenJudged: Bool = true) async throws {
         if has(.error) {
-            try await request(node, message, expect: error.serialized) { self.same($0, error) }
+            try await request(node, message, expect: error)
             return
         }
-        trace.note("dialect \(dialect.name) has no ERROR: '\(error.serialized)' cannot be seen; judged on what remains observable")
-        let sent = trace.now()
-        node.send(message, to: serverAddress)
-        try await expectNone("'\(success.serialized)' in answer to '\(message.serialized)' from \(node.name) (it must be refused)",
+        let sent: Duration
+        if has(success.verb) {
+            trace.note("dialect \(dialect.name) has no ERROR: '\(error.serialized)' cannot be seen; judged on what remains observable")
+            sent = trace.now()
+            try node.send(message, to: serverAddress)
+        } else if thenJudged {
+            trace.note("dialect \(dialect.name) has neither ERROR nor \(success.verb.rawValue): the answer to \(quote(message, from: node)) "
+                + "cannot be seen; judged on what remains observable")
+            try node.send(message, to: serverAddress)
+            try await pause(.milliseconds(400))
+            return
+        } else {
+            throw CaseStop.unsupported("dialect \(dialect.name) has neither ERROR nor \(success.verb.rawValue): "
+                + "whether \(quote(message, from: node)) is refused cannot be observed")
+        }
+        try await expectNone("\(quote(success)) in answer to \(quote(message, from: node)) from \(node.name) (it must be refused)",
                              at: node, after: sent, for: .milliseconds(400)) { self.same($0, success) }
+    }
+
+    /// Whether a LOOKUP answered with `verb` can be written and seen in the dialect.
+    func canLookUp(_ verb: Verb) -> Bool { has(.lookup) && has(verb) }
+
+    /// `lookup` where the dialect has LOOKUP and `answer`'s verb; else a note that `what` is not checked
+    /// (the case is judged on the rest of its evidence).
+    func lookupIfSeen(_ node: FakeNode, _ id: ClientID, expect answer: Message, what: String) async throws {
+        guard canLookUp(answer.verb) else {
+            trace.note("dialect \(dialect.name) has no \(has(.lookup) ? answer.verb.rawValue : "LOOKUP"): \(what) is not checked")
+            return
+        }
+        try await lookup(node, id, expect: answer)
     }
 
     /// Looks `id` up from `node` and expects exactly `answer`.
     func lookup(_ node: FakeNode, _ id: ClientID, expect answer: Message) async throws {
-        try await request(node, .lookup(id: id), expect: answer.serialized) { $0.verb != .registered && self.same($0, answer) }
+        try require(answer.verb, for: "the answer '\(answer.serialized)' to LOOKUP cannot be seen")
+        try await request(node, .lookup(id: id), expect: answer)
     }
 }
 
@@ -60,14 +88,20 @@ enum ServerCases {
             try await ctx.register(a, 11)
             try await ctx.register(a, 11)
             try await ctx.register(a, 11)
-            // A refresh with another port changes the reachable address.
-            let moved: UInt16 = a.address.port == 40_500 ? 40_501 : 40_500
-            try await ctx.register(a, 11, port: moved)
+            // A refresh with another port changes the reachable address (a REGISTER without {port} cannot advertise one).
+            var moved = a.address.port
+            if ctx.registerHasPort {
+                moved = a.address.port == 40_500 ? 40_501 : 40_500
+                try await ctx.register(a, 11, port: moved)
+            } else {
+                ctx.trace.note("dialect \(ctx.dialect.name)'s REGISTER has no {port}: no refresh with another port")
+            }
             try await ctx.register(b, 12)
-            try await ctx.lookup(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: moved))
+            try await ctx.lookupIfSeen(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: moved), what: "the refreshed address")
         },
         GradeCase("S-LOOKUP-ACTIVE", .server, section: client, level: .must,
-                  title: "LOOKUP of a registered id is answered PEER <id> <host> <port>") { ctx in
+                  title: "LOOKUP of a registered id is answered PEER <id> <host> <port>",
+                  sends: [.lookup], observes: [.peer]) { ctx in
             try await ctx.startServer()
             let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
             try await ctx.register(a, 11)
@@ -76,46 +110,52 @@ enum ServerCases {
             try await ctx.lookup(a, 12, expect: .peer(id: 12, host: "127.0.0.1", port: b.address.port))
         },
         GradeCase("S-LOOKUP-INACTIVE", .server, section: client, level: .must,
-                  title: "LOOKUP of an id nobody holds is answered INACTIVE <id>") { ctx in
+                  title: "LOOKUP of an id nobody holds is answered INACTIVE <id>",
+                  sends: [.lookup], observes: [.inactive]) { ctx in
             try await ctx.startServer()
             let b = try await ctx.node("client-b")
             try await ctx.register(b, 12)
             try await ctx.lookup(b, 99, expect: .inactive(id: 99))
         },
         GradeCase("S-LOOKUP-UNREGISTERED", .server, section: client, level: .must,
-                  title: "LOOKUP from an unregistered address is refused with ERROR NOT_REGISTERED <looked-up id>") { ctx in
+                  title: "LOOKUP from an unregistered address is refused with ERROR NOT_REGISTERED <looked-up id>",
+                  sends: [.lookup]) { ctx in
             try await ctx.startServer()
             let a = try await ctx.node("client-a"), stranger = try await ctx.node("stranger", id: 99)
             try await ctx.register(a, 11)
             try await ctx.refused(stranger, .lookup(id: 11), error: .error(code: .notRegistered, id: 11),
-                                  success: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
+                                  success: .peer(id: 11, host: "127.0.0.1", port: a.address.port), thenJudged: false)
         },
         GradeCase("S-LEAVE", .server, section: client, level: .must,
-                  title: "LEAVE from the owner removes it and is answered LEFT; a LOOKUP then says INACTIVE") { ctx in
+                  title: "LEAVE from the owner removes it and is answered LEFT; a LOOKUP then says INACTIVE",
+                  sends: [.leave], observes: [.left]) { ctx in
             try await ctx.startServer()
             let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
             try await ctx.register(a, 11)
             try await ctx.register(b, 12)
-            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { ctx.same($0, .left(id: 11)) }
-            try await ctx.lookup(b, 11, expect: .inactive(id: 11))
+            try await ctx.request(a, .leave(id: 11), expect: .left(id: 11))
+            try await ctx.lookupIfSeen(b, 11, expect: .inactive(id: 11), what: "that 11 is gone")
         },
         GradeCase("S-LEAVE-REPEAT", .server, section: client, level: .must,
-                  title: "LEAVE is answered LEFT again when repeated, and for an id nobody holds") { ctx in
+                  title: "LEAVE is answered LEFT again when repeated, and for an id nobody holds",
+                  sends: [.leave], observes: [.left]) { ctx in
             try await ctx.startServer()
             let a = try await ctx.node("client-a"), other = try await ctx.node("client-c")
             try await ctx.register(a, 11)
-            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { ctx.same($0, .left(id: 11)) }
-            try await ctx.request(a, .leave(id: 11), expect: "LEFT 11 (again: the first LEFT may have been lost)") { ctx.same($0, .left(id: 11)) }
-            try await ctx.request(other, .leave(id: 777), expect: "LEFT 777 (an id nobody holds)") { ctx.same($0, .left(id: 777)) }
+            try await ctx.request(a, .leave(id: 11), expect: .left(id: 11))
+            try await ctx.request(a, .leave(id: 11), expect: .left(id: 11), why: "again: the first LEFT may have been lost")
+            try await ctx.request(other, .leave(id: 777), expect: .left(id: 777), why: "an id nobody holds")
         },
         GradeCase("S-LEAVE-NOT-OWNER", .server, section: client, level: .must,
-                  title: "LEAVE for an id owned by another address is refused with ERROR NOT_OWNER and changes nothing") { ctx in
+                  title: "LEAVE for an id owned by another address is refused with ERROR NOT_OWNER and changes nothing",
+                  sends: [.leave]) { ctx in
             try await ctx.startServer()
             let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
             try await ctx.register(a, 11)
             try await ctx.register(b, 12)
-            try await ctx.refused(b, .leave(id: 11), error: .error(code: .notOwner, id: 11), success: .left(id: 11))
-            try await ctx.lookup(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
+            try await ctx.refused(b, .leave(id: 11), error: .error(code: .notOwner, id: 11), success: .left(id: 11),
+                                  thenJudged: ctx.canLookUp(.peer))
+            try await ctx.lookupIfSeen(b, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port), what: "that the owner keeps 11")
         },
         GradeCase("S-ID-IN-USE", .server, section: client, level: .must,
                   title: "REGISTER of an id owned by another address is refused with ERROR ID_IN_USE (which wins over ADDRESS_IN_USE); the owner keeps it") { ctx in
@@ -124,15 +164,13 @@ enum ServerCases {
             try await ctx.register(a, 11)
             try await ctx.refused(thief, .register(id: 11, port: thief.address.port), error: .error(code: .idInUse, id: 11),
                                   success: .registered(id: 11, port: thief.address.port))
-            try await ctx.lookup(a, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port))
+            try await ctx.lookupIfSeen(a, 11, expect: .peer(id: 11, host: "127.0.0.1", port: a.address.port), what: "that the owner keeps 11")
             // Which error wins is only visible in ERROR's code.
             guard ctx.has(.error) else { return }
             // Where both apply (12's owner asks for 11), ID_IN_USE wins.
             try await ctx.register(thief, 12)
-            try await ctx.request(thief, .register(id: 11, port: thief.address.port),
-                                  expect: "ERROR ID_IN_USE 11 (both ID_IN_USE and ADDRESS_IN_USE apply: ID_IN_USE wins)") {
-                ctx.same($0, .error(code: .idInUse, id: 11))
-            }
+            try await ctx.request(thief, .register(id: 11, port: thief.address.port), expect: .error(code: .idInUse, id: 11),
+                                  why: "both ID_IN_USE and ADDRESS_IN_USE apply: ID_IN_USE wins")
         },
         GradeCase("S-ADDRESS-IN-USE", .server, section: client, level: .must,
                   title: "a second id from the same address is refused with ERROR ADDRESS_IN_USE <new id>") { ctx in
@@ -141,12 +179,16 @@ enum ServerCases {
             try await ctx.register(a, 11)
             try await ctx.refused(a, .register(id: 12, port: a.address.port), error: .error(code: .addressInUse, id: 12),
                                   success: .registered(id: 12, port: a.address.port))
-            try await ctx.lookup(a, 12, expect: .inactive(id: 12))
+            try await ctx.lookupIfSeen(a, 12, expect: .inactive(id: 12), what: "that 12 was not registered")
         },
         GradeCase("S-ADVERTISED-PORT", .server, section: client, level: .must,
-                  title: "PEER gives the owner's IP with the port advertised in REGISTER, not the source port") { ctx in
+                  title: "PEER gives the owner's IP with the port advertised in REGISTER, not the source port",
+                  sends: [.lookup], observes: [.peer]) { ctx in
             try await ctx.startServer()
             let a = try await ctx.node("client-a"), b = try await ctx.node("client-b")
+            if !ctx.registerHasPort {
+                throw CaseStop.unsupported("dialect \(ctx.dialect.name)'s REGISTER has no {port}: no port can be advertised")
+            }
             let advertised: UInt16 = a.address.port == 40_404 ? 40_405 : 40_404
             try await ctx.register(a, 11, port: advertised)
             try await ctx.register(b, 12)
@@ -169,7 +211,7 @@ enum ServerCases {
             for (node, id, ending) in [(a, ClientID(21), "\n"), (b, ClientID(22), "\r\n")] {
                 let sent = ctx.trace.now()
                 node.send(ctx.withEnding(.register(id: id, port: node.address.port), ending), to: ctx.serverAddress)
-                try await ctx.expect("REGISTERED \(id) \(node.address.port) (the trailing newline stripped)", at: node, after: sent,
+                try await ctx.expect("\(ctx.quote(.registered(id: id, port: node.address.port))) (the trailing newline stripped)", at: node, after: sent,
                                      within: .seconds(2)) { ctx.same($0, .registered(id: id, port: node.address.port)) }
             }
         },
@@ -190,38 +232,56 @@ enum ServerCases {
         let ids = (0..<count).map { ClientID(100 + $0) }
         for (node, id) in zip(nodes, ids) { node.localID = id }
         // Everyone at once; like real clients, re-send after 0.5 s while unanswered.
-        func allAnswered(_ make: (Int) -> Message, _ expected: @escaping (Int) -> Message, what: String) async throws {
-            var pending = Set(0..<count)
-            var after = Array(repeating: Duration.zero, count: count)
-            for attempt in 0..<8 where !pending.isEmpty {
-                for index in pending {
-                    after[index] = ctx.trace.now()
-                    nodes[index].send(make(index), to: ctx.serverAddress, tag: attempt > 0 ? "re-send" : nil)
-                }
-                try await ctx.pause(.milliseconds(500))
-                let events = ctx.trace.events
-                for index in pending where events.contains(where: {
-                    $0.kind == .received && $0.node == nodes[index].name && ($0.message.map { ctx.same($0, expected(index)) } ?? false)
-                }) { pending.remove(index) }
-                if let wrong = events.first(where: { event in
-                    event.kind == .received && pending.contains(where: { nodes[$0].name == event.node })
-                        && event.message.map({ message in !pending.contains { ctx.same(expected($0), message) } }) ?? true
-                }) {
-                    throw CaseStop.fail("\(what): \(wrong.node) got '\(wrong.text)' at t=\(seconds(wrong.time))")
-                }
+        try await allAnswered(ctx, nodes, { .register(id: ids[$0], port: nodes[$0].address.port) },
+                              { .registered(id: ids[$0], port: nodes[$0].address.port) }, what: "REGISTER")
+        // The phases a dialect cannot write or see are left out; what remains is still judged.
+        var last: (Int) -> Message = { .registered(id: ids[$0], port: nodes[$0].address.port) }
+        if ctx.canLookUp(.peer) {
+            let peer: (Int) -> Message = { .peer(id: ids[($0 + 1) % count], host: "127.0.0.1", port: nodes[($0 + 1) % count].address.port) }
+            try await allAnswered(ctx, nodes, { .lookup(id: ids[($0 + 1) % count]) }, peer, previous: last, what: "LOOKUP")
+            last = peer
+        } else {
+            ctx.trace.note("dialect \(ctx.dialect.name) has no \(ctx.has(.lookup) ? "PEER" : "LOOKUP"): no LOOKUP phase")
+        }
+        if ctx.has(.leave), ctx.has(.left) {
+            try await allAnswered(ctx, nodes, { .leave(id: ids[$0]) }, { .left(id: ids[$0]) }, previous: last, what: "LEAVE")
+        } else {
+            ctx.trace.note("dialect \(ctx.dialect.name) has no \(ctx.has(.leave) ? "LEFT" : "LEAVE"): no LEAVE phase")
+        }
+        try ctx.expectAlive("after serving \(count) clients")
+    }
+
+    /// One phase of S-CONCURRENT: every node sends `make(i)` and re-sends it every 0.5 s (8 tries)
+    /// until it got `expected(i)`. Only datagrams since the phase started count; a pending node may
+    /// still get the previous phase's answer (`previous(i)`: a late answer to a re-send there, not a
+    /// fault), anything else is a wrong answer.
+    static func allAnswered(_ ctx: CaseContext, _ nodes: [FakeNode], _ make: (Int) -> Message, _ expected: @escaping (Int) -> Message,
+                            previous: ((Int) -> Message)? = nil, what: String) async throws {
+        let count = nodes.count
+        let index = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($0.element.name, $0.offset) })
+        let phaseStart = ctx.trace.now()
+        var pending = Set(0..<count)
+        for attempt in 0..<8 where !pending.isEmpty {
+            for node in pending { try nodes[node].send(make(node), to: ctx.serverAddress, tag: attempt > 0 ? "re-send" : nil) }
+            try await ctx.pause(.milliseconds(500))
+            let events = ctx.trace.events.filter { $0.kind == .received && $0.time >= phaseStart }
+            for event in events {
+                guard let node = index[event.node], pending.contains(node) else { continue }
+                if let message = event.message, ctx.same(message, expected(node)) { pending.remove(node) }
             }
-            if let index = pending.sorted().first {
-                throw CaseStop.fail("\(what): \(pending.count) of \(count) clients got no answer after 8 tries 0.5 s apart, "
-                    + "e.g. \(nodes[index].name) sending '\(make(index).serialized)'; observed \(ctx.observed(at: nodes[index], after: .seconds(0)))")
+            if let wrong = events.first(where: { event in
+                guard let node = index[event.node], pending.contains(node) else { return false }
+                guard let message = event.message else { return true }
+                return !ctx.same(message, expected(node)) && !(previous.map { ctx.same(message, $0(node)) } ?? false)
+            }) {
+                throw CaseStop.fail("\(what): \(wrong.node) got '\(wrong.text)' at t=\(seconds(wrong.time)), "
+                    + "expected \(ctx.quote(expected(index[wrong.node]!)))")
             }
         }
-        try await allAnswered({ .register(id: ids[$0], port: nodes[$0].address.port) },
-                              { .registered(id: ids[$0], port: nodes[$0].address.port) }, what: "REGISTER")
-        try await allAnswered({ .lookup(id: ids[($0 + 1) % count]) },
-                              { .peer(id: ids[($0 + 1) % count], host: "127.0.0.1", port: nodes[($0 + 1) % count].address.port) },
-                              what: "LOOKUP")
-        try await allAnswered({ .leave(id: ids[$0]) }, { .left(id: ids[$0]) }, what: "LEAVE")
-        try ctx.expectAlive("after serving \(count) clients")
+        if let node = pending.sorted().first {
+            throw CaseStop.fail("\(what): \(pending.count) of \(count) clients got no answer after 8 tries 0.5 s apart, "
+                + "e.g. \(nodes[node].name) sending \(ctx.quote(make(node), from: nodes[node])); observed \(ctx.observed(at: nodes[node], after: phaseStart))")
+        }
     }
 
     /// Garbage of every kind; each entry says who sends it.
@@ -279,8 +339,8 @@ enum ServerCases {
             }
         }
         // State unchanged: 11 still at the owner's port, 31 never registered, the stranger still unregistered.
-        try await ctx.lookup(other, 11, expect: .peer(id: 11, host: "127.0.0.1", port: owner.address.port))
-        try await ctx.lookup(other, 31, expect: .inactive(id: 31))
+        try await ctx.lookupIfSeen(other, 11, expect: .peer(id: 11, host: "127.0.0.1", port: owner.address.port), what: "that 11 kept its address")
+        try await ctx.lookupIfSeen(other, 31, expect: .inactive(id: 31), what: "that 31 was never registered")
         if ctx.has(.error) { try await ctx.lookup(stranger, 11, expect: .error(code: .notRegistered, id: 11)) }
     }
 
@@ -301,11 +361,15 @@ enum ServerCases {
         if !afterRepeat.isEmpty {
             notes.append("a repeated REGISTER (no change) printed \(counted(afterRepeat.count, "console line")), e.g. '\(afterRepeat[0].text)'")
         }
-        let beforeLeave = ctx.trace.now()
-        try await ctx.request(a, .leave(id: 11), expect: "LEFT 11") { ctx.same($0, .left(id: 11)) }
-        try await ctx.pause(.milliseconds(300))
-        if ctx.trace.events.filter({ $0.kind == .stdout && $0.time >= beforeLeave }).isEmpty {
-            notes.append("nothing printed after client 11 left")
+        if ctx.has(.leave), ctx.has(.left) {
+            let beforeLeave = ctx.trace.now()
+            try await ctx.request(a, .leave(id: 11), expect: .left(id: 11))
+            try await ctx.pause(.milliseconds(300))
+            if ctx.trace.events.filter({ $0.kind == .stdout && $0.time >= beforeLeave }).isEmpty {
+                notes.append("nothing printed after client 11 left")
+            }
+        } else {
+            ctx.trace.note("dialect \(ctx.dialect.name) has no \(ctx.has(.leave) ? "LEFT" : "LEAVE"): the table after a LEAVE is not checked")
         }
         for note in notes { ctx.lenient("table (informational): \(note)") }
     }

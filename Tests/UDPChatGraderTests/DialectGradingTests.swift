@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import UDPChatGrader
+import UDPChatDialect
 import UDPChatIUT
 import UDPChatSupport
 
@@ -85,6 +86,20 @@ import UDPChatSupport
         let report = await FixtureGradingTests.grade(manifest, cases: ["S-ID-IN-USE", "S-LEAVE-NOT-OWNER"], rto: 0.3)
         #expect(report.cases.map(\.verdict) == [.pass, .pass], "\(report.cases.map(\.detail))")
         #expect(report.cases.allSatisfy { $0.events.contains { $0.text.contains("has no ERROR") } })
+    }
+
+    /// A FAIL's detail quotes messages as the dialect writes them, with the contract's verb in
+    /// brackets: no conn token or port the dialect never sends.
+    @Test func failDetailsQuoteTheWireForm() async throws {
+        // A client that never accepts: the colon dialect's ACCEPT has no conn.
+        var colon = try Manifest.load(path: "\(Self.iut)/colon-client-correct.yaml")
+        colon.input["accept"] = "not an accept command"
+        let detail = await FixtureGradingTests.grade(colon, cases: ["C-INCOMING-ACCEPT"], rto: 0.3).cases.first?.detail ?? ""
+        #expect(detail.hasPrefix("expected 'CONNECTION_ACCEPT:7' [ACCEPT] at the peer"), "\(detail)")
+        #expect(!detail.contains("\(Dialect.pairToken(42, 7))"), "\(detail)")
+        let json = try Manifest.load(path: "\(Self.iut)/json-server-no-repeat.yaml")
+        let answer = await FixtureGradingTests.grade(json, cases: ["S-REGISTER-REPEAT"], rto: 0.3).cases.first?.detail ?? ""
+        #expect(answer.contains("{\"type\": \"registered\"") && answer.contains("[REGISTERED]"), "\(answer)")
     }
 
     /// The release binary, sandboxed: the worker gets the dialect through the manifest.

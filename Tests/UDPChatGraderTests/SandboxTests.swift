@@ -290,6 +290,11 @@ import Glibc
             let run = try await IUTProcess.launch([binary, "grade"] + arguments, workdir: cwd, name: "grade")
             #expect(await run.waitForExit(timeout: .seconds(120)) == ProcessExit(status: 2), "\(arguments): \(run.lines(.stderr))")
             #expect(run.lines(.stderr).contains { $0.contains(message) }, "\(arguments): \(run.lines(.stderr))")
+            if arguments[0] == ghost {
+                // Found before the first case: one ERROR row, no case run.
+                #expect(run.lines(.stdout).filter { $0.contains("(no case was run)") }.count == 1, "\(run.lines(.stdout))")
+                #expect(!run.lines(.stdout).contains { $0.contains("S-REGISTER-REPEAT") }, "\(run.lines(.stdout))")
+            }
         }
         let noWorkdir = try Self.manifestFile(in: folder, "role: server\ncommand: [\"python3\"]\nworkdir: /no/such/folder\n")
         let run = try await IUTProcess.launch([binary, "grade", noWorkdir], workdir: cwd, name: "grade")
