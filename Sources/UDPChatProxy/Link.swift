@@ -5,12 +5,14 @@ import UDPChatRelay
 import UDPChatSupport
 
 /// One flow's upstream socket, as the driver sees it.
-final class UpstreamSocket {
+final class UpstreamSocket: @unchecked Sendable {  // confined to the link's event loop, as `Link`
     var channel: (any Channel)?
     var localEndpoint: Endpoint?
     /// Datagrams to send up before the socket is bound.
     var backlog: [ByteBuffer] = []
     var dirty = false
+    /// The flow is closed: replies still read from the socket are ignored.
+    var closed = false
 }
 
 /// One listen → target relay: a thin NIO driver of a `RelayCore` (sockets, ByteBuffers, timers,
@@ -18,11 +20,15 @@ final class UpstreamSocket {
 /// `eventLoop` (the class is confined to it, hence `@unchecked Sendable`): no locks on the hot path.
 final class Link: @unchecked Sendable {
     static let maxDatagram = 65_507
-    static let listenVectorCount = 16
-    static let upstreamVectorCount = 4
-    /// A timer wake-up also releases the copies due within this much: they would otherwise need a
-    /// wake-up of their own, which comes later than that anyway.
-    static let releaseBatch = Duration.microseconds(20)
+    static let listenVectorCount = tune("LISTEN_VECTORS", 16)
+    static let upstreamVectorCount = tune("UPSTREAM_VECTORS", 4)
+    static let readsPerWake = tune("READS", 4)
+    static func tune(_ name: String, _ value: Int) -> Int {  // TEMP A/B
+        getenv("UDPCHAT_TUNE_" + name).flatMap { Int(String(cString: $0)) } ?? value
+    }
+    /// A release also sends the copies due within this much after it (they would otherwise need
+    /// a loop iteration of their own).
+    static let releaseBatch = Duration.microseconds(tune("BATCH_US", 2))
 
     let eventLoop: any EventLoop
     let configuration: LinkConfiguration
@@ -43,7 +49,14 @@ final class Link: @unchecked Sendable {
     var dirtySockets: [UpstreamSocket] = []
     var listenDirty = false
     var timer: Scheduled<Void>?
+    /// The deadline the core asked for (`.max`: none).
     var timerAt = Int64.max
+    /// When the NIO timer was armed for: `timerAt` less the learned wake-up lead.
+    var timerWake = Int64.max
+    /// Learns how late the loop's timer wakes up, so the timer is armed that much early.
+    var wakeLead = WakeLead(cap: .microseconds(Link.tune("CAP_US", 200)))
+    /// A check of the deadline is queued on the loop (woken early: waiting for the deadline).
+    var waiting = false
     var flusher: RepeatedTask?
     var stopped = false
 
@@ -108,7 +121,7 @@ final class Link: @unchecked Sendable {
             .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
             .channelOption(.datagramVectorReadMessageCount, value: vectorCount)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536 * vectorCount))
-            .channelOption(.maxMessagesPerRead, value: 4)
+            .channelOption(.maxMessagesPerRead, value: UInt(readsPerWake))
     }
 
     /// Sends every delayed copy at once, then closes every socket.
@@ -139,8 +152,8 @@ final class Link: @unchecked Sendable {
         run(buffer)
     }
 
-    func receiveDown(_ envelope: AddressedEnvelope<ByteBuffer>, flow: UInt64) {
-        guard !stopped, let socket = sockets[flow] else { return }
+    func receiveDown(_ envelope: AddressedEnvelope<ByteBuffer>, socket: UpstreamSocket, flow: UInt64) {
+        guard !stopped, !socket.closed else { return }
         let now = self.now()
         let buffer = envelope.data
         if let tap { tap(TappedDatagram(point: .received, timestamp: wallClock(), source: envelope.remoteAddress.endpoint, destination: socket.localEndpoint ?? listenEndpoint, payload: Array(buffer.readableBytesView))) }
@@ -181,7 +194,10 @@ final class Link: @unchecked Sendable {
             case .closeUpstream(let flow):
                 // On stop, sockets close after the last flush (`stop()`).
                 if flow == lastSocketFlow { (lastSocketFlow, lastSocket) = (0, nil) }
-                if let socket = sockets.removeValue(forKey: flow), !stopped { socket.channel?.close(promise: nil) }
+                if let socket = sockets.removeValue(forKey: flow) {
+                    socket.closed = true
+                    if !stopped { socket.channel?.close(promise: nil) }
+                }
             }
         }
     }
@@ -231,25 +247,59 @@ final class Link: @unchecked Sendable {
 
     // MARK: - Timers
 
+    // NIO's scheduled tasks wake the loop through a timerfd (ns resolution), but the thread runs
+    // some tens of µs after that (more on a loaded machine, or in a VM). So the timer is armed
+    // early by the lateness learned so far (`WakeLead`), and a loop that wakes before the
+    // deadline waits for it without sleeping: it queues a check of the clock behind the I/O
+    // already pending (`waitForDeadline`), so reads go on meanwhile and copies leave at their
+    // deadline, neither early nor a wake-up late.
+
     private func armTimer(_ at: Int64) {
         guard !stopped else { return }
-        // At the exact deadline: NIO's scheduled tasks wake the loop through a timerfd (ns
-        // resolution), so a copy leaves as soon as it is due, not on a coarser slot.
         let next = max(at, 0)
         guard next < timerAt else { return }
         timer?.cancel()
+        timer = nil
         timerAt = next
+        let wake = wakeLead.wakeTime(for: Instant(nanoseconds: next)).nanoseconds
+        guard wake > now() else {
+            waitForDeadline()
+            return
+        }
+        timerWake = wake
         let link = self
-        timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(origin &+ UInt64(next))) {
-            link.timerFired()
+        timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(origin &+ UInt64(wake))) {
+            link.timerWoke()
         }
     }
 
-    private func timerFired() {
-        timerAt = .max
+    private func timerWoke() {
         timer = nil
+        let now = self.now()
+        wakeLead.observe(armed: Instant(nanoseconds: timerWake), woke: Instant(nanoseconds: now))
+        checkDeadline(now)
+    }
+
+    /// Releases what is due when the deadline has come, else waits for it (without sleeping).
+    private func checkDeadline(_ now: Int64) {
+        guard !stopped, timerAt != .max, timer == nil else { return }
+        if now &+ Self.releaseBatch.nanoseconds >= timerAt { timerFired(now) } else { waitForDeadline() }
+    }
+
+    private func waitForDeadline() {
+        guard !waiting else { return }
+        waiting = true
+        let link = self
+        eventLoop.execute {
+            link.waiting = false
+            link.checkDeadline(link.now())
+        }
+    }
+
+    private func timerFired(_ now: Int64) {
+        timerAt = .max
         effects.removeAll(keepingCapacity: true)
-        core.timerFired(now: Instant(nanoseconds: now()), batch: Self.releaseBatch, into: &effects)
+        core.timerFired(now: Instant(nanoseconds: now), batch: Self.releaseBatch, into: &effects)
         run(nil)
         flushWrites()
     }
@@ -264,7 +314,7 @@ final class Link: @unchecked Sendable {
         Self.bootstrap(eventLoop: eventLoop, vectorCount: Self.upstreamVectorCount)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(link: link, flowID: flow))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(link: link, socket: socket, flowID: flow))
                 }
             }
             .bind(to: any)
@@ -291,6 +341,7 @@ final class Link: @unchecked Sendable {
         case .failure:
             // No upstream socket: what waited for it is lost, and counted by the core.
             socket.backlog = []
+            socket.closed = true
             sockets[flow] = nil
             if flow == lastSocketFlow { (lastSocketFlow, lastSocket) = (0, nil) }
             effects.removeAll(keepingCapacity: true)
@@ -335,14 +386,16 @@ final class ListenHandler: ChannelInboundHandler {
 final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let link: Link
+    let socket: UpstreamSocket
     let flowID: UInt64
-    init(link: Link, flowID: UInt64) {
+    init(link: Link, socket: UpstreamSocket, flowID: UInt64) {
         self.link = link
+        self.socket = socket
         self.flowID = flowID
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        link.receiveDown(unwrapInboundIn(data), flow: flowID)
+        link.receiveDown(unwrapInboundIn(data), socket: socket, flow: flowID)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
