@@ -20,15 +20,14 @@ final class UpstreamSocket: @unchecked Sendable {  // confined to the link's eve
 /// `eventLoop` (the class is confined to it, hence `@unchecked Sendable`): no locks on the hot path.
 final class Link: @unchecked Sendable {
     static let maxDatagram = 65_507
-    static let listenVectorCount = tune("LISTEN_VECTORS", 16)
-    static let upstreamVectorCount = tune("UPSTREAM_VECTORS", 4)
-    static let readsPerWake = tune("READS", 4)
-    static func tune(_ name: String, _ value: Int) -> Int {  // TEMP A/B
-        getenv("UDPCHAT_TUNE_" + name).flatMap { Int(String(cString: $0)) } ?? value
-    }
+    // 64×1 and 32×2 (datagrams per recvmmsg × reads per wake-up) measured no better than
+    // 16×4 here (CPU per datagram, RTT), and hold bigger receive buffers.
+    static let listenVectorCount = 16
+    static let upstreamVectorCount = 4
+    static let readsPerWake = 4
     /// A release also sends the copies due within this much after it (they would otherwise need
     /// a loop iteration of their own).
-    static let releaseBatch = Duration.microseconds(tune("BATCH_US", 2))
+    static let releaseBatch = Duration.microseconds(2)
 
     let eventLoop: any EventLoop
     let configuration: LinkConfiguration
@@ -54,7 +53,7 @@ final class Link: @unchecked Sendable {
     /// When the NIO timer was armed for: `timerAt` less the learned wake-up lead.
     var timerWake = Int64.max
     /// Learns how late the loop's timer wakes up, so the timer is armed that much early.
-    var wakeLead = WakeLead(cap: .microseconds(Link.tune("CAP_US", 200)))
+    var wakeLead = WakeLead()
     /// A check of the deadline is queued on the loop (woken early: waiting for the deadline).
     var waiting = false
     var flusher: RepeatedTask?
