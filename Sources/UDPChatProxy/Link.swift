@@ -48,14 +48,10 @@ final class Link: @unchecked Sendable {
     var dirtySockets: [UpstreamSocket] = []
     var listenDirty = false
     var timer: Scheduled<Void>?
-    /// The deadline the core asked for (`.max`: none).
-    var timerAt = Int64.max
-    /// When the NIO timer was armed for: `timerAt` less the learned wake-up lead.
-    var timerWake = Int64.max
-    /// Learns how late the loop's timer wakes up, so the timer is armed that much early.
-    var wakeLead = WakeLead()
+    /// When to set `timer` (early, by the learned wake-up lateness) and when to release.
+    var releaseTimer = ReleaseTimer(batch: Link.releaseBatch)
     /// A check of the deadline is queued on the loop (woken early: waiting for the deadline).
-    var waiting = false
+    var polling = false
     var flusher: RepeatedTask?
     var stopped = false
 
@@ -128,6 +124,7 @@ final class Link: @unchecked Sendable {
         stopped = true
         flusher?.cancel()
         timer?.cancel()
+        releaseTimer.cancel()
         var futures: [EventLoopFuture<Void>] = []
         let channels = sockets.values.compactMap(\.channel)
         effects.removeAll(keepingCapacity: true)
@@ -247,60 +244,45 @@ final class Link: @unchecked Sendable {
     // MARK: - Timers
 
     // NIO's scheduled tasks wake the loop through a timerfd (ns resolution), but the thread runs
-    // some tens of µs after that (more on a loaded machine, or in a VM). So the timer is armed
-    // early by the lateness learned so far (`WakeLead`), and a loop that wakes before the
-    // deadline waits for it without sleeping: it queues a check of the clock behind the I/O
-    // already pending (`waitForDeadline`), so reads go on meanwhile and copies leave at their
-    // deadline, neither early nor a wake-up late.
+    // some tens of µs after that (more on a loaded machine, or in a VM). `ReleaseTimer` sets the
+    // timer early by the lateness learned so far, and a loop that wakes before the deadline
+    // waits for it without sleeping: a check of the clock queued behind the I/O already pending
+    // (`.poll`), so reads go on meanwhile and copies leave at their deadline, neither early nor
+    // a wake-up late.
 
     private func armTimer(_ at: Int64) {
         guard !stopped else { return }
-        let next = max(at, 0)
-        guard next < timerAt else { return }
-        timer?.cancel()
-        timer = nil
-        timerAt = next
-        let wake = wakeLead.wakeTime(for: Instant(nanoseconds: next)).nanoseconds
-        guard wake > now() else {
-            waitForDeadline()
+        perform(releaseTimer.arm(Instant(nanoseconds: max(at, 0)), now: Instant(nanoseconds: now())))
+    }
+
+    private func perform(_ action: ReleaseTimer.Action) {
+        switch action {
+        case .none:
             return
+        case .schedule(let wake):
+            timer?.cancel()
+            let link = self
+            timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(origin &+ UInt64(max(wake.nanoseconds, 0)))) {
+                link.timer = nil
+                link.perform(link.releaseTimer.woke(now: Instant(nanoseconds: link.now())))
+            }
+        case .poll:
+            timer?.cancel()
+            timer = nil
+            guard !polling else { return }
+            polling = true
+            let link = self
+            eventLoop.execute {
+                link.polling = false
+                guard !link.stopped else { return }
+                link.perform(link.releaseTimer.check(now: Instant(nanoseconds: link.now())))
+            }
+        case .fire:
+            effects.removeAll(keepingCapacity: true)
+            core.timerFired(now: Instant(nanoseconds: now()), batch: Self.releaseBatch, into: &effects)
+            run(nil)
+            flushWrites()
         }
-        timerWake = wake
-        let link = self
-        timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(origin &+ UInt64(wake))) {
-            link.timerWoke()
-        }
-    }
-
-    private func timerWoke() {
-        timer = nil
-        let now = self.now()
-        wakeLead.observe(armed: Instant(nanoseconds: timerWake), woke: Instant(nanoseconds: now))
-        checkDeadline(now)
-    }
-
-    /// Releases what is due when the deadline has come, else waits for it (without sleeping).
-    private func checkDeadline(_ now: Int64) {
-        guard !stopped, timerAt != .max, timer == nil else { return }
-        if now &+ Self.releaseBatch.nanoseconds >= timerAt { timerFired(now) } else { waitForDeadline() }
-    }
-
-    private func waitForDeadline() {
-        guard !waiting else { return }
-        waiting = true
-        let link = self
-        eventLoop.execute {
-            link.waiting = false
-            link.checkDeadline(link.now())
-        }
-    }
-
-    private func timerFired(_ now: Int64) {
-        timerAt = .max
-        effects.removeAll(keepingCapacity: true)
-        core.timerFired(now: Instant(nanoseconds: now), batch: Self.releaseBatch, into: &effects)
-        run(nil)
-        flushWrites()
     }
 
     // MARK: - Flows
