@@ -48,6 +48,11 @@ public struct ProxyBenchRun: Sendable {
     public var proxiedPerSecond: Double?
     public var rttP50: Int?
     public var rttP99: Int?
+    /// The delay-accuracy run's reference: RTT p50 and p99 through an unimpaired proxy, pinged
+    /// alternately with the delayed one in the same run (so both see the same load and the same
+    /// idle time before each ping, and only the delay differs).
+    public var referenceP50: Int?
+    public var referenceP99: Int?
     public var pingsLost: Int
     public var kernelDrops: UInt64?
     /// CPU time of the proxy's event-loop thread per datagram it relayed during the throughput
@@ -60,7 +65,8 @@ public enum ProxyBench {
     /// What stands between the sender and the sink (and the pinger and the echo server) in a run.
     enum Relay {
         case direct
-        case proxy(ImpairmentConfig, pcap: String?)
+        /// `reference`: also an unimpaired proxy to the echo server, pinged alternately.
+        case proxy(ImpairmentConfig, pcap: String?, reference: Bool = false)
         case external(ExternalRelayKind)
     }
 
@@ -79,7 +85,7 @@ public enum ProxyBench {
             delayed.apply(.delay(options.accuracyDelay))
             plan += [
                 ("proxy", .proxy(ImpairmentConfig(), pcap: nil)), ("proxy+impaired", .proxy(options.impaired, pcap: nil)),
-                ("proxy+delay", .proxy(delayed, pcap: nil)),
+                ("proxy+delay", .proxy(delayed, pcap: nil, reference: true)),
             ]
             if let folder = options.pcapFolder { plan.append(("proxy+pcap", .proxy(ImpairmentConfig(), pcap: "\(folder)/udpchat-bench-proxy.pcap"))) }
             for (name, relay) in plan {
@@ -100,9 +106,10 @@ public enum ProxyBench {
         var impairments: ImpairmentConfig?
         var pcap: String?
         var external: ExternalRelayKind?
+        var reference = false
         switch relay {
         case .direct: break
-        case .proxy(let config, let file): (impairments, pcap) = (config, file)
+        case .proxy(let config, let file, let withReference): (impairments, pcap, reference) = (config, file, withReference)
         case .external(let kind): external = kind
         }
         let loop = group.next()
@@ -117,7 +124,7 @@ public enum ProxyBench {
         var externals: [ExternalRelay] = []
         defer { for relay in externals { relay.process.signalGroup(SIGKILL) } }  // on every way out, errors included
         let tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) }
-        func target(_ socket: BenchSocket) async throws -> Endpoint {
+        func target(_ socket: BenchSocket, impairments: ImpairmentConfig? = impairments) async throws -> Endpoint {
             if let external {
                 let relay = try await ExternalRelay.start(external, target: socket.endpoint)
                 externals.append(relay)
@@ -139,6 +146,7 @@ public enum ProxyBench {
         }
         let sinkTarget = try await target(sink)
         let echoTarget = try await target(echo)
+        let referenceTarget = reference ? try await target(echo, impairments: ImpairmentConfig()) : nil
         let sender = try await BenchSocket.bind(on: loop, echo: false)
         defer {
             for socket in [sink, echo, sender] { socket.channel.close(promise: nil) }
@@ -165,7 +173,7 @@ public enum ProxyBench {
         if let proxied, proxied > 0, let cpu0, let cpu1 { micros = (cpu1 - cpu0) * 1e6 / (proxied * seconds) }
 
         // Latency.
-        let ping = PingPong(socket: sender, target: echoTarget, payload: options.payload, count: options.pings, loop: loop)
+        let ping = PingPong(socket: sender, target: echoTarget, reference: referenceTarget, payload: options.payload, count: options.pings, loop: loop)
         let histogram = try await ping.run()
 
         var kernelDrops: UInt64?
@@ -180,8 +188,10 @@ public enum ProxyBench {
         }
         return ProxyBenchRun(
             name: name, deliveredPerSecond: delivered, proxiedPerSecond: proxied, rttP50: histogram.histogram.percentile(0.5),
-            rttP99: histogram.histogram.percentile(0.99), pingsLost: histogram.lost, kernelDrops: kernelDrops,
-            proxyMicrosPerDatagram: micros)
+            rttP99: histogram.histogram.percentile(0.99),
+            referenceP50: referenceTarget == nil ? nil : histogram.reference.percentile(0.5),
+            referenceP99: referenceTarget == nil ? nil : histogram.reference.percentile(0.99),
+            pingsLost: histogram.lost, kernelDrops: kernelDrops, proxyMicrosPerDatagram: micros)
     }
 
     /// The report printed by `udpchat bench proxy`.
@@ -222,11 +232,11 @@ public enum ProxyBench {
                                     name == "proxy" ? " (target ≤ 1.20)" : ""))
             }
         }
-        if let proxy = run("proxy"), let delayed = run("proxy+delay"), let p50 = proxy.rttP50, let d50 = delayed.rttP50,
-           let p99 = proxy.rttP99, let d99 = delayed.rttP99 {
+        if let delayed = run("proxy+delay"), let d50 = delayed.rttP50, let d99 = delayed.rttP99,
+           let p50 = delayed.referenceP50, let p99 = delayed.referenceP99 {
             let requested = Int(options.accuracyDelay.nanoseconds / 1000) * 2
-            lines.append("delay accuracy (\(options.accuracyDelay.compactDescription) each way = \(requested) µs per round trip, "
-                         + "measured against the undelayed proxy):")
+            lines.append("delay accuracy (\(options.accuracyDelay.compactDescription) each way = \(requested) µs per round trip, measured against "
+                         + "an undelayed proxy pinged alternately in the same run: RTT p50 \(p50) µs, p99 \(p99) µs):")
             lines.append("  p50 error \(signed(d50 - p50 - requested)) µs (target ±50), p99 error \(signed(d99 - p99 - requested)) µs (target ≤ +200)")
         }
         if let proxy = runs.first(where: { $0.name == "proxy" }), let tapped = runs.first(where: { $0.name == "proxy+pcap" }) {

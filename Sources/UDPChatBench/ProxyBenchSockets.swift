@@ -126,14 +126,17 @@ final class Flood: @unchecked Sendable {
     }
 }
 
-/// One datagram at a time through an echo server; RTT per round trip.
+/// One datagram at a time through an echo server; RTT per round trip. With a `reference`
+/// (another way to the echo server), pings alternate between the two, `count` through each.
 final class PingPong: @unchecked Sendable {
     let socket: BenchSocket
     let target: SocketAddress
+    let reference: SocketAddress?
     let payload: ByteBuffer
     let count: Int
     let loop: any EventLoop
     var histogram = LatencyHistogram()
+    var referenceHistogram = LatencyHistogram()
     var lost = 0
     var sentAt = NIODeadline.now()
     var done = 0
@@ -142,15 +145,16 @@ final class PingPong: @unchecked Sendable {
     var promise: EventLoopPromise<Void>?
     var timeout: Scheduled<Void>?
 
-    init(socket: BenchSocket, target: Endpoint, payload: Int, count: Int, loop: any EventLoop) {
+    init(socket: BenchSocket, target: Endpoint, reference: Endpoint? = nil, payload: Int, count: Int, loop: any EventLoop) {
         self.socket = socket
         self.target = try! SocketAddress(ipAddress: target.host, port: Int(target.port))
+        self.reference = reference.map { try! SocketAddress(ipAddress: $0.host, port: Int($0.port)) }
         self.payload = ByteBuffer(bytes: [UInt8](repeating: 0x62, count: max(payload, 8)))
-        self.count = count
+        self.count = reference == nil ? count : 2 * count
         self.loop = loop
     }
 
-    func run() async throws -> (histogram: LatencyHistogram, lost: Int) {
+    func run() async throws -> (histogram: LatencyHistogram, reference: LatencyHistogram, lost: Int) {
         let future: EventLoopFuture<Void> = try await loop.submit {
             let promise = self.loop.makePromise(of: Void.self)
             self.promise = promise
@@ -160,7 +164,7 @@ final class PingPong: @unchecked Sendable {
         }.get()
         try await future.get()
         try await loop.submit { self.socket.onRead = nil }.get()
-        return (histogram, lost)
+        return (histogram, referenceHistogram, lost)
     }
 
     private func ping() {
@@ -169,7 +173,7 @@ final class PingPong: @unchecked Sendable {
         sentAt = .now()
         var data = payload
         data.setInteger(generation, at: data.readerIndex)
-        socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: data), promise: nil)
+        socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: throughReference ? reference! : target, data: data), promise: nil)
         let current = generation
         timeout = loop.scheduleTask(in: .milliseconds(100)) { [unowned self] in
             guard self.outstanding, self.generation == current else { return }
@@ -183,9 +187,13 @@ final class PingPong: @unchecked Sendable {
         guard outstanding, data.getInteger(at: data.readerIndex, as: UInt64.self) == generation else { return }
         outstanding = false
         timeout?.cancel()
-        histogram.record(nanoseconds: UInt64((NIODeadline.now() - sentAt).nanoseconds))
+        let rtt = UInt64((NIODeadline.now() - sentAt).nanoseconds)
+        if throughReference { referenceHistogram.record(nanoseconds: rtt) } else { histogram.record(nanoseconds: rtt) }
         next()
     }
+
+    /// Odd pings go through the reference, when there is one.
+    private var throughReference: Bool { reference != nil && generation & 1 == 1 }
 
     private func next() {
         outstanding = false

@@ -5,12 +5,14 @@ import UDPChatRelay
 import UDPChatSupport
 
 /// One flow's upstream socket, as the driver sees it.
-final class UpstreamSocket {
+final class UpstreamSocket: @unchecked Sendable {  // confined to the link's event loop, as `Link`
     var channel: (any Channel)?
     var localEndpoint: Endpoint?
     /// Datagrams to send up before the socket is bound.
     var backlog: [ByteBuffer] = []
     var dirty = false
+    /// The flow is closed: replies still read from the socket are ignored.
+    var closed = false
 }
 
 /// One listen → target relay: a thin NIO driver of a `RelayCore` (sockets, ByteBuffers, timers,
@@ -18,11 +20,14 @@ final class UpstreamSocket {
 /// `eventLoop` (the class is confined to it, hence `@unchecked Sendable`): no locks on the hot path.
 final class Link: @unchecked Sendable {
     static let maxDatagram = 65_507
+    // 64×1 and 32×2 (datagrams per recvmmsg × reads per wake-up) measured no better than
+    // 16×4 here (CPU per datagram, RTT), and hold bigger receive buffers.
     static let listenVectorCount = 16
     static let upstreamVectorCount = 4
-    /// A timer wake-up also releases the copies due within this much: they would otherwise need a
-    /// wake-up of their own, which comes later than that anyway.
-    static let releaseBatch = Duration.microseconds(20)
+    static let readsPerWake = 4
+    /// A release also sends the copies due within this much after it (they would otherwise need
+    /// a loop iteration of their own).
+    static let releaseBatch = Duration.microseconds(2)
 
     let eventLoop: any EventLoop
     let configuration: LinkConfiguration
@@ -43,7 +48,10 @@ final class Link: @unchecked Sendable {
     var dirtySockets: [UpstreamSocket] = []
     var listenDirty = false
     var timer: Scheduled<Void>?
-    var timerAt = Int64.max
+    /// When to set `timer` (early, by the learned wake-up lateness) and when to release.
+    var releaseTimer = ReleaseTimer(batch: Link.releaseBatch)
+    /// A check of the deadline is queued on the loop (woken early: waiting for the deadline).
+    var polling = false
     var flusher: RepeatedTask?
     var stopped = false
 
@@ -109,7 +117,7 @@ final class Link: @unchecked Sendable {
             .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
             .channelOption(.datagramVectorReadMessageCount, value: vectorCount)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536 * vectorCount))
-            .channelOption(.maxMessagesPerRead, value: 4)
+            .channelOption(.maxMessagesPerRead, value: UInt(readsPerWake))
     }
 
     /// Sends every delayed copy at once, then closes every socket.
@@ -117,6 +125,7 @@ final class Link: @unchecked Sendable {
         stopped = true
         flusher?.cancel()
         timer?.cancel()
+        releaseTimer.cancel()
         var futures: [EventLoopFuture<Void>] = []
         let channels = sockets.values.compactMap(\.channel)
         effects.removeAll(keepingCapacity: true)
@@ -140,8 +149,8 @@ final class Link: @unchecked Sendable {
         run(buffer)
     }
 
-    func receiveDown(_ envelope: AddressedEnvelope<ByteBuffer>, flow: UInt64) {
-        guard !stopped, let socket = sockets[flow] else { return }
+    func receiveDown(_ envelope: AddressedEnvelope<ByteBuffer>, socket: UpstreamSocket, flow: UInt64) {
+        guard !stopped, !socket.closed else { return }
         let now = self.now()
         let buffer = envelope.data
         if let tap { tap(TappedDatagram(point: .received, timestamp: wallClock(), source: envelope.remoteAddress.endpoint, destination: socket.localEndpoint ?? listenEndpoint, payload: Array(buffer.readableBytesView))) }
@@ -182,7 +191,10 @@ final class Link: @unchecked Sendable {
             case .closeUpstream(let flow):
                 // On stop, sockets close after the last flush (`stop()`).
                 if flow == lastSocketFlow { (lastSocketFlow, lastSocket) = (0, nil) }
-                if let socket = sockets.removeValue(forKey: flow), !stopped { socket.channel?.close(promise: nil) }
+                if let socket = sockets.removeValue(forKey: flow) {
+                    socket.closed = true
+                    if !stopped { socket.channel?.close(promise: nil) }
+                }
             }
         }
     }
@@ -232,27 +244,46 @@ final class Link: @unchecked Sendable {
 
     // MARK: - Timers
 
+    // NIO's scheduled tasks wake the loop through a timerfd (ns resolution), but the thread runs
+    // some tens of µs after that (more on a loaded machine, or in a VM). `ReleaseTimer` sets the
+    // timer early by the lateness learned so far, and a loop that wakes before the deadline
+    // waits for it without sleeping: a check of the clock queued behind the I/O already pending
+    // (`.poll`), so reads go on meanwhile and copies leave at their deadline, neither early nor
+    // a wake-up late.
+
     private func armTimer(_ at: Int64) {
         guard !stopped else { return }
-        // At the exact deadline: NIO's scheduled tasks wake the loop through a timerfd (ns
-        // resolution), so a copy leaves as soon as it is due, not on a coarser slot.
-        let next = max(at, 0)
-        guard next < timerAt else { return }
-        timer?.cancel()
-        timerAt = next
-        let link = self
-        timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(origin &+ UInt64(next))) {
-            link.timerFired()
-        }
+        perform(releaseTimer.arm(Instant(nanoseconds: max(at, 0)), now: Instant(nanoseconds: now())))
     }
 
-    private func timerFired() {
-        timerAt = .max
-        timer = nil
-        effects.removeAll(keepingCapacity: true)
-        core.timerFired(now: Instant(nanoseconds: now()), batch: Self.releaseBatch, into: &effects)
-        run(nil)
-        flushWrites()
+    private func perform(_ action: ReleaseTimer.Action) {
+        switch action {
+        case .none:
+            return
+        case .schedule(let wake):
+            timer?.cancel()
+            let link = self
+            timer = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(origin &+ UInt64(max(wake.nanoseconds, 0)))) {
+                link.timer = nil
+                link.perform(link.releaseTimer.woke(now: Instant(nanoseconds: link.now())))
+            }
+        case .poll:
+            timer?.cancel()
+            timer = nil
+            guard !polling else { return }
+            polling = true
+            let link = self
+            eventLoop.execute {
+                link.polling = false
+                guard !link.stopped else { return }
+                link.perform(link.releaseTimer.check(now: Instant(nanoseconds: link.now())))
+            }
+        case .fire:
+            effects.removeAll(keepingCapacity: true)
+            core.timerFired(now: Instant(nanoseconds: now()), batch: Self.releaseBatch, into: &effects)
+            run(nil)
+            flushWrites()
+        }
     }
 
     // MARK: - Flows
@@ -265,7 +296,7 @@ final class Link: @unchecked Sendable {
         Self.bootstrap(eventLoop: eventLoop, vectorCount: Self.upstreamVectorCount)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(link: link, flowID: flow))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(link: link, socket: socket, flowID: flow))
                 }
             }
             .bind(to: any)
@@ -292,6 +323,7 @@ final class Link: @unchecked Sendable {
         case .failure:
             // No upstream socket: what waited for it is lost, and counted by the core.
             socket.backlog = []
+            socket.closed = true
             sockets[flow] = nil
             if flow == lastSocketFlow { (lastSocketFlow, lastSocket) = (0, nil) }
             effects.removeAll(keepingCapacity: true)
@@ -336,14 +368,16 @@ final class ListenHandler: ChannelInboundHandler {
 final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let link: Link
+    let socket: UpstreamSocket
     let flowID: UInt64
-    init(link: Link, flowID: UInt64) {
+    init(link: Link, socket: UpstreamSocket, flowID: UInt64) {
         self.link = link
+        self.socket = socket
         self.flowID = flowID
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        link.receiveDown(unwrapInboundIn(data), flow: flowID)
+        link.receiveDown(unwrapInboundIn(data), socket: socket, flow: flowID)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -128,6 +128,10 @@ public struct RelayCore<Client: RelayClientAddress> {
     @usableFromInline var lastClient: Client?
     @usableFromInline var lastClientFlow: UInt64 = 0
     @usableFromInline var nextFlowID: UInt64 = 1
+    /// The last flow looked up and its index in `flows` (valid until a flow opens or closes):
+    /// a burst of one flow's datagrams, either way, hashes its id once.
+    @usableFromInline var cachedFlow: UInt64 = 0
+    @usableFromInline var cachedIndex: [UInt64: Flow].Index?
     @usableFromInline var decisions: [Decision] = []
     @usableFromInline var queue = DelayQueue()
     /// No flow can expire before this (the earliest `lastActive + flowIdle`, or later).
@@ -197,7 +201,7 @@ public struct RelayCore<Client: RelayClientAddress> {
             lastClient = client
             lastClientFlow = id
         }
-        let index = flows.index(forKey: id)!
+        let index = flowIndex(id)!
         flows.values[index].lastActive = now
         lastEventFlow = id
         if passthrough {
@@ -212,7 +216,7 @@ public struct RelayCore<Client: RelayClientAddress> {
     @inlinable
     public mutating func upstreamDatagram(_ bytes: [UInt8]?, size: Int, flow id: UInt64, now: Instant,
                                           into effects: inout [RelayEffect<Client>]) {
-        guard let index = flows.index(forKey: id) else {
+        guard let index = flowIndex(id) else {
             lastEventFlow = 0
             return
         }
@@ -313,17 +317,21 @@ public struct RelayCore<Client: RelayClientAddress> {
                 let payload = d.serial == serial ? arrived : d.bytes
                 effects.append(.trace(traceEvent(decision, flow: d.flow, payload: payload, rule: d.rule, now: now)))
             }
-            guard flows[d.flow] != nil else {
+            guard let index = flowIndex(d.flow) else {
                 counters[dir].expired &+= 1
                 return
             }
             if d.at <= now {
                 let payload: RelayPayload = d.serial == serial && !d.notes.modified ? .arrived : .bytes(d.bytes)
-                if dir == .up { sendUp(d.flow, payload, size: d.bytes.count, into: &effects) } else { sendDown(d.flow, payload, size: d.bytes.count, into: &effects) }
+                if dir == .up {
+                    sendUp(d.flow, at: index, payload, size: d.bytes.count, into: &effects)
+                } else {
+                    sendDown(d.flow, at: index, payload, size: d.bytes.count, into: &effects)
+                }
             } else {
                 queue.push(at: d.at, direction: dir, flow: d.flow, bytes: d.bytes)
                 counters[dir].inFlight &+= 1
-                flows[d.flow]!.inFlight += 1
+                flows.values[index].inFlight += 1
             }
         }
     }
@@ -345,11 +353,6 @@ public struct RelayCore<Client: RelayClientAddress> {
     // MARK: - Sends
 
     @inlinable
-    mutating func sendUp(_ id: UInt64, _ payload: RelayPayload, size: Int, into effects: inout [RelayEffect<Client>]) {
-        sendUp(id, at: flows.index(forKey: id)!, payload, size: size, into: &effects)
-    }
-
-    @inlinable
     mutating func sendUp(_ id: UInt64, at index: [UInt64: Flow].Index, _ payload: RelayPayload, size: Int,
                          into effects: inout [RelayEffect<Client>]) {
         if flows.values[index].opening {
@@ -364,25 +367,26 @@ public struct RelayCore<Client: RelayClientAddress> {
     }
 
     @inlinable
-    mutating func sendDown(_ id: UInt64, _ payload: RelayPayload, size: Int, into effects: inout [RelayEffect<Client>]) {
+    mutating func sendDown(_ id: UInt64, at index: [UInt64: Flow].Index, _ payload: RelayPayload, size: Int,
+                           into effects: inout [RelayEffect<Client>]) {
         counters.down.sent &+= 1
         counters.down.bytesSent &+= UInt64(size)
-        effects.append(.sendDown(flow: id, to: flows[id]!.client, payload))
+        effects.append(.sendDown(flow: id, to: flows.values[index].client, payload))
     }
 
     @usableFromInline
     mutating func flushDue(now: Instant, into effects: inout [RelayEffect<Client>]) {
         while let first = queue.first, first.at <= now, let pending = queue.pop() {
             counters[pending.direction].inFlight &-= 1
-            guard flows[pending.flow] != nil else {
+            guard let index = flowIndex(pending.flow) else {
                 counters[pending.direction].expired &+= 1
                 continue
             }
-            flows[pending.flow]!.inFlight -= 1
+            flows.values[index].inFlight -= 1
             if pending.direction == .up {
-                sendUp(pending.flow, .bytes(pending.bytes), size: pending.bytes.count, into: &effects)
+                sendUp(pending.flow, at: index, .bytes(pending.bytes), size: pending.bytes.count, into: &effects)
             } else {
-                sendDown(pending.flow, .bytes(pending.bytes), size: pending.bytes.count, into: &effects)
+                sendDown(pending.flow, at: index, .bytes(pending.bytes), size: pending.bytes.count, into: &effects)
             }
         }
     }
@@ -405,11 +409,21 @@ public struct RelayCore<Client: RelayClientAddress> {
 
     // MARK: - Flows
 
+    /// The index of a flow in `flows` (nil when it is closed).
+    @inlinable
+    mutating func flowIndex(_ id: UInt64) -> [UInt64: Flow].Index? {
+        if id == cachedFlow, let cachedIndex { return cachedIndex }
+        guard let index = flows.index(forKey: id) else { return nil }
+        (cachedFlow, cachedIndex) = (id, index)
+        return index
+    }
+
     @usableFromInline
     mutating func openFlow(_ client: Client, now: Instant, into effects: inout [RelayEffect<Client>]) -> UInt64 {
         let id = nextFlowID
         nextFlowID += 1
         flows[id] = Flow(client: client, endpoint: client.endpoint, now: now)
+        cachedIndex = nil
         flowOfClient[client] = id
         counters.flowsOpened += 1
         effects.append(.openUpstream(flow: id))
@@ -451,6 +465,7 @@ public struct RelayCore<Client: RelayClientAddress> {
     @usableFromInline
     mutating func closeFlow(_ id: UInt64, into effects: inout [RelayEffect<Client>]) {
         guard let flow = flows.removeValue(forKey: id) else { return }
+        cachedIndex = nil
         flowOfClient[flow.client] = nil
         if lastClientFlow == id {
             lastClient = nil

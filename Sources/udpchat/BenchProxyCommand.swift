@@ -11,7 +11,7 @@ struct BenchProxyCommand: AsyncParsableCommand {
             batches with recvmmsg/sendmmsg (the yardstick: compiled on first use with the system's cc) and \
             through socat, when they are available; through the proxy with no impairment; with \
             loss+delay+duplicate; and with a fixed delay each way, to measure how closely the proxy keeps it \
-            (tracing off). Prints the proxy's throughput and RTT as ratios against the C relay, and the delay \
+            (tracing off; its pings alternate with pings through an unimpaired proxy, the reference). Prints the proxy's throughput and RTT as ratios against the C relay, and the delay \
             error at p50 and p99. Build with -c release for meaningful numbers.
             """
     )

@@ -36,6 +36,28 @@ import UDPChatWire
         #expect(up.delayed == 1 && up.inFlight == 0 && up.balanced)
     }
 
+    @Test func delayedCopiesNeverLeaveBeforeTheirDelay() async throws {
+        // The proxy arms its timer ahead of the deadline by the wake-up lateness it has learned
+        // (`WakeLead`) and then waits for the deadline: after a series of wake-ups, none may
+        // leave early (late is allowed: the machine may be busy).
+        let rig = try await Rig.start([("delay", "up:3ms")])
+        var sentAt: [ContinuousClock.Instant] = []
+        for i in 0..<40 {
+            sentAt.append(ContinuousClock.now)
+            try await rig.send("\(i)")
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let got = try await rig.server.waitFor(40)
+        #expect(got.count == 40)
+        for datagram in got {
+            guard let index = Int(datagram.text) else { continue }
+            // The proxy may release up to its 2 µs batch before the deadline.
+            #expect(datagram.at - sentAt[index] >= .milliseconds(3) - .microseconds(3), "datagram \(index)")
+        }
+        let up = await rig.finish().links[0].up
+        #expect(up.delayed == 40 && up.inFlight == 0 && up.balanced)
+    }
+
     @Test func jitterKeepsOrderByDefault() async throws {
         let rig = try await Rig.start([("delay", "up:20ms"), ("jitter", "up:15ms")])
         for i in 0..<30 { try await rig.send("\(i)") }

@@ -89,6 +89,27 @@ struct Relay {
         #expect(relay.up("back", at: at(6000)) == ["open 2", "timer 9000ms", "up 2 arrived"])
     }
 
+    @Test func datagramsFindTheirFlowWhileOthersOpenAndClose() {
+        // The core remembers the last flow it looked up; opening and closing flows must not
+        // send a datagram to the wrong one.
+        var relay = Relay(flowIdle: .seconds(3))
+        _ = relay.up("a", at: at(0))
+        relay.core.upstreamOpened(flow: 1)
+        #expect(relay.down("r1", flow: 1, at: at(1)) == ["down 1 10.0.0.1:1111 arrived"])
+        _ = relay.up("b", from: client2, at: at(2))
+        relay.core.upstreamOpened(flow: 2)
+        #expect(relay.down("r1", flow: 1, at: at(3)) == ["down 1 10.0.0.1:1111 arrived"])
+        #expect(relay.down("r2", flow: 2, at: at(2500)) == ["down 2 10.0.0.2:2222 arrived"])
+        #expect(relay.timer(at: at(3003)).contains("close 1"))
+        #expect(relay.down("gone", flow: 1, at: at(3002)) == [])
+        #expect(relay.down("r2", flow: 2, at: at(3003)) == ["down 2 10.0.0.2:2222 arrived"])
+        #expect(relay.up("again", from: client1, at: at(3004)) == ["open 3", "up 3 arrived"])
+        relay.core.upstreamOpened(flow: 3)
+        #expect(relay.down("r3", flow: 3, at: at(3005)) == ["down 3 10.0.0.1:1111 arrived"])
+        #expect(relay.down("r2", flow: 2, at: at(3006)) == ["down 2 10.0.0.2:2222 arrived"])
+        #expect(relay.core.stats.down.sent == 6 && relay.core.stats.activeFlows == 2)
+    }
+
     @Test func flowsBeyondTheLimitAreDroppedAndCounted() {
         var relay = Relay(maxFlows: 1)
         _ = relay.up("one", at: at(0))
