@@ -29,6 +29,8 @@ public struct ProxyBenchOptions: Sendable {
     public var external = true
     /// The fixed delay (each way) of the delay-accuracy run.
     public var accuracyDelay: Duration = .milliseconds(1)
+    /// Add a run of the unimpaired proxy counting datagrams by verb (`--count-verbs`).
+    public var countVerbs = false
 
     public init() {
         var config = ImpairmentConfig()
@@ -66,7 +68,8 @@ public enum ProxyBench {
     enum Relay {
         case direct
         /// `reference`: also an unimpaired proxy to the echo server, pinged alternately.
-        case proxy(ImpairmentConfig, pcap: String?, reference: Bool = false)
+        /// `verbs`: the proxy counts datagrams by verb (`--count-verbs`).
+        case proxy(ImpairmentConfig, pcap: String?, reference: Bool = false, verbs: Bool = false)
         case external(ExternalRelayKind)
     }
 
@@ -88,6 +91,7 @@ public enum ProxyBench {
                 ("proxy+delay", .proxy(delayed, pcap: nil, reference: true)),
             ]
             if let folder = options.pcapFolder { plan.append(("proxy+pcap", .proxy(ImpairmentConfig(), pcap: "\(folder)/udpchat-bench-proxy.pcap"))) }
+            if options.countVerbs { plan.append(("proxy+verbs", .proxy(ImpairmentConfig(), pcap: nil, verbs: true))) }
             for (name, relay) in plan {
                 log("running \(name) …")
                 runs.append(try await measure(name: name, relay: relay, options: options, group: group, log: log))
@@ -107,9 +111,10 @@ public enum ProxyBench {
         var pcap: String?
         var external: ExternalRelayKind?
         var reference = false
+        var verbs = false
         switch relay {
         case .direct: break
-        case .proxy(let config, let file, let withReference): (impairments, pcap, reference) = (config, file, withReference)
+        case .proxy(let config, let file, let withReference, let counting): (impairments, pcap, reference, verbs) = (config, file, withReference, counting)
         case .external(let kind): external = kind
         }
         let loop = group.next()
@@ -134,6 +139,7 @@ public enum ProxyBench {
             var config = ProxyConfiguration(
                 listen: Endpoint(host: "127.0.0.1", port: 0), target: socket.endpoint, impairments: impairments, seed: options.seed)
             config.maxFlows = 4
+            config.countVerbs = verbs
             if let tapFiles {
                 config.tap = { datagram in
                     tapFiles.record(sent: datagram.point == .sent, timestamp: datagram.timestamp, source: datagram.source,

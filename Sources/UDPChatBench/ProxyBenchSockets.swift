@@ -72,11 +72,19 @@ final class Flood: @unchecked Sendable {
     var ticker: RepeatedTask?
     var running = false
 
+    /// A valid `MSG` of `size` bytes where it fits (`MSG 1 2 3 aaa…`), so a proxy that reads the
+    /// datagrams (`--count-verbs`, rules) does its full work; plain bytes below 11.
+    static func chat(size: Int) -> [UInt8] {
+        let head = Array("MSG 1 2 3 ".utf8)
+        guard size > head.count else { return [UInt8](repeating: 0x61, count: size) }
+        return head + [UInt8](repeating: 0x61, count: size - head.count)
+    }
+
     init(sender: BenchSocket, sink: BenchSocket, target: Endpoint, payload: Int, window: Int) {
         self.sender = sender
         self.sink = sink
         self.target = try! SocketAddress(ipAddress: target.host, port: Int(target.port))
-        self.payload = ByteBuffer(bytes: [UInt8](repeating: 0x61, count: payload))
+        self.payload = ByteBuffer(bytes: Flood.chat(size: payload))
         self.window = UInt64(window)
     }
 

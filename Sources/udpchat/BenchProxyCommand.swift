@@ -27,6 +27,7 @@ struct BenchProxyCommand: AsyncParsableCommand {
     var pcapDir: String?
     @Option(help: "The fixed delay each way of the delay-accuracy run.") var accuracyDelay: DurationArgument = DurationArgument(.milliseconds(1))
     @Flag(help: "Skip the C relay and socat runs.") var noExternal = false
+    @Flag(help: "Add a run of the unimpaired proxy with --count-verbs (the flood's datagrams are MSGs, so each one is read), to measure what counting costs.") var countVerbs = false
 
     func validate() throws {
         guard (1...65_507).contains(size) else { throw ValidationError("--size must be 1 … 65507, not \(size)") }
@@ -49,6 +50,7 @@ struct BenchProxyCommand: AsyncParsableCommand {
         options.pcapFolder = pcapDir
         options.accuracyDelay = accuracyDelay.duration
         options.external = !noExternal
+        options.countVerbs = countVerbs
         return options
     }
 
