@@ -172,7 +172,8 @@ let package = Package(
         .testTarget(
             name: "UDPChatGraderTests",
             dependencies: [
-                "UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatDialect", "UDPChatWire", "UDPChatSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],
