@@ -104,7 +104,7 @@ public enum ScenarioChecker {
             let shownGaps = gaps.count > 8 ? gaps.prefix(8).joined(separator: ", ") + ", …" : gaps.joined(separator: ", ")
             return CheckResult(
                 title: "re-sent \(filter)", line: 0, passed: problems.isEmpty,
-                expected: "re-sent \(filter.bound) time(s)\(intervalText) (first at \(JSON.seconds(first.time))s)",
+                expected: "re-sent \(filter.bound.counting("time"))\(intervalText) (first at \(JSON.seconds(first.time))s)",
                 observed: problems.isEmpty ? "re-sent \(counted(resends, "time")), intervals [\(shownGaps)]"
                     : problems.prefix(4).joined(separator: "; ") + " (intervals [\(shownGaps)])",
                 excerpt: excerpt(records))
@@ -112,7 +112,7 @@ public enum ScenarioChecker {
         case .wire(let filter):
             let records = o.records(filter)
             return CheckResult(title: "on the wire: \(filter)", line: 0, passed: filter.bound.allows(records.count),
-                               expected: "\(filter.bound) datagram(s)", observed: "\(records.count)",
+                               expected: "\(filter.bound.counting("datagram"))", observed: "\(records.count)",
                                excerpt: excerpt(records.isEmpty ? Array(o.trace.suffix(8)) : records))
 
         case .dedup(let at, let from, let seq):
@@ -140,7 +140,7 @@ public enum ScenarioChecker {
             let lines = o.lines(of: party)
             let count = lines.filter { $0.line.contains(text) }.count
             return CheckResult(title: "\(party) displays '\(text)'", line: 0, passed: bound.allows(count),
-                               expected: "\(bound) line(s) containing '\(text)'", observed: "\(count)",
+                               expected: "\(bound.counting("line")) containing '\(text)'", observed: "\(count)",
                                excerpt: consoleExcerpt(lines))
 
         case .terminated(let by, let peer):

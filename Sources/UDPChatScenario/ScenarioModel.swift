@@ -121,6 +121,12 @@ public struct CountBound: Hashable, Sendable, CustomStringConvertible {
         default: return "any number"
         }
     }
+
+    /// The bound with its noun in the right number: "exactly 1 datagram", "at least 2 lines",
+    /// "0 to 1 re-sends" (the noun agrees with the last number written).
+    public func counting(_ singular: String, _ pluralForm: String? = nil) -> String {
+        "\(description) \(plural(exact ?? max ?? 2, singular, pluralForm))"
+    }
 }
 
 /// Selects datagrams in the trace.

@@ -1,3 +1,4 @@
+import UDPChatSupport
 import Yams
 
 /// One problem in a scenario file, with its position.
@@ -130,10 +131,10 @@ struct SchemaValidator {
             }
         case .sequence(let sequence):
             if let minimum = schema["minItems"] as? Int, sequence.count < minimum {
-                issues.append(issue(node, path, "needs at least \(minimum) item(s), found \(sequence.count)"))
+                issues.append(issue(node, path, "needs at least \(counted(minimum, "item")), found \(sequence.count)"))
             }
             if let maximum = schema["maxItems"] as? Int, sequence.count > maximum {
-                issues.append(issue(node, path, "allows at most \(maximum) item(s), found \(sequence.count)"))
+                issues.append(issue(node, path, "allows at most \(counted(maximum, "item")), found \(sequence.count)"))
             }
             if let items = schema["items"] as? [String: Any] {
                 for (index, item) in sequence.enumerated() {
@@ -158,7 +159,7 @@ struct SchemaValidator {
                 issues.append(issue(node, path, "missing required key '\(required)'"))
             }
             if let minimum = schema["minProperties"] as? Int, mapping.count < minimum {
-                issues.append(issue(node, path, "needs at least \(minimum) key(s)"))
+                issues.append(issue(node, path, "needs at least \(counted(minimum, "key"))"))
             }
             if let maximum = schema["maxProperties"] as? Int, mapping.count > maximum {
                 let keys = mapping.keys.compactMap(\.string).joined(separator: ", ")

@@ -77,7 +77,8 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         let verbose = self.verbose
         let reporter = ProgressReporter(total: items.count, label: "runs")
         let progress: @Sendable (ScenarioReport, Int) -> Void = { report, _ in
-            let simulated = report.observation.map { " \(JSON.seconds($0.endTime))s \(report.mode == .sim ? "simulated" : "elapsed")" } ?? ""
+            // Live: the wall time is the scenario's own time; sim: both, the simulated time after it.
+            let simulated = report.mode == .sim ? report.observation.map { ", \(JSON.seconds($0.endTime))s simulated" } ?? "" : ""
             reporter.finished("\(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
                               + (report.skipped.map { ": \($0)" } ?? ""), failed: !report.passed && report.skipped == nil, always: true)
             if !report.passed || verbose, report.skipped == nil {
@@ -167,7 +168,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         }
         let passed = reports.filter(\.passed).count
         let skipped = reports.filter { $0.skipped != nil }.count
-        print("\(reports.count) run(s): \(passed) passed, \(reports.count - passed - skipped) failed, \(skipped) skipped in \(wall.milliseconds) ms (mode \(mode.rawValue), \(jobs) job(s))")
+        print("\(counted(reports.count, "run")): \(passed) passed, \(reports.count - passed - skipped) failed, \(skipped) skipped in \(wall.milliseconds) ms (mode \(mode.rawValue), \(counted(jobs, "job")))")
     }
 }
 

@@ -13,7 +13,7 @@ import UDPChatScenario
         let failure = try #require(report.failures.first)
         #expect(report.failures.count == 1)
         #expect(failure.title.contains("re-sent MSG seq=1 from=alice"))
-        #expect(failure.expected.contains("re-sent exactly 2 time(s)"))
+        #expect(failure.expected.contains("re-sent exactly 2 times"))
         #expect(failure.expected.contains("2s–5s"))
         #expect(failure.observed.contains("re-sent 1 time;"))
         #expect(failure.observed.contains("10s after"))

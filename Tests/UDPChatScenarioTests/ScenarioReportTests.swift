@@ -10,7 +10,7 @@ struct ScenarioReportTests {
         // The same run judged against a wrong expectation fails (line 34: the resent check).
         var failing = SimRunner.run(try ScenarioFiles.load(scenariosFolder + "/lost-ack.yaml"))
         failing.checks[1].passed = false
-        failing.checks[1].observed = "re-sent 0 time(s)"
+        failing.checks[1].observed = "re-sent 0 times"
         return [passing, failing]
     }
 
