@@ -57,29 +57,14 @@ enum LiveTrace {
         return records.sorted { ($0.time, $0.proxy, $0.serial) < ($1.time, $1.proxy, $1.serial) }
     }
 
-    /// The message described by a trace line's `msg` (MSG text is not in the trace: left empty).
+    /// The message described by a trace line's `msg`. The trace writes verb, conn, id, seq and
+    /// port only: MSG's text is left empty, PEER's host is loopback, ERROR's code NOT_REGISTERED.
     static func message(_ fields: [String: Any]?) -> Message? {
-        guard let fields, let verbText = fields["verb"] as? String, let verb = Verb(rawValue: verbText) else { return nil }
-        let id = (fields["id"] as? NSNumber)?.uint32Value ?? 0
-        let conn = (fields["conn"] as? NSNumber)?.uint32Value ?? 0
-        let seq = (fields["seq"] as? NSNumber)?.uint32Value ?? 0
-        let port = (fields["port"] as? NSNumber)?.uint16Value ?? 0
-        switch verb {
-        case .register: return .register(id: id, port: port)
-        case .registered: return .registered(id: id, port: port)
-        case .lookup: return .lookup(id: id)
-        case .peer: return .peer(id: id, host: "127.0.0.1", port: port)
-        case .inactive: return .inactive(id: id)
-        case .leave: return .leave(id: id)
-        case .left: return .left(id: id)
-        case .error: return .error(code: .notRegistered, id: id)
-        case .connect: return .connect(conn: conn, id: id)
-        case .accept: return .accept(conn: conn, id: id)
-        case .reject: return .reject(conn: conn, id: id)
-        case .msg: return .msg(conn: conn, id: id, seq: seq, text: "")
-        case .ack: return .ack(conn: conn, id: id, seq: seq)
-        case .terminate: return .terminate(conn: conn, id: id)
-        case .terminated: return .terminated(conn: conn, id: id)
-        }
+        guard let fields, let verb = fields["verb"] as? String else { return nil }
+        return CodedMessage(
+            verb: verb, id: (fields["id"] as? NSNumber)?.uint32Value ?? 0, conn: (fields["conn"] as? NSNumber)?.uint32Value,
+            seq: (fields["seq"] as? NSNumber)?.uint32Value, port: (fields["port"] as? NSNumber)?.uint16Value,
+            host: "127.0.0.1", code: ErrorCode.notRegistered.rawValue
+        ).message
     }
 }
