@@ -25,9 +25,7 @@ import UDPChatWire
 
     @Test func aDialectsMessagesCountUnderTheContractsVerbs() {
         var config = ImpairmentConfig()
-        config.reader = MessageReader(name: "colon") { bytes in
-            String(decoding: bytes, as: UTF8.self).hasPrefix("CHAT:") ? .msg(conn: 1, id: 3, seq: 7, text: "hi") : nil
-        }
+        config.reader = RelayTraceDialectTests.colon
         var relay = Relay(impairments: config, countVerbs: true)
         _ = relay.up("CHAT:3:7:hi", at: at(0))
         _ = relay.up("MSG 1 3 7 hi", at: at(1))
