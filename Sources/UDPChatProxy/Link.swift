@@ -340,7 +340,7 @@ final class Link: @unchecked Sendable {
         var ports: Set<Int> = []
         if let port = listenChannel?.localAddress?.port { ports.insert(port) }
         for socket in sockets.values { if let port = socket.localEndpoint?.port { ports.insert(Int(port)) } }
-        s.kernelDrops = KernelDrops.read(ports: ports)
+        s.kernelDrops = UDPSocketTable.read().map { rows in rows.filter { ports.contains(Int($0.port)) }.reduce(0) { $0 + $1.drops } }
         return s
     }
 }

@@ -282,24 +282,11 @@ extension LiveRunner {
         #if os(Linux)
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        while process.exited == nil, clock.now < deadline, !udpPortBound(port) {
+        while process.exited == nil, clock.now < deadline, !UDPSocketTable.isBound(port) {
             try? await Task.sleep(for: .milliseconds(10))
         }
         #else
         try? await Task.sleep(for: .milliseconds(300))
         #endif
-    }
-
-    /// True when a UDP socket of this network namespace is bound to `port` (any address).
-    static func udpPortBound(_ port: UInt16) -> Bool {
-        let suffix = ":" + String(format: "%04X", port)
-        for table in ["/proc/net/udp", "/proc/net/udp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                if fields.count > 1, fields[1].hasSuffix(suffix) { return true }
-            }
-        }
-        return false
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UDPChatIUT
 @testable import UDPChatScenario
+import UDPChatSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -164,7 +165,7 @@ import Glibc
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
         try #require(bound)
-        #expect(LiveRunner.udpPortBound(UInt16(bigEndian: address.sin_port)))
+        #expect(UDPSocketTable.isBound(UInt16(bigEndian: address.sin_port)))
     }
 
     @Test("an interrupted sandboxed run is reported INTERRUPTED and its sandbox dies")

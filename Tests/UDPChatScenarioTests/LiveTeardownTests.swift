@@ -1,7 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
-import UDPChatIUT
 @testable import UDPChatScenario
 import UDPChatSupport
 
@@ -34,17 +33,29 @@ import UDPChatSupport
               - left: alice
             """
         let scenario = try ScenarioLoader.load(yaml: yaml, path: folder + "/bob.yaml")
-        let bound = NIOLockedValueBox<[Endpoint]>([])
+        // Each socket started is known by its inode, unique while it lives: a port alone could be
+        // taken again by another test's socket as soon as the run let it go.
+        guard UDPSocketTable.read() != nil else {
+            print("skipping the teardown check: no /proc/net/udp to see sockets in")
+            return
+        }
+        let bound = NIOLockedValueBox<[(Endpoint, Set<UInt64>)]>([])
+        @Sendable func note(_ endpoint: Endpoint) {
+            let inodes = Set((UDPSocketTable.read() ?? []).filter { $0.port == endpoint.port }.map(\.inode))
+            bound.withLockedValue { $0.append((endpoint, inodes)) }
+        }
         var observer = LiveObserver()
-        observer.serverStarted = { address in bound.withLockedValue { $0.append(address) } }
-        observer.proxiesStarted = { links in bound.withLockedValue { $0 += links.map(\.listen) } }
+        observer.serverStarted = { address in note(address) }
+        observer.proxiesStarted = { links in links.forEach { note($0.listen) } }
         let report = await LiveRunner.run(scenario, rto: .milliseconds(200), options: LiveOptions(observer: observer))
         #expect(!report.passed && report.skipped == nil)
         #expect(report.failures.contains { $0.title == "the live run could start" }, "\(ScenarioReports.text(report))")
         let started = bound.withLockedValue { $0 }
-        #expect(started.count == 2, "the server and its proxy were up before bob failed: \(started)")
-        for endpoint in started {
-            #expect(PortAllocator.isFree(endpoint.port), "\(endpoint) is still bound after the failed run")
+        #expect(started.count == 2, "the server and its proxy were up before bob failed: \(started.map(\.0))")
+        let left = Set((UDPSocketTable.read() ?? []).map(\.inode))
+        for (endpoint, inodes) in started {
+            #expect(!inodes.isEmpty, "\(endpoint) was not in the socket table while the run was up")
+            #expect(inodes.isDisjoint(with: left), "\(endpoint)'s socket is still open after the failed run")
         }
     }
 }
