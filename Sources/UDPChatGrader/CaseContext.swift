@@ -364,6 +364,12 @@ public final class CaseContext: @unchecked Sendable {
             + "(\(seconds(upper))) of t=\(seconds(previous.time)); observed \(observed(at: node, after: previous.time + .microseconds(100)))")
     }
 
+    /// Whether a UDP socket is bound at `port` where the case runs (this network namespace's
+    /// /proc/net/udp: the sandbox's own when the case runs in one); nil where it cannot be read.
+    public func socketBound(port: UInt16) -> Bool? {
+        UDPSocketTable.read().map { rows in rows.contains { $0.port == port } }
+    }
+
     /// A process exit before the end of the case, as a failure.
     public func expectAlive(_ why: String) throws {
         if let exit = process?.exited {

@@ -36,6 +36,7 @@ import UDPChatIUT
         ("client-no-terminated", "C-TERM-RESPOND"),
         ("client-no-term-repeat", "C-TERM-REPEAT"),
         ("client-leave-early", "C-LEAVE"),
+        ("client-close-early", "C-LEAVE"),
         ("client-no-leave-resend", "C-LEAVE-RESEND"),
         ("client-crash-malformed", "C-MALFORMED"),
         ("client-no-window", "C-MSG-WINDOW"),

@@ -17,6 +17,7 @@ Faults (each caught by the grader case named after the colon):
   no-terminated       never answers TERMINATE                       : C-TERM-RESPOND
   no-term-repeat      forgets an ended conn at once                 : C-TERM-REPEAT
   leave-early         exits right after sending LEAVE               : C-LEAVE
+  close-early         closes its socket right after sending LEAVE, and stays : C-LEAVE
   no-leave-resend     never re-sends LEAVE                          : C-LEAVE-RESEND
   no-term-resend      never re-sends TERMINATE                      : C-TERM-RESEND
   lookup-after-inactive keeps re-sending LOOKUP after INACTIVE      : C-INACTIVE
@@ -39,7 +40,7 @@ import time
 from udpwire import Malformed, build, parse
 
 FAULTS = ["none", "no-register-resend", "no-connect-resend", "no-msg-resend", "seq-start-0", "no-dedup", "no-reack",
-          "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early",
+          "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early", "close-early",
           "no-leave-resend", "no-term-resend", "lookup-after-inactive", "connect-after-accept", "no-msg-accept", "own-port",
           "crash-malformed", "no-window", "term-early", "accept-any-source"]
 WINDOW = 32
@@ -135,6 +136,9 @@ class Client:
             self.reliable("LEAVE", build("LEAVE", self.me), self.server, resend=self.fault != "no-leave-resend")
             if self.fault == "leave-early":
                 sys.exit(0)
+            if self.fault == "close-early":
+                self.sock.close()
+                time.sleep(3600)
         elif not line.startswith("/") and self.state == "connected":
             self.backlog.append(line)
             self.pump()
