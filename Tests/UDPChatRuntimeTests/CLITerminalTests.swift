@@ -12,8 +12,9 @@ struct TmuxPane: Sendable {
     let session = "client"
 
     /// Runs one tmux command and returns its standard output. Spawned directly with an empty
-    /// signal mask and default signal actions: a child of the test runner otherwise inherits the
-    /// runner's blocked signals, and a tmux server started that way never answers.
+    /// signal mask and default signal actions (a child of the test runner otherwise inherits the
+    /// runner's blocked signals, and a tmux server started that way never answers), and with only
+    /// standard input, output and error open.
     @discardableResult
     func run(_ arguments: [String]) throws -> String {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(socket)-\(UInt32.random(in: 0...UInt32.max)).out").path
@@ -34,6 +35,13 @@ struct TmuxPane: Sendable {
         posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&files, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of the test runner's: its sockets are not close-on-exec, and a tmux server
+        // lives on, so an inherited socket would stay open after the test that made it closed it.
+        // (glibc 2.34's posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc does not export.)
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&files, 3)
+        }
         let argv = [tmuxBinary!, "-L", socket] + arguments
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
