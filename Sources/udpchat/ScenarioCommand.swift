@@ -23,7 +23,9 @@ func loadScenarios(_ paths: [String]) -> [Scenario]? {
     var ok = true
     for file in files {
         do {
-            scenarios.append(try ScenarioFiles.load(file))
+            let scenario = try ScenarioFiles.load(file)
+            for line in scenario.unreachableRules { printError("\(file): warning: \(line)") }
+            scenarios.append(scenario)
         } catch let issues as ScenarioIssues {
             printError(issues.description)
             ok = false

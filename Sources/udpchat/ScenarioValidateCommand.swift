@@ -6,7 +6,11 @@ struct ScenarioValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check scenario files against the schema (Scenarios/scenario.schema.json) and their cross-references.",
-        discussion: "Problems are printed as FILE:LINE:COLUMN: error: MESSAGE; the exit status is 1 when any file has one."
+        discussion: """
+            Problems are printed as FILE:LINE:COLUMN: error: MESSAGE; the exit status is 1 when any file has one.
+            A proxy rule that can never match (a verb or field the scenario's wire format does not have)
+            is printed as FILE: warning: MESSAGE, and does not change the exit status.
+            """
     )
 
     @Argument(help: "Scenario files or folders (default: Scenarios).")
@@ -25,6 +29,7 @@ struct ScenarioValidateCommand: ParsableCommand {
             do {
                 let scenario = try ScenarioFiles.load(file)
                 print("ok   \(file)  (\(scenario.name): \(counted(scenario.clients.count, "client")), \(counted(scenario.proxies.count, "proxy", "proxies")), \(counted(scenario.expectations.count, "check")))")
+                for line in scenario.unreachableRules { print("\(file): warning: \(line)") }
             } catch let issues as ScenarioIssues {
                 bad += 1
                 print(issues.description)
