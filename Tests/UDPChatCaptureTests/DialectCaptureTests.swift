@@ -84,6 +84,14 @@ import UDPChatWire
         #expect(decoded.summary.chat == 0)
     }
 
+    /// The contract's dissector is not written twice: contrib/wireshark/udpchat.lua is what
+    /// `udpchat dialect lua default` prints (regenerate it with that command when this fails).
+    @Test func contribDissectorIsTheGeneratedOneForTheContract() throws {
+        let contrib = try String(contentsOfFile: repositoryRoot + "/contrib/wireshark/udpchat.lua", encoding: .utf8)
+        #expect(contrib == LuaDissector(dialect: .default).script,
+                "contrib/wireshark/udpchat.lua is stale: udpchat dialect lua default > contrib/wireshark/udpchat.lua")
+    }
+
     @Test func generatedDissectorReadsTheColonCaptureInTshark() throws {
         let folder = temporaryFolder()
         let path = try writeCapture(Self.colon, in: folder)

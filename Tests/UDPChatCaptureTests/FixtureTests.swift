@@ -109,5 +109,12 @@ import UDPChatWire
             "-Y", "udpchat.malformed", "-T", "fields", "-e", "frame.number",
         ]))
         #expect(malformed.output.split(separator: "\n") == ["3", "4", "5", "6", "9", "10", "11", "12", "13", "14"])
+
+        // The one datagram with a trailing newline (accepted) is decoded, with a note.
+        let newline = try #require(try runTool("tshark", [
+            "-X", "lua_script:" + script, "-r", Self.fixture("malformed.pcap"), "-d", "udp.port==47070,udpchat",
+            "-Y", "udpchat.newline", "-T", "fields", "-e", "frame.number", "-e", "udpchat.verb",
+        ]))
+        #expect(newline.output.split(separator: "\n") == ["7\tLOOKUP"])
     }
 }
