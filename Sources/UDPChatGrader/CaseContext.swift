@@ -24,6 +24,7 @@ public final class CaseContext: @unchecked Sendable {
 
     // Server role.
     public private(set) var serverAddress = Endpoint(host: "127.0.0.1", port: 7070)
+    private var serverStarted = false
     // Client role.
     /// The client's id: 7 (the grader fills {id}), or whatever its REGISTER says when the command has no {id}.
     public private(set) var clientID: ClientID = 7
@@ -67,6 +68,8 @@ public final class CaseContext: @unchecked Sendable {
     public func node(_ name: String, id: ClientID? = nil) async throws -> FakeNode {
         let node = try await FakeNode.bind(name: name, group: group, trace: trace, dialect: dialect)
         node.localID = id
+        // A server under test answers from its own address: nothing else reaching a node is its.
+        if serverStarted { node.onlyFrom = serverAddress }
         lock.withLock { nodes.append(node) }
         return node
     }
@@ -152,6 +155,7 @@ public final class CaseContext: @unchecked Sendable {
     public func startServer() async throws {
         let port = manifest.pinnedPort ?? ports.next()
         serverAddress = Endpoint(host: "127.0.0.1", port: port)
+        serverStarted = true
         try await launch(["port": String(port), "rto": rtoText])
         let probe = try await node("probe")
         let deadline = trace.now() + .seconds(10)

@@ -33,6 +33,7 @@ public final class FakeNode: @unchecked Sendable {
     private var responder: Responder?
     private var rawResponder: RawResponder?
     private var ownID: ClientID?
+    private var implementation: Endpoint?
 
     init(name: String, channel: Channel, trace: Trace, dialect: Dialect) {
         self.name = name
@@ -73,9 +74,23 @@ public final class FakeNode: @unchecked Sendable {
         set { lock.withLock { ownID = newValue } }
     }
 
+    /// Where the implementation under test sends from, when that is one known address (a server's):
+    /// a datagram from any other port is not the implementation's (on the host it can be a re-send
+    /// that another case's program aims at a port this node now holds). It is traced as a note and
+    /// otherwise ignored. nil: every source counts.
+    public var onlyFrom: Endpoint? {
+        get { lock.withLock { implementation } }
+        set { lock.withLock { implementation = newValue } }
+    }
+
     var context: DialectContext { DialectContext(localID: localID) }
 
     func incoming(_ bytes: [UInt8], from source: Endpoint) {
+        if let only = onlyFrom, source.port != only.port {
+            trace.note("\(name) ignored a datagram from \(source), which is not the implementation at \(only): '\(escapeDatagram(bytes))'",
+                       tag: "stray")
+            return
+        }
         if let raw = lock.withLock({ rawResponder }) {
             trace.append(.received, node: name, remote: source.description, local: address.description, text: escapeDatagram(bytes), bytes: bytes)
             raw(bytes, source)
