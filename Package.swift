@@ -14,6 +14,7 @@ import PackageDescription
 //   UDPChatProxy       – the SwiftNIO UDP proxy: a thin driver of UDPChatRelay over sockets and timers
 //   UDPChatProxyControl – the proxy's live control API: HTTP/JSON over NIOHTTP1 and Prometheus metrics
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
+//   CSeccomp           – libseccomp as a SwiftPM system library (pkg-config libseccomp, apt libseccomp-dev): the sandbox's syscall filter
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
 //   UDPChatReports     – how runs are shown to people: progress lines/status line, the HTML page and sequence diagram, PROTOCOL.md rule ids, run info
 //   UDPChatIUT         – the implementation under test: manifests, placeholders, one process launcher (swift-subprocess, process groups), sandboxes
@@ -84,6 +85,7 @@ let package = Package(
             ] + nio
         ),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(
             name: "UDPChatCapture",
             dependencies: ["CPcap", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
@@ -92,7 +94,7 @@ let package = Package(
         .target(
             name: "UDPChatIUT",
             dependencies: [
-                "UDPChatDialect", "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
+                "CSeccomp", "UDPChatDialect", "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

@@ -137,9 +137,12 @@ public final class CaseContext: @unchecked Sendable {
         let command = manifest.command.map { fillPlaceholders($0, values) }
         let env = manifest.env.mapValues { fillPlaceholders($0, values) }
         do {
-            var run = command
-            if let limits = control.limits { run = try SandboxInside.limited(command, workdir: manifest.workdir, limits: limits) }
-            let started = try await TracedProcess.launch(run, shown: command, workdir: manifest.workdir, env: env, trace: trace)
+            var run = command, runEnv = env
+            if let limits = control.limits {
+                run = try SandboxInside.confined(command, workdir: manifest.workdir, env: env, limits: limits)
+                runEnv = [:]
+            }
+            let started = try await TracedProcess.launch(run, shown: command, workdir: manifest.workdir, env: runEnv, trace: trace)
             process = started
             control.launched(started.process)
         } catch {

@@ -40,15 +40,17 @@ extension Grader {
         }
         do {
             try SandboxInside.bringUpLoopback()
+            try SandboxInside.prepareWorkdirs([manifest.workdir])
         } catch {
             return WorkerResult(verdict: .error, reason: error.reason, duration: .zero, setup: true, events: [])
         }
-        let watch = LimitWatch(limits: manifest.limits)
-        watch.start()
         let control = RunControl(limits: manifest.limits)
+        let watch = LimitWatch(limits: manifest.limits) { for process in control.launchedProcesses { process.signalGroup(SIGKILL) } }
+        watch.start()
         var (verdict, reason, duration, events) = await runOnce(item, manifest: manifest, rto: rto, group: MultiThreadedEventLoopGroup.singleton,
                                                                  ports: PortAllocator.shared, control: control)
         watch.stop()
+        SandboxInside.keepWorkdir(manifest.workdir)
         let hit = watch.hit ?? control.launchedProcesses.lazy.compactMap { $0.exited.flatMap { SandboxInside.hit(by: $0, limits: manifest.limits) } }.first
         if let hit {
             verdict = .error
@@ -64,9 +66,11 @@ extension Grader {
         let clock = ContinuousClock()
         let started = clock.now
         func elapsed() -> Duration { clock.now - started }
+        var manifest = manifest
+        manifest.limits = plan.policy.limits(for: manifest)
         let sandbox: Sandbox
         do {
-            sandbox = try Sandbox.prepare(for: manifest)
+            sandbox = try Sandbox.prepare(for: [manifest], limits: manifest.limits, policy: plan.policy, keep: keepWorkdir != nil)
         } catch {
             return (.error, error.reason, .zero, [])
         }
@@ -116,6 +120,7 @@ extension Interop {
                                  seed: UInt64) async -> InteropWorkerResult {
         do {
             try SandboxInside.bringUpLoopback()
+            try SandboxInside.prepareWorkdirs([a.workdir, b.workdir])
         } catch {
             let result = InteropResult(initiator: a.name, responder: b.name, verdict: .error, detail: error.reason, duration: 0)
             return InteropWorkerResult(result: result, trace: WorkerResult(verdict: .error, reason: error.reason, duration: .zero,
@@ -133,9 +138,12 @@ extension Interop {
         func failed(_ reason: String) -> (InteropResult, [TraceEvent]) {
             (InteropResult(initiator: a.name, responder: b.name, verdict: .error, detail: reason, duration: 0), [])
         }
+        var a = a, b = b
+        a.limits = plan.policy.limits(for: a)
+        b.limits = plan.policy.limits(for: b)
         let sandbox: Sandbox
         do {
-            sandbox = try Sandbox.prepare(for: [a, b])
+            sandbox = try Sandbox.prepare(for: [a, b], limits: Limits.together([a.limits, b.limits]), policy: plan.policy)
         } catch {
             return failed(error.reason)
         }

@@ -70,12 +70,32 @@ public final class IUTProcess: Sendable {
     /// How long `stop()` waits after SIGTERM before SIGKILL (and the teardown of a cancelled launch).
     public static let defaultGrace: Duration = .milliseconds(100)
 
+    /// How much of a program's output is kept and read, per stream: whatever a program prints, the
+    /// launcher's memory and CPU stay bounded.
+    public struct OutputBudget: Sendable {
+        /// Bytes kept and handed to `onOutput`; past them lines are dropped, with one line saying so.
+        public var keptBytes: Int
+        /// Bytes read at all; past them the stream is no longer read (the program blocks on its next write).
+        public var readBytes: Int
+
+        public init(keptBytes: Int, readBytes: Int) {
+            self.keptBytes = keptBytes
+            self.readBytes = readBytes
+        }
+
+        /// An implementation under test: 1 MiB kept, 16 MiB read, per stream.
+        public static let implementation = OutputBudget(keptBytes: 1 << 20, readBytes: 16 << 20)
+        /// udpchat's own worker, whose output is its result.
+        public static let trusted = OutputBudget(keptBytes: 1 << 30, readBytes: 1 << 30)
+    }
+
     /// Starts `command` in `workdir` with `env` added to this process's environment.
     /// A bare program name is looked up on PATH; a relative path resolves against `workdir`.
     /// Throws `UDPChatError.cannotStart` when the program cannot be started. Output past a line
-    /// longer than `maxLineLength` bytes is not read.
+    /// longer than `maxLineLength` bytes, or past `budget`, is not read.
     public static func launch(
         _ command: [String], workdir: String, env: [String: String] = [:], name: String = "iut", maxLineLength: Int = 1 << 20,
+        budget: OutputBudget = .implementation,
         onOutput: @escaping @Sendable (ConsoleStream, String) -> Void = { _, _ in },
         onExit: @escaping @Sendable (ProcessExit) -> Void = { _ in }
     ) async throws(UDPChatError) -> IUTProcess {
@@ -91,7 +111,7 @@ public final class IUTProcess: Sendable {
             executable: .path(FilePath(program)), arguments: Arguments(Array(command.dropFirst())),
             environment: .inherit.updating(environment), workingDirectory: FilePath(workdir), platformOptions: options)
 
-        let state = State()
+        let state = State(budget: budget)
         let (lines, input) = AsyncStream<[UInt8]?>.makeStream()
         let started = StartSignal()
         let runner = Task {
@@ -129,8 +149,12 @@ public final class IUTProcess: Sendable {
                             let sequence = stream == .stdout ? execution.standardOutput : execution.standardError
                             do {
                                 for try await line in sequence.strings(bufferingPolicy: .maxLineLength(maxLineLength)) {
-                                    state.append(stream, line)
-                                    onOutput(stream, line)
+                                    switch state.append(stream, line) {
+                                    case .kept: onOutput(stream, line)
+                                    case .overflowed(let note): onOutput(stream, note)
+                                    case .dropped: break
+                                    case .stopReading: return true
+                                    }
                                 }
                             } catch {}
                             return true
@@ -243,14 +267,32 @@ public final class IUTProcess: Sendable {
     private final class State: @unchecked Sendable {
         private let lock = NSLock()
         private var output: [ConsoleStream: [String]] = [:]
+        private var read: [ConsoleStream: Int] = [:]
         private var ended: ProcessExit?
-        /// Lines kept per stream (the rest are still handed to `onOutput`).
-        static let keep = 100_000
+        private let budget: OutputBudget
 
-        func append(_ stream: ConsoleStream, _ line: String) {
+        init(budget: OutputBudget) { self.budget = budget }
+
+        enum Appended { case kept, overflowed(String), dropped, stopReading }
+
+        /// Keeps `line` while the stream is within its budget; says when the budget is passed.
+        func append(_ stream: ConsoleStream, _ line: String) -> Appended {
             lock.lock()
-            if output[stream, default: []].count < Self.keep { output[stream, default: []].append(line) }
-            lock.unlock()
+            defer { lock.unlock() }
+            let before = read[stream, default: 0]
+            let after = before + line.utf8.count + 1
+            read[stream] = after
+            if before > budget.readBytes { return .stopReading }
+            if after <= budget.keptBytes {
+                output[stream, default: []].append(line)
+                return .kept
+            }
+            if before <= budget.keptBytes {
+                let note = "[udpchat: \(stream.rawValue) past \(Limits.formatBytes(budget.keptBytes)) is not kept; reading stops at \(Limits.formatBytes(budget.readBytes))]"
+                output[stream, default: []].append(note)
+                return .overflowed(note)
+            }
+            return .dropped
         }
 
         func lines(_ stream: ConsoleStream) -> [String] {

@@ -1,19 +1,27 @@
 import UDPChatSupport
 
-/// What a sandboxed implementation may use per case (the manifest's `limits:`; docs/GRADER.md).
-/// CPU seconds and file size are rlimits (`prlimit`); memory and processes are watched across every
-/// process of the case's sandbox; the wall-clock limit ends the whole case.
+/// What a sandboxed implementation may use per case (the instructor's policy, or less where the
+/// manifest's `limits:` asks for less; docs/GRADER.md, "Sandbox"). As root, a cgroup enforces memory
+/// (tmpfs and shared memory included), tasks (threads included) and the CPU share; everywhere,
+/// rlimits bound CPU seconds, file size and open files, tmpfs sizes bound the disk, and a watch over
+/// the case's processes kills them all when a limit is passed. The wall-clock limit ends the whole case.
 public struct Limits: Sendable, Equatable, Codable {
     /// CPU seconds per process (RLIMIT_CPU; the kernel sends SIGXCPU, then SIGKILL).
     public var cpuSeconds: Int
     /// Resident memory of all its processes together, in bytes.
     public var memoryBytes: Int
-    /// Processes (and threads' leaders) at once in its sandbox.
+    /// Tasks at once in its sandbox: processes and threads.
     public var processes: Int
     /// The largest file it may write, in bytes (RLIMIT_FSIZE; SIGXFSZ).
     public var fileSizeBytes: Int
     /// Wall-clock time of a whole case; nil = the case's own timeout plus 30 s.
     public var wall: Duration?
+    /// The share of one core its processes may use together (1 = one core), as root (a cgroup).
+    public var cpuShare: Double = 1
+    /// Open files per process (RLIMIT_NOFILE).
+    public var openFiles: Int = 256
+    /// What it may write: its copy of its workdir may grow by this much, and its /tmp holds this much.
+    public var diskBytes: Int = 64 << 20
 
     public init(cpuSeconds: Int, memoryBytes: Int, processes: Int, fileSizeBytes: Int, wall: Duration?) {
         self.cpuSeconds = cpuSeconds
@@ -23,10 +31,42 @@ public struct Limits: Sendable, Equatable, Codable {
         self.wall = wall
     }
 
-    public static let defaults = Limits(cpuSeconds: 60, memoryBytes: 512 << 20, processes: 64, fileSizeBytes: 64 << 20, wall: nil)
+    public static let defaults = Limits(cpuSeconds: 60, memoryBytes: 512 << 20, processes: 128, fileSizeBytes: 64 << 20, wall: nil)
 
     /// The manifest keys, for messages and docs.
-    public static let keys = ["cpu", "memory", "processes", "file-size", "wall"]
+    public static let keys = ["cpu", "memory", "processes", "file-size", "wall", "cpu-share", "open-files", "disk"]
+
+    /// The limits of several implementations in one case's sandbox, for what is counted across them
+    /// all (memory, tasks, disk, CPU time and share add up); per-process limits stay the largest.
+    public static func together(_ all: [Limits]) -> Limits {
+        guard var sum = all.first else { return .defaults }
+        for limits in all.dropFirst() {
+            sum.cpuSeconds += limits.cpuSeconds
+            sum.memoryBytes += limits.memoryBytes
+            sum.processes += limits.processes
+            sum.fileSizeBytes = max(sum.fileSizeBytes, limits.fileSizeBytes)
+            sum.cpuShare += limits.cpuShare
+            sum.openFiles = max(sum.openFiles, limits.openFiles)
+            sum.diskBytes += limits.diskBytes
+        }
+        sum.wall = nil
+        return sum
+    }
+
+    /// These limits, lowered to `ceiling` wherever they ask for more: a manifest may ask for less
+    /// than the instructor's policy, never more.
+    public func capped(by ceiling: Limits) -> Limits {
+        var limits = self
+        limits.cpuSeconds = min(cpuSeconds, ceiling.cpuSeconds)
+        limits.memoryBytes = min(memoryBytes, ceiling.memoryBytes)
+        limits.processes = min(processes, ceiling.processes)
+        limits.fileSizeBytes = min(fileSizeBytes, ceiling.fileSizeBytes)
+        limits.wall = [wall, ceiling.wall].compactMap { $0 }.min()
+        limits.cpuShare = min(cpuShare, ceiling.cpuShare)
+        limits.openFiles = min(openFiles, ceiling.openFiles)
+        limits.diskBytes = min(diskBytes, ceiling.diskBytes)
+        return limits
+    }
 
     /// `512 MiB`, `1.5 GiB`, `64 KiB`.
     public static func formatBytes(_ bytes: Int) -> String {

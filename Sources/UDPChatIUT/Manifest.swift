@@ -40,9 +40,13 @@ public struct Manifest: Sendable, Codable {
     public var input: [String: String]
     /// Where the manifest was read from.
     public var path: String
-    /// What it may use per case in a sandbox (`limits:`).
+    /// What it asks to use per case in a sandbox (`limits:`); the instructor's policy caps it
+    /// (`SandboxPolicy.limits(for:)`).
     public var limits: Limits = .defaults
-    /// Absolute paths it may write in place in a sandbox (`writable:`); everything else it writes is thrown away.
+    /// The `limits:` keys the manifest set (the others come from the policy).
+    public var limitKeys: [String] = []
+    /// Paths inside its workdir it means to write (`writable:`). In a sandbox the whole copy of the
+    /// workdir is writable and thrown away after the case (kept with `--artifacts`); nothing outside is.
     public var writable: [String] = []
     /// The `dialect:` value resolved: an absolute path, or nil for the contract's own format.
     public var dialectPath: String?
@@ -159,12 +163,20 @@ public struct Manifest: Sendable, Codable {
             }
         }
         var manifest = Manifest(name: name, role: role, command: command, workdir: workdir, env: env, input: input, path: path)
-        if let node = mapping["limits"] { manifest.limits = try parseLimits(node, fail: fail) }
+        if let node = mapping["limits"] {
+            manifest.limits = try parseLimits(node, fail: fail)
+            manifest.limitKeys = node.mapping?.keys.compactMap(\.string) ?? []
+        }
         if let node = mapping["writable"] {
-            guard let items = node.sequence else { throw fail("writable", "must be a list of paths") }
+            guard let items = node.sequence else { throw fail("writable", "must be a list of paths inside the workdir") }
             for (index, item) in items.enumerated() {
                 guard let text = item.string, !text.isEmpty else { throw fail("writable[\(index)]", "must be a path") }
-                manifest.writable.append(text.hasPrefix("/") ? text : URL(fileURLWithPath: folder).appendingPathComponent(text).standardized.path)
+                let path = text.hasPrefix("/") ? text : URL(fileURLWithPath: folder).appendingPathComponent(text).standardized.path
+                // The whole copy of the workdir is writable in a sandbox; nothing outside it ever is.
+                guard path == workdir || path.hasPrefix(workdir + "/") else {
+                    throw fail("writable[\(index)]", "'\(text)' is outside the workdir \(workdir): an implementation writes only its own copy of its workdir")
+                }
+                manifest.writable.append(path)
             }
         }
         if let node = mapping["dialect"] {
@@ -211,6 +223,11 @@ public struct Manifest: Sendable, Codable {
             case "processes": limits.processes = try positive()
             case "file-size": limits.fileSizeBytes = try bytes()
             case "wall": limits.wall = try duration()
+            case "cpu-share":
+                guard let share = Double(text), share > 0, share <= 64 else { throw fail("limits.\(name)", "'\(text)' must be a share of one core, e.g. 0.5 or 1") }
+                limits.cpuShare = share
+            case "open-files": limits.openFiles = try max(16, positive())
+            case "disk": limits.diskBytes = try bytes()
             default: throw fail("limits.\(name)", "unknown limit (known: \(Limits.keys.joined(separator: ", ")))")
             }
         }

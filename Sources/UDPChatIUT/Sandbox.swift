@@ -23,34 +23,45 @@ extension UDPChatError {
     public static func sandboxSetup(_ reason: String) -> Self { Self(.sandboxSetup, "cannot prepare the case's sandbox: \(reason)") }
 }
 
-/// A per-case sandbox built on bubblewrap (`bwrap`): its own network namespace with a private
-/// loopback (so every case may bind 127.0.0.1:7070, and the host's network is out of reach), its own
-/// PID namespace (everything started dies with the case, even detached children, and with a killed
-/// grader: `--die-with-parent`), the system read-only, a private /tmp, TMPDIR and HOME, and the
-/// implementation's workdir seen in place but backed by a per-case copy that is thrown away.
+/// A per-case sandbox built on bubblewrap (`bwrap`), in two layers.
+///
+/// The case's sandbox holds the worker that judges the case (this executable, trusted): its own
+/// network namespace with a private loopback (every case may bind 127.0.0.1:7070; the host's network
+/// is out of reach), its own PID namespace (everything dies with the case, and with a killed grader),
+/// the system read-only, a private /tmp, and a tmpfs of bounded size for the copies of the workdirs.
+/// As an ordinary user it is also a user namespace in which the worker is root.
+///
+/// Each implementation then runs in a sandbox of its own inside it (ConfinedCommand): its own user
+/// and PID namespaces, no capabilities, a syscall filter, a host uid of its own (as root), a cgroup
+/// (as root), and a view of the system folders and its copy of its workdir only. It shares the case's
+/// network namespace and nothing else; the worker, its output and the verdict are out of its reach.
 public struct Sandbox: Sendable {
-    /// A workdir larger than this (or with more files) is not copied per case: it is seen read-only.
-    public static let copyLimitBytes = 64 << 20
-    public static let copyLimitFiles = 5_000
-
-    /// The per-case scratch folder on the host (the workdir copies live in `work/`, `work-2/`, …).
+    /// The per-case scratch folder on the host (the workdir kept as an artifact comes back through it).
     public let scratch: String
     /// The workdir as the implementation sees it (the first one, for several implementations).
-    public var workdir: String { workdirs[0].path }
-    /// False when the workdir was too large to copy: it is read-only in the sandbox.
-    public var copied: Bool { workdirs[0].copy != nil }
-    /// Each workdir with its per-case copy (nil: too large, seen read-only).
-    let workdirs: [(path: String, copy: String?)]
-    let writable: [String]
+    public var workdir: String { workdirs[0] }
+    let workdirs: [String]
+    /// How the implementations are confined (handed to the worker).
+    public let confinement: Confinement
+    let cgroup: CaseCgroup?
 
-    /// nil when bubblewrap can make a sandbox here; else why not (one line). Checked once.
+    /// nil when bubblewrap can make both layers here; else why not, and what to install or allow. Checked once.
     public static func unavailableReason() async -> String? { await probe.value }
 
     private static let probe = Task<String?, Never> {
         #if os(Linux)
-        guard let bwrap = IUTProcess.which("bwrap") else { return "bubblewrap (bwrap) is not installed" }
-        let command = [bwrap] + baseArguments + ["--", "/bin/true"]
-        guard let process = try? await IUTProcess.launch(command, workdir: "/", name: "bwrap-probe") else {
+        guard let bwrap = IUTProcess.which("bwrap") else {
+            return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+        }
+        let inner = [bwrap] + ConfinedCommand.namespaces + ["--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+                                                            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                                                            "--proc", "/proc", "--", "/usr/bin/true"]
+        var dropped = inner
+        if geteuid() == 0, let setpriv = IUTProcess.which("setpriv") {
+            dropped = [setpriv, "--reuid=\(caseUID())", "--regid=\(caseUID())", "--clear-groups"] + inner
+        }
+        let probe = Sandbox(scratch: "/", workdirs: ["/"], confinement: defaultConfinement(limits: .defaults, workBytes: 1 << 20), cgroup: nil)
+        guard let process = try? await IUTProcess.launch(probe.command(dropped), workdir: "/", name: "bwrap-probe") else {
             return "bwrap cannot be started"
         }
         guard let exit = await process.waitForExit(timeout: .seconds(20)) else {
@@ -59,7 +70,8 @@ public struct Sandbox: Sendable {
         }
         if exit.status != 0 {
             let why = process.lines(.stderr).last ?? exit.description
-            return "bwrap cannot create namespaces here (\(why))"
+            return "bwrap cannot create the sandbox's namespaces here (\(why)); user namespaces must be allowed "
+                + "(sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)"
         }
         return nil
         #else
@@ -67,52 +79,54 @@ public struct Sandbox: Sendable {
         #endif
     }
 
-    static let baseArguments = [
-        "--unshare-net", "--unshare-pid", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-        "--tmpfs", "/tmp",
-    ]
-
-    /// Makes the scratch folder and the per-case copy of `manifest.workdir`.
-    public static func prepare(for manifest: Manifest) throws(UDPChatError) -> Sandbox {
-        try prepare(for: [manifest])
+    /// Root: one host uid per case from a range no account uses. (Unused as an ordinary user.)
+    static func caseUID() -> UInt32 {
+        let serial = counter.next()
+        return 1_900_000_000 + UInt32(getpid() % 10_000) * 1_000 + serial % 1_000
     }
 
-    /// One sandbox for several implementations (an interop pair): a copy of each workdir.
-    public static func prepare(for manifests: [Manifest]) throws(UDPChatError) -> Sandbox {
+    private static let counter = Counter()
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: UInt32 = 0
+        func next() -> UInt32 { lock.withLock { value &+= 1; return value } }
+    }
+
+    static func defaultConfinement(limits: Limits, workBytes: Int, cgroup: CaseCgroup? = nil, systemPaths: [String] = Confinement.defaultSystemPaths) -> Confinement {
+        let root = geteuid() == 0
+        return Confinement(mode: root ? .root : .user, uid: root ? caseUID() : nil, cgroups: cgroup?.folders ?? [],
+                           enforcement: cgroup == nil ? "rlimits" : "cgroup v1", tmpBytes: limits.diskBytes, workBytes: workBytes,
+                           systemPaths: systemPaths)
+    }
+
+    /// Makes the scratch folder and the case's cgroup (as root). `limits`: of the whole case (all its
+    /// implementations together). `keep`: the worker leaves the case's copy of the first workdir in the
+    /// scratch folder for `keep(at:)`.
+    public static func prepare(for manifests: [Manifest], limits: Limits, policy: SandboxPolicy = .default,
+                               keep: Bool = false) throws(UDPChatError) -> Sandbox {
         _ = staleRemoved
         var template = Array("/tmp/\(scratchPrefix)\(getpid())-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw .sandboxSetup("mkdtemp: \(String(cString: strerror(errno)))") }
         let scratch = String(cString: made)
-        var workdirs: [(path: String, copy: String?)] = []
-        for manifest in manifests where !workdirs.contains(where: { $0.path == manifest.workdir }) {
-            let copy = scratch + (workdirs.isEmpty ? "/work" : "/work-\(workdirs.count + 1)")
-            guard small(manifest.workdir) else {
-                workdirs.append((manifest.workdir, nil))
-                continue
-            }
-            do {
-                try FileManager.default.copyItem(atPath: manifest.workdir, toPath: copy)
-                workdirs.append((manifest.workdir, copy))
-            } catch {
-                try? FileManager.default.removeItem(atPath: scratch)
-                throw .sandboxSetup("cannot copy \(manifest.workdir): \(error.localizedDescription)")
-            }
+        var workdirs: [String] = []
+        for manifest in manifests where !workdirs.contains(manifest.workdir) { workdirs.append(manifest.workdir) }
+        // The copies' tmpfs: what they hold now, plus what the implementations may write.
+        let copied = workdirs.compactMap { SafeCopy.measure($0) }.reduce(0) { $0 + $1.bytes + $1.files * 4096 }
+        let cgroup: CaseCgroup?
+        do {
+            cgroup = try CaseCgroup.make(name: "case-\(URL(fileURLWithPath: scratch).lastPathComponent.dropFirst(scratchPrefix.count))", limits: limits)
+        } catch {
+            try? FileManager.default.removeItem(atPath: scratch)
+            throw error
         }
-        return Sandbox(scratch: scratch, workdirs: workdirs, writable: manifests.flatMap(\.writable))
-    }
-
-    /// True when `folder` is small enough to copy per case.
-    static func small(_ folder: String) -> Bool {
-        guard let walker = FileManager.default.enumerator(at: URL(fileURLWithPath: folder), includingPropertiesForKeys: [.fileSizeKey])
-        else { return false }
-        var bytes = 0
-        var files = 0
-        for case let url as URL in walker {
-            files += 1
-            bytes += (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
-            if files > copyLimitFiles || bytes > copyLimitBytes { return false }
+        var confinement = defaultConfinement(limits: limits, workBytes: copied + limits.diskBytes + (1 << 20), cgroup: cgroup,
+                                             systemPaths: policy.systemPaths)
+        if keep {
+            confinement.keep = scratch + "/keep"
+            try? FileManager.default.createDirectory(atPath: scratch + "/keep", withIntermediateDirectories: true)
         }
-        return true
+        return Sandbox(scratch: scratch, workdirs: workdirs, confinement: confinement, cgroup: cgroup)
     }
 
     /// Scratch folders are `/tmp/udpchat-case-<grader pid>-XXXXXX`.
@@ -128,20 +142,27 @@ public struct Sandbox: Sendable {
         }
     }
 
-    /// `bwrap … -- inner…`: `inner` runs in the sandbox with HOME and TMPDIR private.
-    /// `writable`: more host paths (existing files or folders) it may write, besides the manifests'.
-    public func command(_ inner: [String], writable extra: [String] = []) -> [String] {
-        var arguments = [IUTProcess.which("bwrap") ?? "bwrap"] + Self.baseArguments
-        arguments += ["--dir", "/tmp/home", "--setenv", "HOME", "/tmp/home", "--setenv", "TMPDIR", "/tmp"]
+    /// `bwrap … -- inner…`: `inner` (the worker) runs in the case's sandbox with HOME and TMPDIR private.
+    /// `writable`: host paths (existing files or folders) the worker may write (e.g. a pcap artifact).
+    /// `environment`: more variables for the worker.
+    public func command(_ inner: [String], writable extra: [String] = [], environment: [String: String] = [:]) -> [String] {
+        var arguments = [IUTProcess.which("bwrap") ?? "bwrap"]
+        if confinement.mode == .user { arguments += ["--unshare-user", "--uid", "0", "--gid", "0", "--cap-add", "ALL"] }
+        arguments += ["--unshare-net", "--unshare-pid", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev",
+                      // The host's /proc, not a new one: the kernel lets the implementation's own sandbox
+                      // mount its /proc only where a whole one is already in view. The worker alone sees it.
+                      "--bind", "/proc", "/proc", "--tmpfs", "/tmp", "--size", String(confinement.workBytes), "--tmpfs", Confinement.workRoot]
+        arguments += ["--dir", "/tmp/home", "--setenv", "HOME", "/tmp/home", "--setenv", "TMPDIR", "/tmp",
+                      "--setenv", Confinement.environmentKey, confinement.encoded]
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["--setenv", key, value] }
         // The sandbox's /tmp is private: a program or workdir that lives under the host's /tmp (a
-        // clone built in /tmp, as CI may do) must still be seen there, read-only, before the
-        // per-case copies are laid over it.
-        for root in Self.tmpRoots([inner.first ?? ""] + workdirs.map(\.path) + writable + extra) {
-            arguments += ["--ro-bind", root, root]
+        // clone built in /tmp, as CI may do) must still be seen there, read-only.
+        for root in Self.tmpRoots([inner.first ?? ""] + workdirs) { arguments += ["--ro-bind", root, root] }
+        for folder in confinement.cgroups { arguments += ["--bind", folder, folder] }
+        for path in extra + [confinement.keep].compactMap({ $0 }) where FileManager.default.fileExists(atPath: path) {
+            arguments += ["--bind", path, path]
         }
-        for (path, copy) in workdirs { arguments += copy.map { ["--bind", $0, path] } ?? ["--ro-bind", path, path] }
-        for path in writable + extra where FileManager.default.fileExists(atPath: path) { arguments += ["--bind", path, path] }
-        arguments += ["--chdir", workdir, "--"]
+        arguments += ["--chdir", "/", "--"]
         return arguments + inner
     }
 
@@ -158,17 +179,18 @@ public struct Sandbox: Sendable {
         return roots.sorted()
     }
 
-    /// Keeps the case's copy of the workdir (with what the implementation wrote) at `path`.
+    /// Moves the case's copy of the workdir (what the implementation wrote; no symlinks) to `path`.
     public func keep(at path: String) {
-        guard let copy = workdirs[0].copy else { return }
+        guard let kept = confinement.keep, FileManager.default.fileExists(atPath: kept) else { return }
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(atPath: path)
-        try? FileManager.default.copyItem(atPath: copy, toPath: path)
+        try? FileManager.default.moveItem(atPath: kept, toPath: path)
     }
 
-    /// Throws the case's writes away.
+    /// Throws the case's writes away, and its cgroup with whatever is left in it.
     public func remove() {
+        cgroup?.remove()
         try? FileManager.default.removeItem(atPath: scratch)
     }
 }

@@ -4,8 +4,11 @@ import UDPChatSupport
 import Glibc
 #endif
 
-/// What the per-case worker does inside its sandbox: bring up the private loopback, wrap the
-/// implementation's command in its rlimits, and watch the memory and process limits.
+// What the per-case worker does inside the case's sandbox: bring up the private loopback, copy the
+// workdirs into the case's tmpfs, start each implementation confined (ConfinedCommand), watch the
+// limits, and keep the workdir as an artifact.
+
+/// The worker's steps inside the case's sandbox.
 public enum SandboxInside {
     /// A fresh network namespace has its loopback down: bring `lo` up (SIOCSIFFLAGS, as `ip link set lo up`).
     public static func bringUpLoopback() throws(UDPChatError) {
@@ -23,43 +26,78 @@ public enum SandboxInside {
         #endif
     }
 
-    /// `prlimit --cpu=… --fsize=… -- PROGRAM ARGS…` (util-linux), with PROGRAM already resolved.
-    public static func limited(_ command: [String], workdir: String, limits: Limits) throws(UDPChatError) -> [String] {
-        guard let prlimit = IUTProcess.which("prlimit") else { return command }
-        let program = try IUTProcess.resolve(command[0], workdir: workdir)
-        return [prlimit, "--cpu=\(limits.cpuSeconds)", "--fsize=\(limits.fileSizeBytes)", "--core=0", "--", program] + command.dropFirst()
+    /// The case's copies of the workdirs (workdir → copy), made by `prepareWorkdirs`.
+    private static let copies = Copies()
+
+    private final class Copies: @unchecked Sendable {
+        private let lock = NSLock()
+        private var map: [String: String] = [:]
+        var value: [String: String] { lock.withLock { map } }
+        func mutate(_ change: (inout [String: String]) -> Void) { lock.withLock { change(&map) } }
     }
 
-    /// The limit a process's ending signal names: SIGXCPU → CPU, SIGXFSZ → file size.
+    /// Copies each workdir (small enough to copy) into the case's tmpfs, owned by the implementation's uid.
+    public static func prepareWorkdirs(_ workdirs: [String]) throws(UDPChatError) {
+        guard let confinement = Confinement.current else { return }
+        for workdir in Set(workdirs).sorted() where copies.value[workdir] == nil {
+            guard SafeCopy.measure(workdir) != nil else { continue }
+            let copy = "\(Confinement.workRoot)/\(copies.value.count + 1)"
+            do {
+                try SafeCopy.copy(workdir, to: copy, symlinks: true, owner: confinement.uid)
+            } catch {
+                throw .sandboxSetup("cannot copy \(workdir) into the case's sandbox: \(error.localizedDescription)")
+            }
+            copies.mutate { $0[workdir] = copy }
+        }
+    }
+
+    /// The command that starts `command` confined (ConfinedCommand), inside a case's sandbox;
+    /// outside one, `command` as it is.
+    public static func confined(_ command: [String], workdir: String, env: [String: String], limits: Limits) throws(UDPChatError) -> [String] {
+        guard let confinement = Confinement.current else { return command }
+        return try ConfinedCommand.build(command, workdir: workdir, env: env, limits: limits, confinement: confinement,
+                                         copy: copies.value[workdir])
+    }
+
+    /// Leaves the case's copy of `workdir` where the grader asked (`Confinement.keep`), without symlinks.
+    public static func keepWorkdir(_ workdir: String) {
+        guard let keep = Confinement.current?.keep, let copy = copies.value[workdir] else { return }
+        _ = try? SafeCopy.copy(copy, to: keep, symlinks: false)
+    }
+
+    /// The limit a process's ending names: SIGXCPU → CPU, SIGXFSZ → file size (bubblewrap reports
+    /// its program's death by signal N as exit status 128 + N).
     public static func hit(by exit: ProcessExit, limits: Limits) -> Limits.Hit? {
-        switch exit.signal {
-        case SIGXCPU: .cpu(limits.cpuSeconds)
-        case SIGXFSZ: .fileSize(limits.fileSizeBytes)
-        default: nil
+        let signal = exit.signal ?? (exit.status > 128 ? exit.status - 128 : 0)
+        switch signal {
+        case SIGXCPU: return .cpu(limits.cpuSeconds)
+        case SIGXFSZ: return .fileSize(limits.fileSizeBytes)
+        default: return nil
         }
     }
 }
 
-/// Watches every process of the sandbox but the worker (and the namespace's init): their resident
-/// memory together and their number. Past a limit it kills them all and remembers which limit.
+/// Watches the implementations of a case while it runs. With a cgroup (root) the kernel enforces
+/// memory and tasks, and the watch reads what it counted (and the CPU time of them all together);
+/// without one it adds up the resident memory and the tasks (threads included) of every process
+/// below the worker. Past a limit it kills them all (`killAll`) and remembers which limit.
 public final class LimitWatch: @unchecked Sendable {
     private let limits: Limits
+    private let cgroup: CaseCgroup?
+    private let killAll: @Sendable () -> Void
     private let lock = NSLock()
     private var hitLimit: Limits.Hit?
     private var task: Task<Void, Never>?
-    private let spared: Set<Int32>
 
-    public init(limits: Limits) {
+    /// `killAll` ends every implementation of the case (each bubblewrap takes its whole sandbox with it).
+    public init(limits: Limits, killAll: @escaping @Sendable () -> Void) {
         self.limits = limits
-        self.spared = [getpid(), 1]
+        self.cgroup = Confinement.current.flatMap { $0.cgroups.isEmpty ? nil : CaseCgroup(folders: $0.cgroups) }
+        self.killAll = killAll
     }
 
     /// The limit that was hit, if one was.
-    public var hit: Limits.Hit? {
-        lock.lock()
-        defer { lock.unlock() }
-        return hitLimit
-    }
+    public var hit: Limits.Hit? { lock.withLock { hitLimit } }
 
     public func start(every interval: Duration = .milliseconds(20)) {
         task = Task { [self] in
@@ -70,34 +108,60 @@ public final class LimitWatch: @unchecked Sendable {
         }
     }
 
-    public func stop() { task?.cancel() }
+    public func stop() {
+        task?.cancel()
+        check()
+    }
 
     func check() {
-        let pids = Self.processes().filter { !spared.contains($0) }
-        var found: Limits.Hit?
-        if pids.count > limits.processes {
-            found = .processes(limits.processes)
+        let found: Limits.Hit?
+        if let cgroup {
+            found = cgroup.hit(limits)
         } else {
-            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-            let resident = pids.reduce(0) { $0 + Self.residentPages($1) * page }
-            if resident > limits.memoryBytes { found = .memory(limits.memoryBytes) }
+            let tree = ProcessTree.belowSelf()
+            // RLIMIT_NPROC stops the tasks at the limit itself: reaching it is hitting it.
+            found = tree.tasks >= limits.processes ? .processes(limits.processes)
+                : tree.residentBytes > limits.memoryBytes ? .memory(limits.memoryBytes) : nil
         }
         guard let found else { return }
-        lock.lock()
-        if hitLimit == nil { hitLimit = found }
-        lock.unlock()
-        for pid in pids { kill(pid, SIGKILL) }
+        let first = lock.withLock {
+            defer { if hitLimit == nil { hitLimit = found } }
+            return hitLimit == nil
+        }
+        if first {
+            killAll()
+            cgroup?.killAll()
+        }
     }
+}
 
-    /// Process ids in this PID namespace's /proc.
-    static func processes() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
-    }
+/// The processes below this one, read from the host's /proc (the case's sandbox sees it; the
+/// implementations' own sandboxes do not): their number of tasks and resident memory together.
+struct ProcessTree {
+    var tasks = 0
+    var residentBytes = 0
 
-    /// Resident pages of `pid` (second field of /proc/PID/statm); 0 when it is gone.
-    static func residentPages(_ pid: Int32) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        return fields.count > 1 ? Int(fields[1]) ?? 0 : 0
+    static func belowSelf() -> ProcessTree {
+        guard let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self")).flatMap(Int32.init) else { return ProcessTree() }
+        var children: [Int32: [Int32]] = [:]
+        var stats: [Int32: (threads: Int, rss: Int)] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name), let text = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = text.lastIndex(of: ")") else { continue }
+            // After the command's closing parenthesis, field k of proc(5) is at k − 3: ppid (4), num_threads (20), rss (24).
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            guard fields.count > 21, let parent = Int32(fields[1]) else { continue }
+            children[parent, default: []].append(pid)
+            stats[pid] = (Int(fields[17]) ?? 1, Int(fields[21]) ?? 0)
+        }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var tree = ProcessTree()
+        var pending = children[me] ?? []
+        while let pid = pending.popLast() {
+            tree.tasks += stats[pid]?.threads ?? 0
+            tree.residentBytes += (stats[pid]?.rss ?? 0) * page
+            pending += children[pid] ?? []
+        }
+        return tree
     }
 }

@@ -3,17 +3,44 @@ import UDPChatSupport
 
 /// How runs go into sandboxes: this executable, re-run as a hidden worker inside each run's sandbox
 /// (`udpchat grade-worker` for grading cases and interop pairs, `udpchat scenario-worker` for live
-/// scenario runs). The worker prints its result as one JSON line on its standard output.
+/// scenario runs). The worker prints its result as one JSON line on its standard output, behind a tag
+/// only the grader and the worker know; the implementations cannot reach that output at all.
 public struct SandboxPlan: Sendable {
     /// The worker command before its options, e.g. `[/path/to/udpchat, grade-worker]`.
     public var worker: [String]
+    /// The instructor's policy: limits' ceiling, what implementations see.
+    public var policy: SandboxPolicy
 
-    public init(worker: [String]) { self.worker = worker }
+    public init(worker: [String], policy: SandboxPolicy = .default) {
+        self.worker = worker
+        self.policy = policy
+    }
+}
+
+/// The worker's result line: `TAG {json}`, the tag handed to the worker in its environment.
+public enum SandboxResult {
+    static let tagKey = "UDPCHAT_RESULT_TAG"
+
+    /// The worker's side: prints `json` as its result.
+    public static func emit(_ json: Data) {
+        let tag = ProcessInfo.processInfo.environment[tagKey] ?? ""
+        FileHandle.standardOutput.write(Data((tag.isEmpty ? "" : tag + " ").utf8) + json + Data("\n".utf8))
+    }
+
+    /// A fresh tag for one run.
+    static func newTag() -> String {
+        (0..<4).map { _ in String(UInt32.random(in: 0...UInt32.max), radix: 16) }.joined(separator: "-")
+    }
+
+    /// The grader's side: the JSON of the first line that carries `tag`.
+    static func find(_ tag: String, in lines: [String]) -> String? {
+        lines.first { $0.hasPrefix(tag + " {") }.map { String($0.dropFirst(tag.count + 1)) }
+    }
 }
 
 /// How a worker run in a sandbox ended.
 public enum SandboxWorkerOutcome: Sendable {
-    /// The worker's last JSON line (a line that starts with `{`).
+    /// The worker's result (the JSON of its tagged line).
     case result(String)
     /// `interrupted()` became true: the worker and everything in its sandbox were killed.
     case interrupted
@@ -35,9 +62,10 @@ extension Sandbox {
     public func runWorker(_ inner: [String], wall: Duration, writable extra: [String] = [],
                           interrupted: @Sendable () -> Bool) async -> SandboxWorkerOutcome {
         let worker: IUTProcess
+        let tag = SandboxResult.newTag()
         do {
-            worker = try await IUTProcess.launch(command(inner, writable: extra), workdir: scratch, name: "sandbox",
-                                                 maxLineLength: Self.workerResultLimit)
+            worker = try await IUTProcess.launch(command(inner, writable: extra, environment: [SandboxResult.tagKey: tag]), workdir: scratch, name: "sandbox",
+                                                 maxLineLength: Self.workerResultLimit, budget: .trusted)
         } catch {
             return .cannotStart(error.reason)
         }
@@ -55,8 +83,8 @@ extension Sandbox {
             try? await Task.sleep(for: .milliseconds(20))
         }
         await worker.stop()
-        if let line = worker.lines(.stdout).last(where: { $0.hasPrefix("{") }) { return .result(line) }
-        let stderr = worker.lines(.stderr).suffix(3).joined(separator: " | ")
+        if let line = SandboxResult.find(tag, in: worker.lines(.stdout)) { return .result(line) }
+        let stderr = worker.lines(.stderr).suffix(40).joined(separator: " | ")
         return .failed("the sandboxed worker gave no result (\(worker.exited?.description ?? "running"))\(stderr.isEmpty ? "" : ": \(stderr)")")
     }
 }

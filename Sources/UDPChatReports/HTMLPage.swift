@@ -70,7 +70,8 @@ public enum HTMLPage {
     /// `udpchat 0.1.0, 2026-11-30T11:14:47Z, seed 1: udpchat grade …` under the heading.
     public static func runLine(_ run: RunInfo) -> String {
         "<p class=\"run\">\(escape(run.tool)) \(escape(run.version)), \(escape(run.timestamp))"
-            + (run.seed.map { ", seed \($0)" } ?? "") + ": <code>\(escape(run.command.joined(separator: " ")))</code></p>"
+            + (run.seed.map { ", seed \($0)" } ?? "") + ": <code>\(escape(run.command.joined(separator: " ")))</code>"
+            + (run.isolation.map { "; isolation: \(escape($0))" } ?? "") + "</p>"
     }
 
     /// A folded block (`<details>`).

@@ -14,6 +14,9 @@ public struct RunInfo: Sendable, Codable, Equatable {
     public var seed: UInt64?
     /// The command line as typed (argv).
     public var command: [String]
+    /// How the implementations under test were isolated, when any ran: `sandbox (bubblewrap, limits: cgroup v1)`,
+    /// or `none: …` when they ran on the host without one (`--isolation none`).
+    public var isolation: String?
 
     public init(tool: String = "udpchat", version: String = RunInfo.version, timestamp: String, seed: UInt64?, command: [String]) {
         self.tool = tool

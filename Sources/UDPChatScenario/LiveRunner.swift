@@ -87,10 +87,13 @@ public enum LiveRunner {
     static func launch(_ manifest: Manifest, values: [String: String], name: String, console: LiveConsole,
                        isClient: Bool, sandboxed: LaunchLog? = nil) async throws -> IUTProcess {
         var command = manifest.command.map { fillPlaceholders($0, values) }
-        if sandboxed != nil { command = try SandboxInside.limited(command, workdir: manifest.workdir, limits: manifest.limits) }
+        var env = manifest.env.mapValues { fillPlaceholders($0, values) }
+        if sandboxed != nil {
+            command = try SandboxInside.confined(command, workdir: manifest.workdir, env: env, limits: manifest.limits)
+            env = [:]
+        }
         let process = try await IUTProcess.launch(
-            command, workdir: manifest.workdir,
-            env: manifest.env.mapValues { fillPlaceholders($0, values) }, name: name,
+            command, workdir: manifest.workdir, env: env, name: name,
             onOutput: { stream, line in if stream == .stdout { console.show(line, party: name) } },
             onExit: { exit in
                 if isClient, !console.isClosed(name) { console.closed(name, exit: exit.status == 0 ? .left : .forced) }

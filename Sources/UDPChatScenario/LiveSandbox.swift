@@ -28,12 +28,15 @@ extension LiveRunner {
         }
         do {
             try SandboxInside.bringUpLoopback()
+            try SandboxInside.prepareWorkdirs(manifests.values.map(\.workdir))
         } catch {
             return LiveWorkerResult(failure: error.reason)
         }
-        let watch = LimitWatch(limits: Self.together(Array(manifests.values)))
-        watch.start()
         let launched = LaunchLog()
+        let watch = LimitWatch(limits: Limits.together(manifests.values.map(\.limits))) {
+            for (process, _) in launched.processes { process.signalGroup(SIGKILL) }
+        }
+        watch.start()
         var options = LiveOptions()
         options.launched = launched
         var result = LiveWorkerResult()
@@ -52,16 +55,6 @@ extension LiveRunner {
         return result
     }
 
-    /// The limits of several implementations in one sandbox: memory and processes add up (the watch
-    /// sees them all together); CPU and file size stay per process (each launch has its own rlimits).
-    static func together(_ manifests: [Manifest]) -> Limits {
-        guard let first = manifests.first?.limits else { return .defaults }
-        return manifests.dropFirst().map(\.limits).reduce(first) { sum, limits in
-            Limits(cpuSeconds: max(sum.cpuSeconds, limits.cpuSeconds), memoryBytes: sum.memoryBytes + limits.memoryBytes,
-                   processes: sum.processes + limits.processes, fileSizeBytes: max(sum.fileSizeBytes, limits.fileSizeBytes), wall: nil)
-        }
-    }
-
     /// The parent's side: one run in a fresh sandbox (a copy of each manifest's workdir), ended at the
     /// wall-clock limit or on `stop` (then reported interrupted; killing bwrap ends everything in it).
     static func runSandboxed(_ scenario: Scenario, seed: UInt64, rto: Duration?, pcapPath: String?, manifests: [String: Manifest],
@@ -76,9 +69,15 @@ extension LiveRunner {
             }
             return report
         }
+        let manifests = manifests.mapValues { manifest in
+            var capped = manifest
+            capped.limits = plan.policy.limits(for: manifest)
+            return capped
+        }
         let sandbox: Sandbox
         do {
-            sandbox = try Sandbox.prepare(for: manifests.sorted { $0.key < $1.key }.map(\.value))
+            sandbox = try Sandbox.prepare(for: manifests.sorted { $0.key < $1.key }.map(\.value),
+                                          limits: Limits.together(manifests.values.map(\.limits)), policy: plan.policy)
         } catch {
             return report(.failure(WorkerFailure(description: error.reason)))
         }

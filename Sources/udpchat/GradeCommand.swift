@@ -76,8 +76,11 @@ struct GradeCommand: AsyncParsableCommand {
     @Flag(help: "Quiet: no progress lines.")
     var quiet = false
 
-    @Option(help: "auto: each case in its own sandbox (bubblewrap) when the system allows, else on the host; required: a sandbox or exit 2; none: on the host.")
+    @Option(help: ArgumentHelp("auto / required: each case in its own sandbox (bubblewrap), or exit 2 saying what to install or allow; none: the implementations run on the host, unsandboxed (the reports say so).", valueName: "auto|required|none"))
     var isolation: Isolation = .auto
+
+    @Option(help: ArgumentHelp("The instructor's sandbox policy (YAML: limits, system-paths; docs/GRADER.md, \"Sandbox\"). A manifest's limits: may ask for less, never more.", valueName: "FILE"))
+    var policy: String?
 
     /// Option checks; a failure exits 2 ("the grader could not run") with a one-line reason.
     func checkOptions() throws(UDPChatError) {
@@ -139,17 +142,7 @@ struct GradeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("grade: --cases/--skip select no \(role.rawValue) case (see `udpchat grade --list`)\n".utf8))
             throw ExitCode(2)
         }
-        if isolation != .none {
-            if let reason = await Sandbox.unavailableReason() {
-                if isolation == .required {
-                    FileHandle.standardError.write(Data("grade: --isolation required, but no sandbox: \(reason)\n".utf8))
-                    throw ExitCode(2)
-                }
-                FileHandle.standardError.write(Data("grade: no sandbox (\(reason)): cases run on the host, a 7070-pinned manifest one case at a time\n".utf8))
-            } else {
-                options.sandbox = SandboxPlan(worker: [Self.ownExecutable(), "grade-worker"])
-            }
-        }
+        options.sandbox = try await Self.sandboxPlan(isolation, policy: policy, worker: "grade-worker", command: "grade")
         let control = options.control
         let progress = ProgressReporter(total: 0, label: "cases", stream: .stderr, live: quiet ? false : nil)
         let outcome = try await GracefulRun.run(onShutdown: { control.interrupt() }) { [self, options] in
@@ -196,7 +189,8 @@ struct GradeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("grade: interrupted by \(signal): unfinished cases are marked INTERRUPTED\n".utf8))
         }
         do {
-            let run = RunInfo.current(seed: Interop.defaultSeed, started: started)
+            var run = RunInfo.current(seed: Interop.defaultSeed, started: started)
+            run.isolation = Self.isolationNote(options.sandbox)
             if let json {
                 let data = batch == nil && reports.count == 1 ? try ReportFormat.json(reports[0], run: run)
                     : try ReportFormat.jsonBatch(reports, interop: interopResults, run: run)
@@ -269,3 +263,36 @@ struct GradeCommand: AsyncParsableCommand {
 }
 
 extension Isolation: ExpressibleByArgument {}
+
+extension GradeCommand {
+    /// The sandbox plan for `--isolation` and `--policy`: nil with `none` (a notice says the code runs
+    /// unsandboxed); exit 2 when no sandbox can be made, with what to install or allow.
+    static func sandboxPlan(_ isolation: Isolation, policy path: String?, worker: String, command: String) async throws -> SandboxPlan? {
+        var policy = SandboxPolicy.default
+        if let path {
+            do {
+                policy = try SandboxPolicy.load(path: path)
+            } catch {
+                FileHandle.standardError.write(Data("\(command): --policy \(error.reason)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        if isolation == .none {
+            FileHandle.standardError.write(Data("\(command): --isolation none: the implementations run on the host, unsandboxed (the reports say so)\n".utf8))
+            return nil
+        }
+        if let reason = await Sandbox.unavailableReason() {
+            let message = "\(command): no sandbox: \(reason). Untrusted code runs only in a sandbox; to run it on the host anyway, pass --isolation none\n"
+            FileHandle.standardError.write(Data(message.utf8))
+            throw ExitCode(2)
+        }
+        return SandboxPlan(worker: [ownExecutable(), worker], policy: policy)
+    }
+
+    /// The reports' `isolation` line for a run with `plan` (nil: on the host).
+    static func isolationNote(_ plan: SandboxPlan?) -> String {
+        guard plan != nil else { return "none: the implementations ran on the host, unsandboxed (--isolation none)" }
+        return "sandbox (bubblewrap: own user, PID and network namespaces, seccomp; limits: "
+            + (CaseCgroup.available ? "cgroup v1" : "rlimits and a process watch") + ")"
+    }
+}

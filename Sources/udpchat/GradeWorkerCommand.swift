@@ -51,6 +51,6 @@ struct GradeWorkerCommand: AsyncParsableCommand {
         } else {
             data = try JSONEncoder().encode(await Grader.runWorker(caseID: caseID ?? "", manifest: manifest, rto: rto))
         }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        SandboxResult.emit(data)
     }
 }

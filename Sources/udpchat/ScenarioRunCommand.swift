@@ -54,8 +54,11 @@ struct ScenarioRunCommand: AsyncParsableCommand {
     @Flag(help: "Print every check, not only failures.")
     var verbose = false
 
-    @Option(help: "Live runs that start a third-party manifest. auto: each in its own sandbox (bubblewrap) when the system allows, else on the host; required: a sandbox or exit 2; none: on the host.")
+    @Option(help: ArgumentHelp("Live runs that start a third-party manifest. auto / required: each in its own sandbox (bubblewrap), or exit 2 saying what to install or allow; none: on the host, unsandboxed (the reports say so).", valueName: "auto|required|none"))
     var isolation: Isolation = .auto
+
+    @Option(help: ArgumentHelp("The instructor's sandbox policy for those runs (docs/GRADER.md, \"Sandbox\").", valueName: "FILE"))
+    var policy: String?
 
     func validate() throws {
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -98,26 +101,20 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         if let signal = outcome.signalName {
             print("interrupted by \(signal): \(counted(reports.filter(\.interrupted).count, "unfinished run")) marked INTERRUPTED")
         }
-        try writeOutputs(reports, run: RunInfo.current(seed: seed, started: startedAt))
+        var run = RunInfo.current(seed: seed, started: startedAt)
+        if mode == .live { run.isolation = GradeCommand.isolationNote(sandbox) }
+        try writeOutputs(reports, run: run)
         printSummary(reports, wall: wall)
         if let code = outcome.signalExitCode { throw ExitCode(code) }
         if reports.contains(where: { !$0.passed && $0.skipped == nil }) { throw ExitCode(1) }
     }
 
-    /// The sandbox for live runs that start a third-party manifest (`--isolation`), or nil: then they
-    /// run on the host, after a one-line notice (exit 2 when the sandbox is required).
+    /// The sandbox for live runs that start a third-party manifest (`--isolation`, `--policy`), or nil:
+    /// no such run, or `--isolation none` (they run on the host). No sandbox otherwise exits 2.
     func sandboxPlan(for scenarios: [Scenario]) async throws -> SandboxPlan? {
         let thirdParty = scenarios.contains { $0.serverManifest != nil || $0.clients.contains { $0.manifest != nil } }
-        guard mode == .live, isolation != .none, thirdParty else { return nil }
-        guard let reason = await Sandbox.unavailableReason() else {
-            return SandboxPlan(worker: [GradeCommand.ownExecutable(), "scenario-worker"])
-        }
-        if isolation == .required {
-            printError("scenario run: --isolation required, but no sandbox: \(reason)")
-            throw ExitCode(2)
-        }
-        printError("scenario run: no sandbox (\(reason)): live runs start their implementations on the host, a 7070-pinned manifest one run at a time")
-        return nil
+        guard mode == .live, thirdParty else { return nil }
+        return try await GradeCommand.sandboxPlan(isolation, policy: policy, worker: "scenario-worker", command: "scenario run")
     }
 
     func writeOutputs(_ reports: [ScenarioReport], run: RunInfo) throws {

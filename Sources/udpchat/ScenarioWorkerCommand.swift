@@ -41,6 +41,6 @@ struct ScenarioWorkerCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let result = await LiveRunner.runWorker(yaml: yaml, path: scenario, manifests: manifests, seed: seed, rto: rto, pcapPath: pcap)
-        FileHandle.standardOutput.write(try JSONEncoder().encode(result) + Data("\n".utf8))
+        SandboxResult.emit(try JSONEncoder().encode(result))
     }
 }

@@ -16,7 +16,7 @@ struct UDPChat: AsyncParsableCommand {
         subcommands: [
             ServerCommand.self, ClientCommand.self, ProxyCommand.self, RecordCommand.self, ReplayCommand.self,
             DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, ReportCommand.self, BenchCommand.self, DemoCommand.self,
-            DialectCommand.self, GradeWorkerCommand.self, ScenarioWorkerCommand.self,
+            DialectCommand.self, GradeWorkerCommand.self, ScenarioWorkerCommand.self, SandboxExecCommand.self,
         ]
     )
 

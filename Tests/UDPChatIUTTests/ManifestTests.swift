@@ -32,6 +32,19 @@ import UDPChatSupport
         #expect(try parse("role: client\ncommand: [\"./c\", \"{server_port}\"]\n").pinnedPort == nil)
     }
 
+    @Test("the instructor's policy caps a manifest's limits; a manifest may ask for less, never more")
+    func policyCapsLimits() throws {
+        let greedy = try parse("role: server\ncommand: [\"x\"]\nlimits: {memory: 64GiB, processes: 100000, cpu: 2s}\n")
+        var policy = SandboxPolicy()
+        policy.limits.memoryBytes = 256 << 20
+        let limits = policy.limits(for: greedy)
+        #expect(limits.memoryBytes == 256 << 20, "64 GiB asked, the policy's 256 MiB given")
+        #expect(limits.processes == Limits.defaults.processes)
+        #expect(limits.cpuSeconds == 2, "less than the policy is granted")
+        let quiet = try parse("role: server\ncommand: [\"x\"]\n")
+        #expect(policy.limits(for: quiet).memoryBytes == 256 << 20, "a manifest that asks nothing gets the policy's limits")
+    }
+
     @Test(arguments: [
         ("command: [\"x\"]\n", "role"),
         ("role: peer\ncommand: [\"x\"]\n", "role"),
@@ -66,10 +79,10 @@ import UDPChatSupport
               processes: 8
               file-size: 1GiB
               wall: 2m
-            writable: [out, /var/tmp/results]
+            writable: [out, /tmp/results]
             """)
         #expect(manifest.limits == Limits(cpuSeconds: 5, memoryBytes: 64 << 20, processes: 8, fileSizeBytes: 1 << 30, wall: .seconds(120)))
-        #expect(manifest.writable == ["/tmp/out", "/var/tmp/results"])
+        #expect(manifest.writable == ["/tmp/out", "/tmp/results"])
         #expect(try parse("role: server\ncommand: [\"x\"]\n").limits == .defaults)
         #expect(Limits.defaults.memoryBytes == 512 << 20)
         #expect(Limits.Hit.memory(512 << 20).description == "killed: memory limit 512 MiB")
@@ -81,9 +94,12 @@ import UDPChatSupport
         ("role: server\ncommand: [\"x\"]\nlimits:\n  memory: lots\n", "limits.memory"),
         ("role: server\ncommand: [\"x\"]\nlimits:\n  processes: 0\n", "limits.processes"),
         ("role: server\ncommand: [\"x\"]\nlimits:\n  cpu: soon\n", "limits.cpu"),
-        ("role: server\ncommand: [\"x\"]\nlimits:\n  disk: 1GiB\n", "limits.disk"),
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  swap: 1GiB\n", "limits.swap"),
         ("role: server\ncommand: [\"x\"]\nlimits: 5\n", "limits"),
         ("role: server\ncommand: [\"x\"]\nwritable: out\n", "writable"),
+        ("role: server\ncommand: [\"x\"]\nwritable: [/home/instructor/answers]\n", "writable[0]"),
+        ("role: server\ncommand: [\"x\"]\nwritable: [../outside]\n", "writable[0]"),
+        ("role: server\ncommand: [\"x\"]\nlimits:\n  cpu-share: 0\n", "limits.cpu-share"),
     ])
     func badLimitsNameTheField(yaml: String, field: String) {
         do {

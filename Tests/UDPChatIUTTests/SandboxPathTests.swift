@@ -15,17 +15,20 @@ import Testing
         #expect(Sandbox.tmpRoots(["/tmp/no-such-folder-\(UInt32.random(in: 0...UInt32.max))/x"]) == [])
     }
 
-    @Test func theCommandBindsThemBeforeTheWorkdirCopies() throws {
+    @Test func theCaseSandboxSeesTmpRootsReadOnlyAndTheConfinementPlan() throws {
         let top = "/tmp/udpchat-roots-test-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: top + "/bin", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: top) }
         let manifest = Manifest(name: "x", role: .server, command: ["true"], workdir: top)
-        let sandbox = try Sandbox.prepare(for: manifest)
+        let sandbox = try Sandbox.prepare(for: [manifest], limits: .defaults)
         defer { sandbox.remove() }
         let command = sandbox.command([top + "/bin/worker"])
-        let pairs = command.indices.dropLast(2).filter { command[$0 + 1] == top && command[$0 + 2] == top }
-        let rootBind = try #require(pairs.first { command[$0] == "--ro-bind" }, "\(command)")
-        let copyBind = try #require(command.indices.dropLast(2).first { command[$0] == "--bind" && command[$0 + 2] == top }, "\(command)")
-        #expect(rootBind < copyBind, "the /tmp root is bound before the workdir copy is laid over it: \(command)")
+        #expect(command.indices.dropLast(2).contains { command[$0] == "--ro-bind" && command[$0 + 1] == top && command[$0 + 2] == top },
+                "the /tmp root is bound read-only: \(command)")
+        #expect(!command.contains("--proc"), "the case's sandbox binds the host's /proc (the implementation's mounts its own): \(command)")
+        let plan = try #require(command.indices.dropLast().first { command[$0] == Confinement.environmentKey }.map { command[$0 + 1] })
+        let confinement = try JSONDecoder().decode(Confinement.self, from: Data(plan.utf8))
+        #expect(confinement.tmpBytes == Limits.defaults.diskBytes)
+        #expect(confinement.mode == (geteuid() == 0 ? .root : .user))
     }
 }

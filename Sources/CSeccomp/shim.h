@@ -1,0 +1,20 @@
+#ifndef UDPCHAT_CSECCOMP_SHIM_H
+#define UDPCHAT_CSECCOMP_SHIM_H
+// libseccomp (Debian libseccomp-dev) for the sandbox's syscall filter, and the few Linux calls the
+// sandbox's exec step needs that Swift cannot import as they are (macros, variadic or GNU-only).
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+static inline uint32_t udpchat_scmp_act_allow(void) { return SCMP_ACT_ALLOW; }
+static inline uint32_t udpchat_scmp_act_errno(uint16_t error) { return SCMP_ACT_ERRNO(error); }
+// prctl is variadic in C: the one use the sandbox makes of it.
+static inline int udpchat_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+// memfd_create is a GNU extension of glibc's headers.
+static inline int udpchat_memfd_create(const char *name) { return memfd_create(name, 0); }
+static inline int udpchat_rlimit_nproc(void) { return RLIMIT_NPROC; }
+#endif

@@ -1,0 +1,119 @@
+// A case's cgroup (v1, as root: the kernel enforces its memory, including tmpfs and shared memory,
+// its tasks, threads included, and its CPU share), made by the grader before the case's sandbox
+// starts and removed after it ends; and the worker's reading of what it counted.
+import Foundation
+import UDPChatSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct CaseCgroup: Sendable {
+    /// One folder per controller: `/sys/fs/cgroup/memory/udpchat/case-…`, …
+    public let folders: [String]
+
+    /// The cgroup v1 hierarchies used: memory, tasks, CPU share, CPU time.
+    static let controllers = ["memory", "pids", "cpu", "cpuacct"]
+    static let root = "/sys/fs/cgroup"
+
+    /// True when this process can make cgroups (root, with cgroup v1 hierarchies for every controller).
+    public static var available: Bool {
+        guard geteuid() == 0 else { return false }
+        return controllers.allSatisfy { access("\(root)/\($0)/cgroup.procs", W_OK) == 0 }
+    }
+
+    /// Makes the case's cgroup with `limits`; nil when cgroups are not available here.
+    public static func make(name: String, limits: Limits) throws(UDPChatError) -> CaseCgroup? {
+        guard available else { return nil }
+        removeStale()
+        var folders: [String] = []
+        for controller in controllers {
+            let folder = "\(root)/\(controller)/udpchat/\(name)"
+            guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else {
+                CaseCgroup(folders: folders).remove()
+                throw .sandboxSetup("cannot make the cgroup \(folder)")
+            }
+            folders.append(folder)
+        }
+        let cgroup = CaseCgroup(folders: folders)
+        do {
+            try cgroup.write("memory", "memory.limit_in_bytes", String(limits.memoryBytes))
+            try? cgroup.write("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
+            try cgroup.write("pids", "pids.max", String(limits.processes))
+            try cgroup.write("cpu", "cpu.cfs_period_us", "100000")
+            try cgroup.write("cpu", "cpu.cfs_quota_us", String(Int(limits.cpuShare * 100_000)))
+        } catch {
+            cgroup.remove()
+            throw error
+        }
+        return cgroup
+    }
+
+    init(folders: [String]) { self.folders = folders }
+
+    func folder(_ controller: String) -> String? { folders.first { $0.hasPrefix("\(Self.root)/\(controller)/") } }
+
+    func write(_ controller: String, _ file: String, _ value: String) throws(UDPChatError) {
+        guard let folder = folder(controller) else { return }
+        guard (try? value.write(toFile: "\(folder)/\(file)", atomically: false, encoding: .utf8)) != nil else {
+            throw .sandboxSetup("cannot set \(folder)/\(file) to \(value)")
+        }
+    }
+
+    /// Kills whatever is left in it, then removes its folders.
+    public func remove() {
+        killAll()
+        for folder in folders {
+            for _ in 0..<50 where rmdir(folder) != 0 && errno == EBUSY { usleep(10_000) }
+        }
+    }
+
+    /// SIGKILL to every process in it (its processes as this process's PID namespace numbers them).
+    public func killAll() {
+        guard let folder = folders.first else { return }
+        for _ in 0..<3 {
+            let pids = Self.lines("\(folder)/cgroup.procs").compactMap { Int32($0) }
+            if pids.isEmpty { return }
+            for pid in pids { kill(pid, SIGKILL) }
+            usleep(5_000)
+        }
+    }
+
+    /// The first limit the kernel counted as hit, if any; the CPU time is compared with `limits.cpuSeconds`.
+    public func hit(_ limits: Limits) -> Limits.Hit? {
+        if let memory = folder("memory"), Self.counter("\(memory)/memory.oom_control", "oom_kill") > 0
+            || Self.counter("\(memory)/memory.oom_control", "under_oom") > 0 {
+            return .memory(limits.memoryBytes)
+        }
+        if let pids = folder("pids"), Self.counter("\(pids)/pids.events", "max") > 0 { return .processes(limits.processes) }
+        if let cpu = folder("cpuacct"), let used = Int(Self.lines("\(cpu)/cpuacct.usage").first ?? ""),
+           used >= limits.cpuSeconds * 1_000_000_000 {
+            return .cpu(limits.cpuSeconds)
+        }
+        return nil
+    }
+
+    static func lines(_ path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// `key N` in a flat-keyed cgroup file; 0 when absent.
+    static func counter(_ path: String, _ key: String) -> Int {
+        for line in lines(path) {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, fields[0] == key { return Int(fields[1]) ?? 0 }
+        }
+        return 0
+    }
+
+    /// Cgroups are `udpchat/case-<grader pid>-…`: those of graders that no longer run are removed.
+    static func removeStale() {
+        for controller in controllers {
+            let parent = "\(root)/\(controller)/udpchat"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix("case-") {
+                guard let pid = name.dropFirst(5).split(separator: "-").first.flatMap({ Int32($0) }) else { continue }
+                if kill(pid, 0) != 0, errno == ESRCH { CaseCgroup(folders: ["\(parent)/\(name)"]).remove() }
+            }
+        }
+    }
+}
