@@ -39,7 +39,7 @@ extension Grader {
             return WorkerResult(verdict: .error, reason: "the worker knows no case \(caseID)", duration: .zero, setup: true, events: [])
         }
         do {
-            try SandboxInside.bringUpLoopback()
+            try SandboxInside.enter()
             try SandboxInside.prepareWorkdirs([manifest.workdir])
         } catch {
             return WorkerResult(verdict: .error, reason: error.reason, duration: .zero, setup: true, events: [])
@@ -119,7 +119,7 @@ extension Interop {
     public static func runWorker(_ a: Manifest, _ b: Manifest, serverCommand: [String], rto: Duration, loss: Double,
                                  seed: UInt64) async -> InteropWorkerResult {
         do {
-            try SandboxInside.bringUpLoopback()
+            try SandboxInside.enter()
             try SandboxInside.prepareWorkdirs([a.workdir, b.workdir])
         } catch {
             let result = InteropResult(initiator: a.name, responder: b.name, verdict: .error, detail: error.reason, duration: 0)

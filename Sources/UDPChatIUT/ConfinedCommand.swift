@@ -15,8 +15,10 @@ public enum ConfinedCommand {
         guard let bwrap = IUTProcess.which("bwrap") else { throw .sandboxSetup("bubblewrap (bwrap) is not installed") }
         let program = try resolve(command[0], workdir: workdir, copy: copy)
         var exec = [selfExecutable, "sandbox-exec", "--cpu", String(limits.cpuSeconds), "--file-size", String(limits.fileSizeBytes),
-                    // With a cgroup its task limit must trip first: the kernel counts that (pids.events), not an rlimit's refusals.
-                    "--open-files", String(limits.openFiles), "--tasks", String(limits.processes + (confinement.cgroups.isEmpty ? 0 : 64))]
+                    // The kernel's backstop: the cgroup's task limit, or the watch, must trip first, since they
+                    // name the limit (an rlimit's refusals are silent); as an ordinary user the rlimit also
+                    // counts the worker's own threads (the same uid in the case's user namespace).
+                    "--open-files", String(limits.openFiles), "--tasks", String(limits.processes + 64)]
         for folder in confinement.cgroups { exec += ["--cgroup", folder] }
         if let uid = confinement.uid { exec += ["--uid", String(uid)] }
         exec += ["--", bwrap]

@@ -10,6 +10,18 @@ import Glibc
 
 /// The worker's steps inside the case's sandbox.
 public enum SandboxInside {
+    /// The worker's first step in the case's sandbox: a /proc of the case's own PID namespace over the
+    /// host's (which the sandbox shows so that the implementations' sandboxes may mount their own
+    /// /proc: the kernel allows that only where a whole proc is already in view), then the loopback up.
+    public static func enter() throws(UDPChatError) {
+        #if os(Linux)
+        guard mount("proc", "/proc", "proc", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil) == 0 else {
+            throw .sandboxSetup("mount /proc: \(String(cString: strerror(errno)))")
+        }
+        #endif
+        try bringUpLoopback()
+    }
+
     /// A fresh network namespace has its loopback down: bring `lo` up (SIOCSIFFLAGS, as `ip link set lo up`).
     public static func bringUpLoopback() throws(UDPChatError) {
         #if os(Linux)
@@ -135,8 +147,8 @@ public final class LimitWatch: @unchecked Sendable {
     }
 }
 
-/// The processes below this one, read from the host's /proc (the case's sandbox sees it; the
-/// implementations' own sandboxes do not): their number of tasks and resident memory together.
+/// The processes below this one, read from the case's /proc (the implementations' own sandboxes
+/// do not see it): their number of tasks and their memory together.
 struct ProcessTree {
     var tasks = 0
     var residentBytes = 0
@@ -159,9 +171,18 @@ struct ProcessTree {
         var pending = children[me] ?? []
         while let pid = pending.popLast() {
             tree.tasks += stats[pid]?.threads ?? 0
-            tree.residentBytes += (stats[pid]?.rss ?? 0) * page
+            tree.residentBytes += proportional(pid) ?? (stats[pid]?.rss ?? 0) * page
             pending += children[pid] ?? []
         }
         return tree
+    }
+
+    /// The process's proportional share of the memory it maps (Pss of smaps_rollup, in bytes): pages
+    /// shared by forked processes count once across them, not once per process.
+    static func proportional(_ pid: Int32) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Pss:") }),
+              let kib = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        return kib * 1024
     }
 }

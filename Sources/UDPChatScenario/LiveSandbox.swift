@@ -27,7 +27,7 @@ extension LiveRunner {
             return LiveWorkerResult(failure: "the worker cannot load \(path): \(error)")
         }
         do {
-            try SandboxInside.bringUpLoopback()
+            try SandboxInside.enter()
             try SandboxInside.prepareWorkdirs(manifests.values.map(\.workdir))
         } catch {
             return LiveWorkerResult(failure: error.reason)
