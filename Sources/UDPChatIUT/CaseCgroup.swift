@@ -8,8 +8,12 @@ import Glibc
 #endif
 
 public struct CaseCgroup: Sendable {
-    /// One folder per controller: `/sys/fs/cgroup/memory/udpchat/case-…`, …
+    /// One folder per controller: `/sys/fs/cgroup/memory/udpchat-case-…`, … Each case's cgroup sits
+    /// at the top of its hierarchy: under a common parent, all cases together would weigh as much
+    /// as one process in the CPU scheduler, and a busy machine would starve them.
     public let folders: [String]
+    /// Where the hierarchies are mounted (another folder in tests).
+    let root: String
 
     /// The cgroup v1 hierarchies used: memory, tasks, CPU share, CPU time.
     static let controllers = ["memory", "pids", "cpu", "cpuacct"]
@@ -27,7 +31,7 @@ public struct CaseCgroup: Sendable {
         removeStale()
         var folders: [String] = []
         for controller in controllers {
-            let folder = "\(root)/\(controller)/udpchat/\(name)"
+            let folder = "\(root)/\(controller)/udpchat-\(name)"
             guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else {
                 CaseCgroup(folders: folders).remove()
                 throw .sandboxSetup("cannot make the cgroup \(folder)")
@@ -48,9 +52,12 @@ public struct CaseCgroup: Sendable {
         return cgroup
     }
 
-    init(folders: [String]) { self.folders = folders }
+    init(folders: [String], root: String = CaseCgroup.root) {
+        self.folders = folders
+        self.root = root
+    }
 
-    func folder(_ controller: String) -> String? { folders.first { $0.hasPrefix("\(Self.root)/\(controller)/") } }
+    func folder(_ controller: String) -> String? { folders.first { $0.hasPrefix("\(root)/\(controller)/") } }
 
     func write(_ controller: String, _ file: String, _ value: String) throws(UDPChatError) {
         guard let folder = folder(controller) else { return }
@@ -106,12 +113,12 @@ public struct CaseCgroup: Sendable {
         return 0
     }
 
-    /// Cgroups are `udpchat/case-<grader pid>-…`: those of graders that no longer run are removed.
+    /// Cgroups are `udpchat-case-<grader pid>-…`: those of graders that no longer run are removed.
     static func removeStale() {
         for controller in controllers {
-            let parent = "\(root)/\(controller)/udpchat"
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix("case-") {
-                guard let pid = name.dropFirst(5).split(separator: "-").first.flatMap({ Int32($0) }) else { continue }
+            let parent = "\(root)/\(controller)"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix("udpchat-case-") {
+                guard let pid = name.dropFirst(13).split(separator: "-").first.flatMap({ Int32($0) }) else { continue }
                 if kill(pid, 0) != 0, errno == ESRCH { CaseCgroup(folders: ["\(parent)/\(name)"]).remove() }
             }
         }

@@ -44,7 +44,11 @@ public enum SafeCopy {
         var pending = [""]
         while let relative = pending.popLast() {
             let folder = relative.isEmpty ? source : source + "/" + relative
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+                skipped.append(relative + "/ (unreadable)")
+                continue
+            }
+            for name in names {
                 let inner = relative.isEmpty ? name : relative + "/" + name
                 let from = source + "/" + inner, to = destination + "/" + inner
                 var info = stat()
@@ -52,16 +56,22 @@ public enum SafeCopy {
                 copied.files += 1
                 copied.bytes += info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
                 if copied.files > limitFiles || copied.bytes > limitBytes { return skipped + ["(the rest: over \(limitFiles) entries or \(limitBytes >> 20) MiB)"] }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR:
-                    try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: false)
-                    pending.append(inner)
-                case S_IFREG:
-                    try FileManager.default.copyItem(atPath: from, toPath: to)
-                    chmod(to, info.st_mode & 0o777)
-                case S_IFLNK where symlinks && pointsInside(from, root: root):
-                    try FileManager.default.createSymbolicLink(atPath: to, withDestinationPath: try FileManager.default.destinationOfSymbolicLink(atPath: from))
-                default:
+                // What cannot be read or made here (a file the grader may not read, an odd name) is skipped, not fatal.
+                do {
+                    switch info.st_mode & S_IFMT {
+                    case S_IFDIR:
+                        try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: false)
+                        pending.append(inner)
+                    case S_IFREG:
+                        try FileManager.default.copyItem(atPath: from, toPath: to)
+                        chmod(to, info.st_mode & 0o777)
+                    case S_IFLNK where symlinks && pointsInside(from, root: root):
+                        try FileManager.default.createSymbolicLink(atPath: to, withDestinationPath: try FileManager.default.destinationOfSymbolicLink(atPath: from))
+                    default:
+                        skipped.append(inner)
+                        continue
+                    }
+                } catch {
                     skipped.append(inner)
                     continue
                 }
