@@ -43,10 +43,12 @@ public enum ReportFormat {
         var summary: [String: Int]
         /// Tool, version, timestamp, seed and command line (absent in a report inside a batch: the batch has it).
         var tool: String?, version: String?, timestamp: String?, seed: UInt64?, command: [String]?
+        /// How the implementation was isolated (`--isolation none` says so here).
+        var isolation: String?
 
         mutating func stamp(_ run: RunInfo?) {
             guard let run else { return }
-            (tool, version, timestamp, seed, command) = (run.tool, run.version, run.timestamp, run.seed, run.command)
+            (tool, version, timestamp, seed, command, isolation) = (run.tool, run.version, run.timestamp, run.seed, run.command, run.isolation)
         }
     }
 
@@ -125,6 +127,7 @@ extension ReportFormat {
         var implementations: [JSONReport]
         var interop: [InteropResult]
         var tool: String?, version: String?, timestamp: String?, seed: UInt64?, command: [String]?
+        var isolation: String?
         /// For a merged report: the run info of each shard.
         var shards: [RunInfo]?
     }
@@ -134,7 +137,10 @@ extension ReportFormat {
     public static func jsonBatch(_ reports: [GradeReport], interop: [InteropResult] = [], run: RunInfo? = nil,
                                  shards: [RunInfo]? = nil) throws -> Data {
         var batch = JSONBatch(implementations: reports.map(jsonReport), interop: interop, shards: shards)
-        if let run { (batch.tool, batch.version, batch.timestamp, batch.seed, batch.command) = (run.tool, run.version, run.timestamp, run.seed, run.command) }
+        if let run {
+            (batch.tool, batch.version, batch.timestamp, batch.seed, batch.command) = (run.tool, run.version, run.timestamp, run.seed, run.command)
+            batch.isolation = run.isolation
+        }
         return try encode(batch)
     }
 }

@@ -36,7 +36,8 @@ public enum ScenarioReports {
         var head = ""
         if let run {
             head = "\"tool\":\(JSON.string(run.tool)),\"version\":\(JSON.string(run.version)),\"timestamp\":\(JSON.string(run.timestamp)),"
-                + "\"seed\":\(run.seed.map(String.init) ?? "null"),\"command\":[" + run.command.map(JSON.string).joined(separator: ",") + "],\n"
+                + "\"seed\":\(run.seed.map(String.init) ?? "null"),\"command\":[" + run.command.map(JSON.string).joined(separator: ",") + "],"
+                + (run.isolation.map { "\"isolation\":\(JSON.string($0))," } ?? "") + "\n"
         }
         return "{" + head + "\"passed\":\(passed),\"failed\":\(reports.count - passed - skipped),\"skipped\":\(skipped),\"runs\":[\n"
             + runs.joined(separator: ",\n") + "\n]}\n"

@@ -259,9 +259,13 @@ import Glibc
             workdir: \(Self.iut)
             """)
         let cwd = FileManager.default.currentDirectoryPath
-        let host = try await IUTProcess.launch([binary, "grade", manifest, "--isolation", "none", "--cases", "S-REGISTER,S-LEAVE"],
+        let json = folder + "/host.json"
+        let host = try await IUTProcess.launch([binary, "grade", manifest, "--isolation", "none", "--cases", "S-REGISTER,S-LEAVE", "--json", json],
                                                workdir: cwd, name: "grade")
         #expect(await host.waitForExit(timeout: .seconds(120)) == ProcessExit(status: 0), "\(host.lines(.stderr))")
+        let recorded = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+        #expect((recorded?["isolation"] as? String)?.hasPrefix("none: the implementations ran on the host, unsandboxed") == true,
+                "the report records that the code ran unsandboxed: \(recorded?["isolation"] ?? "nothing")")
         #expect(host.lines(.stderr).filter { $0.contains("--isolation none: the implementations run on the host, unsandboxed") }.count == 1)
         #expect(host.lines(.stdout).contains { $0.contains("summary: PASS 2") })
         #expect(await Self.survivors(marker).isEmpty, "the child in the implementation's process group outlived its case")
