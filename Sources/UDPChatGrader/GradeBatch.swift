@@ -34,21 +34,29 @@ public enum GradeBatch {
     /// The manifests of `folder`: each subfolder is a submission (its manifests anywhere inside, beside
     /// its dialect, scenarios, CI files …); a manifest lying directly in `folder` is a submission of its
     /// own. A YAML file without a top-level `role:` or `command:` is not a manifest and is skipped;
-    /// hidden folders (`.git`, `.github`) are not searched. Sorted by path.
+    /// hidden folders (`.git`, `.github`) are not searched. A submission folder without any manifest
+    /// is an entry too (its row is one ERROR: nothing is left out silently). Sorted by path.
     public static func entries(in folder: String) throws(UDPChatError) -> [BatchEntry] {
         guard let walker = FileManager.default.enumerator(atPath: folder) else {
             throw UDPChatError.usage("--batch \(folder): not a readable folder")
         }
         var entries: [BatchEntry] = []
+        var submissions: [String] = []
         while let path = walker.nextObject() as? String {
             let name = (path as NSString).lastPathComponent
+            let isFolder = (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory
             if name.hasPrefix(".") {
-                if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { walker.skipDescendants() }
+                if isFolder { walker.skipDescendants() }
                 continue
             }
+            if isFolder, !path.contains("/") { submissions.append(path) }
             guard path.hasSuffix(".yaml") || path.hasSuffix(".yml"),
                   let text = try? String(contentsOfFile: "\(folder)/\(path)", encoding: .utf8), looksLikeManifest(text) else { continue }
             entries.append(entry(folder: folder, path: path, text: text))
+        }
+        for folder in submissions where !entries.contains(where: { $0.relativePath.hasPrefix(folder + "/") }) {
+            let reason = "\(folder): no manifest in this submission folder (a YAML file with role: and command:)"
+            entries.append(BatchEntry(relativePath: folder + "/", label: folder, role: .server, manifest: .failure(.usage(reason))))
         }
         entries.sort { $0.relativePath < $1.relativePath }
         return disambiguated(entries)
@@ -58,7 +66,9 @@ public enum GradeBatch {
     /// dialect has `format:`/`messages:`, a scenario `steps:`, a workflow `jobs:`).
     public static func looksLikeManifest(_ text: String) -> Bool {
         text.split(whereSeparator: \.isNewline).contains { line in
-            line.hasPrefix("role:") || line.hasPrefix("command:") || line.hasPrefix("role :") || line.hasPrefix("command :")
+            guard let colon = line.firstIndex(of: ":"), line.first?.isWhitespace == false else { return false }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            return key == "role" || key == "command"
         }
     }
 

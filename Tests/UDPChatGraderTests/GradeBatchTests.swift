@@ -18,6 +18,7 @@ import UDPChatIUT
             "alice/scenarios/chat.yaml": "name: chat\nclients:\n  - name: a\n    id: 1\n    script: [quit]\n",
             "alice/.github/workflows/ci.yml": "name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n",
             "bob/server.yaml": "role: server\ncommand: [\"python3\", \"server.py\"]\nformat: text\n",
+            "carol/README.md": "my chat program\n",
             "loose.yaml": "name: loose-server\nrole: server\ncommand: [\"python3\", \"server.py\", \"--port\", \"{port}\"]\n"
                 + "workdir: \(FixtureGradingTests.faulty)\n",
         ]
@@ -33,13 +34,16 @@ import UDPChatIUT
         let folder = try Self.submissions()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let entries = try GradeBatch.entries(in: folder)
-        #expect(entries.map(\.relativePath) == ["alice/server.yaml", "bob/server.yaml", "loose.yaml"])
-        #expect(entries.map(\.label) == ["alice", "bob", "loose-server"])
+        #expect(entries.map(\.relativePath) == ["alice/server.yaml", "bob/server.yaml", "carol/", "loose.yaml"])
+        #expect(entries.map(\.label) == ["alice", "bob", "carol", "loose-server"])
         #expect(entries[0].graded?.name == "alice")
         #expect(entries[1].graded == nil && entries[1].role == .server)
         guard case .failure(let error) = entries[1].manifest else { Issue.record("bob's manifest loaded"); return }
         #expect(error.description.contains("format"), "\(error.description)")
+        #expect(entries[2].graded == nil, "a submission without a manifest is an ERROR row, not left out")
         #expect(!GradeBatch.looksLikeManifest("dialect: x\nformat: text\nmessages:\n  REGISTER: \"R:{id}\"\n"))
+        #expect(!GradeBatch.looksLikeManifest("jobs:\n  a:\n    command: make\n"), "only top-level keys count")
+        #expect(GradeBatch.looksLikeManifest("# a server\n\"role\": server\n"))
     }
 
     @Test(.enabled(if: FixtureGradingTests.udpchatBinary != nil, "needs .build/debug/udpchat (swift build)"))
@@ -53,6 +57,7 @@ import UDPChatIUT
         #expect(rows.contains { $0.hasPrefix("alice ") && $0.contains("server") && $0.contains("   2 ") }, "\(output)")
         #expect(rows.contains { $0.hasPrefix("loose-server ") }, "\(output)")
         #expect(rows.contains { $0.contains("MANIFEST") && $0.contains("ERROR") && $0.contains("format") }, "\(output)")
+        #expect(rows.contains { $0.contains("MANIFEST") && $0.contains("ERROR") && $0.contains("carol: no manifest") }, "\(output)")
         #expect(!output.contains("no case could be judged"), "\(output)")
     }
 
