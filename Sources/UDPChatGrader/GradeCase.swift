@@ -57,15 +57,20 @@ public struct GradeCase: Sendable {
     public let needsRelay: Bool
     /// Messages the grader's parties must write (`sends`) and the implementation must write for the
     /// case to have evidence (`observes`); a dialect without one of them makes the case UNSUPPORTED
-    /// before it starts. Every case includes its role's registration (the grader's REGISTER and the
-    /// server's REGISTERED, or the client's REGISTER and the fake server's REGISTERED). Verbs a case
-    /// can do without (ERROR where what remains is judged) are not listed.
+    /// before it starts. A server case always sends REGISTER and a client case always waits for the
+    /// client's REGISTER; nothing else is implied: REGISTERED is listed only by the cases it is the
+    /// evidence of (S-REGISTER …). Elsewhere a dialect without it has registration inferred (see
+    /// `CaseContext.register`), and the fake server's REGISTERED is an automatic answer a client whose
+    /// dialect lacks it cannot be waiting for. Verbs a case can do without are not listed.
     public let sends: Set<Verb>
     public let observes: Set<Verb>
+    /// Alternative evidence: the case is judged when the dialect has every verb of at least one set
+    /// (S-ID-IN-USE: ERROR, or REGISTERED, or LOOKUP and PEER); empty when `observes` says it all.
+    public let evidence: [Set<Verb>]
     public let body: @Sendable (CaseContext) async throws -> Void
 
     public init(_ id: String, _ role: IUTRole, section: String, level: Level, title: String, needs: [String] = [],
-                needsRelay: Bool = false, sends: [Verb] = [], observes: [Verb] = [],
+                needsRelay: Bool = false, sends: [Verb] = [], observes: [Verb] = [], evidence: [[Verb]] = [],
                 body: @Sendable @escaping (CaseContext) async throws -> Void) {
         self.id = id
         self.role = role
@@ -74,8 +79,9 @@ public struct GradeCase: Sendable {
         self.title = title
         self.needs = needs
         self.needsRelay = needsRelay
-        self.sends = Set(sends + [role == .server ? .register : .registered])
-        self.observes = Set(observes + [role == .server ? .registered : .register])
+        self.sends = Set(sends + (role == .server ? [.register] : []))
+        self.observes = Set(observes + (role == .client ? [.register] : []))
+        self.evidence = evidence.map(Set.init)
         self.body = body
     }
 
@@ -86,7 +92,13 @@ public struct GradeCase: Sendable {
         var parts: [String] = []
         if !unsendable.isEmpty { parts.append("\(unsendable.map(\.rawValue).joined(separator: ", ")) (the grader sends \(unsendable.count == 1 ? "it" : "them"))") }
         if !unseeable.isEmpty { parts.append("\(unseeable.map(\.rawValue).joined(separator: ", ")) (the evidence the case waits for)") }
-        return parts.isEmpty ? nil : "dialect \(dialect.name) has no \(parts.joined(separator: " and no "))"
+        var text = parts.isEmpty ? nil : "dialect \(dialect.name) has no \(parts.joined(separator: " and no "))"
+        if !evidence.isEmpty, !evidence.contains(where: { $0.allSatisfy { dialect.templates[$0] != nil } }) {
+            let sets = evidence.map { set in Verb.allCases.filter(set.contains).map(\.rawValue).joined(separator: "+") }
+            let none = "none of \(sets.joined(separator: ", ")) (the evidence the case judges: any one would do)"
+            text = text.map { "\($0), and \(none)" } ?? "dialect \(dialect.name) has \(none)"
+        }
+        return text
     }
 }
 

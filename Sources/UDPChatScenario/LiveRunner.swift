@@ -28,8 +28,18 @@ public enum LiveRunner {
     }
 
     /// The third-party implementations a scenario names, loaded and checked against its scripts
-    /// (and against each other: they must speak one dialect).
+    /// (and against each other: they must speak one dialect), and the reference parties against
+    /// their dialect: a message a reference party needs and the dialect lacks skips the run at once.
     static func manifests(for scenario: Scenario) throws(ScenarioSkip) -> [String: Manifest] {
+        let manifests = try loadManifests(for: scenario)
+        if !manifests.isEmpty, let gap = scenario.referenceVerbGaps(in: try dialect(of: manifests)).first {
+            throw ScenarioSkip("UNSUPPORTED: \(gap) (the run would wait for it until its timeout)")
+        }
+        return manifests
+    }
+
+    /// The manifests of `manifests(for:)`, without the check of the reference parties' messages.
+    static func loadManifests(for scenario: Scenario) throws(ScenarioSkip) -> [String: Manifest] {
         guard scenario.modes.contains(.live) else { throw ScenarioSkip("declared sim only") }
         var manifests: [String: Manifest] = [:]
         let folder = scenario.path.contains("/") ? String(scenario.path[..<scenario.path.lastIndex(of: "/")!]) : "."

@@ -6,7 +6,7 @@ extension Scenario {
     /// each (`proxy NAME: rule 'TEXT' can never match: WHY`): the warning `udpchat proxy` prints
     /// for its own rules. The wire is its manifests' dialect in a live run, the contract otherwise.
     public var unreachableRules: [String] {
-        let manifests = (try? LiveRunner.manifests(for: self)) ?? [:]
+        let manifests = (try? LiveRunner.loadManifests(for: self)) ?? [:]
         let dialect = (try? LiveRunner.dialect(of: manifests)) ?? .default
         var lines: [String] = []
         for proxy in proxies {

@@ -11,8 +11,10 @@ struct GradeCommand: AsyncParsableCommand {
         abstract: "Grade a third-party server or client against the protocol, case by case.",
         discussion: """
             MANIFEST.yaml describes the implementation (PROTOCOL.md, "The implementation-under-test manifest"). \
-            Exit status: 0 nothing failed, 1 some case FAIL/ERROR/FLAKY, 2 the grader could not run. \
-            See docs/GRADER.md.
+            Exit status: 0 nothing failed, 1 some case FAIL/ERROR/FLAKY (or a batch manifest cannot be loaded), \
+            2 the grader could not run, 3 no case could be judged (every case UNSUPPORTED: the last line says why). \
+            --batch DIR grades each subfolder of DIR as one submission: its manifests (YAML files with role: or \
+            command:) beside its dialect, scenarios and anything else. See docs/GRADER.md.
 
             """ + HelpLayout.examples(
                 "udpchat grade Fixtures/iut/reference-client.yaml --rto 500ms",
@@ -61,7 +63,7 @@ struct GradeCommand: AsyncParsableCommand {
     @Option(help: "Write each case's trace into this folder.")
     var artifacts: String?
 
-    @Option(help: "Grade every manifest (*.yaml, *.yml) under this folder.")
+    @Option(help: "Grade every submission folder in this folder: the manifests (YAML with role:/command:) inside each; other YAML is skipped.")
     var batch: String?
 
     @Option(help: "With --batch: grade only shard I of N (1-based), e.g. 2/4.")
@@ -122,13 +124,14 @@ struct GradeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        let manifests: [Manifest]
+        let entries: [BatchEntry]
         do {
-            manifests = try loadManifests()
-        } catch let error as UDPChatError {
+            entries = try loadEntries()
+        } catch {
             FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+        let manifests = entries.compactMap(\.graded)
         if interop {
             // One interop run has one wire format: clients of different dialects cannot chat (exit 2 before grading anything).
             do {
@@ -146,9 +149,16 @@ struct GradeCommand: AsyncParsableCommand {
         let control = options.control
         let progress = ProgressReporter(total: 0, label: "cases", stream: .stderr, live: quiet ? false : nil)
         let outcome = try await GracefulRun.run(onShutdown: { control.interrupt() }) { [self, options] in
-            let batched = manifests.count > 1
+            let batched = entries.count > 1
             var reports: [GradeReport] = []
-            for manifest in manifests where !control.interrupted {
+            for entry in entries where !control.interrupted {
+                if case .failure(let error) = entry.manifest {
+                    let report = brokenReport(entry, error)
+                    print(ReportFormat.matrix(report))
+                    reports.append(report)
+                    continue
+                }
+                guard let manifest = entry.graded else { continue }
                 var perManifest = options
                 if let artifacts, batch != nil { perManifest.artifacts = "\(artifacts)/\(safeName(manifest.name))" }
                 if !quiet {
@@ -208,25 +218,35 @@ struct GradeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("grade: the grader could not run: \(setup)\n".utf8))
             throw ExitCode(2)
         }
+        // Nothing silently: an implementation none of whose cases could be judged is named on the last line.
+        let unjudged = reports.compactMap { ReportFormat.unjudgedLine($0, label: batch == nil ? nil : "\($0.implementation) (\($0.role.rawValue))") }
+        for line in unjudged { print(line) }
         if reports.contains(where: \.hasFailures) || interopFailed { throw ExitCode(1) }
+        if !unjudged.isEmpty { throw ExitCode(3) }
     }
 
-    func loadManifests() throws -> [Manifest] {
-        if let manifest { return [try Manifest.load(path: manifest)] }
+    /// What to grade: the one manifest, or the manifests of the batch folder's submissions (this shard's),
+    /// broken ones included (each becomes an ERROR row).
+    func loadEntries() throws(UDPChatError) -> [BatchEntry] {
+        if let manifest {
+            let loaded = try Manifest.load(path: manifest)
+            return [BatchEntry(relativePath: manifest, label: loaded.name, role: loaded.role, manifest: .success(loaded))]
+        }
         guard let batch else { return [] }
-        var paths: [String] = []
-        guard let walker = FileManager.default.enumerator(atPath: batch) else {
-            throw UDPChatError.usage("--batch \(batch): not a readable folder")
-        }
-        for case let path as String in walker where path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            paths.append("\(batch)/\(path)")
-        }
-        paths.sort()
+        var entries = try GradeBatch.entries(in: batch)
         if let shard, let (index, count) = parseShard(shard) {
-            paths = paths.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+            entries = entries.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
         }
-        if paths.isEmpty { throw UDPChatError.usage("--batch \(batch): no manifests (*.yaml) in this shard") }
-        return try paths.map { try Manifest.load(path: $0) }
+        if entries.isEmpty {
+            throw UDPChatError.usage("--batch \(batch): no manifests (YAML files with role: or command:) in this shard")
+        }
+        return entries
+    }
+
+    /// The ERROR row of a batch manifest that cannot be loaded (the other submissions are still graded).
+    func brokenReport(_ entry: BatchEntry, _ error: UDPChatError) -> GradeReport {
+        FileHandle.standardError.write(Data("grade: \(error.description): one ERROR row for \(entry.label)\n".utf8))
+        return GradeBatch.brokenReport(entry, path: "\(batch ?? ".")/\(entry.relativePath)", reason: error.description)
     }
 
     static func ownExecutable() -> String {

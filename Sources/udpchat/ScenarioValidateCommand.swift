@@ -29,7 +29,7 @@ struct ScenarioValidateCommand: ParsableCommand {
             do {
                 let scenario = try ScenarioFiles.load(file)
                 print("ok   \(file)  (\(scenario.name): \(counted(scenario.clients.count, "client")), \(counted(scenario.proxies.count, "proxy", "proxies")), \(counted(scenario.expectations.count, "check")))")
-                for line in scenario.unreachableRules { print("\(file): warning: \(line)") }
+                for line in scenario.unreachableRules + scenario.referenceVerbWarnings { print("\(file): warning: \(line)") }
             } catch let issues as ScenarioIssues {
                 bad += 1
                 print(issues.description)

@@ -3,6 +3,7 @@
 
 Known-faulty fixture for dialect support (docs/DIALECTS.md); never used by the product.
 The colon wire has no ERROR: where the contract answers ERROR, this server stays silent.
+--silent-register: REGISTER is never answered (../quiet.dialect.yaml: a dialect without REGISTERED).
 Faults:
   no-repeat        ignores a repeated REGISTER from the owner           : S-REGISTER-REPEAT
   hijackable       lets another address take a registered id            : S-ID-IN-USE
@@ -23,6 +24,7 @@ def main():
     ap.add_argument("--wire", choices=["colon", "json"], required=True)
     ap.add_argument("--port", type=int, default=7070)
     ap.add_argument("--fault", choices=FAULTS, default="none")
+    ap.add_argument("--silent-register", action="store_true")
     args = ap.parse_args()
     parse, build = codec(args.wire)
     fault = args.fault
@@ -39,6 +41,8 @@ def main():
         return next((i for i, (owner, _) in table.items() if owner == addr), None)
 
     def send(verb, **fields):
+        if verb == "REGISTERED" and args.silent_register:
+            return
         data = build(verb, fields)
         if data is not None:
             sock.sendto(data, addr)
