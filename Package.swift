@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatScenarioTests",
-            dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatIUT", "UDPChatReports", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
+            dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(name: "UDPChatDialectTests", dependencies: ["UDPChatDialect", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),

@@ -398,12 +398,6 @@ public final class CaseContext: @unchecked Sendable {
     }
 }
 
-/// `{rto}` in seconds as a decimal: `10`, `0.5`.
-func rtoPlaceholder(_ rto: Duration) -> String {
-    let value = rto.seconds
-    return value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
-}
-
 /// PROTOCOL.md "Timing": strict 0.95–1.1 RTO, lenient 0.5–2 RTO, else failing.
 public enum Timing {
     /// Measurement allowance added to each bound (process scheduling on a loaded machine).

@@ -141,7 +141,7 @@ public enum LiveRunner {
             // A third-party server: a real process on a free port (or 7070 when it cannot be told).
             var port = Int(manifest.pinnedPort ?? 0)
             if port == 0 { port = freePort() }
-            let values = ["port": String(port), "rto": String(Double(rto.nanoseconds) / 1e9)]
+            let values = ["port": String(port), "rto": rtoPlaceholder(rto)]
             let process = try await launch(manifest, values: values, name: serverName, console: console, isClient: false,
                                           sandboxed: options.launched)
             serverProcess = process
@@ -211,7 +211,7 @@ public enum LiveRunner {
                 let values = [
                     "id": String(client.id), "server_host": reachable[serverName]!.host, "server_port": String(reachable[serverName]!.port),
                     "port": String(ports[name]!), "advertise_port": String(advertised ?? UInt16(ports[name]!)),
-                    "rto": String(Double(rto.nanoseconds) / 1e9),
+                    "rto": rtoPlaceholder(rto),
                 ]
                 let process = try await launch(manifest, values: values, name: name, console: console, isClient: true,
                                               sandboxed: options.launched)

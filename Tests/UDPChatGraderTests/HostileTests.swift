@@ -89,4 +89,65 @@ import Glibc
         var info = statvfs()
         return statvfs(path, &info) == 0 ? Int(info.f_bavail) * Int(info.f_frsize) : 0
     }
+
+    @Test("a submitted folder with a FIFO, a socket-like entry and a symlink to /etc/shadow is graded at once, and the link never reaches the artifacts")
+    func hostileFolderIsCopiedSafely() async throws {
+        guard let plan = await SandboxTests.plan() else { return }
+        let folder = try SandboxTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let submission = folder + "/submission"
+        try FileManager.default.createDirectory(atPath: submission, withIntermediateDirectories: true)
+        for file in ["server.py", "udpwire.py"] {
+            try FileManager.default.copyItem(atPath: SandboxTests.faulty + "/" + file, toPath: submission + "/" + file)
+        }
+        #expect(mkfifo(submission + "/pipe", 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: submission + "/shadow", withDestinationPath: "/etc/shadow")
+        let manifest = Manifest(name: "fifo", role: .server, command: ["python3", "server.py", "--port", "{port}"], workdir: submission)
+        let started = ContinuousClock.now
+        let report = await SandboxTests.grade(manifest, cases: ["S-REGISTER"], rto: 0.3, sandbox: plan, artifacts: folder + "/artifacts")
+        #expect(report.cases.map(\.verdict) == [.pass], "\(report.cases.map(\.detail))")
+        #expect(ContinuousClock.now - started < .seconds(30), "the FIFO did not hang the copy")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: folder + "/artifacts/S-REGISTER/workdir")
+        #expect(!kept.contains("shadow") && !kept.contains("pipe"), "\(kept)")
+    }
+
+    @Test("as an ordinary user the same attacks are contained and the honest part graded (rlimits and the process watch)")
+    func ordinaryUserIsContainedToo() async throws {
+        guard let binary = FixtureGradingTests.udpchatBinary, await SandboxTests.plan() != nil else { return }
+        guard geteuid() == 0, let setpriv = IUTProcess.which("setpriv") else {
+            print("ordinary-user test skipped: it needs root to become an ordinary user (setpriv)")
+            return
+        }
+        let folder = try SandboxTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        chmod(folder, 0o777)
+        let json = folder + "/report.json"
+        let manifest = folder + "/hostile.yaml"
+        try """
+            role: server
+            command: ["python3", "hostile/attacks.py", "--attack", "forge", "--attack", "setns", "--attack", "ptrace", "--attack", "shadow",
+                      "--attack", "fork-bomb", "--port", "{port}"]
+            workdir: \(SandboxTests.iut)
+            limits: {processes: 32}
+            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        chmod(manifest, 0o644)
+        let run = try await IUTProcess.launch([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", binary, "grade", manifest,
+                                               "--cases", "S-REGISTER", "--rto", "300ms", "--json", json],
+                                              workdir: folder, env: ["HOME": folder], name: "grade")
+        let exit = await run.waitForExit(timeout: .seconds(120))
+        guard FileManager.default.fileExists(atPath: json) else {
+            // The build folder may not be readable by an ordinary user (a private clone): say so, as a skip.
+            print("ordinary-user test skipped: the grader could not run as uid 65534 (\(exit?.description ?? "running")): \(run.lines(.stderr).suffix(3))")
+            return
+        }
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let result = try #require((report["cases"] as? [[String: Any]])?.first)
+        #expect(result["verdict"] as? String == "ERROR")
+        #expect((result["detail"] as? String)?.hasPrefix("killed: process limit 32") == true, "\(result["detail"] ?? "")")
+        let said = ((result["events"] as? [[String: Any]]) ?? []).compactMap { $0["text"] as? String }.filter { $0.hasPrefix("attack ") }
+        for attack in ["forge", "setns", "ptrace", "shadow"] {
+            #expect(said.contains { $0.hasPrefix("attack \(attack): contained") }, "\(attack): \(said)")
+        }
+        #expect((report["isolation"] as? String)?.contains("rlimits") == true, "\(report["isolation"] ?? "")")
+    }
 }

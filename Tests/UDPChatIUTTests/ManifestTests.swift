@@ -32,6 +32,14 @@ import UDPChatSupport
         #expect(try parse("role: client\ncommand: [\"./c\", \"{server_port}\"]\n").pinnedPort == nil)
     }
 
+    @Test("{rto} has one rendering everywhere: whole seconds without a decimal point, as PROTOCOL.md promises")
+    func rtoRendersAsTheContractSays() {
+        #expect(rtoPlaceholder(.seconds(10)) == "10")
+        #expect(rtoPlaceholder(.milliseconds(500)) == "0.5")
+        #expect(rtoPlaceholder(.milliseconds(300)) == "0.3")
+        #expect(rtoPlaceholder(.milliseconds(1250)) == "1.25")
+    }
+
     @Test("the instructor's policy caps a manifest's limits; a manifest may ask for less, never more")
     func policyCapsLimits() throws {
         let greedy = try parse("role: server\ncommand: [\"x\"]\nlimits: {memory: 64GiB, processes: 100000, cpu: 2s}\n")
