@@ -175,6 +175,16 @@ import UDPChatWire
         #expect(try engine.parse("QUIT 4") == .leave(id: 4) && engine.serialize(.leave(id: 4)) == Message.leave(id: 4).bytes)
     }
 
+    /// DIALECTS.md "What a dialect cannot describe": `PIN:127.0.0.1_5000` and a bare `PIN:`
+    /// answering `REQ:<id>` are now described, each read with the LOOKUP it answers.
+    @Test func answersThatOnlyShareALiteralAreToldApartByTheirFields() throws {
+        let dialect = try Dialect.parse(yaml: "messages:\n  LOOKUP: \"REQ:{id}\"\n  PEER: \"PIN:{host}_{port}\"\n  INACTIVE: \"PIN:\"\n")
+        let asked = DialectContext(requests: [DialectRequest(.lookup(id: 7))])
+        #expect(try dialect.parse("PIN:127.0.0.1_5000", context: asked) == .peer(id: 7, host: "127.0.0.1", port: 5000))
+        #expect(try dialect.parse("PIN:", context: asked) == .inactive(id: 7))
+        #expect(dialect.examples().allSatisfy { $0.problem == nil })
+    }
+
     @Test(arguments: ["assigned", "tagged"])
     func checkRoundTripsEveryFormWithItsRequest(name: String) throws {
         let dialect = try Dialect.load(Samples.dialect(name))
