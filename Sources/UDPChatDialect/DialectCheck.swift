@@ -86,11 +86,13 @@ extension Dialect {
             example.problem = "does not read back: \(error)"
             return example
         }
-        example.message = reading.message
-        example.note = Dialect.note(reading)
         if reading.message.verb != sample.verb {
             example.problem = "reads back as \(reading.message.verb.rawValue): another template matches it first"
-        } else if form > 0 {
+            return example
+        }
+        example.message = reading.message
+        example.note = Dialect.note(reading)
+        if form > 0 {
             // A later form is read, never written: it must read as what the first form writes back.
             if serialize(reading, context: writer) != serialize(sample, context: writer) { example.problem = "reads back as \(reading.message), not as the first form's message" }
         } else if let again = serialize(reading, context: writer), again != bytes {
