@@ -140,24 +140,7 @@ extension Dialect {
         }
         var forms: [Verb: [Template]] = [:]
         if let messages = messagesNode?.mapping {
-            for (verbNode, templateNode) in messages {
-                guard let verb = Verb(rawValue: verbNode.string ?? "") else {
-                    issue(verbNode, "unknown verb '\(verbNode.string ?? "")' (the contract's verbs: \(Verb.allCases.map(\.rawValue).joined(separator: ", ")))")
-                    continue
-                }
-                let formNodes = templateNode.sequence.map(Array.init) ?? [templateNode]
-                if formNodes.isEmpty { issue(templateNode, "\(verb.rawValue): a list of forms needs at least one") }
-                for (index, formNode) in formNodes.enumerated() {
-                    do throws(TemplateProblem) {
-                        let compiled = try template(verb, formNode, format: format)
-                        try compiled.checkComplete(ids: ids)
-                        if index > 0 { try compiled.checkAlternate(of: forms[verb]?.first) }
-                        forms[verb, default: []].append(compiled)
-                    } catch {
-                        issue(formNode, error.message)
-                    }
-                }
-            }
+            forms = Dialect.forms(messages, format: format, ids: ids, issue: issue)
             if forms.isEmpty, issues.isEmpty { issue(messagesNode, "messages: no verb has a template") }
         } else {
             issue(messagesKey ?? root, messagesNode == nil ? "missing key 'messages'" : "messages must map verbs to templates")
@@ -165,6 +148,31 @@ extension Dialect {
         guard issues.isEmpty else { throw DialectFileError(issues: issues.sorted { $0.line < $1.line }) }
         return Dialect(name: name, format: format, terminator: terminator, peerSource: peerSource, caseInsensitive: caseInsensitive,
                        errorCodes: errorCodes, maxDatagram: maxDatagram, ids: ids, forms: forms, source: text)
+    }
+
+    /// The `messages:` mapping compiled: each verb's template, or its list of forms (the first
+    /// is written). Problems go to `issue` with the node they are at.
+    static func forms(_ messages: Node.Mapping, format: Format, ids: IDs, issue: (Node?, String) -> Void) -> [Verb: [Template]] {
+        var forms: [Verb: [Template]] = [:]
+        for (verbNode, templateNode) in messages {
+            guard let verb = Verb(rawValue: verbNode.string ?? "") else {
+                issue(verbNode, "unknown verb '\(verbNode.string ?? "")' (the contract's verbs: \(Verb.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            let formNodes = templateNode.sequence.map(Array.init) ?? [templateNode]
+            if formNodes.isEmpty { issue(templateNode, "\(verb.rawValue): a list of forms needs at least one") }
+            for (index, formNode) in formNodes.enumerated() {
+                do throws(TemplateProblem) {
+                    let compiled = try template(verb, formNode, format: format)
+                    try compiled.checkComplete(ids: ids)
+                    if index > 0 { try compiled.checkAlternate(of: forms[verb]?.first) }
+                    forms[verb, default: []].append(compiled)
+                } catch {
+                    issue(formNode, error.message)
+                }
+            }
+        }
+        return forms
     }
 
     static func template(_ verb: Verb, _ node: Node, format: Format) throws(TemplateProblem) -> Template {
