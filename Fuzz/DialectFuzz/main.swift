@@ -12,13 +12,13 @@ import UDPChatWire
 import Glibc
 #endif
 
-nonisolated(unsafe) let fixtureFolder: String = {
+let fixtureFolder: String = {
     var path = #filePath
     for _ in 0..<3 { path = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) }
     return path + "/Fixtures/dialects"
 }()
 
-nonisolated(unsafe) let dialects: [Dialect] = {
+let dialects: [Dialect] = {
     var result = [Dialect.default.forcingEngine]
     guard let folder = opendir(fixtureFolder) else { fatalError("no \(fixtureFolder)") }
     defer { closedir(folder) }
@@ -33,8 +33,8 @@ nonisolated(unsafe) let dialects: [Dialect] = {
     return result
 }()
 
-nonisolated(unsafe) let context = DialectContext(localID: 42, conn: nil, source: Endpoint(host: "192.0.2.1", port: 7070))
-nonisolated(unsafe) let contexts: [DialectContext] = [context] + Verb.allCases.filter { !$0.isRequest }.map { Dialect.exampleContext(for: $0) }
+let context = DialectContext(localID: 42, conn: nil, source: Endpoint(host: "192.0.2.1", port: 7070))
+let contexts: [DialectContext] = [context] + Verb.allCases.filter { !$0.isRequest }.map { Dialect.exampleContext(for: $0) }
 
 func dialectFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
