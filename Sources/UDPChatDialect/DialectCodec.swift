@@ -20,7 +20,8 @@ extension Dialect {
     /// exactly as strict; any other is read by its templates. Fields the dialect leaves out are
     /// filled from `context` (see `DialectContext`).
     public func parse(_ bytes: UnsafeRawBufferPointer, context: DialectContext = DialectContext()) throws(WireError) -> Message {
-        try read(bytes, context: context).message
+        if isContract { return try Message.parse(bytes) }
+        return try read(bytes, context: context).message
     }
 
     /// Reads one datagram with what it carries beyond the message: `{tag}`, `{to}`, the request it
@@ -43,7 +44,8 @@ extension Dialect {
     }
 
     public func parse(_ bytes: [UInt8], context: DialectContext = DialectContext()) throws(WireError) -> Message {
-        try read(bytes, context: context).message
+        if isContract { return try Message.parse(bytes) }
+        return try read(bytes, context: context).message
     }
 
     public func parse(_ text: String, context: DialectContext = DialectContext()) throws(WireError) -> Message {
