@@ -208,26 +208,33 @@ public enum ChatDecoder {
         return Verb(rawValue: String(decoding: firstWord, as: UTF8.self)) != nil
     }
 
-    /// Reads datagrams in a dialect, learning which endpoint is which client (from REGISTER and
-    /// from peer messages' `{id}`), so a dialect without `{conn}` names a connection by its two
-    /// peers, exactly as the peers themselves do.
+    /// Reads datagrams in a dialect, learning which endpoint is which client (from REGISTER,
+    /// REGISTERED and peer messages' `{id}`), so a dialect without `{conn}` names a connection by
+    /// its two peers, exactly as the peers themselves do; and remembering each socket's requests
+    /// (`DialectRequestLog`), so an answer that does not repeat its id (`Client Left`) is read as
+    /// the answer to the request it came back for.
     struct DialectReader {
         let dialect: Dialect
         var clients: [Endpoint: ClientID] = [:]
+        var requests = DialectRequestLog()
 
         mutating func read(_ datagram: UDPDatagram) -> Result<Message, WireError> {
             if dialect.isContract { return Result { () throws(WireError) -> Message in try Message.parse(datagram.payload) } }
-            let context = DialectContext(localID: clients[datagram.destination], source: datagram.source)
-            let result = Result { () throws(WireError) -> Message in try dialect.parse(datagram.payload, context: context) }
-            if case .success(let message) = result {
-                switch message {
-                case .register(let id, _), .connect(_, let id), .accept(_, let id), .reject(_, let id), .msg(_, let id, _, _),
-                     .ack(_, let id, _), .terminate(_, let id), .terminated(_, let id), .leave(let id):
-                    clients[datagram.source] = id
-                default: break
-                }
+            let base = DialectContext(localID: clients[datagram.destination], connPeer: clients[datagram.source], source: datagram.source,
+                                      senderID: clients[datagram.source])
+            let context = requests.context(at: datagram.destination, from: datagram.source, base: base)
+            let result = Result { () throws(WireError) -> DialectReading in try dialect.read(datagram.payload, context: context) }
+            guard case .success(let reading) = result else { return result.map(\.message) }
+            requests.sent(DialectRequest(reading, peer: clients[datagram.destination]), from: datagram.source, to: datagram.destination)
+            switch reading.message {
+            case .register(let id, _), .connect(_, let id), .accept(_, let id), .reject(_, let id), .msg(_, let id, _, _),
+                 .ack(_, let id, _), .terminate(_, let id), .terminated(_, let id), .leave(let id):
+                if id != 0 { clients[datagram.source] = id }
+            case .registered(let id, _):
+                if id != 0 { clients[datagram.destination] = id }  // the id the server gave (ids: server-assigned)
+            default: break
             }
-            return result
+            return .success(reading.message)
         }
     }
 

@@ -22,6 +22,12 @@ public struct Dialect: Sendable {
     /// `registered`: the contract's rule (peers answer from the address they registered or were
     /// given); `any`: peers may send from any port of their host.
     public enum PeerSource: String, Sendable, CaseIterable { case registered, any }
+    /// Who chooses a client's id: `client-chosen` (the contract: REGISTER carries it) or
+    /// `server-assigned` (REGISTER may leave it out; REGISTERED carries the id the server gave).
+    public enum IDs: String, Sendable, CaseIterable {
+        case clientChosen = "client-chosen"
+        case serverAssigned = "server-assigned"
+    }
 
     public var name: String
     public var format: Format
@@ -33,8 +39,13 @@ public struct Dialect: Sendable {
     public var errorCodes: [ErrorCode: String]
     /// Largest datagram a receiver accepts.
     public var maxDatagram: Int
-    /// The dialect's template of each verb it has; a verb without a template does not exist.
+    /// Who chooses ids (`ids:`).
+    public var ids: IDs
+    /// The dialect's template of each verb it has (the one written); a verb without a template
+    /// does not exist.
     public let templates: [Verb: Template]
+    /// Every form of each verb, the written one first; a reader accepts all of them.
+    public let forms: [Verb: [Template]]
     /// The file text it was loaded from (what `udpchat dialect show` prints).
     public let source: String
     /// True when the dialect is exactly the contract's format: reading and writing take the
@@ -42,7 +53,7 @@ public struct Dialect: Sendable {
     public let isContract: Bool
 
     init(name: String, format: Format, terminator: Terminator, peerSource: PeerSource, caseInsensitive: Bool,
-         errorCodes: [ErrorCode: String], maxDatagram: Int, templates: [Verb: Template], source: String,
+         errorCodes: [ErrorCode: String], maxDatagram: Int, ids: IDs = .clientChosen, forms: [Verb: [Template]], source: String,
          forceEngine: Bool = false) {
         self.name = name
         self.format = format
@@ -51,13 +62,15 @@ public struct Dialect: Sendable {
         self.caseInsensitive = caseInsensitive
         self.errorCodes = errorCodes
         self.maxDatagram = maxDatagram
-        self.templates = templates
+        self.ids = ids
+        self.forms = forms.filter { !$0.value.isEmpty }
+        self.templates = self.forms.mapValues { $0[0] }
         self.source = source
         self.isContract = !forceEngine && format == .text && terminator == .none && !caseInsensitive
-            && maxDatagram == WireLimits.maxDatagram
+            && maxDatagram == WireLimits.maxDatagram && ids == .clientChosen
             && ErrorCode.allCases.allSatisfy { (errorCodes[$0] ?? $0.rawValue) == $0.rawValue }
-            && Verb.allCases.allSatisfy { templates[$0]?.text == Dialect.contractTemplates[$0] }
-        self.order = Dialect.matchOrder(templates)
+            && Verb.allCases.allSatisfy { (forms[$0] ?? []).map(\.text) == Dialect.contractTemplates[$0].map { [$0] } }
+        self.order = Dialect.matchOrder(self.forms)
     }
 
     /// Templates in the order a reader tries them: longest leading literal first.
@@ -70,15 +83,21 @@ public struct Dialect: Sendable {
     /// format (for tests and the differential fuzzer).
     public var forcingEngine: Dialect {
         Dialect(name: name, format: format, terminator: terminator, peerSource: peerSource, caseInsensitive: caseInsensitive,
-                errorCodes: errorCodes, maxDatagram: maxDatagram, templates: templates, source: source, forceEngine: true)
+                errorCodes: errorCodes, maxDatagram: maxDatagram, ids: ids, forms: forms, source: source, forceEngine: true)
     }
 
-    static func matchOrder(_ templates: [Verb: Template]) -> [Template] {
-        Verb.allCases.compactMap { templates[$0] }.sorted { lhs, rhs in
-            lhs.leadingLiteral.count != rhs.leadingLiteral.count
-                ? lhs.leadingLiteral.count > rhs.leadingLiteral.count
-                : Verb.allCases.firstIndex(of: lhs.verb)! < Verb.allCases.firstIndex(of: rhs.verb)!
+    /// The order a reader tries templates in: longest leading literal first (so templates that
+    /// start with a field come last), then the contract's verb order, then each verb's forms in
+    /// the file's order. Deterministic, whatever the dictionary's order.
+    static func matchOrder(_ forms: [Verb: [Template]]) -> [Template] {
+        let ranked = Verb.allCases.enumerated().flatMap { verbIndex, verb in
+            (forms[verb] ?? []).enumerated().map { (template: $1, rank: verbIndex * 1000 + $0) }
         }
+        return ranked.sorted { lhs, rhs in
+            lhs.template.leadingLiteral.count != rhs.template.leadingLiteral.count
+                ? lhs.template.leadingLiteral.count > rhs.template.leadingLiteral.count
+                : lhs.rank < rhs.rank
+        }.map(\.template)
     }
 
     /// The word for `code` in this dialect.
@@ -103,16 +122,33 @@ public struct DialectContext: Sendable, Hashable {
     /// or pending connection); without it the token is derived from the two peers' ids.
     public var conn: ConnToken?
     /// When set, `conn` is only for datagrams from this peer id (others get the pair's token).
+    /// It is also the connection's peer where a dialect needs it: the sender of peer messages
+    /// without `{id}`, the receiver written as `{to}`.
     public var connPeer: ClientID?
     /// The datagram's source address: an absent `{host}` in PEER is the server's host, an absent
     /// `{port}` in REGISTER is the source port.
     public var source: Endpoint?
+    /// The requests sent from the socket this datagram arrives at to its source, oldest first
+    /// (`DialectRequestLog` keeps them): an answer is matched to the most recent one it can
+    /// answer, which fills what the answer leaves out (`{id}`, ACK's `{seq}`) and must agree with
+    /// its `{tag}`. When writing an answer, its `{tag}` echoes the request's.
+    public var requests: [DialectRequest]
+    /// The id the server holds, or assigns, for the datagram's source: REGISTER or LEAVE without
+    /// `{id}` (`ids: server-assigned`) are read with it.
+    public var senderID: ClientID?
+    /// The sequence number the reader expects next from its peer: a MSG's `{bit}` is read as this
+    /// number when it is this number's bit, else as the one before it (a re-send).
+    public var expectedSeq: SeqNo?
 
-    public init(localID: ClientID? = nil, conn: ConnToken? = nil, connPeer: ClientID? = nil, source: Endpoint? = nil) {
+    public init(localID: ClientID? = nil, conn: ConnToken? = nil, connPeer: ClientID? = nil, source: Endpoint? = nil,
+                requests: [DialectRequest] = [], senderID: ClientID? = nil, expectedSeq: SeqNo? = nil) {
         self.localID = localID
         self.conn = conn
         self.connPeer = connPeer
         self.source = source
+        self.requests = requests
+        self.senderID = senderID
+        self.expectedSeq = expectedSeq
     }
 }
 
@@ -140,6 +176,7 @@ extension Dialect {
             switch format {
             case .json: return raw.first { $0 != 0x20 && $0 != 0x09 } == UInt8(ascii: "{")
             case .text: return order.contains { !$0.leadingLiteral.isEmpty && starts(raw, at: 0, with: $0.leadingLiteral) }
+                || (try? parse(raw)) != nil  // a template that starts with a field: only a datagram it reads
             }
         }
     }

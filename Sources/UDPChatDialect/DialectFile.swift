@@ -24,7 +24,7 @@ public struct DialectFileError: Error, Sendable, CustomStringConvertible {
 
 extension Dialect {
     /// The keys a dialect file may have (docs/DIALECTS.md documents each).
-    public static let keys = ["dialect", "format", "terminator", "peer-source", "case-insensitive", "error-codes", "max-datagram", "messages"]
+    public static let keys = ["dialect", "format", "terminator", "peer-source", "case-insensitive", "error-codes", "max-datagram", "ids", "messages"]
 
     /// Loads `default` (the built-in contract dialect) or a dialect file.
     public static func load(_ nameOrPath: String) throws -> Dialect {
@@ -93,6 +93,7 @@ extension Dialect {
         var caseInsensitive = false
         var errorCodes: [ErrorCode: String] = [:]
         var maxDatagram = WireLimits.maxDatagram
+        var ids = IDs.clientChosen
         var messagesNode: Node?
         var messagesKey: Node?
 
@@ -109,6 +110,7 @@ extension Dialect {
             case "format": format = choice(value, key, Format.self) ?? format
             case "terminator": terminator = choice(value, key, Terminator.self) ?? terminator
             case "peer-source": peerSource = choice(value, key, PeerSource.self) ?? peerSource
+            case "ids": ids = choice(value, key, IDs.self) ?? ids
             case "case-insensitive":
                 if let flag = value.bool { caseInsensitive = flag } else { issue(value, "case-insensitive must be true or false") }
             case "max-datagram":
@@ -136,32 +138,41 @@ extension Dialect {
                 issue(keyNode, "unknown key '\(key)' (keys: \(keys.joined(separator: ", ")))")
             }
         }
-        var templates: [Verb: Template] = [:]
+        var forms: [Verb: [Template]] = [:]
         if let messages = messagesNode?.mapping {
-            for (verbNode, templateNode) in messages {
-                guard let verb = Verb(rawValue: verbNode.string ?? "") else {
-                    issue(verbNode, "unknown verb '\(verbNode.string ?? "")' (the contract's verbs: \(Verb.allCases.map(\.rawValue).joined(separator: ", ")))")
-                    continue
-                }
-                do throws(TemplateProblem) {
-                    templates[verb] = try template(verb, templateNode, format: format)
-                } catch {
-                    issue(templateNode, error.message)
-                }
-            }
-            if templates.isEmpty, issues.isEmpty { issue(messagesNode, "messages: no verb has a template") }
+            forms = Dialect.forms(messages, format: format, ids: ids, issue: issue)
+            if forms.isEmpty, issues.isEmpty { issue(messagesNode, "messages: no verb has a template") }
         } else {
             issue(messagesKey ?? root, messagesNode == nil ? "missing key 'messages'" : "messages must map verbs to templates")
         }
-        if format == .text {
-            let leads = templates.values.map { ($0.verb, $0.leadingLiteral) }
-            for (verb, lead) in leads where lead.isEmpty {
-                issues.append(DialectIssue(file: file, line: 1, message: "\(verb.rawValue) template must start with a literal"))
-            }
-        }
         guard issues.isEmpty else { throw DialectFileError(issues: issues.sorted { $0.line < $1.line }) }
         return Dialect(name: name, format: format, terminator: terminator, peerSource: peerSource, caseInsensitive: caseInsensitive,
-                       errorCodes: errorCodes, maxDatagram: maxDatagram, templates: templates, source: text)
+                       errorCodes: errorCodes, maxDatagram: maxDatagram, ids: ids, forms: forms, source: text)
+    }
+
+    /// The `messages:` mapping compiled: each verb's template, or its list of forms (the first
+    /// is written). Problems go to `issue` with the node they are at.
+    static func forms(_ messages: Node.Mapping, format: Format, ids: IDs, issue: (Node?, String) -> Void) -> [Verb: [Template]] {
+        var forms: [Verb: [Template]] = [:]
+        for (verbNode, templateNode) in messages {
+            guard let verb = Verb(rawValue: verbNode.string ?? "") else {
+                issue(verbNode, "unknown verb '\(verbNode.string ?? "")' (the contract's verbs: \(Verb.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            let formNodes = templateNode.sequence.map(Array.init) ?? [templateNode]
+            if formNodes.isEmpty { issue(templateNode, "\(verb.rawValue): a list of forms needs at least one") }
+            for (index, formNode) in formNodes.enumerated() {
+                do throws(TemplateProblem) {
+                    let compiled = try template(verb, formNode, format: format)
+                    try compiled.checkComplete(ids: ids)
+                    if index > 0 { try compiled.checkAlternate(of: forms[verb]?.first) }
+                    forms[verb, default: []].append(compiled)
+                } catch {
+                    issue(formNode, error.message)
+                }
+            }
+        }
+        return forms
     }
 
     static func template(_ verb: Verb, _ node: Node, format: Format) throws(TemplateProblem) -> Template {

@@ -2,9 +2,9 @@ import UDPChatWire
 
 extension Dialect {
     /// Reads a `format: json` datagram: one JSON object; the template whose constants (e.g.
-    /// `"type": "chat"`) it all carries is used, the one with most constants first. Unknown keys
-    /// are ignored; keys may come in any order.
-    func readJSON(_ body: UnsafeRawBufferPointer) throws(WireError) -> (Verb, FieldValues) {
+    /// `"type": "chat"`) it all carries is used, the one with most constants first (then in the
+    /// reader's order). Unknown keys are ignored; keys may come in any order.
+    func readJSON(_ body: UnsafeRawBufferPointer, _ context: DialectContext) throws(WireError) -> DialectReading {
         let object: JSONValue
         do {
             object = try JSONReader.parse(body)
@@ -12,18 +12,12 @@ extension Dialect {
             throw .notJSON(error.message)
         }
         guard case .object = object else { throw .notJSON("not an object") }
-        let candidates = order.filter { template in
+        let candidates = order.enumerated().filter { _, template in
             template.constants.allSatisfy { constant in object[constant.key].map { equal($0, constant.value) } ?? false }
-        }.sorted { $0.constants.count > $1.constants.count }
-        var firstError: WireError?
-        for template in candidates {
-            do {
-                return (template.verb, try extract(template, from: object))
-            } catch {
-                if firstError == nil { firstError = error }
-            }
+        }.sorted { ($0.element.constants.count, -$0.offset) > ($1.element.constants.count, -$1.offset) }.map(\.element)
+        if let fit = try firstFit(candidates, context, { template throws(WireError) -> FieldValues in try extract(template, from: object) }) {
+            return fit
         }
-        if let firstError { throw firstError }
         for template in order {
             for constant in template.constants {
                 if let value = object[constant.key] { throw .unknownVerb("\(constant.key)=\(value.rendered.prefix(40))") }

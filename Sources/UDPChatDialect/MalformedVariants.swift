@@ -30,8 +30,10 @@ extension Dialect {
             let cut = Array(example.bytes.prefix(max(1, example.bytes.count / 2)))
             variants.append(MalformedVariant(bytes: cut, why: "\(template.verb.rawValue) cut short"))
         }
-        // Keep only what the reader really rejects (a cut may still be a valid shorter message).
-        return variants.filter { (try? parse($0.bytes, context: Dialect.exampleContext)) == nil }
+        // Keep only what the reader really rejects (a cut may still be a valid shorter message),
+        // whatever request it might be read as the answer to.
+        let contexts = [Dialect.exampleContext] + Verb.allCases.map { Dialect.exampleContext(for: $0) }
+        return variants.filter { variant in contexts.allSatisfy { (try? parse(variant.bytes, context: $0)) == nil } }
     }
 
     /// The example message written with one field's text replaced.
@@ -44,7 +46,7 @@ extension Dialect {
                 switch segment {
                 case .literal(let bytes): out += bytes
                 case .field(let field):
-                    out += Array((field == target ? text : value(of: field, in: message, context: Dialect.exampleContext)).utf8)
+                    out += Array((field == target ? text : value(of: field, in: DialectReading(message), context: Dialect.exampleWriter(for: message.verb))).utf8)
                 }
             }
             return out + terminator.bytes
@@ -55,7 +57,7 @@ extension Dialect {
                 case .field(let field) where field == target:
                     return (entry.key, Int(text) != nil || UInt64(text) != nil ? .number(text) : .string(text))
                 case .field(let field):
-                    let value = value(of: field, in: message, context: Dialect.exampleContext)
+                    let value = value(of: field, in: DialectReading(message), context: Dialect.exampleWriter(for: message.verb))
                     return (entry.key, field.isNumeric ? .number(value) : .string(value))
                 }
             }

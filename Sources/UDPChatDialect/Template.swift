@@ -1,17 +1,27 @@
 import UDPChatWire
 
-/// One placeholder of a template: a field of the contract's `Message`, plus `{self}`.
+/// One placeholder of a template: a field of the contract's `Message`, plus the wire-only ones
+/// (`{self}`, `{tag}`, `{bit}`, `{to}`) that real formats carry and the contract does not.
 public enum Field: String, Sendable, CaseIterable, Hashable {
     case id, port, host, conn, seq, text, code
     case selfID = "self"
+    /// An opaque token a request carries and its answer repeats (`PKT 0 REG 5` → `ACK 0 OK`).
+    case tag
+    /// A 0/1 alternating bit in place of `{seq}`: seq 1, 3, 5, … is 0; seq 2, 4, … is 1.
+    case bit
+    /// The receiver's id, in peer messages (`TO 2 MSG hi`).
+    case to
 
     /// Written as a JSON number (the others as JSON strings).
     var isNumeric: Bool {
         switch self {
-        case .id, .port, .conn, .seq, .selfID: true
-        case .host, .text, .code: false
+        case .id, .port, .conn, .seq, .selfID, .bit, .to: true
+        case .host, .text, .code, .tag: false
         }
     }
+
+    /// Fields that are on the wire only: reading them never changes the `Message`.
+    var isWireOnly: Bool { self == .selfID || self == .tag || self == .bit || self == .to }
 
     /// Largest value of a numeric field.
     var max: UInt32 {
@@ -19,30 +29,44 @@ public enum Field: String, Sendable, CaseIterable, Hashable {
         case .port: 65535
         case .conn: WireLimits.maxConn
         case .seq: WireLimits.maxSeq
+        case .bit: 1
         default: WireLimits.maxID
         }
     }
 }
 
 extension Verb {
-    /// The fields a template of this verb must have.
-    var requiredFields: Set<Field> {
+    /// The seven peer-to-peer messages (the ones that may name the receiver with `{to}`).
+    var isPeerMessage: Bool { !isClientServer }
+
+    /// The fields a template of this verb may carry.
+    var allowedFields: Set<Field> {
+        var fields: Set<Field> = [.id, .selfID, .tag]
         switch self {
-        case .msg: [.id, .seq, .text]
-        case .ack: [.id, .seq]
-        case .error: [.code, .id]
-        default: [.id]
+        case .register, .registered: fields.insert(.port)
+        case .peer: fields.formUnion([.host, .port])
+        case .error: fields.insert(.code)
+        case .msg: fields.formUnion([.seq, .bit, .text])
+        case .ack: fields.formUnion([.seq, .bit])
+        default: break
         }
+        if isPeerMessage { fields.formUnion([.conn, .to]) }
+        return fields
     }
 
-    /// The fields a template of this verb may leave out (absent in that dialect).
-    var optionalFields: Set<Field> {
-        switch self {
-        case .register, .registered: [.port, .selfID]
-        case .peer: [.host, .port, .selfID]
-        case .connect, .accept, .reject, .msg, .ack, .terminate, .terminated: [.conn, .selfID]
-        default: [.selfID]
-        }
+    /// What a template of this verb lacks, as `{field}` words (empty when it is complete). `{id}`
+    /// may be left out where a reader can know it (DIALECTS.md "Answers, ids and receivers"):
+    /// everywhere but LOOKUP, and in REGISTER and LEAVE only when the server assigns ids, when
+    /// REGISTERED must carry it.
+    func missingFields(in fields: Set<Field>, ids: Dialect.IDs) -> [String] {
+        var missing: [String] = []
+        let idRequired = self == .lookup || (ids == .clientChosen && (self == .register || self == .leave))
+        if idRequired, !fields.contains(.id) { missing.append("{id}") }
+        if self == .registered, ids == .serverAssigned, !fields.contains(.id) { missing.append("{id} (ids: server-assigned: the id the server gives)") }
+        if self == .error, !fields.contains(.code) { missing.append("{code}") }
+        if self == .msg || self == .ack, fields.isDisjoint(with: [.seq, .bit]) { missing.append("{seq} (or {bit})") }
+        if self == .msg, !fields.contains(.text) { missing.append("{text}") }
+        return missing
     }
 }
 
@@ -123,8 +147,8 @@ extension Template {
             throw TemplateProblem(message: "{text} must come last in the \(verb.rawValue) template")
         }
         if segments.isEmpty { throw TemplateProblem(message: "\(verb.rawValue) template is empty") }
-        if case .field = segments[0], segments.count == 1 {
-            throw TemplateProblem(message: "\(verb.rawValue) template needs a literal (its verb word)")
+        if case .field(let only) = segments[0], segments.count == 1, !only.isNumeric {
+            throw TemplateProblem(message: "\(verb.rawValue) template without a literal must be one number ({\(only.rawValue)} would take any datagram)")
         }
         try template.checkFields()
         return template
@@ -151,6 +175,9 @@ extension Template {
         return template
     }
 
+    /// Structural checks that need no other template: each placeholder at most once, and only
+    /// the ones this verb has. Whether the template is complete depends on the dialect's `ids`
+    /// (`checkComplete`).
     func checkFields() throws(TemplateProblem) {
         var seen = Set<Field>()
         let all = segments.compactMap { if case .field(let f) = $0 { f } else { nil } }
@@ -159,11 +186,30 @@ extension Template {
             guard seen.insert(field).inserted else {
                 throw TemplateProblem(message: "{\(field.rawValue)} twice in the \(verb.rawValue) template")
             }
-            guard verb.requiredFields.contains(field) || verb.optionalFields.contains(field) else {
+            guard verb.allowedFields.contains(field) else {
                 throw TemplateProblem(message: "\(verb.rawValue) has no {\(field.rawValue)}")
             }
         }
-        let missing = verb.requiredFields.subtracting(seen).map { "{\($0.rawValue)}" }.sorted()
+        if seen.isSuperset(of: [.seq, .bit]) {
+            throw TemplateProblem(message: "\(verb.rawValue) template has both {seq} and {bit}: the bit stands for the sequence number")
+        }
+    }
+
+    /// A verb's later form may leave out fields of its first (written) form, but not carry one the
+    /// first lacks: what it read could not be written back.
+    func checkAlternate(of first: Template?) throws(TemplateProblem) {
+        guard let first else { return }
+        var carried = first.fields
+        if carried.contains(.seq) { carried.insert(.bit) }
+        let extra = fields.filter { !$0.isWireOnly || $0 == .bit }.subtracting(carried).map { "{\($0.rawValue)}" }.sorted()
+        if !extra.isEmpty {
+            throw TemplateProblem(message: "\(verb.rawValue): a later form carries \(extra.joined(separator: ", ")), which the first form (the one written) lacks")
+        }
+    }
+
+    /// Whether the template carries everything its verb needs, given who chooses ids.
+    func checkComplete(ids: Dialect.IDs) throws(TemplateProblem) {
+        let missing = verb.missingFields(in: fields, ids: ids)
         if !missing.isEmpty {
             throw TemplateProblem(message: "\(verb.rawValue) template lacks \(missing.joined(separator: ", "))")
         }

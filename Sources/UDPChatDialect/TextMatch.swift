@@ -2,22 +2,19 @@ import UDPChatWire
 
 extension Dialect {
     /// Reads a `format: text` datagram: tries the templates whose leading literal starts the
-    /// datagram, longest first; the first that fits wins, else the first one's error is thrown.
-    func readText(_ body: UnsafeRawBufferPointer) throws(WireError) -> (Verb, FieldValues) {
+    /// datagram, longest first, then those that start with a field; the first that fits wins,
+    /// else the first one's error is thrown.
+    func readText(_ body: UnsafeRawBufferPointer, _ context: DialectContext) throws(WireError) -> DialectReading {
         if let bad = body.first(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) {
             throw .forbiddenCharacter(field: "datagram", byte: bad)
         }
-        var firstError: WireError?
-        for template in order where starts(body, at: 0, with: template.leadingLiteral) {
+        let candidates = order.filter { starts(body, at: 0, with: $0.leadingLiteral) }
+        let fit = try firstFit(candidates, context) { template throws(WireError) -> FieldValues in
             var values = FieldValues()
-            do {
-                try match(template, body, segment: 0, at: 0, into: &values)
-                return (template.verb, values)
-            } catch {
-                if firstError == nil { firstError = error }
-            }
+            try match(template, body, segment: 0, at: 0, into: &values)
+            return values
         }
-        if let firstError { throw firstError }
+        if let fit { return fit }
         let word = Array(body.prefix { byte in
             (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F || byte >= 0x80
         })

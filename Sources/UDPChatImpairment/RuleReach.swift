@@ -18,7 +18,9 @@ extension Rule {
                 let fields = dialect.templates[verb]?.fields ?? []
                 // The contract's own message must have the field, and this dialect must write it.
                 let inContract = Dialect.default.templates[verb]?.fields.contains(field) ?? false
-                return inContract && (fields.contains(field) || (field == .id && fields.contains(.selfID)))
+                // An alternating bit is the sequence number's low bit: `seq=` matches it (read as 1 or 2
+                // without the receiver's context).
+                return inContract && (fields.contains(field) || (field == .id && fields.contains(.selfID)) || (field == .seq && fields.contains(.bit)))
             }
             if !carried {
                 let which = verbs == nil ? "no message" : "no \(present.map(\.rawValue).joined(separator: " or "))"

@@ -29,7 +29,7 @@ struct DialectCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate a dialect file, then print and round-trip one example of every message it has.",
-        discussion: "Problems are printed as FILE:LINE: MESSAGE; the exit status is 1 when the file has one or an example does not round-trip."
+        discussion: "Problems are printed as FILE:LINE: MESSAGE; the exit status is 1 when the file has one or an example does not round-trip. A verb's later forms are shown as VERB/2, …; what a reader takes from the request it answered is shown in square brackets."
     )
 
     @Argument(help: "The dialect file (or default).")
@@ -37,13 +37,16 @@ struct DialectCheckCommand: ParsableCommand {
 
     func run() throws {
         let dialect = try loadDialect(file)
-        print("\(file): dialect \(dialect.name), format \(dialect.format.rawValue), terminator \(dialect.terminator.rawValue), peer-source \(dialect.peerSource.rawValue)\(dialect.caseInsensitive ? ", case-insensitive" : "")")
+        print("\(file): dialect \(dialect.name), format \(dialect.format.rawValue), terminator \(dialect.terminator.rawValue), peer-source \(dialect.peerSource.rawValue)\(dialect.caseInsensitive ? ", case-insensitive" : "")\(dialect.ids == .serverAssigned ? ", ids server-assigned" : "")")
         let missing = Verb.allCases.filter { dialect.templates[$0] == nil }.map(\.rawValue)
         if !missing.isEmpty { print("absent verbs: \(missing.joined(separator: ", "))") }
         var bad = 0
         for example in dialect.examples() {
             let status = example.problem == nil ? "ok  " : "FAIL"
-            print("\(status) \(example.message.verb.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(example.text.debugDescription)  ->  \(example.message)")
+            let verb = example.message.verb.rawValue + (example.form > 0 ? "/\(example.form + 1)" : "")
+            let note = example.note.map { "   [\($0)]" } ?? ""
+            let column = verb + String(repeating: " ", count: max(0, 11 - verb.count))
+            print("\(status) \(column) \(example.text.debugDescription)  ->  \(example.message)\(note)")
             if let problem = example.problem {
                 bad += 1
                 print("     \(problem)")

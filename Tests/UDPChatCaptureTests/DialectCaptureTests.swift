@@ -135,6 +135,72 @@ import UDPChatWire
         ])
     }
 
+    /// Server-assigned ids and answers without an id (Fixtures/dialects/assigned.dialect.yaml):
+    /// the decoder reads each answer as the answer to the request its socket sent.
+    static let assigned: [Packet] = [
+        Packet(time: 1.000, from: alice, to: server, text: "Port 50001\n"),
+        Packet(time: 1.001, from: server, to: alice, text: "Client_1\n"),
+        Packet(time: 1.010, from: bob, to: server, text: "Port 50002\n"),
+        Packet(time: 1.011, from: server, to: bob, text: "2\n"),
+        Packet(time: 1.050, from: alice, to: server, text: "Lookup Client_2\n"),
+        Packet(time: 1.051, from: server, to: alice, text: "Client_2 127.0.0.1 50002\n"),
+        Packet(time: 1.100, from: alice, to: bob, text: "Connection Request 1\n"),
+        Packet(time: 1.101, from: bob, to: alice, text: "Connection Accepted\n"),
+        Packet(time: 1.200, from: alice, to: bob, text: "1 1 hello\n"),
+        Packet(time: 1.201, from: bob, to: alice, text: "ACK 1\n"),
+        Packet(time: 1.300, from: alice, to: bob, text: "Terminate 1\n"),
+        Packet(time: 1.301, from: bob, to: alice, text: "success\n"),
+        Packet(time: 1.400, from: alice, to: server, text: "Quit\n"),
+        Packet(time: 1.401, from: server, to: alice, text: "Client Left\n"),
+    ]
+
+    @Test func decodeMatchesAnswersWithoutAnIdToTheirRequests() throws {
+        let decoded = try Self.decode(Self.assigned, try Self.dialect("assigned"))
+        let messages = decoded.timeline.compactMap { if case .chat(let message) = $0.kind { message } else { nil } }
+        #expect(messages.map { "\($0.verb.rawValue) \($0.id)" } == [
+            "REGISTER 0", "REGISTERED 1", "REGISTER 0", "REGISTERED 2", "LOOKUP 2", "PEER 2", "CONNECT 1", "ACCEPT 2",
+            "MSG 1", "ACK 2", "TERMINATE 1", "TERMINATED 2", "LEAVE 1", "LEFT 1",
+        ])
+        #expect(decoded.summary.malformed == 0)
+        #expect(Set(messages.compactMap(\.conn)) == [Dialect.pairToken(1, 2)])
+    }
+
+    /// Tags, the alternating bit and the receiver (Fixtures/dialects/tagged.dialect.yaml) in the
+    /// generated dissector: its wire-only fields are in the tree, an id-less answer has no id.
+    @Test func generatedDissectorReadsTaggedDatagramsInTshark() throws {
+        let packets = [
+            Packet(time: 1.0, from: alice, to: server, text: "PKT 0 REG 1 50001"),
+            Packet(time: 1.1, from: server, to: alice, text: "ACK 0 OK"),
+            Packet(time: 2.0, from: alice, to: bob, text: "TO 2 MSG 1 hi there"),
+            Packet(time: 2.1, from: bob, to: alice, text: "TO 1 ACK 1"),
+            Packet(time: 3.0, from: alice, to: bob, text: "TO 2 MSG 7 bad"),
+        ]
+        let folder = temporaryFolder()
+        let path = try writeCapture(packets, in: folder)
+        let script = folder + "/tagged.lua"
+        try LuaDissector(dialect: try Self.dialect("tagged")).script.write(toFile: script, atomically: true, encoding: .utf8)
+        guard let rows = try runTool("tshark", [
+            "-X", "lua_script:" + script, "-r", path, "-T", "fields", "-e", "udpchat.verb", "-e", "udpchat.id", "-e", "udpchat.tag",
+            "-e", "udpchat.bit", "-e", "udpchat.to", "-e", "udpchat.text", "-e", "udpchat.malformed",
+        ]) else {
+            print("skipping dialect tshark test: tshark is not installed (apt-get install tshark)")
+            return
+        }
+        #expect(rows.status == 0)
+        #expect(rows.output.split(separator: "\n").map(String.init) == [
+            "REGISTER\t1\t0\t\t\t\t", "REGISTERED\t\t0\t\t\t\t", "MSG\t\t\t1\t2\thi there\t", "ACK\t\t\t1\t1\t\t",
+            "\t\t\t\t\t\tdoes not fit the CONNECT template: no ' CONNECT ' after {to}",  // as Dialect.parse: the first template's reason
+        ], "\(rows.output)")
+        // A dialect whose templates start with a field still makes a dissector tshark loads.
+        let assigned = folder + "/assigned.lua"
+        try LuaDissector(dialect: try Self.dialect("assigned")).script.write(toFile: assigned, atomically: true, encoding: .utf8)
+        let assignedPath = try writeCapture(Self.assigned, in: folder, name: "assigned.pcap")
+        let server = try #require(try runTool("tshark", ["-X", "lua_script:" + assigned, "-r", assignedPath, "-Y", "udpchat.verb == \"REGISTERED\"",
+                                                         "-T", "fields", "-e", "udpchat.id"]))
+        #expect(server.status == 0)
+        #expect(server.output.split(separator: "\n") == ["1", "2"], "\(server.output)")
+    }
+
     @Test func replayExpectComparesRepliesAsMessagesUnderADialect() throws {
         let json = try Self.dialect("json")
         let result = Replayer.SourceResult(

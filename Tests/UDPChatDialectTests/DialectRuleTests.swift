@@ -40,5 +40,9 @@ import UDPChatWire
         #expect(try why("drop verb=MSG,ACK seq=2", colon) == nil)
         #expect(try why("drop verb=CONNECT conn=7", .default) == nil)
         #expect(try why("drop dir=up nth=1", colon) == nil, "a rule that reads no payload matches anything")
+        // The shapes of real submissions: an id-less answer has no {id} for `id=` to compare; a bit stands for {seq}.
+        let tagged = try Dialect.load(Samples.dialect("tagged"))
+        #expect(try why("drop verb=LEFT id=3", tagged) == "no LEFT of dialect tagged-chat carries {id}")
+        #expect(try why("drop verb=MSG seq=2", tagged) == nil)
     }
 }

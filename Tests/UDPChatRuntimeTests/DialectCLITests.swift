@@ -31,6 +31,20 @@ import Testing
         #expect(json.stdout.contains(#"ok   ERROR       "{\"type\": \"error\", \"code\": \"id_taken\", \"id\": 12}\n"  ->  ERROR ID_IN_USE 12"#))
     }
 
+    /// The shapes of real submissions: forms after the first, answers read with their request.
+    @Test func checkShowsFormsAndWhatAnswersTakeFromTheirRequest() async throws {
+        guard udpchatBinary != nil else { return }
+        let tagged = try await CLIProcess.run(["dialect", "check", Self.fixtures + "tagged.dialect.yaml"])
+        #expect(tagged.status == 0, "\(tagged.stdout)\(tagged.stderr)")
+        #expect(tagged.stdout.contains(#"ok   LEFT/2      "ACK 0 OK"  ->  LEFT 12   [answers LEAVE 12, tag 0 repeated; {id} from the context]"#), "\(tagged.stdout)")
+        #expect(tagged.stdout.contains(#"ok   MSG         "TO 34 MSG 0 hello: how are you?"  ->  MSG 305419896 12 7 hello: how are you?   [to 34; {id}, {seq} from the context]"#))
+        let assigned = try await CLIProcess.run(["dialect", "check", Self.fixtures + "assigned.dialect.yaml"])
+        #expect(assigned.status == 0, "\(assigned.stdout)\(assigned.stderr)")
+        #expect(assigned.stdout.contains("ids server-assigned"))
+        #expect(assigned.stdout.contains(#"ok   REGISTER    "Port 40001\n"  ->  REGISTER 12 40001   [{id} from the context]"#), "\(assigned.stdout)")
+        #expect(assigned.stdout.contains(#"ok   REGISTERED/2 "12\n"  ->  REGISTERED 12 0"#))
+    }
+
     @Test func checkReportsFileAndLine() async throws {
         guard udpchatBinary != nil else { return }
         let path = NSTemporaryDirectory() + "bad-\(UUID().uuidString).dialect.yaml"
