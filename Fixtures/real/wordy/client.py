@@ -15,6 +15,14 @@ import sys
 import time
 
 
+def number(text, limit=2 ** 31 - 1):
+    """A decimal number as the contract writes it (no sign, no leading zero, not 0), else ValueError."""
+    value = int(text)
+    if not 0 < value <= limit or str(value) != text:
+        raise ValueError(text)
+    return value
+
+
 class Node:
     def __init__(self, args):
         self.me = args.id
@@ -32,6 +40,7 @@ class Node:
         self.outbox = []        # texts waiting for their turn (stop and wait)
         self.next_out = 1
         self.next_in = 1
+        self.early = {}         # seq -> text of messages that came before their turn
         self.lines = b""
 
     def say(self, text):
@@ -78,6 +87,7 @@ class Node:
         self.answered.pop(peer, None) if self.state == "connecting" else None
         self.peer, self.state = peer, "connected"
         self.next_out = self.next_in = 1
+        self.early = {}
         self.say("connection established with client %d" % peer[0])
 
     def flush(self):
@@ -106,7 +116,7 @@ class Node:
             elif self.state == "looking" and len(words) == 4 and words[0] == "Client" and words[2] == "Port":
                 self.done("lookup")
                 self.state = "connecting"
-                self.target = (int(words[1]), (self.server[0], int(words[3])))
+                self.target = (number(words[1]), (self.server[0], number(words[3], 65535)))
                 self.keep_sending("connect", "Connection Request %d" % self.me, self.target[1])
                 self.say("connecting to client %s..." % words[1])
             elif self.state == "looking" and len(words) == 3 and words[2] == "Inactive":
@@ -115,7 +125,7 @@ class Node:
                 self.say("client %s is inactive" % words[1])
             return
         if words[:2] == ["Connection", "Request"] and len(words) == 3:
-            asker = (int(words[2]), source)
+            asker = (number(words[2]), source)
             if asker in self.answered:
                 self.send(self.answered[asker], source)   # our answer was lost
             elif self.state == "idle":
@@ -123,38 +133,49 @@ class Node:
                 self.say("client %d wants to connect: yes or no?" % asker[0])
             elif self.asker != asker:
                 self.send("Connection Reject %d" % self.me, source)
-        elif self.state == "connecting" and source == self.target[1] and words[:2] == ["Connection", "Accept"]:
+        elif self.state == "connecting" and source == self.target[1] and words[0] == "Message" and words[1:2] == [str(self.target[0])]:
+            self.done("connect")      # the accept was lost and the peer is already talking
+            self.begin(self.target)
+            self.from_peer(words, text, source)
+        elif self.state == "connecting" and source == self.target[1] and words[:2] == ["Connection", "Accept"] and len(words) == 3 and number(words[2]) == self.target[0]:
             self.done("connect")
             self.begin(self.target)
-        elif self.state == "connecting" and source == self.target[1] and words[:2] == ["Connection", "Reject"]:
+        elif self.state == "connecting" and source == self.target[1] and words[:2] == ["Connection", "Reject"] and len(words) == 3 and number(words[2]) == self.target[0]:
             self.done("connect")
             self.state = "idle"
             self.say("client %d rejected the connection" % self.target[0])
         elif self.peer and source == self.peer[1]:
             self.from_peer(words, text, source)
-        elif words[:2] == ["Connection", "Termination"]:
+        elif words[:2] == ["Connection", "Termination"] and len(words) == 3 and number(words[2]):
             self.send("Termination Ack %d" % self.me, source)   # a repeat after the end
 
     def from_peer(self, words, text, source):
         peer = self.peer[0]
         if words[0] == "Message" and len(words) >= 4 and words[1] == str(peer):
-            seq = int(words[2])
+            seq = number(words[2])
+            if seq >= self.next_in + 32:
+                return                  # too far ahead: dropped without an ACK
             self.send("Ack %d %d" % (self.me, seq), source)
-            # FAULT: no duplicate check: a repeated message is shown again
-            self.say("[%d] %s" % (peer, text.split(" ", 3)[3]))
-            self.next_in = max(self.next_in, seq + 1)
-        elif words[0] == "Ack" and len(words) == 3 and int(words[2]) == self.next_out and "msg" in self.pending:
+            if seq < self.next_in:
+                # FAULT: a message already shown (a repeat: our ACK was lost) is shown again
+                self.say("[%d] %s" % (peer, text.split(" ", 3)[3]))
+                return
+            self.early[seq] = text.split(" ", 3)[3]
+            while self.next_in in self.early:
+                self.say("[%d] %s" % (peer, self.early.pop(self.next_in)))
+                self.next_in += 1
+        elif words[0] == "Ack" and len(words) == 3 and number(words[1]) == peer and number(words[2]) == self.next_out and "msg" in self.pending:
             self.done("msg")
             self.next_out += 1
             self.flush()
-        elif words[:2] == ["Connection", "Termination"]:
+        elif words[:2] == ["Connection", "Termination"] and len(words) == 3 and number(words[2]) == peer:
             self.send("Termination Ack %d" % self.me, source)
             if self.state in ("connected", "ending"):
                 self.say("connection with client %d terminated" % peer)
                 self.pending.pop("msg", None)
                 self.pending.pop("end", None)
                 self.state, self.outbox, self.peer = "idle", [], None
-        elif words[:2] == ["Termination", "Ack"] and "end" in self.pending:
+        elif words[:2] == ["Termination", "Ack"] and len(words) == 3 and number(words[2]) == peer and "end" in self.pending:
             self.done("end")
             self.state, self.peer = "idle", None
             self.say("connection with client %d terminated" % peer)

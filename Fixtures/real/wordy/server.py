@@ -18,9 +18,9 @@ def show(table):
     print(flush=True)
 
 
-def number(text):
+def number(text, limit=2 ** 31 - 1):
     value = int(text)
-    if not 0 < value < 2 ** 31 or str(value) != text:
+    if not 0 < value <= limit or str(value) != text:
         raise ValueError(text)
     return value
 
@@ -39,7 +39,9 @@ def main():
         try:
             words = data.decode().rstrip("\r\n").split(" ")
             if words[:2] == ["Join", "Client"] and len(words) == 5 and words[3] == "Port":
-                client, port = number(words[2]), number(words[4])
+                client, port = number(words[2]), number(words[4], 65535)
+                if any(address == source and other != client for other, address in owner.items()):
+                    continue   # this address already holds another id: refused, silently
                 changed = table.get(client) != (source[0], port)
                 # FAULT: no check that the id belongs to someone else: the newcomer takes it
                 owner[client] = source
