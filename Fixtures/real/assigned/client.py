@@ -20,6 +20,14 @@ import sys
 import time
 
 
+def number(text):
+    """A decimal number as written on the wire (no sign, no leading zero, not 0), else ValueError."""
+    value = int(text)
+    if value <= 0 or str(value) != text:
+        raise ValueError(text)
+    return value
+
+
 class Client:
     def __init__(self, args):
         host, port = args.server.rsplit(":", 1)
@@ -34,6 +42,8 @@ class Client:
         self.queue = []
         self.sent = 0              # my last message number
         self.shown = 0             # the peer's last message number shown
+        self.early = {}            # message number -> text, arrived before its turn
+        self.answers = {}          # asker -> (our answer, when), for a repeated Connection Request (5 RTO)
         self.typed_so_far = b""
         self.eof = False
 
@@ -56,8 +66,9 @@ class Client:
         elif line in ("y", "n") and self.state == "asked":
             self.send("Connection Accepted" if line == "y" else "Connection Rejected", self.peer[1])
             self.answer = "Connection Accepted" if line == "y" else "Connection Rejected"
+            self.answers[self.peer] = (self.answer, time.time())
             if line == "y":
-                self.state, self.sent, self.shown = "chatting", 0, 0
+                self.state, self.sent, self.shown, self.early = "chatting", 0, 0, {}
                 self.out("Connected to Client %d" % self.peer[0])
             else:
                 self.state = "idle"
@@ -95,7 +106,7 @@ class Client:
                 self.out("Client %d Inactive" % self.wanted)
             elif self.state == "querying" and len(text.split()) == 2:
                 self.stop("query")
-                peer_id, port = map(int, text.split())
+                peer_id, port = map(number, text.split())
                 self.peer = (peer_id, (self.server[0], port))
                 self.state = "requesting"
                 # FAULT: sent once; if it or its answer is lost, nothing happens again
@@ -108,12 +119,15 @@ class Client:
                 sys.exit(0)
             return
         if text.startswith("Connection Request "):
-            asker = (int(text.split()[2]), source)
-            if self.state == "idle":
+            if len(text.split()) != 3:
+                return
+            asker = (number(text.split()[2]), source)
+            answer, when = self.answers.get(asker, (None, 0))
+            if answer and time.time() - when < 5 * self.rto and self.state != "asked" and (self.peer == asker or self.state == "idle"):
+                self.sock.sendto(answer.encode(), source)   # our answer was lost
+            elif self.state == "idle":
                 self.peer, self.state = asker, "asked"
                 self.out("Client %d wants to connect. Accept? (y/n)" % asker[0])
-            elif self.peer == asker and self.state in ("chatting", "ending"):
-                self.send(self.answer, source)
             elif self.peer != asker:
                 self.sock.sendto(b"Connection Rejected", source)
             return
@@ -121,14 +135,23 @@ class Client:
             if text == "Connection Termination":
                 self.sock.sendto(b"Termination Acknowledged", source)
             return
-        if self.state == "requesting" and text in ("Connection Accepted", "Connection Rejected"):
-            if text == "Connection Rejected":
-                self.state = "idle"
-                self.out("Client %d rejected the connection" % self.peer[0])
-            else:
-                self.state, self.sent, self.shown, self.answer = "chatting", 0, 0, None
-                self.out("Connected to Client %d" % self.peer[0])
-        elif text.startswith("ACK "):
+        if self.state == "requesting" and text.split(" ", 1)[0].isdigit() and " " in text:
+            self.answered(True)       # a message: the accept was lost and the peer is already talking
+        elif self.state == "requesting" and text in ("Connection Accepted", "Connection Rejected"):
+            self.answered(text == "Connection Accepted")
+            return
+        self.chat(text, source)
+
+    def answered(self, accepted):
+        if accepted:
+            self.state, self.sent, self.shown, self.early = "chatting", 0, 0, {}
+            self.out("Connected to Client %d" % self.peer[0])
+        else:
+            self.state = "idle"
+            self.out("Client %d rejected the connection" % self.peer[0])
+
+    def chat(self, text, source):
+        if text.startswith("ACK "):
             if "message" in self.retry and text == "ACK %d" % self.sent:
                 self.stop("message")
                 self.next_message()
@@ -139,18 +162,22 @@ class Client:
         elif text == "Termination Acknowledged" and "termination" in self.retry:
             self.end()
         elif self.state in ("chatting", "ending") and text.split(" ", 1)[0].isdigit() and " " in text:
-            number, words = text.split(" ", 1)
-            number = int(number)
-            if number <= self.shown + 1:
-                self.sock.sendto(b"ACK %d" % number, source)
-            if number == self.shown + 1:
-                self.shown = number
-                self.out("Client %d: %s" % (self.peer[0], words))
+            seq, words = text.split(" ", 1)
+            seq = number(seq)
+            if seq > self.shown + 32:
+                return                      # too far ahead: dropped without an ACK
+            self.sock.sendto(b"ACK %d" % seq, source)
+            if seq > self.shown:
+                self.early[seq] = words
+            while self.shown + 1 in self.early:
+                self.shown += 1
+                self.out("Client %d: %s" % (self.peer[0], self.early.pop(self.shown)))
 
     def end(self):
         for what in ("message", "termination"):
             self.stop(what)
         self.queue = []
+        self.answers.pop(self.peer, None)
         self.state = "idle"
         self.out("Connection with Client %d terminated" % self.peer[0])
 

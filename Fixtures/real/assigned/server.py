@@ -30,8 +30,11 @@ def main():
         print("<- %s:%d %s" % (source[0], source[1], text), flush=True)
         if text.startswith("Port "):
             # FAULT: no look-up of who is asking: a repeated Port is a new client
+            port = int(text[5:])                              # FAULT: "Port x" raises and ends the server
+            if not 0 < port < 65536:
+                continue
             last_id += 1
-            clients[last_id] = (source[0], int(text[5:]))     # FAULT: "Port x" raises and ends the server
+            clients[last_id] = (source[0], port)
             reply = str(last_id)
             changed = True
         elif text.startswith("Query "):
