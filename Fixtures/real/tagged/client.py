@@ -165,6 +165,9 @@ class Client:
                 self.sock.sendto(("ACK %d YES %s" % (bit, self.name)).encode(), source)
             else:
                 self.sock.sendto(("ACK %d NO %s" % (bit, self.name)).encode(), source)
+        elif self.state == "calling" and source == self.target[1] and kind == "MSG" and len(fields) >= 5:
+            self.answer("CONN", ["YES", who], source)   # the YES was lost and the peer is already talking
+            self.from_peer(fields, text, source)
         elif self.peer and source == self.peer[1] and kind == "MSG" and len(fields) >= 5:
             self.sock.sendto(("ACK %d" % bit).encode(), source)
             if self.seen.get(source) != bit:

@@ -4,7 +4,7 @@ request's bit echoed; users are known by name. Pinned to UDP 7070, no options.
 Known-faulty fixture written by the udpchat project in the shape of real submissions (FAULTS.md).
 
   PKT 0 REG alice    -> ACK 0 OK            (JOIN is accepted too; the source port is the user's port)
-                     -> ACK 0 TAKEN         (the name belongs to another address)
+                     -> ACK 0 TAKEN         (the name belongs to another address, or this address has a name)
   PKT 1 GET bob      -> ACK 1 PORT 40943    or  ACK 1 NONE
   PKT 0 BYE alice    -> ACK 0 OK            (QUIT and LEAVE are accepted too)
 
@@ -39,6 +39,8 @@ def main():
             holder = users.get(name)
             if holder is not None and holder != source:
                 reply = "TAKEN"
+            elif holder is None and source in users.values():
+                reply = "TAKEN"    # this address already has another name
             else:
                 users[name] = source
                 reply = "OK"
