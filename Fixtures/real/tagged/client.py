@@ -10,6 +10,7 @@ Known-faulty fixture written by the udpchat project in the shape of real submiss
                 PKT 1 MSG alice hi there  -> ACK 1
                 PKT 0 END alice           -> ACK 0 END
 
+A menu choice may carry what it asks for on the same line: "1 bob", "2 hello there".
 Known faults: a chat message is sent once and never again; a repeated CONN asks the user again.
 """
 import argparse
@@ -61,6 +62,10 @@ class Client:
 
     # --- typed lines ---------------------------------------------------------------------
     def line(self, text):
+        if self.expect == "menu" and text[:2] in ("1 ", "2 ") and text[2:].strip():
+            # a choice and what it asks for on one line: "1 bob", "2 hello there"
+            self.line(text[0])
+            text = text[2:].strip()
         expect, self.expect = self.expect, None
         if expect == "name" and text:
             self.name = text.split()[0]
