@@ -11,6 +11,7 @@ the receiving user ("1"/"0") before the server hands it over. The sides take tur
 asked for the connection writes first, then each writes after reading the other's message.
 """
 import os
+import re
 import socket
 import sys
 import time
@@ -80,8 +81,8 @@ class Client:
         self.clear()
         print("Welcome to UPD Server")
         print("What display name do you want?")
-        typed = self.ask().split()
-        self.name = typed[0] if typed else ""
+        # the first word, as Java's split("\\s+") gives it: "" for an empty line or a leading space
+        self.name = re.split(r"\s+", self.ask())[0]
         if self.name == "":
             self.name = "You"
             self.send("nickname _null")
