@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "UDPChatIUT",
             dependencies: [
-                "CSeccomp", "UDPChatDialect", "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
+                "CSeccomp", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

@@ -23,7 +23,7 @@ public final class CaseContext: @unchecked Sendable {
     private var notes: [String] = []
 
     // Server role.
-    public private(set) var serverAddress = Endpoint(host: "127.0.0.1", port: 7070)
+    public private(set) var serverAddress = Endpoint(host: "127.0.0.1", port: ProtocolDefaults.port)
     private var serverStarted = false
     // Client role.
     /// The client's id: 7 (the grader fills {id}), or whatever its REGISTER says when the command has no {id}.

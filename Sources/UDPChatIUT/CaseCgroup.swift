@@ -1,6 +1,7 @@
-// A case's cgroup (v1, as root: the kernel enforces its memory, including tmpfs and shared memory,
-// its tasks, threads included, and its CPU share), made by the grader before the case's sandbox
-// starts and removed after it ends; and the worker's reading of what it counted.
+// A case's cgroup (as root, v2 where the host has the unified hierarchy, else v1: the kernel enforces
+// its memory, including tmpfs and shared memory, its tasks, threads included, and its CPU share),
+// made by the grader before the case's sandbox starts and removed after it ends; and the worker's
+// reading of what it counted.
 import Foundation
 import UDPChatSupport
 #if canImport(Glibc)
@@ -19,16 +20,37 @@ public struct CaseCgroup: Sendable {
     static let controllers = ["memory", "pids", "cpu", "cpuacct"]
     static let root = "/sys/fs/cgroup"
 
-    /// True when this process can make cgroups (root, with cgroup v1 hierarchies for every controller).
-    public static var available: Bool {
-        guard geteuid() == 0 else { return false }
-        return controllers.allSatisfy { access("\(root)/\($0)/cgroup.procs", W_OK) == 0 }
+    /// `cgroup v2` or `cgroup v1` when this process can make cgroups here (root, with the memory, pids
+    /// and cpu controllers), else nil.
+    public static var kind: String? {
+        guard geteuid() == 0 else { return nil }
+        if unified(root) { return "cgroup v2" }
+        return controllers.allSatisfy { access("\(root)/\($0)/cgroup.procs", W_OK) == 0 } ? "cgroup v1" : nil
+    }
+
+    public static var available: Bool { kind != nil }
+
+    /// True when `root` is a cgroup v2 hierarchy offering memory, pids and cpu.
+    static func unified(_ root: String) -> Bool {
+        let offered = lines("\(root)/cgroup.controllers").first?.split(separator: " ") ?? []
+        return ["memory", "pids", "cpu"].allSatisfy { offered.contains(Substring($0)) } && access("\(root)/cgroup.procs", W_OK) == 0
     }
 
     /// Makes the case's cgroup with `limits`; nil when cgroups are not available here.
     public static func make(name: String, limits: Limits) throws(UDPChatError) -> CaseCgroup? {
         guard available else { return nil }
         removeStale()
+        let cgroup = unified(root) ? try makeUnified(name: name) : try makeV1(name: name)
+        do {
+            try cgroup.apply(limits)
+        } catch {
+            cgroup.remove()
+            throw error
+        }
+        return cgroup
+    }
+
+    private static func makeV1(name: String) throws(UDPChatError) -> CaseCgroup {
         var folders: [String] = []
         for controller in controllers {
             let folder = "\(root)/\(controller)/udpchat-\(name)"
@@ -38,18 +60,36 @@ public struct CaseCgroup: Sendable {
             }
             folders.append(folder)
         }
-        let cgroup = CaseCgroup(folders: folders)
-        do {
-            try cgroup.write("memory", "memory.limit_in_bytes", String(limits.memoryBytes))
-            try? cgroup.write("memory", "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
-            try cgroup.write("pids", "pids.max", String(limits.processes))
-            try cgroup.write("cpu", "cpu.cfs_period_us", "100000")
-            try cgroup.write("cpu", "cpu.cfs_quota_us", String(Int(limits.cpuShare * 100_000)))
-        } catch {
-            cgroup.remove()
-            throw error
+        return CaseCgroup(folders: folders)
+    }
+
+    /// v2: one folder; the root's subtree gets the controllers first (allowed at the root).
+    private static func makeUnified(name: String) throws(UDPChatError) -> CaseCgroup {
+        try? "+memory +pids +cpu".write(toFile: "\(root)/cgroup.subtree_control", atomically: false, encoding: .utf8)
+        let folder = "\(root)/udpchat-\(name)"
+        guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)) != nil else {
+            throw .sandboxSetup("cannot make the cgroup \(folder)")
         }
-        return cgroup
+        return CaseCgroup(folders: [folder])
+    }
+
+    /// True for a v2 cgroup (one folder, unified files).
+    var isUnified: Bool { folders.count == 1 && FileManager.default.fileExists(atPath: folders[0] + "/cgroup.controllers") }
+
+    func apply(_ limits: Limits) throws(UDPChatError) {
+        let quota = String(Int(limits.cpuShare * 100_000))
+        if isUnified {
+            try write(folders[0], "memory.max", String(limits.memoryBytes))
+            try? write(folders[0], "memory.swap.max", "0")
+            try write(folders[0], "pids.max", String(limits.processes))
+            try write(folders[0], "cpu.max", "\(quota) 100000")
+            return
+        }
+        try write(folder("memory"), "memory.limit_in_bytes", String(limits.memoryBytes))
+        try? write(folder("memory"), "memory.memsw.limit_in_bytes", String(limits.memoryBytes))
+        try write(folder("pids"), "pids.max", String(limits.processes))
+        try write(folder("cpu"), "cpu.cfs_period_us", "100000")
+        try write(folder("cpu"), "cpu.cfs_quota_us", quota)
     }
 
     init(folders: [String], root: String = CaseCgroup.root) {
@@ -57,10 +97,13 @@ public struct CaseCgroup: Sendable {
         self.root = root
     }
 
-    func folder(_ controller: String) -> String? { folders.first { $0.hasPrefix("\(root)/\(controller)/") } }
+    /// The folder of `controller` (v1), or the one folder (v2).
+    func folder(_ controller: String) -> String? {
+        isUnified ? folders[0] : folders.first { $0.hasPrefix("\(root)/\(controller)/") }
+    }
 
-    func write(_ controller: String, _ file: String, _ value: String) throws(UDPChatError) {
-        guard let folder = folder(controller) else { return }
+    func write(_ folder: String?, _ file: String, _ value: String) throws(UDPChatError) {
+        guard let folder else { return }
         guard (try? value.write(toFile: "\(folder)/\(file)", atomically: false, encoding: .utf8)) != nil else {
             throw .sandboxSetup("cannot set \(folder)/\(file) to \(value)")
         }
@@ -87,6 +130,13 @@ public struct CaseCgroup: Sendable {
 
     /// The first limit the kernel counted as hit, if any; the CPU time is compared with `limits.cpuSeconds`.
     public func hit(_ limits: Limits) -> Limits.Hit? {
+        if isUnified {
+            let folder = folders[0]
+            if Self.counter("\(folder)/memory.events", "oom_kill") > 0 { return .memory(limits.memoryBytes) }
+            if Self.counter("\(folder)/pids.events", "max") > 0 { return .processes(limits.processes) }
+            if Self.counter("\(folder)/cpu.stat", "usage_usec") >= limits.cpuSeconds * 1_000_000 { return .cpu(limits.cpuSeconds) }
+            return nil
+        }
         if let memory = folder("memory"), Self.counter("\(memory)/memory.oom_control", "oom_kill") > 0
             || Self.counter("\(memory)/memory.oom_control", "under_oom") > 0 {
             return .memory(limits.memoryBytes)
@@ -115,8 +165,7 @@ public struct CaseCgroup: Sendable {
 
     /// Cgroups are `udpchat-case-<grader pid>-…`: those of graders that no longer run are removed.
     static func removeStale() {
-        for controller in controllers {
-            let parent = "\(root)/\(controller)"
+        for parent in [root] + controllers.map({ "\(root)/\($0)" }) {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix("udpchat-case-") {
                 guard let pid = name.dropFirst(13).split(separator: "-").first.flatMap({ Int32($0) }) else { continue }
                 if kill(pid, 0) != 0, errno == ESRCH { CaseCgroup(folders: ["\(parent)/\(name)"]).remove() }

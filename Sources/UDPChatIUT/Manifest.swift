@@ -1,5 +1,6 @@
 import Foundation
 import UDPChatDialect
+import UDPChatWire
 import UDPChatSupport
 import Yams
 
@@ -80,8 +81,8 @@ public struct Manifest: Sendable, Codable {
     /// only talk to a server on 7070 (the grader's fake server then binds 7070): cases run one at a time.
     public var pinnedPort: UInt16? {
         switch role {
-        case .server: uses("port") ? nil : 7070
-        case .client: uses("server_port") ? nil : 7070
+        case .server: uses("port") ? nil : ProtocolDefaults.port
+        case .client: uses("server_port") ? nil : ProtocolDefaults.port
         }
     }
 

@@ -96,7 +96,7 @@ public struct Sandbox: Sendable {
     static func defaultConfinement(limits: Limits, workBytes: Int, cgroup: CaseCgroup? = nil, systemPaths: [String] = Confinement.defaultSystemPaths) -> Confinement {
         let root = geteuid() == 0
         return Confinement(mode: root ? .root : .user, uid: root ? caseUID() : nil, cgroups: cgroup?.folders ?? [],
-                           enforcement: cgroup == nil ? "rlimits" : "cgroup v1", tmpBytes: limits.diskBytes, workBytes: workBytes,
+                           enforcement: cgroup == nil ? "rlimits" : CaseCgroup.kind ?? "cgroup", tmpBytes: limits.diskBytes, workBytes: workBytes,
                            systemPaths: systemPaths)
     }
 

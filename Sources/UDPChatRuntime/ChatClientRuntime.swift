@@ -39,7 +39,7 @@ public struct ChatClientOptions: Sendable {
 
     public init(
         id: ClientID, server: Endpoint, bindHost: String? = nil, port: Int = 0, advertisePort: UInt16? = nil,
-        rto: Duration = .seconds(10), window: Int = 32, seed: UInt64? = nil,
+        rto: Duration = ProtocolDefaults.rto, window: Int = ProtocolDefaults.window, seed: UInt64? = nil,
         advertiseResolver: (@Sendable (_ bound: Endpoint) async throws -> UInt16)? = nil,
         refreshEvery: Duration? = ProtocolDefaults.refreshEvery
     ) {

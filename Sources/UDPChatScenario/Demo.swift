@@ -96,8 +96,8 @@ public struct Demo: Sendable {
         let scenario = Scenario(
             path: "demo", name: "udpchat demo", description: "Alice and Bob chat", rto: rto, seed: proxy?.seed ?? 1,
             timeout: .absolute(.seconds(24 * 3600)), latency: .zero, modes: [.live], serverName: "server", serverManifest: nil,
-            clients: [ScenarioClient(name: "alice", id: alice, window: 32, manifest: nil, script: scripts["alice"]!),
-                      ScenarioClient(name: "bob", id: bob, window: 32, manifest: nil, script: scripts["bob"]!)],
+            clients: [ScenarioClient(name: "alice", id: alice, window: ProtocolDefaults.window, manifest: nil, script: scripts["alice"]!),
+                      ScenarioClient(name: "bob", id: bob, window: ProtocolDefaults.window, manifest: nil, script: scripts["bob"]!)],
             strangers: [], proxies: proxies, expectations: expectations)
         return (scenario, waits, checks)
     }

@@ -16,7 +16,7 @@ public struct SimClient: Hashable, Sendable {
     /// Re-send REGISTER this often once registered (nil: never); the reference client's default.
     public var refreshEvery: Duration?
 
-    public init(name: String, id: ClientID, window: Int = 32, script: [ScriptStep], rememberFor: Duration? = nil,
+    public init(name: String, id: ClientID, window: Int = ProtocolDefaults.window, script: [ScriptStep], rememberFor: Duration? = nil,
                 refreshEvery: Duration? = ProtocolDefaults.refreshEvery) {
         self.name = name
         self.id = id

@@ -21,7 +21,7 @@ struct ClientCommand: AsyncParsableCommand {
     var id: UInt32
 
     @Option(help: ArgumentHelp("The server's UDP address, HOST:PORT ([::1]:7070 for IPv6; localhost means 127.0.0.1).", valueName: "host:port"))
-    var server = EndpointArgument(Endpoint(host: "127.0.0.1", port: 7070))
+    var server = EndpointArgument(Endpoint(host: "127.0.0.1", port: ProtocolDefaults.port))
 
     @Option(help: "UDP port to bind, 0 to 65535 (0: a free port chosen by the system).")
     var port = 0

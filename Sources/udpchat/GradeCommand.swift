@@ -313,6 +313,6 @@ extension GradeCommand {
     static func isolationNote(_ plan: SandboxPlan?) -> String {
         guard plan != nil else { return "none: the implementations ran on the host, unsandboxed (--isolation none)" }
         return "sandbox (bubblewrap: own user, PID and network namespaces, seccomp; limits: "
-            + (CaseCgroup.available ? "cgroup v1" : "rlimits and a process watch") + ")"
+            + (CaseCgroup.kind ?? "rlimits and a process watch") + ")"
     }
 }

@@ -97,4 +97,28 @@ import Glibc
         try "61000000000\n".write(toFile: folders[3] + "/cpuacct.usage", atomically: true, encoding: .utf8)
         #expect(cgroup.hit(limits) == .cpu(60))
     }
+
+    @Test("cgroup v2: one folder, its limits written, and memory.events, pids.events and cpu.stat read")
+    func unifiedCgroupCountersNameTheLimit() throws {
+        let root = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = root + "/udpchat-case-1"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "cpuset cpu io memory pids\n".write(toFile: folder + "/cgroup.controllers", atomically: true, encoding: .utf8)
+        let cgroup = CaseCgroup(folders: [folder], root: root)
+        var limits = Limits.defaults
+        limits.cpuShare = 0.5
+        try cgroup.apply(limits)
+        #expect(try String(contentsOfFile: folder + "/memory.max", encoding: .utf8) == String(512 << 20))
+        #expect(try String(contentsOfFile: folder + "/pids.max", encoding: .utf8) == "128")
+        #expect(try String(contentsOfFile: folder + "/cpu.max", encoding: .utf8) == "50000 100000")
+        try "low 0\nhigh 0\nmax 4\noom 1\noom_kill 0\n".write(toFile: folder + "/memory.events", atomically: true, encoding: .utf8)
+        #expect(cgroup.hit(limits) == nil, "reaching memory.max and reclaiming is not a kill")
+        try "usage_usec 61000000\n".write(toFile: folder + "/cpu.stat", atomically: true, encoding: .utf8)
+        #expect(cgroup.hit(limits) == .cpu(60))
+        try "max 2\n".write(toFile: folder + "/pids.events", atomically: true, encoding: .utf8)
+        #expect(cgroup.hit(limits) == .processes(128))
+        try "oom_kill 1\n".write(toFile: folder + "/memory.events", atomically: true, encoding: .utf8)
+        #expect(cgroup.hit(limits) == .memory(512 << 20))
+    }
 }
