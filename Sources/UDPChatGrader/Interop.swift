@@ -135,8 +135,12 @@ public enum Interop {
             func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) async throws -> TracedProcess {
                 let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
                               "advertise_port": String(advertise), "rto": rtoText]
-                let process = try await TracedProcess.launch(manifest.command.map { fillPlaceholders($0, values) }, workdir: manifest.workdir,
-                                                            env: manifest.env.mapValues { fillPlaceholders($0, values) }, trace: trace, name: name)
+                let command = manifest.command.map { fillPlaceholders($0, values) }
+                let env = manifest.env.mapValues { fillPlaceholders($0, values) }
+                // In the pair's sandbox each client runs confined, as a case's implementation does (no-op on the host).
+                let confined = try SandboxInside.confined(command, workdir: manifest.workdir, env: env, limits: manifest.limits)
+                let process = try await TracedProcess.launch(confined, shown: command, workdir: manifest.workdir,
+                                                            env: confined == command ? env : [:], trace: trace, name: name)
                 await manifest.typeStartInput(["id": String(id)]) { process.type($0) }
                 return process
             }

@@ -104,13 +104,7 @@ public struct Manifest: Sendable, Codable {
     /// Parses manifest YAML; `folder` is what a relative `workdir` is resolved against.
     public static func parse(yaml: String, path: String, folder: String) throws(UDPChatError) -> Manifest {
         func fail(_ field: String, _ reason: String) -> UDPChatError { .invalidManifest(path, field: field, reason) }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw fail("(yaml)", "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
-        }
-        guard let mapping = root?.mapping else { throw fail("(root)", "the manifest must be a YAML mapping") }
+        let mapping = try mapping(yaml, what: "the manifest", fail: fail)
         let known = ["name", "role", "command", "workdir", "env", "input", "limits", "writable", "dialect"]
         for key in mapping.keys {
             guard let name = key.string, known.contains(name) else {
@@ -196,6 +190,19 @@ public struct Manifest: Sendable, Codable {
             }
         }
         return manifest
+    }
+
+    /// The YAML document `yaml` as a mapping, or `fail` naming what is wrong (one error style for
+    /// the manifest and the instructor's policy).
+    static func mapping(_ yaml: String, what: String, fail: (String, String) -> UDPChatError) throws(UDPChatError) -> Node.Mapping {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw fail("(yaml)", "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        guard let mapping = root?.mapping else { throw fail("(root)", "\(what) must be a YAML mapping") }
+        return mapping
     }
 
     static func parseLimits(_ node: Node, fail: (String, String) -> UDPChatError) throws(UDPChatError) -> Limits {

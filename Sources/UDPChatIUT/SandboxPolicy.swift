@@ -46,13 +46,7 @@ public struct SandboxPolicy: Sendable, Equatable {
     public static func load(path: String) throws(UDPChatError) -> SandboxPolicy {
         func fail(_ field: String, _ reason: String) -> UDPChatError { .invalidPolicy("\(path): field '\(field)': \(reason)") }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw fail("(file)", "cannot read \(path)") }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw fail("(yaml)", "not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
-        }
-        guard let mapping = root?.mapping else { throw fail("(root)", "the policy must be a YAML mapping") }
+        let mapping = try Manifest.mapping(text, what: "the policy", fail: fail)
         var policy = SandboxPolicy()
         for (key, value) in mapping {
             switch key.string {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import UDPChatIUT
 import UDPChatSupport
@@ -38,6 +39,18 @@ import UDPChatSupport
         #expect(rtoPlaceholder(.milliseconds(500)) == "0.5")
         #expect(rtoPlaceholder(.milliseconds(300)) == "0.3")
         #expect(rtoPlaceholder(.milliseconds(1250)) == "1.25")
+    }
+
+    @Test("a policy file sets the ceiling and what implementations see; a bad one names its field")
+    func policyFileLoads() throws {
+        let path = NSTemporaryDirectory() + "policy-\(UInt32.random(in: 0...UInt32.max)).yaml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "limits: {memory: 256MiB, cpu-share: 0.5}\nsystem-paths: [/usr, /etc]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let policy = try SandboxPolicy.load(path: path)
+        #expect(policy.limits.memoryBytes == 256 << 20 && policy.limits.cpuShare == 0.5 && policy.systemPaths == ["/usr", "/etc"])
+        try "limits: {memory: 256MiB}\nnetwork: host\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: UDPChatError.self) { try SandboxPolicy.load(path: path) }
+        #expect(error?.reason == "\(path): field 'network': unknown field (known: limits, system-paths)")
     }
 
     @Test("the instructor's policy caps a manifest's limits; a manifest may ask for less, never more")
