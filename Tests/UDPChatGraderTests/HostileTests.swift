@@ -150,4 +150,30 @@ import Glibc
         }
         #expect((report["isolation"] as? String)?.contains("rlimits") == true, "\(report["isolation"] ?? "")")
     }
+
+    @Test("an --interop pair cannot be forged: a hostile client's attacks fail inside the pair's sandbox and the chat is judged on what happened")
+    func interopPairIsContained() async throws {
+        guard let plan = await SandboxTests.plan() else { return }
+        let correct = try Manifest.load(path: "\(SandboxTests.faulty)/client-correct.yaml")
+        var hostile = correct
+        hostile.name = "hostile-client"
+        hostile.workdir = SandboxTests.iut
+        hostile.command = ["python3", "hostile/attacks.py", "--as-client", "--attack", "forge", "--attack", "host-processes",
+                           "--attack", "env-secret"] + correct.command.dropFirst(2)
+        let server = ["python3", "\(SandboxTests.faulty)/server.py", "--port", "{port}"]
+        let folder = try SandboxTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        setenv("SECRET", "hunter2", 1)
+        defer { unsetenv("SECRET") }
+        let results = await Interop.run(clients: [hostile, correct], serverCommand: server, rto: .milliseconds(300), artifacts: folder, sandbox: plan)
+        #expect(results.count == 4)
+        #expect(results.allSatisfy { $0.verdict == .pass }, "the honest chat still passes: \(results.map(\.detail))")
+        var said: [String] = []
+        for index in 1...results.count {
+            let trace = (try? String(contentsOfFile: "\(folder)/interop-\(index)/trace.txt", encoding: .utf8)) ?? ""
+            said += trace.split(separator: "\n").map(String.init).filter { $0.contains("attack ") }
+        }
+        #expect(said.contains { $0.contains("attack forge: contained") }, "\(said)")
+        #expect(!said.contains { $0.contains("ESCAPED") } && !said.joined().contains("hunter2"), "\(said)")
+    }
 }

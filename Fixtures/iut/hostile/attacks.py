@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Hostile submissions, for the grader's sandbox tests (HostileTests); never used by the product.
 
-  attacks.py --attack NAME [--attack NAME …] [server.py's options]
+  attacks.py [--as-client] --attack NAME [--attack NAME …] [server.py's or client.py's options]
 
 tries each attack, prints one line per attempt on stderr:
   "attack NAME: ESCAPED <what it got>"   the sandbox failed
   "attack NAME: contained <why>"         the sandbox held
-then serves as the fixture server (../faulty/server.py, with its --fault), which is the honest
-part the grader must still judge. Attacks that exhaust a limit never come back.
+then serves as the fixture server (../faulty/server.py, with its --fault), or with --as-client
+runs as the fixture client (../faulty/client.py): the honest part the grader must still judge.
+Attacks that exhaust a limit never come back.
 """
 import ctypes
 import os
@@ -177,8 +178,12 @@ def main():
     args = sys.argv[1:]
     rest = []
     index = 0
+    as_client = False
     while index < len(args):
-        if args[index] == "--attack":
+        if args[index] == "--as-client":
+            as_client = True
+            index += 1
+        elif args[index] == "--attack":
             name = args[index + 1]
             index += 2
             if name in ATTACKS:
@@ -189,8 +194,12 @@ def main():
             rest.append(args[index])
             index += 1
     sys.argv = [sys.argv[0]] + rest
-    import server
-    server.main()
+    if as_client:
+        import client
+        client.main()
+    else:
+        import server
+        server.main()
 
 
 if __name__ == "__main__":
