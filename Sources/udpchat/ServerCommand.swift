@@ -53,7 +53,11 @@ struct ServerCommand: AsyncParsableCommand {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
-        Console.line("udpchat server listening on UDP \(server.localAddress)\(options.dialect.isContract ? "" : " (dialect \(options.dialect.name))")")
-        try await server.waitClosed()
+        // SIGINT and SIGTERM stop it cleanly, in the foreground or as a background job (whose SIGINT a
+        // shell ignores by default): the listening line goes out once they are handled.
+        let listening = "udpchat server listening on UDP \(server.localAddress)\(options.dialect.isContract ? "" : " (dialect \(options.dialect.name))")"
+        let signal = try await GracefulRun.waitForSignal(ready: { Console.line(listening) })
+        try? await server.close()
+        Console.line("udpchat server: stopped by \(signal)")
     }
 }

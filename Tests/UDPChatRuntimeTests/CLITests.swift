@@ -181,4 +181,19 @@ struct CLITests {
         #expect(try await record.waitForExit() == 0)
         #expect(record.lines.contains { $0.hasPrefix("captured ") && $0.contains(pcap) }, "\(record.stdout)")
     }
+
+    @Test("the server stops on SIGINT even as a background job, whose SIGINT a shell ignores, and on SIGTERM")
+    func serverStopsOnSignals() async throws {
+        guard let binary = udpchatBinary else { return }
+        for signal in [SIGINT, SIGTERM] {
+            // `trap '' INT` is what a non-interactive shell does to `udpchat server &`: SIGINT ignored at start.
+            let server = try await CLIProcess.start(["-c", "trap '' INT; exec \"$0\" server --port 0", binary.path],
+                                                    executable: URL(fileURLWithPath: "/bin/sh"))
+            defer { server.stop() }
+            try await server.waitForLine(containing: "listening on UDP")
+            kill(server.process.pid, signal)
+            #expect(try await server.waitForExit() == 0)
+            #expect(server.lines.contains("udpchat server: stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM")"), "\(server.stdout)")
+        }
+    }
 }
