@@ -74,6 +74,14 @@ public enum HTMLPage {
             + (run.isolation.map { "; isolation: \(escape($0))" } ?? "") + "</p>"
     }
 
+    /// `text` cut at a word to at most `limit` characters, with "…" where it was cut.
+    public static func cut(_ text: String, to limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let head = text.prefix(max(1, limit - 1))
+        let atWord = head.lastIndex(of: " ").map { head[..<$0] } ?? head
+        return String(atWord.count >= limit / 2 ? atWord : head) + "…"
+    }
+
     /// A folded block (`<details>`).
     public static func folded(_ summary: String, _ content: String, open: Bool = false) -> String {
         "<details\(open ? " open" : "")><summary>\(escape(summary))</summary>\(content)</details>"

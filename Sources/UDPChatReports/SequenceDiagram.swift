@@ -44,10 +44,7 @@ public struct SequenceDiagram: Sendable {
         let height = top + row * Double(rows.count) + 30
         let esc = HTMLPage.escape
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-            + "viewBox=\"0 0 \(Int(width)) \(Int(height))\"><defs>"
-            + "<marker id=\"a\" markerWidth=\"8\" markerHeight=\"8\" refX=\"8\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#333\"/></marker>"
-            + "<marker id=\"r\" markerWidth=\"8\" markerHeight=\"8\" refX=\"8\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#c60\"/></marker>"
-            + "</defs><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
+            + "viewBox=\"0 0 \(Int(width)) \(Int(height))\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
         if let consoleTitle { svg += "<text x=\"\(consoleX)\" y=\"20\" font-weight=\"bold\">\(esc(consoleTitle))</text>" }
         for (index, name) in lanes.enumerated() {
             let laneX = x(index)
@@ -70,8 +67,7 @@ public struct SequenceDiagram: Sendable {
                     svg += "<text x=\"\(mid - 5)\" y=\"\(y + 5)\" fill=\"#d00\" font-size=\"16\" font-weight=\"bold\">✕</text>"
                     svg += "<text x=\"\(min(fromX, toX) + 8)\" y=\"\(y - 3)\" fill=\"#d00\">\(text) [\(esc(tag ?? "dropped"))]</text>"
                 } else {
-                    let marker = style == .highlighted ? "r" : "a"
-                    svg += "<line x1=\"\(fromX)\" y1=\"\(y)\" x2=\"\(toX)\" y2=\"\(y)\" stroke=\"\(color)\" marker-end=\"url(#\(marker))\"/>"
+                    svg += "<line x1=\"\(fromX)\" y1=\"\(y)\" x2=\"\(toX)\" y2=\"\(y)\" stroke=\"\(color)\"/>" + arrowhead(at: toX, y, from: fromX, color)
                     let suffix = tag.map { " [\(esc($0))]" } ?? ""
                     svg += "<text x=\"\(min(fromX, toX) + 8)\" y=\"\(y - 3)\" fill=\"\(color)\">\(text)\(suffix)</text>"
                 }
@@ -83,15 +79,24 @@ public struct SequenceDiagram: Sendable {
                 svg += "<text x=\"\(consoleX)\" y=\"\(y + 4)\" fill=\"\(color)\">\(prefix)\(esc(String(text.prefix(64))))</text>"
             case .note(let time, let text, let bad):
                 svg += timeLabel(time, y)
-                svg += "<rect x=\"\(firstX + 4)\" y=\"\(y - 12)\" width=\"\(width - firstX - 10)\" height=\"16\" fill=\"\(bad ? "#ffe0e0" : "#fff8d0")\" "
-                    + "stroke=\"\(bad ? "#d00" : "#cb0")\"/><text x=\"\(firstX + 10)\" y=\"\(y)\" fill=\"\(bad ? "#b00" : "#860")\">"
-                    + "\(esc(String(text.prefix(140))))</text>"
+                // Cut to the box's width (≈ 6.7 px a character), at a word; the whole note is its tooltip.
+                let fits = max(20, Int((width - firstX - 24) / 6.7))
+                svg += "<g><title>\(esc(text))</title><rect x=\"\(firstX + 4)\" y=\"\(y - 12)\" width=\"\(width - firstX - 10)\" height=\"16\" "
+                    + "fill=\"\(bad ? "#ffe0e0" : "#fff8d0")\" stroke=\"\(bad ? "#d00" : "#cb0")\"/><text x=\"\(firstX + 10)\" y=\"\(y)\" "
+                    + "fill=\"\(bad ? "#b00" : "#860")\">\(esc(HTMLPage.cut(text, to: fits)))</text></g>"
             }
         }
         if omitted > 0 {
             svg += "<text x=\"4\" y=\"\(height - 8)\" fill=\"#888\">… \(omitted) more events in the artifacts trace</text>"
         }
         return svg + "</svg>"
+    }
+
+    /// The arrowhead as a path of its own, not an SVG `<marker>`: markers are found by id across the
+    /// whole page, and a browser draws none where the first definition sits in a folded section.
+    func arrowhead(at tipX: Double, _ y: Double, from fromX: Double, _ color: String) -> String {
+        let back = tipX >= fromX ? tipX - 8 : tipX + 8
+        return "<path d=\"M\(tipX),\(y) L\(back),\(y - 4) L\(back),\(y + 4) z\" fill=\"\(color)\"/>"
     }
 
     func timeLabel(_ time: String, _ y: Double) -> String {

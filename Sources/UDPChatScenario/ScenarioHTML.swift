@@ -28,7 +28,7 @@ public enum ScenarioHTML {
             let first = report.skipped ?? report.failures.first.map { "\($0.title): \($0.observed)" } ?? ""
             body += "<tr><td><a href=\"#run-\(index)\">\(HTMLPage.escape(report.scenario.name))</a></td><td>\(report.mode.rawValue)</td>"
                 + "<td>\(report.seed)</td><td class=\"\(report.status)\">\(report.status)</td><td>\(HTMLPage.ruleLinks(unique(failing)))</td>"
-                + "<td>\(HTMLPage.escape(String(first.prefix(140))))</td><td>\(report.wallTime.nanoseconds / 1_000_000)</td></tr>"
+                + "<td title=\"\(HTMLPage.escape(first))\">\(HTMLPage.escape(HTMLPage.cut(first, to: 140)))</td><td>\(report.wallTime.nanoseconds / 1_000_000)</td></tr>"
         }
         body += "</table>"
         for (index, report) in order { body += section(report, index: index) }
@@ -48,7 +48,7 @@ public enum ScenarioHTML {
         html += "<p>\(HTMLPage.escape(report.scenario.description)) — <i>\(HTMLPage.escape(report.scenario.path)), "
             + "\(report.mode.rawValue), seed \(report.seed)</i>"
         if let observation = report.observation {
-            html += "; \(JSON.seconds(observation.endTime)) s \(report.mode == .sim ? "simulated" : "elapsed"), \(observation.trace.count) datagrams"
+            html += "; \(JSON.seconds(observation.endTime)) s \(report.mode == .sim ? "simulated" : "elapsed, live"), \(observation.trace.count) datagrams"
         }
         html += "</p>"
         if let skipped = report.skipped { return html + "<div class=\"why\">skipped: \(HTMLPage.escape(skipped))</div></section>" }

@@ -159,7 +159,8 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         }
         let width = max(8, min(44, rows.map(\.name.count).max() ?? 8))
         print("")
-        print("\("scenario".padded(width))  runs  pass  fail  skip   wall ms  simulated")
+        // The last column: the scenario's own clock, virtual in sim mode, real in live mode.
+        print("\("scenario".padded(width))  runs  pass  fail  skip   wall ms  \(mode == .sim ? "simulated" : "live")")
         for row in rows {
             print("\(row.name.padded(width))  \(String(row.runs).leftPadded(4))  \(String(row.passed).leftPadded(4))  \(String(row.failed).leftPadded(4))  \(String(row.skipped).leftPadded(4))  \(String(row.wall.milliseconds).leftPadded(8))  \(row.simulated.compactDescription)")
         }

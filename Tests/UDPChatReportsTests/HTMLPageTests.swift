@@ -29,6 +29,17 @@ struct HTMLPageTests {
             #expect(svg.contains(text), "\(text)")
         }
         #expect(SequenceDiagram(lanes: ["a"], rows: []).svg.contains("no traffic recorded"))
+        // Arrowheads are drawn in place, never as <marker>s referenced by id: two diagrams on one page
+        // (one in a folded section) would share ids, and the browser draws no arrowheads at all.
+        #expect(!svg.contains("<marker") && !svg.contains("url(#"))
+        #expect(svg.contains("<path d=\"M110.0,40.0 L118.0,36.0 L118.0,44.0 z\" fill=\"#333\"/>"), "REGISTER's arrowhead points at the server's lane")
+    }
+
+    @Test("long descriptions and notes are cut at a word, with an ellipsis; short ones stay whole")
+    func textIsCutAtAWord() {
+        #expect(HTMLPage.cut("the server did not answer", to: 100) == "the server did not answer")
+        #expect(HTMLPage.cut("the server did not answer a probe within ten seconds", to: 24) == "the server did not…")
+        #expect(HTMLPage.cut("x" + String(repeating: "y", count: 50), to: 10) == "xyyyyyyyy…")
     }
 
     @Test func runInfoStampsVersionTimeAndCommand() {
