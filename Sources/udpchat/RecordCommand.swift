@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import NIOPosix
 import UDPChatCapture
 
@@ -50,6 +51,9 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: "Kernel capture buffer in MiB (bigger absorbs bursts without drops).")
     var bufferMb = 256
 
+    @Option(help: ArgumentHelp("Create FILE once the capture is live, so a script can wait for it (e.g. `while [ ! -e FILE ]; do sleep 0.05; done`) before it starts the traffic.", valueName: "FILE"))
+    var readyFile: String?
+
     func validate() throws {
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         if !(1...2047).contains(bufferMb) { throw ValidationError("--buffer-mb must be 1 to 2047") }
@@ -66,9 +70,15 @@ struct RecordCommand: AsyncParsableCommand {
         } catch {
             throw CaptureFailure.exit("record", error)
         }
+        // The kernel is capturing from here on (the handle is active, its filter set): say so, and
+        // make the ready file, before anything else can delay it.
+        standardError("capturing on \(interface) with filter '\(expression)' to \(out) (ready; Ctrl-C to stop)")
+        if let readyFile, !FileManager.default.createFile(atPath: readyFile, contents: Data()) {
+            standardError("udpchat record: cannot create --ready-file \(readyFile)")
+            throw ExitCode(1)
+        }
         // Ctrl-C or SIGTERM stops the capture; it then writes its file and counts as usual.
-        let outcome = try await GracefulRun.run(onShutdown: { capture.stop() }) { [interface, expression, out] in
-            standardError("recording on \(interface) with filter '\(expression)' to \(out) (Ctrl-C to stop)")
+        let outcome = try await GracefulRun.run(onShutdown: { capture.stop() }) {
             let pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
             let result: Result<LiveCapture.Statistics, CaptureError> = try await pool.runIfActive {

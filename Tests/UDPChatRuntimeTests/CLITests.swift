@@ -171,12 +171,16 @@ struct CLITests {
 
         let pcap = FileManager.default.temporaryDirectory.appendingPathComponent("udpchat-signal-\(getpid()).pcap").path
         defer { try? FileManager.default.removeItem(atPath: pcap) }
-        let record = try await CLIProcess.start(["record", "--interface", "lo", "--out", pcap])
+        let ready = pcap + ".ready"
+        defer { try? FileManager.default.removeItem(atPath: ready) }
+        let record = try await CLIProcess.start(["record", "--interface", "lo", "--out", pcap, "--ready-file", ready])
         defer { record.stop() }
-        guard await record.process.waitForLine(containing: "recording on lo", on: .stderr, timeout: cliPatience) != nil else {
+        guard await record.process.waitForLine(containing: "capturing on lo", on: .stderr, timeout: cliPatience) != nil else {
             print("record signal test skipped: udpchat record could not capture on lo here: \(record.stderr)")
             return
         }
+        #expect(record.stderr.contains("(ready; Ctrl-C to stop)"))
+        #expect(FileManager.default.fileExists(atPath: ready), "--ready-file exists once the capture is live")
         kill(record.process.pid, SIGTERM)
         #expect(try await record.waitForExit() == 0)
         #expect(record.lines.contains { $0.hasPrefix("captured ") && $0.contains(pcap) }, "\(record.stdout)")
