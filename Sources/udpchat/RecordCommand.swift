@@ -70,15 +70,14 @@ struct RecordCommand: AsyncParsableCommand {
         } catch {
             throw CaptureFailure.exit("record", error)
         }
-        // The kernel is capturing from here on (the handle is active, its filter set): say so, and
-        // make the ready file, before anything else can delay it.
-        standardError("capturing on \(interface) with filter '\(expression)' to \(out) (ready; Ctrl-C to stop)")
-        if let readyFile, !FileManager.default.createFile(atPath: readyFile, contents: Data()) {
-            standardError("udpchat record: cannot create --ready-file \(readyFile)")
-            throw ExitCode(1)
-        }
-        // Ctrl-C or SIGTERM stops the capture; it then writes its file and counts as usual.
-        let outcome = try await GracefulRun.run(onShutdown: { capture.stop() }) {
+        // Ctrl-C or SIGTERM stops the capture; it then writes its file and counts as usual. The kernel
+        // has been capturing since the handle was activated; "ready" (and the ready file) goes out once
+        // the signals are handled too, so a script may stop it as soon as it sees it.
+        let outcome = try await GracefulRun.run(onShutdown: { capture.stop() }) { [interface, expression, out, readyFile] in
+            standardError("capturing on \(interface) with filter '\(expression)' to \(out) (ready; Ctrl-C to stop)")
+            if let readyFile, !FileManager.default.createFile(atPath: readyFile, contents: Data()) {
+                standardError("udpchat record: cannot create --ready-file \(readyFile)")
+            }
             let pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
             let result: Result<LiveCapture.Statistics, CaptureError> = try await pool.runIfActive {
