@@ -53,6 +53,13 @@ enum ControlJSON {
         return object
     }
 
+    /// A link's rules in order, numbered from 1 as `DELETE …/rules/N` takes them, with their counters.
+    static func rules(_ state: LinkState) -> String {
+        "[" + state.rules.enumerated().map { i, rule in
+            "{\"n\":\(i + 1),\"rule\":" + JSONText.string(rule.rule) + ",\"matched\":\(rule.matched),\"acted\":\(rule.acted)}"
+        }.joined(separator: ",") + "]"
+    }
+
     /// One link: name, addresses, settings per direction, rules with counters, counters.
     static func link(_ state: LinkState) -> String {
         var s = "{\"name\":" + JSONText.string(state.name)
@@ -63,11 +70,8 @@ enum ControlJSON {
             s += state[direction].nonDefault.map { JSONText.string($0.key) + ":" + JSONText.string($0.value) }.joined(separator: ",")
             s += "}"
         }
-        s += ",\"rules\":["
-        s += state.rules.enumerated().map { i, rule in
-            "{\"n\":\(i + 1),\"rule\":" + JSONText.string(rule.rule) + ",\"matched\":\(rule.matched),\"acted\":\(rule.acted)}"
-        }.joined(separator: ",")
-        s += "],\"counters\":{\"flows\":\(state.stats.activeFlows)"
+        s += ",\"rules\":" + rules(state)
+        s += ",\"counters\":{\"flows\":\(state.stats.activeFlows)"
         for direction in Direction.allCases {
             s += ",\"\(direction.rawValue)\":{"
             s += ProxyMetrics.events(state.stats[direction]).map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")

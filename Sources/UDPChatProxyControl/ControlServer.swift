@@ -31,6 +31,12 @@ public final class ControlServer: Sendable {
     /// Largest request body accepted (a PATCH or a rule is a few hundred bytes).
     static let maxBody = 64 * 1024
 
+    /// A bind failure in words: `address already in use`, not NIO's `bind(descriptor:ptr:bytes:)`.
+    static func reason(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        return "\(error)"
+    }
+
     /// True for 127.0.0.0/8 and ::1: addresses only this machine can reach.
     public static func isLoopback(_ host: String) -> Bool {
         host.hasPrefix("127.") || host == "::1" || host == "0:0:0:0:0:0:0:1"
@@ -38,10 +44,12 @@ public final class ControlServer: Sendable {
 
     /// Binds and starts serving. Refuses a non-loopback address unless `allowRemote`: whoever
     /// can reach the API can change every impairment.
-    public static func start(at endpoint: Endpoint, allowRemote: Bool = false, proxy: any ProxyControlling,
+    /// `version` is what `GET /version` answers; `onChange` hears one line per change made through the API.
+    public static func start(at endpoint: Endpoint, allowRemote: Bool = false, proxy: any ProxyControlling, version: String = "unknown",
+                             onChange: @escaping @Sendable (String) -> Void = { _ in },
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(ControlServerError) -> ControlServer {
         if !allowRemote, !isLoopback(endpoint.host) { throw .notLoopback(endpoint) }
-        let router = ControlRouter(proxy: proxy)
+        let router = ControlRouter(proxy: proxy, version: version, onChange: onChange)
         let server: NIOAsyncChannel<Connection, Never>
         do {
             server = try await ServerBootstrap(group: group)
@@ -54,7 +62,7 @@ public final class ControlServer: Sendable {
                     }
                 }
         } catch {
-            throw .cannotBind(endpoint, "\(error)")
+            throw .cannotBind(endpoint, Self.reason(error))
         }
         let port = server.channel.localAddress?.port ?? Int(endpoint.port)
         let task = Task {

@@ -7,6 +7,7 @@ import UDPChatDialect
 import UDPChatImpairment
 import UDPChatProxy
 import UDPChatProxyControl
+import UDPChatReports
 import UDPChatSupport
 
 struct ProxyCommand: AsyncParsableCommand {
@@ -183,12 +184,14 @@ struct ProxyCommand: AsyncParsableCommand {
         var controlServer: ControlServer?
         if let control {
             do {
-                controlServer = try await ControlServer.start(at: control.endpoint, allowRemote: controlAllowRemote, proxy: proxy)
+                controlServer = try await ControlServer.start(at: control.endpoint, allowRemote: controlAllowRemote, proxy: proxy,
+                                                              version: RunInfo.version, onChange: { say($0) })
             } catch {
+                // A runtime failure, not a usage error: one line and exit 1 (docs/PROXY.md).
                 await proxy.stop()
-                throw ValidationError(error.description)
+                throw Self.fail(error.description)
             }
-            banner.append("control API on http://\(controlServer!.localAddress) (GET /links, PATCH /links/NAME, GET /metrics)")
+            banner.append("control API on http://\(controlServer!.localAddress) (GET /links, PATCH /links/NAME, GET /links/NAME/rules, GET /metrics, GET /version)")
         }
         let interval = statsInterval.duration
         let printer = Task {

@@ -80,6 +80,10 @@ import UDPChatSupport
         let links = try await rig.request("GET", "/links")
         #expect(links.body.contains(#""rules":[{"n":1,"rule":"drop dir=up nth=1","matched":2,"acted":1}]"#), "\(links.body)")
 
+        let rules = try await rig.request("GET", "/links/main/rules")
+        #expect(rules.status == 200 && rules.body == "{\"rules\":[{\"n\":1,\"rule\":\"drop dir=up nth=1\",\"matched\":2,\"acted\":1}]}\n", "\(rules.body)")
+        #expect(try await rig.request("GET", "/version").body == "{\"version\":\"9.9.9\"}\n")
+        #expect(try await rig.request("GET", "/links/nope/rules").status == 404)
         #expect(try await rig.request("DELETE", "/links/main/rules/1").status == 200)
         let gone = try await rig.request("DELETE", "/links/main/rules/1")
         #expect(gone.status == 404 && gone.body.contains("has no rule 1"))
@@ -92,6 +96,8 @@ import UDPChatSupport
         #expect(try await rig.target.waitFor("third"))
         let metrics = try await rig.request("GET", "/metrics").body
         #expect(metrics.contains(#"udpchat_proxy_datagrams_total{link="main",dir="up",event="received"} 3"#), "\(metrics)")
+        #expect(rig.changes.lines == ["[main] control API: added rule 1: drop dir=up nth=1", "[main] control API: removed rule 1",
+                                      "[main] control API: counters reset"], "each change is one line on the proxy's console")
         let trace = try await rig.finish()
         #expect(trace.filter { $0.contains("\"control\"") }.map(Self.withoutTime) == [
             #"{"link":"main","control":"add-rule","rule":"drop dir=up nth=1"}"#,
@@ -140,6 +146,18 @@ import UDPChatSupport
         #expect(raw.components(separatedBy: "HTTP/1.1 200 OK").count == 3, "\(raw)")
         #expect(raw.contains(#""down":{"limit":"50","slot":"10ms packets 4"}"#), "\(raw)")
         _ = try await rig.finish()
+    }
+
+    @Test("a busy control port is one line naming the address and the system's reason")
+    func aBusyPortIsOneLine() async throws {
+        let rig = try await ControlRig.start()
+        defer { Task { _ = try? await rig.finish() } }
+        do {
+            _ = try await ControlServer.start(at: rig.control.localAddress, proxy: rig.proxy)
+            Issue.record("a second server bound the same port")
+        } catch {
+            #expect(error.description == "cannot serve the control API on \(rig.control.localAddress): address already in use", "\(error)")
+        }
     }
 
     @Test func aNonLoopbackAddressIsRefusedUnlessAllowed() async throws {

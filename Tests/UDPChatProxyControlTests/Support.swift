@@ -100,6 +100,15 @@ struct ControlRig {
     let proxy: ProxyServer
     let control: ControlServer
     let tracePath: String
+    /// The lines the API said it changed (what the proxy's console shows).
+    let changes: ChangeLog
+
+    final class ChangeLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func add(_ line: String) { lock.withLock { items.append(line) } }
+        var lines: [String] { lock.withLock { items } }
+    }
 
     static func start(impairments: ImpairmentConfig = ImpairmentConfig(), countVerbs: Bool = false) async throws -> ControlRig {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -110,8 +119,10 @@ struct ControlRig {
         config.tracePath = tracePath
         config.countVerbs = countVerbs
         let proxy = try await ProxyServer.start(config: config)
-        let control = try await ControlServer.start(at: Endpoint(host: "127.0.0.1", port: 0), proxy: proxy)
-        return ControlRig(group: group, client: client, target: target, proxy: proxy, control: control, tracePath: tracePath)
+        let changes = ChangeLog()
+        let control = try await ControlServer.start(at: Endpoint(host: "127.0.0.1", port: 0), proxy: proxy, version: "9.9.9",
+                                                    onChange: { changes.add($0) })
+        return ControlRig(group: group, client: client, target: target, proxy: proxy, control: control, tracePath: tracePath, changes: changes)
     }
 
     func send(_ text: String) async throws { try await client.send(text, to: proxy.localAddress) }
