@@ -93,7 +93,10 @@ extension ChatClient {
             link = .idle
             return [.send(.reject(conn: conn, id: config.id), to: endpoint)] + beginLeave(now: now)
         case .connected(var session):
-            if session.endRequested { return [] }
+            if session.endRequested {
+                return [.display(.notice("quitting: waiting for client \(session.peer) to acknowledge the end of the connection; "
+                                         + "/quit again to leave without its or the server's acknowledgement"))]
+            }
             session.endRequested = true
             link = .connected(session)
             return [.display(.notice("ending the connection with client \(session.peer) before leaving"))] + pump(now: now)

@@ -241,7 +241,7 @@ public struct ChatClient: Sendable {
         var effects: [ClientEffect] = [.send(message, to: endpoint), .display(.resending(what: what, attempt: attempt))]
         if let after = config.notAnsweringAfter, attempt == after + 1, !reportedSilent.contains(endpoint) {
             reportedSilent.insert(endpoint)
-            effects.append(.display(.notAnswering(peer: endpoint == config.server ? nil : peerID, what: what, attempts: attempt)))
+            effects.append(.display(.notAnswering(peer: endpoint == config.server ? nil : peerID, at: endpoint, what: what, attempts: attempt)))
         }
         return effects + [.armTimer(timer, at: now + config.rto)]
     }

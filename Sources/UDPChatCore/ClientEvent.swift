@@ -33,7 +33,7 @@ public enum ClientEvent: Hashable, Sendable, CustomStringConvertible {
     case acknowledged(seq: SeqNo, text: String)
     /// A request went unanswered `ClientConfig.notAnsweringAfter` re-sends in a row; re-sending goes on.
     /// `peer` is nil for the server. `attempts` counts transmissions so far.
-    case notAnswering(peer: ClientID?, what: String, attempts: Int)
+    case notAnswering(peer: ClientID?, at: Endpoint, what: String, attempts: Int)
     case left(id: ClientID)
     case forcedQuit
     /// Informational line (usage hints, state explanations).
@@ -42,7 +42,7 @@ public enum ClientEvent: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .registered(let id, let port): "registered as client \(id) (reachable on port \(port))"
-        case .registrationRefused(let code): "registration refused by the server: \(code.rawValue)"
+        case .registrationRefused(let code): "registration refused by the server: \(code.rawValue)\(Self.hint(code))"
         case .lookingUp(let id): "looking up client \(id)…"
         case .inactive(let id): "client \(id) is inactive"
         case .lookupRefused(let code, let id): "lookup of client \(id) refused by the server: \(code.rawValue)"
@@ -60,11 +60,21 @@ public enum ClientEvent: Hashable, Sendable, CustomStringConvertible {
         case .notDelivered(let seq, let text): "not delivered (message \(seq)): \(text)"
         case .sent(let seq, let text): "sent message \(seq): \(text)"
         case .acknowledged(let seq, _): "message \(seq) delivered"
-        case .notAnswering(let peer, let what, let attempts):
-            "\(peer.map { "client \($0)" } ?? "the server") is not answering (\(what) sent \(attempts) times); still trying"
+        case .notAnswering(let peer, let endpoint, let what, let attempts):
+            "\(peer.map { "client \($0)" } ?? "the server") at \(endpoint) is not answering (\(what) sent \(attempts) times); still trying"
+                + (peer == nil ? " (/quit, then /quit again, leaves without its answer)" : " (/cancel or /end stops waiting; /quit twice leaves at once)")
         case .left(let id): "client \(id) left the server"
         case .forcedQuit: "forced quit before the server acknowledged LEAVE"
         case .notice(let text): text
+        }
+    }
+
+    /// What the user can do about a refusal.
+    static func hint(_ code: ErrorCode) -> String {
+        switch code {
+        case .idInUse: " (another address holds this id: an earlier client of yours that did not leave? wait until the server expires it, or start with another --id)"
+        case .addressInUse: " (this address already holds another id: use another --port, or leave with the other id first)"
+        default: ""
         }
     }
 

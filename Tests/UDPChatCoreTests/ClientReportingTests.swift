@@ -55,8 +55,9 @@ struct ClientReportingTests {
         }
         #expect(alice.advance(by: rto - oneNanosecond).isEmpty)
         let third = alice.advance(by: oneNanosecond)
-        #expect(third.events == [.resending(what: "REGISTER", attempt: 4), .notAnswering(peer: nil, what: "REGISTER", attempts: 4)])
-        #expect(third.events[1].description == "the server is not answering (REGISTER sent 4 times); still trying")
+        #expect(third.events == [.resending(what: "REGISTER", attempt: 4), .notAnswering(peer: nil, at: serverEndpoint, what: "REGISTER", attempts: 4)])
+        #expect(third.events[1].description == "the server at 10.0.0.1:7070 is not answering (REGISTER sent 4 times); still trying "
+                + "(/quit, then /quit again, leaves without its answer)")
         #expect(alice.advance(by: rto * 5).events.allSatisfy { if case .resending = $0 { true } else { false } }, "said once")
     }
 
@@ -67,14 +68,32 @@ struct ClientReportingTests {
         alice.user(.say("two"))
         let third = alice.advance(by: rto * 3)
         let notes = third.events.filter { if case .notAnswering = $0 { true } else { false } }
-        #expect(notes == [.notAnswering(peer: bobID, what: "MSG 1", attempts: 4)], "one note for both silent messages")
-        #expect(notes[0].description == "client 2 is not answering (MSG 1 sent 4 times); still trying")
+        #expect(notes == [.notAnswering(peer: bobID, at: bobEndpoint, what: "MSG 1", attempts: 4)], "one note for both silent messages")
+        #expect(notes[0].description == "client 2 at \(bobEndpoint) is not answering (MSG 1 sent 4 times); still trying "
+                + "(/cancel or /end stops waiting; /quit twice leaves at once)")
         // Bob is heard from: a later silence is reported again.
         alice.receive(.ack(conn: conn, id: bobID, seq: 1), from: bobEndpoint)
         alice.receive(.ack(conn: conn, id: bobID, seq: 2), from: bobEndpoint)
         alice.user(.say("three"))
         #expect(alice.advance(by: rto * 2).events == [.resending(what: "MSG 3", attempt: 2), .resending(what: "MSG 3", attempt: 3)])
-        #expect(alice.advance(by: rto).events.last == .notAnswering(peer: bobID, what: "MSG 3", attempts: 4))
+        #expect(alice.advance(by: rto).events.last == .notAnswering(peer: bobID, at: bobEndpoint, what: "MSG 3", attempts: 4))
+    }
+
+    @Test("a /quit while the connection is already ending says what it waits for and how to leave at once")
+    func quitWhileEndingSaysWhatItWaitsFor() {
+        var alice = Self.harness()
+        _ = alice.connectAsRequester()
+        alice.user(.end)
+        let quit = alice.user(.quit)
+        #expect(quit.events == [.notice("quitting: waiting for client 2 to acknowledge the end of the connection; "
+                                        + "/quit again to leave without its or the server's acknowledgement")])
+        #expect(alice.user(.quit).events.contains(.forcedQuit))
+    }
+
+    @Test("an ID_IN_USE refusal says what to do about it")
+    func idInUseSaysHowToRecover() {
+        #expect(ClientEvent.registrationRefused(.idInUse).description.hasPrefix("registration refused by the server: ID_IN_USE (another address holds this id"))
+        #expect(ClientEvent.registrationRefused(.idInUse).description.contains("start with another --id"))
     }
 
     @Test func theEndNoticeCountsPendingMessagesInWords() {
