@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 
 struct ScenarioCommand: AsyncParsableCommand {
@@ -11,10 +12,28 @@ struct ScenarioCommand: AsyncParsableCommand {
 
 /// Loads every scenario file under the given paths, printing file:line problems to stderr.
 /// Returns nil when any file is unreadable or invalid.
+/// The catalogue when no path is given: ./Scenarios, else the one of the repository this binary was
+/// built in (`<repo>/.build/<triple>/<configuration>/udpchat`); nil when there is neither.
+func defaultCatalogue() -> [String]? {
+    if FileManager.default.fileExists(atPath: "Scenarios") { return ["Scenarios"] }
+    var folder = URL(fileURLWithPath: GradeCommand.ownExecutable()).deletingLastPathComponent()
+    for _ in 0..<4 {
+        folder = folder.deletingLastPathComponent()
+        let catalogue = folder.appendingPathComponent("Scenarios").path
+        if FileManager.default.fileExists(atPath: catalogue + "/../Package.swift") { return [catalogue] }
+    }
+    return nil
+}
+
 func loadScenarios(_ paths: [String]) -> [Scenario]? {
     let files: [String]
     do {
-        files = try ScenarioFiles.expand(paths.isEmpty ? ["Scenarios"] : paths)
+        guard let roots = paths.isEmpty ? defaultCatalogue() : paths else {
+            printError("no scenario catalogue here: it is the Scenarios/ folder of the udpchat repository. Run from the "
+                       + "repository's root, or name scenario files or folders (udpchat scenario list PATH…)")
+            return nil
+        }
+        files = try ScenarioFiles.expand(roots)
     } catch {
         printError("\(error)")
         return nil

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UDPChatReports
 import UDPChatSupport
 import UDPChatScenario
 
@@ -16,7 +17,7 @@ struct ScenarioListCommand: ParsableCommand {
             let file = scenario.path.split(separator: "/").last.map(String.init) ?? scenario.path
             print("\(scenario.name.padded(width))  \(file.padded(40))  \(modes.padded(8))  \(counted(scenario.expectations.count, "check"))")
             if !scenario.description.isEmpty {
-                print("    " + scenario.description.split(separator: "\n").joined(separator: " ").prefix(150))
+                print("    " + HTMLPage.cut(scenario.description.split(separator: "\n").joined(separator: " "), to: 150))
             }
         }
         print(counted(scenarios.count, "scenario"))

@@ -200,4 +200,21 @@ struct CLITests {
             #expect(server.lines.contains("udpchat server: stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM")"), "\(server.stdout)")
         }
     }
+
+    @Test("scenario list outside the repository finds the catalogue of the repository it was built in, or says where it is")
+    func scenarioListOutsideTheRepository() async throws {
+        guard let binary = udpchatBinary else { return }
+        let elsewhere = try await CLIProcess.start(["scenario", "list"], workdir: "/tmp")
+        #expect(try await elsewhere.waitForExit() == 0, "\(elsewhere.stderr)")
+        #expect(elsewhere.lines.last?.hasSuffix(" scenarios") == true, "\(elsewhere.stdout)")
+        #expect(!elsewhere.lines.contains { $0.hasPrefix("    ") && $0.count > 155 }, "descriptions are cut to fit, at a word")
+        // A copy of the binary outside any build folder has no repository to fall back on.
+        let copy = "/tmp/udpchat-list-\(getpid())"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: binary.path, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let lost = try await CLIProcess.start(["scenario", "list"], executable: URL(fileURLWithPath: copy), workdir: "/tmp")
+        #expect(try await lost.waitForExit() == 2)
+        #expect(lost.stderr.contains("no scenario catalogue here: it is the Scenarios/ folder of the udpchat repository"), "\(lost.stderr)")
+    }
 }
