@@ -60,13 +60,27 @@ struct ScenarioRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The instructor's sandbox policy for those runs (docs/GRADER.md, \"Sandbox\").", valueName: "FILE"))
     var policy: String?
 
+    @Option(name: .customShort("k"), help: ArgumentHelp("Run only scenarios whose name or file contains PATTERN (any case; repeatable: any of them), as pytest's -k.", valueName: "PATTERN"))
+    var keyword: [String] = []
+
+    @Flag(name: [.customShort("x"), .customLong("exitfirst")], help: "Stop after the first failing run (the rest are reported as not run).")
+    var exitFirst = false
+
+    @Flag(help: ArgumentHelp("Run only the scenarios that failed last time in this folder (all when none failed), as pytest's --last-failed. The list is kept in \(LastFailed.path)."))
+    var lastFailed = false
+
     func validate() throws {
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() async throws {
-        guard let scenarios = loadScenarios(paths) else { throw ExitCode(2) }
+        guard let loaded = loadScenarios(paths) else { throw ExitCode(2) }
+        let scenarios = select(loaded)
+        if scenarios.isEmpty {
+            printError("scenario run: no scenario is selected (-k \(keyword.joined(separator: " -k "))\(lastFailed ? ", --last-failed" : ""))")
+            throw ExitCode(2)
+        }
         var items: [(Scenario, UInt64)] = []
         for scenario in scenarios {
             let first = seed ?? scenario.seed
@@ -79,7 +93,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         let startedAt = Date()
         let verbose = self.verbose
         let reporter = ProgressReporter(total: items.count, label: "runs")
-        let progress: @Sendable (ScenarioReport, Int) -> Void = { report, _ in
+        let show: @Sendable (ScenarioReport, Int) -> Void = { report, _ in
             // Live: the wall time is the scenario's own time; sim: both, the simulated time after it.
             let simulated = report.mode == .sim ? report.observation.map { ", \(JSON.seconds($0.endTime))s simulated" } ?? "" : ""
             reporter.finished("\(report.status) \(report.scenario.path) seed \(report.seed) (\(report.wallTime.milliseconds) ms\(simulated))"
@@ -89,6 +103,11 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             }
         }
         let stop = StopSignal()
+        let stopOnFailure = exitFirst
+        let progress: @Sendable (ScenarioReport, Int) -> Void = { report, index in
+            show(report, index)
+            if stopOnFailure, !report.passed, report.skipped == nil, !report.interrupted { stop.stop() }
+        }
         let outcome = try await GracefulRun.run(onShutdown: { stop.stop() }) { [mode, jobs, rto, artifacts, items, sandbox] in
             mode == .sim
                 ? await SimRunner.runAll(items, jobs: jobs, rto: rto?.duration, stop: stop, progress: progress)
@@ -101,12 +120,28 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         if let signal = outcome.signalName {
             print("interrupted by \(signal): \(counted(reports.filter(\.interrupted).count, "unfinished run")) marked INTERRUPTED")
         }
+        LastFailed.save(reports.filter { !$0.passed && $0.skipped == nil && !$0.interrupted }.map(\.scenario.path))
+        if exitFirst, outcome.signalName == nil, reports.contains(where: \.interrupted) {
+            print("stopped after the first failure (--exitfirst): \(counted(reports.filter(\.interrupted).count, "run")) not run")
+        }
         var run = RunInfo.current(seed: seed, started: startedAt)
         if mode == .live { run.isolation = GradeCommand.isolationNote(sandbox) }
         try writeOutputs(reports, run: run)
         printSummary(reports, wall: wall)
         if let code = outcome.signalExitCode { throw ExitCode(code) }
         if reports.contains(where: { !$0.passed && $0.skipped == nil }) { throw ExitCode(1) }
+    }
+
+    /// The scenarios `-k` and `--last-failed` keep.
+    func select(_ scenarios: [Scenario]) -> [Scenario] {
+        var kept = scenarios
+        if !keyword.isEmpty {
+            kept = kept.filter { scenario in keyword.contains { scenario.name.localizedCaseInsensitiveContains($0) || scenario.path.localizedCaseInsensitiveContains($0) } }
+        }
+        if lastFailed, let failed = LastFailed.load(), !failed.isEmpty {
+            kept = kept.filter { failed.contains($0.path) }
+        }
+        return kept
     }
 
     /// The sandbox for live runs that start a third-party manifest (`--isolation`, `--policy`), or nil:
@@ -192,3 +227,18 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// The scenario files whose runs failed last time, kept per working folder (`--last-failed`).
+enum LastFailed {
+    static let path = ".udpchat-cache/scenario-last-failed"
+
+    static func load() -> Set<String>? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return Set(text.split(separator: "\n").map(String.init))
+    }
+
+    static func save(_ paths: [String]) {
+        try? FileManager.default.createDirectory(atPath: ".udpchat-cache", withIntermediateDirectories: true)
+        try? (Set(paths).sorted().joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}

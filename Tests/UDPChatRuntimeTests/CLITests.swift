@@ -217,4 +217,30 @@ struct CLITests {
         #expect(try await lost.waitForExit() == 2)
         #expect(lost.stderr.contains("no scenario catalogue here: it is the Scenarios/ folder of the udpchat repository"), "\(lost.stderr)")
     }
+
+    @Test("scenario run -k, --exitfirst and --last-failed select and stop runs as pytest users expect")
+    func scenarioRunSelection() async throws {
+        guard udpchatBinary != nil else { return }
+        let folder = "/tmp/udpchat-select-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder + "/sc", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let clean = try String(contentsOfFile: root.path + "/Scenarios/clean-chat.yaml", encoding: .utf8)
+        try clean.write(toFile: folder + "/sc/a-ok.yaml", atomically: true, encoding: .utf8)
+        try clean.replacingOccurrences(of: "verb: MSG, count: 3", with: "verb: MSG, count: 4").replacingOccurrences(of: "name: clean chat", with: "name: broken chat")
+            .write(toFile: folder + "/sc/b-broken.yaml", atomically: true, encoding: .utf8)
+        try clean.replacingOccurrences(of: "name: clean chat", with: "name: later chat").write(toFile: folder + "/sc/c-later.yaml", atomically: true, encoding: .utf8)
+
+        let first = try await CLIProcess.start(["scenario", "run", "sc", "--jobs", "1", "--exitfirst"], workdir: folder)
+        #expect(try await first.waitForExit() == 1)
+        #expect(first.lines.contains("stopped after the first failure (--exitfirst): 1 run not run"), "\(first.stdout)")
+        let onlyFailed = try await CLIProcess.start(["scenario", "run", "sc", "--last-failed"], workdir: folder)
+        #expect(try await onlyFailed.waitForExit() == 1)
+        #expect(onlyFailed.lines.last?.hasPrefix("1 run: 0 passed, 1 failed") == true, "\(onlyFailed.stdout)")
+        let keyword = try await CLIProcess.start(["scenario", "run", "sc", "-k", "LATER", "-k", "clean"], workdir: folder)
+        #expect(try await keyword.waitForExit() == 0)
+        #expect(keyword.lines.last?.hasPrefix("2 runs: 2 passed") == true, "\(keyword.stdout)")
+        let none = try await CLIProcess.start(["scenario", "run", "sc", "-k", "nothing-matches"], workdir: folder)
+        #expect(try await none.waitForExit() == 2)
+    }
 }
