@@ -1,7 +1,8 @@
-// A case's cgroup (as root, v2 where the host has the unified hierarchy, else v1: the kernel enforces
-// its memory, including tmpfs and shared memory, its tasks, threads included, and its CPU share),
-// made by the grader before the case's sandbox starts and removed after it ends; and the worker's
-// reading of what it counted.
+// A case's cgroup (v2 where the host has the unified hierarchy — as root, or as an ordinary user
+// whose own cgroup is delegated to it — else v1 as root: the kernel enforces its memory, including
+// tmpfs and shared memory, its tasks, threads included, and its CPU share), made by the grader
+// before the case's sandbox starts and removed after it ends; and the worker's reading of what it
+// counted.
 import Foundation
 import UDPChatSupport
 #if canImport(Glibc)
@@ -20,27 +21,47 @@ public struct CaseCgroup: Sendable {
     static let controllers = ["memory", "pids", "cpu", "cpuacct"]
     static let root = "/sys/fs/cgroup"
 
-    /// `cgroup v2` or `cgroup v1` when this process can make cgroups here (root, with the memory, pids
-    /// and cpu controllers), else nil.
+    /// `cgroup v2`, `cgroup v2 (delegated)` or `cgroup v1` when this process can make cgroups here,
+    /// else nil.
     public static var kind: String? {
+        if let parent = unifiedParent() { return parent == root ? "cgroup v2" : "cgroup v2 (delegated)" }
         guard geteuid() == 0 else { return nil }
-        if unified(root) { return "cgroup v2" }
         return controllers.allSatisfy { access("\(root)/\($0)/cgroup.procs", W_OK) == 0 } ? "cgroup v1" : nil
     }
 
     public static var available: Bool { kind != nil }
 
-    /// True when `root` is a cgroup v2 hierarchy offering memory, pids and cpu.
-    static func unified(_ root: String) -> Bool {
-        let offered = lines("\(root)/cgroup.controllers").first?.split(separator: " ") ?? []
-        return ["memory", "pids", "cpu"].allSatisfy { offered.contains(Substring($0)) } && access("\(root)/cgroup.procs", W_OK) == 0
+    /// True when the v2 folder offers the memory, pids and cpu controllers.
+    static func offers(_ folder: String) -> Bool {
+        let offered = lines("\(folder)/cgroup.controllers").first?.split(separator: " ") ?? []
+        return ["memory", "pids", "cpu"].allSatisfy { offered.contains(Substring($0)) }
+    }
+
+    /// Where v2 case cgroups go: the hierarchy's root, as root; or, as an ordinary user, this process's
+    /// own cgroup when it is delegated to this user (systemd's `Delegate=`: its cgroup.procs and
+    /// cgroup.subtree_control writable, the controllers offered). nil when neither.
+    static func unifiedParent(root: String = root, own: String? = ownCgroup(), isRoot: Bool = geteuid() == 0) -> String? {
+        if isRoot { return offers(root) && access("\(root)/cgroup.procs", W_OK) == 0 ? root : nil }
+        guard let own, own != "/", FileManager.default.fileExists(atPath: "\(root)/cgroup.controllers") else { return nil }
+        let folder = root + own
+        let delegated = ["cgroup.procs", "cgroup.subtree_control"].allSatisfy { access("\(folder)/\($0)", W_OK) == 0 }
+        return delegated && offers(folder) ? folder : nil
+    }
+
+    /// This process's cgroup v2 path (`0::/user.slice/…` in /proc/self/cgroup), if it has one.
+    static func ownCgroup() -> String? {
+        lines("/proc/self/cgroup").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
     }
 
     /// Makes the case's cgroup with `limits`; nil when cgroups are not available here.
     public static func make(name: String, limits: Limits) throws(UDPChatError) -> CaseCgroup? {
         guard available else { return nil }
         removeStale()
-        let cgroup = unified(root) ? try makeUnified(name: name) : try makeV1(name: name)
+        let cgroup = if let parent = unifiedParent() {
+            try makeUnified(in: parent, name: name, delegated: parent != root)
+        } else {
+            try makeV1(name: name)
+        }
         do {
             try cgroup.apply(limits)
         } catch {
@@ -63,14 +84,26 @@ public struct CaseCgroup: Sendable {
         return CaseCgroup(folders: folders)
     }
 
-    /// v2: one folder; the root's subtree gets the controllers first (allowed at the root).
-    private static func makeUnified(name: String) throws(UDPChatError) -> CaseCgroup {
-        try? "+memory +pids +cpu".write(toFile: "\(root)/cgroup.subtree_control", atomically: false, encoding: .utf8)
-        let folder = "\(root)/udpchat-\(name)"
+    /// v2: one folder under `parent`, whose subtree gets the controllers first. A delegated parent
+    /// holds the grader itself, and cgroup v2 lets a cgroup with processes hand no controllers down:
+    /// the grader first moves into a leaf of its own (`udpchat-grader`), once.
+    static func makeUnified(in parent: String, name: String, delegated: Bool) throws(UDPChatError) -> CaseCgroup {
+        if delegated { try moveIntoLeaf(parent) }
+        try? "+memory +pids +cpu".write(toFile: "\(parent)/cgroup.subtree_control", atomically: false, encoding: .utf8)
+        let folder = "\(parent)/udpchat-\(name)"
         guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)) != nil else {
             throw .sandboxSetup("cannot make the cgroup \(folder)")
         }
-        return CaseCgroup(folders: [folder])
+        return CaseCgroup(folders: [folder], root: parent)
+    }
+
+    static func moveIntoLeaf(_ parent: String) throws(UDPChatError) {
+        let leaf = "\(parent)/udpchat-grader"
+        if lines("\(leaf)/cgroup.procs").contains(String(getpid())) { return }
+        try? FileManager.default.createDirectory(atPath: leaf, withIntermediateDirectories: false)
+        guard (try? String(getpid()).write(toFile: "\(leaf)/cgroup.procs", atomically: false, encoding: .utf8)) != nil else {
+            throw .sandboxSetup("cannot move the grader into \(leaf) (a delegated cgroup hands controllers down only from a cgroup without processes)")
+        }
     }
 
     /// True for a v2 cgroup (one folder, unified files).
@@ -165,7 +198,7 @@ public struct CaseCgroup: Sendable {
 
     /// Cgroups are `udpchat-case-<grader pid>-…`: those of graders that no longer run are removed.
     static func removeStale() {
-        for parent in [root] + controllers.map({ "\(root)/\($0)" }) {
+        for parent in [unifiedParent() ?? root] + controllers.map({ "\(root)/\($0)" }) {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix("udpchat-case-") {
                 guard let pid = name.dropFirst(13).split(separator: "-").first.flatMap({ Int32($0) }) else { continue }
                 if kill(pid, 0) != 0, errno == ESRCH { CaseCgroup(folders: ["\(parent)/\(name)"]).remove() }

@@ -121,4 +121,23 @@ import Glibc
         try "oom_kill 1\n".write(toFile: folder + "/memory.events", atomically: true, encoding: .utf8)
         #expect(cgroup.hit(limits) == .memory(512 << 20))
     }
+
+    @Test("cgroup v2 delegated to an ordinary user: its own cgroup is the parent, the grader moves into a leaf first, then controllers go down")
+    func delegatedCgroupIsUsedInTheRightOrder() throws {
+        let root = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let own = "/user.slice/user-1000.slice/session-1.scope"
+        try FileManager.default.createDirectory(atPath: root + own, withIntermediateDirectories: true)
+        try "cpuset cpu io memory pids\n".write(toFile: root + "/cgroup.controllers", atomically: true, encoding: .utf8)
+        #expect(CaseCgroup.unifiedParent(root: root, own: own, isRoot: false) == nil, "not delegated: nothing there to write")
+        for file in ["cgroup.procs", "cgroup.subtree_control"] { try "".write(toFile: root + own + "/" + file, atomically: true, encoding: .utf8) }
+        try "cpu memory pids\n".write(toFile: root + own + "/cgroup.controllers", atomically: true, encoding: .utf8)
+        let parent = try #require(CaseCgroup.unifiedParent(root: root, own: own, isRoot: false))
+        #expect(parent == root + own)
+        let cgroup = try CaseCgroup.makeUnified(in: parent, name: "case-1-x", delegated: true)
+        #expect(try String(contentsOfFile: parent + "/udpchat-grader/cgroup.procs", encoding: .utf8) == String(getpid()), "the grader left the parent first")
+        #expect(try String(contentsOfFile: parent + "/cgroup.subtree_control", encoding: .utf8) == "+memory +pids +cpu")
+        #expect(cgroup.folders == [parent + "/udpchat-case-1-x"])
+        #expect(CaseCgroup.unifiedParent(root: root, own: "/", isRoot: false) == nil)
+    }
 }
