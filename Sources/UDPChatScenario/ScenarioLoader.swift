@@ -87,7 +87,7 @@ struct ScenarioDecoder {
 
     mutating func decode(_ root: Node) -> Scenario {
         let name = root["name"]?.string ?? path
-        var rto = Duration.seconds(10)
+        var rto = ProtocolDefaults.rto
         if let node = root["rto"], let value = duration(node) {
             if case .absolute(let absolute) = value, absolute > .zero { rto = absolute } else { fail(node, "rto must be a positive absolute duration such as 10s") }
         }

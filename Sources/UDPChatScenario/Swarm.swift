@@ -87,7 +87,7 @@ public enum Swarm {
     /// The world of one seed.
     public static func world(seed: UInt64) -> World {
         var random = SplitMix64.stream(seed: seed, label: "swarm")
-        let rto = Duration.seconds(10)
+        let rto = ProtocolDefaults.rto
         var notes: [String] = []
         let aliceCount = pick(&random, 0...12)
         let bobCount = pick(&random, 0...12)

@@ -78,7 +78,7 @@ public struct SimSetup: Hashable, Sendable {
     /// The server forgets registrations not refreshed for this long (nil: never, the server's default).
     public var serverExpiry: Duration?
 
-    public init(seed: UInt64, rto: Duration = .seconds(10), latency: Duration = .microseconds(500),
+    public init(seed: UInt64, rto: Duration = ProtocolDefaults.rto, latency: Duration = .microseconds(500),
                 timeout: Duration = .seconds(3600), settle: Duration? = nil, serverName: String = "server",
                 clients: [SimClient], strangers: [SimStranger] = [], proxies: [SimProxy] = [],
                 recordAllDisplays: Bool = true, serverExpiry: Duration? = nil) {

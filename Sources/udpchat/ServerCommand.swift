@@ -19,7 +19,7 @@ struct ServerCommand: AsyncParsableCommand {
     var port = Int(ProtocolDefaults.port)
 
     @Option(help: ArgumentHelp("Retransmission timeout; 10s, 500ms or plain seconds, greater than zero. The server never re-sends (clients do): accepted so every role takes the same flags.", valueName: "duration"))
-    var rto = DurationArgument(.seconds(10))
+    var rto = DurationArgument(ProtocolDefaults.rto)
 
     @Option(help: ArgumentHelp("Forget a registration that has not been refreshed (REGISTER again) for this long; 60s, 500ms or plain seconds, greater than zero (default: never).", valueName: "duration"))
     var expireAfter: DurationArgument?
