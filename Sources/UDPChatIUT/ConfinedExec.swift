@@ -59,8 +59,13 @@ public enum ConfinedExec {
             }
         }
         guard udpchat_set_no_new_privs() == 0 else { return .sandboxSetup("no_new_privs: \(errorText())") }
+        // bubblewrap starts with an environment of its own making: its process stays in the
+        // implementation's PID namespace as pid 1, whose /proc/1/environ the implementation can read,
+        // so nothing of the grader's environment (a secret, the result tag) may be in it.
         let arguments = request.command.map { strdup($0) } + [nil]
-        execv(request.command[0], arguments)
+        let variables: [String] = ["PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"]
+        let environment = variables.map { strdup($0) } + [nil]
+        execve(request.command[0], arguments, environment)
         return .sandboxSetup("cannot start \(request.command[0]): \(errorText())")
     }
 

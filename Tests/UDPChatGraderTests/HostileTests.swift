@@ -43,7 +43,7 @@ import Glibc
         setenv("SECRET", "hunter2", 1)
         defer { unsetenv("SECRET") }
         let attacks = ["forge", "umount-proc", "remount-root", "mount-tmpfs", "write-host", "setns", "unshare-user", "ptrace", "host-tcp",
-                       "host-processes", "env-secret", "shadow", "root-home", "home", "read-path", "tiocsti"]
+                       "host-processes", "env-secret", "proc-environ", "shadow", "root-home", "home", "read-path", "tiocsti"]
         let manifest = Self.attacker(attacks, fault: "no-repeat",
                                      env: ["ATTACK_PORT": String(UInt16(bigEndian: address.sin_port)), "ATTACK_PATH": outside + "/key.txt"])
         let report = await SandboxTests.grade(manifest, cases: ["S-REGISTER", "S-REGISTER-REPEAT"], rto: 0.3, sandbox: plan)

@@ -81,6 +81,20 @@ def run_ok(argv):
     return done.stdout.strip() or "exit 0"
 
 
+def scan_environ():
+    """Every /proc/N/environ it can read, for a secret or the grader's own variables."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as handle:
+                found += [v.decode(errors="replace") for v in handle.read().split(b"\0") if v.startswith((b"SECRET", b"UDPCHAT"))]
+        except OSError:
+            pass
+    return found or refuse("no SECRET or UDPCHAT_ variable in any readable environ")
+
+
 def refuse(text):
     raise PermissionError(text)
 
@@ -102,6 +116,7 @@ ATTACKS = {
     "host-tcp": lambda: socket.create_connection(("127.0.0.1", int(os.environ.get("ATTACK_PORT", "22"))), timeout=1) and "connected",
     "host-processes": lambda: (others() and "sees %d other processes" % len(others())) or refuse("sees none but itself and pid 1"),
     "env-secret": lambda: os.environ.get("SECRET") or refuse("no SECRET; the environment is %s" % sorted(os.environ)),
+    "proc-environ": lambda: scan_environ(),
     "shadow": lambda: read("/etc/shadow"),
     "root-home": lambda: os.listdir("/root"),
     "home": lambda: os.listdir("/home"),
