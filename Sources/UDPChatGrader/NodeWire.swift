@@ -38,9 +38,24 @@ struct NodeWire: Sendable {
         if dialect.isContract { return try? Message.parse(bytes) }
         let base = DialectContext(localID: localID, connPeer: remoteIDs[source] ?? remoteID, source: source,
                                   senderID: assigned[source] ?? nextAssigned, expectedSeq: expected[source] ?? 1)
-        guard let reading = try? dialect.read(bytes, context: log.context(at: local, from: source, base: base)) else { return nil }
+        guard let reading = readNewestFirst(bytes, log.context(at: local, from: source, base: base)) else { return nil }
         learn(reading, from: source)
         return reading.message
+    }
+
+    /// Reads `bytes` as the answer to the most recent request that it can answer: the reader is
+    /// offered one request at a time, newest first, then all of them. (Given all at once, it takes the
+    /// first template that fits in the contract's verb order, so `ACK 0 OK` after a REGISTER and then a
+    /// LEAVE would read as REGISTERED, where it is the LEAVE's LEFT.)
+    private func readNewestFirst(_ bytes: [UInt8], _ context: DialectContext) -> DialectReading? {
+        for request in context.requests.reversed() {
+            var one = context
+            one.requests = [request]
+            if let reading = try? dialect.read(bytes, context: one), reading.message.verb.isRequest || reading.answers != nil {
+                return reading
+            }
+        }
+        return try? dialect.read(bytes, context: context)
     }
 
     private mutating func learn(_ reading: DialectReading, from source: Endpoint) {
