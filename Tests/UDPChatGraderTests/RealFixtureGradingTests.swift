@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import UDPChatGrader
+import UDPChatDialect
 import UDPChatIUT
 
 /// Grades the fixtures in the shapes of real submissions (Fixtures/real), each with its dialect file:
@@ -61,6 +62,15 @@ import UDPChatIUT
 
     static let manifests = ["wordy/server.yaml", "wordy/client.yaml", "assigned/server.yaml", "assigned/client.yaml",
                             "tagged/server.yaml", "tagged/client.yaml", "routed/server.yaml", "routed/client.yaml"]
+
+    /// What `udpchat dialect check` checks: every example datagram of each fixture's dialect reads back as itself.
+    @Test(arguments: ["wordy", "assigned", "tagged", "routed"])
+    func dialectFileChecks(folder: String) throws {
+        let dialect = try Dialect.load("\(Self.real)/\(folder)/\(folder).dialect.yaml")
+        let examples = dialect.examples()
+        #expect(!examples.isEmpty)
+        for example in examples { #expect(example.problem == nil, "\(folder): \(example.text): \(example.problem ?? "")") }
+    }
 
     @Test(arguments: manifests)
     func failsExactlyTheCasesNamingItsListedFaults(path: String) async throws {
