@@ -25,6 +25,7 @@ public final class CaseContext: @unchecked Sendable {
     // Server role.
     public private(set) var serverAddress = Endpoint(host: "127.0.0.1", port: ProtocolDefaults.port)
     private var serverStarted = false
+    private var clientStarted = false
     // Client role.
     /// The client's id: 7 (the grader fills {id}), or whatever its REGISTER says when the command has no {id}.
     public private(set) var clientID: ClientID = 7
@@ -38,6 +39,12 @@ public final class CaseContext: @unchecked Sendable {
     public private(set) var givenAdvertisePort: UInt16 = 0
     /// Ids the fake server knows (LOOKUP answers PEER for these, INACTIVE otherwise).
     private var directory: [ClientID: Endpoint] = [:]
+    /// Server role, `ids: server-assigned`: the id the server gave each of the grader's parties.
+    private var given: [String: ClientID] = [:]
+
+    /// The id the server under test gave `node` (`ids: server-assigned`), if it gave one.
+    public func givenID(_ node: FakeNode) -> ClientID? { lock.withLock { given[node.name] } }
+    func setGivenID(_ id: ClientID, for node: FakeNode) { lock.withLock { given[node.name] = id } }
 
     /// The run this case belongs to (interrupts, setup errors, the sandbox worker's limits).
     let control: RunControl
@@ -70,6 +77,8 @@ public final class CaseContext: @unchecked Sendable {
         node.localID = id
         // A server under test answers from its own address: nothing else reaching a node is its.
         if serverStarted { node.onlyFrom = serverAddress }
+        // A client under test is the one party every node talks to.
+        if clientStarted { node.remoteID = clientID }
         lock.withLock { nodes.append(node) }
         return node
     }
@@ -84,6 +93,12 @@ public final class CaseContext: @unchecked Sendable {
 
     /// Whether the dialect's REGISTER carries `{port}` (else the server can only know the source port).
     public var registerHasPort: Bool { dialect.templates[.register]?.fields.contains(.port) ?? false }
+
+    /// `ids: server-assigned`: the server gives the ids; a client never chooses one.
+    public var assignsIDs: Bool { dialect.ids == .serverAssigned }
+
+    /// Whether the dialect's MSG carries an alternating `{bit}` instead of `{seq}` (a window of one).
+    public var usesBit: Bool { dialect.templates[.msg]?.fields.contains(.bit) ?? false }
 
     /// UNSUPPORTED with the reason when the dialect lacks `verb`.
     public func require(_ verb: Verb, for what: String) throws {
@@ -110,13 +125,6 @@ public final class CaseContext: @unchecked Sendable {
         }
         while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
         return "'\(escapeDatagram(bytes))' [\(message.verb.rawValue)]"
-    }
-
-    /// `message` in the dialect with its terminator replaced by `ending` (`\n` or `\r\n`).
-    public func withEnding(_ message: Message, _ ending: String) -> [UInt8] {
-        var bytes = dialect.isContract ? message.bytes : dialect.serialize(message) ?? []
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-        return bytes + Array(ending.utf8)
     }
 
     /// The connection token of the peer's connection to the client: ClientCases.peerConn, or in a
@@ -163,19 +171,21 @@ public final class CaseContext: @unchecked Sendable {
         let probe = try await node("probe")
         let deadline = trace.now() + .seconds(10)
         let probeID: ClientID = 2_147_480_000
-        let registerFrom = trace.now() + .milliseconds(500)
+        var registerAt = trace.now() + .milliseconds(500)
         while trace.now() < deadline {
             if let exit = process?.exited {
                 throw CaseStop.error("the server exited with status \(exit.status) during startup\(stderrTail())")
             }
             // Any answer will do: LEAVE for an unused id (LEFT) or LOOKUP from an unregistered address
-            // (ERROR), in the dialect (a dialect without one of them sends the other). A dialect without
-            // LEAVE may have nothing that answers an unregistered address: after 0.5 s the probe also
-            // registers the unused id (answered REGISTERED; ids the cases use are never near it).
+            // (ERROR), in the dialect (a dialect without one of them sends the other). A server may answer
+            // neither from an unregistered address (no ERROR, no LEFT for an unknown id): after 0.5 s the
+            // probe also registers, every 0.5 s, the unused id (ids the cases use are never near it; under
+            // `ids: server-assigned` whatever id the server gives the probe's address).
             if has(.leave) { try probe.send(.leave(id: probeID), to: serverAddress, tag: "probe") }
             if has(.lookup) { try probe.send(.lookup(id: probeID), to: serverAddress, tag: "probe") }
-            if !has(.leave), trace.now() >= registerFrom {
+            if trace.now() >= registerAt {
                 try probe.send(.register(id: probeID, port: probe.address.port), to: serverAddress, tag: "probe")
+                registerAt = trace.now() + .milliseconds(500)
             }
             try await Task.sleep(for: .milliseconds(100))
             if trace.events.contains(where: { $0.node == "probe" && $0.kind == .received }) {
@@ -183,8 +193,8 @@ public final class CaseContext: @unchecked Sendable {
                 return
             }
         }
-        let probes = has(.leave) ? "'LEAVE \(probeID)' or 'LOOKUP \(probeID)'" : "'LOOKUP \(probeID)' or 'REGISTER \(probeID)'"
-        throw CaseStop.error("the server did not answer a probe (\(probes)) on \(serverAddress) within 10 s\(stderrTail())")
+        let probes = [has(.leave) ? "'LEAVE \(probeID)'" : nil, has(.lookup) ? "'LOOKUP \(probeID)'" : nil, "'REGISTER \(probeID)'"]
+        throw CaseStop.error("the server did not answer a probe (\(probes.compactMap { $0 }.joined(separator: " or "))) on \(serverAddress) within 10 s\(stderrTail())")
     }
 
     /// Starts a client under test with a fake server and a fake peer, and waits for its REGISTER
@@ -202,6 +212,8 @@ public final class CaseContext: @unchecked Sendable {
         directory[peerID] = peer.address
         let directorySnapshot = directory
         let answerRegister = true
+        // ids: server-assigned: the fake server gives the client its id (the REGISTER names none).
+        if assignsIDs { fakeServer.assignIDs(from: clientID) }
         if dropFirstRegister { fakeServer.addDrop(DropRule(first: 1) { $0.verb == .register }) }
         fakeServer.setResponder { message, _ in
             switch message {
@@ -241,10 +253,15 @@ public final class CaseContext: @unchecked Sendable {
                 return false
             }
         }
-        if !manifest.uses("id"), let id = register.message?.id {
+        if assignsIDs, let id = register.message?.id {
+            clientID = id
+            trace.note("ids: server-assigned: the grader's server gives the client id \(id)")
+        } else if !manifest.uses("id"), let id = register.message?.id {
             clientID = id
             trace.note("the command has no {id}: the client registered as \(id)")
         }
+        clientStarted = true
+        for node in lock.withLock({ nodes }) { node.remoteID = clientID }
         clientSource = Endpoint(parsing: register.remote ?? "")
         let advertised = register.message?.port ?? port
         clientAddress = Endpoint(host: "127.0.0.1", port: advertised)

@@ -34,6 +34,8 @@ public final class FakeNode: @unchecked Sendable {
     private var rawResponder: RawResponder?
     private var ownID: ClientID?
     private var implementation: Endpoint?
+    /// The requests, ids and sequence numbers its dialect's datagrams are read and written with.
+    private var wire: NodeWire
 
     init(name: String, channel: Channel, trace: Trace, dialect: Dialect) {
         self.name = name
@@ -42,6 +44,7 @@ public final class FakeNode: @unchecked Sendable {
         self.dialect = dialect
         let port = UInt16(channel.localAddress?.port ?? 0)
         self.address = Endpoint(host: "127.0.0.1", port: port)
+        self.wire = NodeWire(dialect: dialect, local: address)
     }
 
     /// Binds a fresh node on 127.0.0.1 (port 0 unless given).
@@ -83,7 +86,18 @@ public final class FakeNode: @unchecked Sendable {
         set { lock.withLock { implementation = newValue } }
     }
 
-    var context: DialectContext { DialectContext(localID: localID) }
+    var context: DialectContext { NodeWire.plain(localID: localID) }
+
+    /// `ids: server-assigned`: this node (the fake server) gives each new source that registers
+    /// the next id from `first` on, and reads id-less REGISTER and LEAVE as from that id.
+    public func assignIDs(from first: ClientID) { lock.withLock { wire.nextAssigned = first } }
+
+    /// The id of the implementation this node talks to: the sender of its datagrams that name none
+    /// (`Connection Accepted`, `3 hello`) and the `{to}` of what the node writes to it.
+    public var remoteID: ClientID? {
+        get { lock.withLock { wire.remoteID } }
+        set { lock.withLock { wire.remoteID = newValue } }
+    }
 
     func incoming(_ bytes: [UInt8], from source: Endpoint) {
         if let only = onlyFrom, source.port != only.port {
@@ -96,15 +110,13 @@ public final class FakeNode: @unchecked Sendable {
             raw(bytes, source)
             return
         }
-        var context = self.context
-        context.source = source
-        let message = dialect.isContract ? try? Message.parse(bytes) : try? dialect.parse(bytes, context: context)
-        let (dropped, responder): (Bool, Responder?) = lock.withLock {
+        let (message, dropped, responder): (Message?, Bool, Responder?) = lock.withLock {
+            let message = wire.read(bytes, from: source, localID: ownID)
             if let message, let index = dropRules.firstIndex(where: { $0.remaining > 0 && $0.matches(message) }) {
                 dropRules[index].remaining -= 1
-                return (true, nil)
+                return (message, true, nil)
             }
-            return (false, self.responder)
+            return (message, false, self.responder)
         }
         trace.append(dropped ? .dropped : .received, node: name, remote: source.description, local: address.description,
                      text: escapeDatagram(bytes), bytes: bytes, decoded: dialect.isContract ? nil : .some(message))
@@ -115,9 +127,12 @@ public final class FakeNode: @unchecked Sendable {
 
     /// Sends raw bytes to `destination`; `tag` marks fault injection in the trace.
     public func send(_ bytes: [UInt8], to destination: Endpoint, tag: String? = nil) {
+        send(bytes, to: destination, tag: tag, decoded: dialect.isContract ? nil : .some(try? dialect.parse(bytes, context: context)))
+    }
+
+    private func send(_ bytes: [UInt8], to destination: Endpoint, tag: String?, decoded: Message??) {
         trace.append(.sent, node: name, remote: destination.description, local: address.description,
-                     text: escapeDatagram(bytes), bytes: bytes, tag: tag,
-                     decoded: dialect.isContract ? nil : .some(try? dialect.parse(bytes, context: context)))
+                     text: escapeDatagram(bytes), bytes: bytes, tag: tag, decoded: decoded)
         guard let address = try? SocketAddress(ipAddress: destination.host, port: Int(destination.port)) else { return }
         let buffer = channel.allocator.buffer(bytes: bytes)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
@@ -126,26 +141,36 @@ public final class FakeNode: @unchecked Sendable {
     /// Sends `message` written in the node's dialect. A message the dialect cannot write ends the
     /// case UNSUPPORTED (a case never passes or fails on a message it did not send).
     public func send(_ message: Message, to destination: Endpoint, tag: String? = nil) throws {
-        guard let bytes = bytes(of: message) else {
+        try send(message, to: destination, tag: tag, ending: nil)
+    }
+
+    /// Sends `message` in the dialect with its terminator replaced by `ending` (`\n`, `\r\n`) when given.
+    public func send(_ message: Message, to destination: Endpoint, tag: String? = nil, ending: String?) throws {
+        guard var bytes = bytes(of: message, to: destination) else {
             let reason = "dialect \(dialect.name) has no \(message.verb.rawValue): \(name) cannot send '\(message.serialized)'"
             trace.note(reason)
             throw CaseStop.unsupported(reason)
         }
-        send(bytes, to: destination, tag: tag)
+        if let ending {
+            while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+            bytes += Array(ending.utf8)
+        }
+        send(bytes, to: destination, tag: tag, decoded: dialect.isContract ? nil : .some(message))
     }
 
     /// An automatic answer: one the dialect cannot write is left out with a note (the cases that
     /// need it list its verb in `GradeCase.sends` and are UNSUPPORTED before they start).
     func answer(_ message: Message, to destination: Endpoint) {
-        guard let bytes = bytes(of: message) else {
+        guard let bytes = bytes(of: message, to: destination) else {
             trace.note("\(name) cannot answer '\(message.serialized)': dialect \(dialect.name) has no \(message.verb.rawValue)")
             return
         }
-        send(bytes, to: destination)
+        send(bytes, to: destination, tag: nil, decoded: dialect.isContract ? nil : .some(message))
     }
 
-    func bytes(of message: Message) -> [UInt8]? {
-        dialect.isContract ? message.bytes : dialect.serialize(message, context: context)
+    /// `message` written for `destination` (its tag, receiver and the request it answers).
+    func bytes(of message: Message, to destination: Endpoint) -> [UInt8]? {
+        lock.withLock { wire.write(message, to: destination, localID: ownID) }
     }
 
     public func close() async {
