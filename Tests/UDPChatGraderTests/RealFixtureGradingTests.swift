@@ -23,7 +23,7 @@ import UDPChatIUT
         options.rto = .milliseconds(600)
         options.jobs = 6   // timing is graded, and the machine is a shared 2-core one
         let report = await Grader.run(manifest: manifest, options: options)
-        #expect(report.cases.count == Catalogue.cases(for: manifest.role).count)
+        #expect(report.cases.count == Catalogue.cases(for: GradedRole(manifest.role)).count)
         let expected = Self.listed[path] ?? []
         for result in report.cases {
             if expected.contains(result.id) {

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import UDPChatGrader
+import UDPChatIUT
+import UDPChatReports
+
+/// Whole submissions (W-*, docs/GRADER.md "Whole submissions"): a submission's own server and
+/// clients run together in one case's sandbox, judged from consoles, the captured wire, sockets and
+/// processes. The faulty Python fixtures and Fixtures/real/original, each caught by the case naming
+/// its fault; the correct pair passes every W case. In the sandbox where there is one (else on the
+/// host, which needs the privilege to capture on lo). Serialized like FixtureGradingTests.
+@Suite(.serialized) struct WholeGradingTests {
+    static let faulty = FixtureGradingTests.faulty
+    static let original = FixtureGradingTests.root.appendingPathComponent("Fixtures/real/original").path
+
+    static func whole(_ server: String, _ client: String) throws -> WholeSubmission {
+        try WholeSubmission.from([try Manifest.load(path: server), try Manifest.load(path: client)])
+    }
+
+    static func grade(_ whole: WholeSubmission, cases: [String] = [], rto: Duration = .milliseconds(400)) async -> GradeReport {
+        var options = GradeOptions()
+        options.rto = rto
+        options.cases = cases
+        options.sandbox = await SandboxTests.plan()
+        return await Grader.run(whole: whole, options: options)
+    }
+
+    static func verdicts(_ report: GradeReport) -> [String: Verdict] {
+        Dictionary(uniqueKeysWithValues: report.cases.map { ($0.id, $0.verdict) })
+    }
+
+    static func details(_ report: GradeReport) -> String {
+        report.cases.map { "\($0.id) \($0.verdict.rawValue): \($0.detail)" }.joined(separator: "\n")
+    }
+
+    @Test func theCorrectPairPassesEveryWholeCase() async throws {
+        let report = await Self.grade(try Self.whole("\(Self.faulty)/server-correct.yaml", "\(Self.faulty)/client-correct.yaml"))
+        #expect(report.role == .whole)
+        #expect(report.cases.map(\.id) == WholeCases.all.map(\.id))
+        for result in report.cases {
+            #expect(result.verdict.isConforming, "\(result.id) \(result.verdict.rawValue): \(result.detail)")
+        }
+        // The reports take a whole report as they are: its rules, its role, its datagrams.
+        let html = HTMLReport.render([report])
+        #expect(html.contains("whole role") && html.contains("LEAVE-2"))
+        let chat = try #require(report.cases.first { $0.id == "W-CHAT" })
+        #expect(chat.events.contains { $0.isDatagram && $0.node == "client-1" })
+    }
+
+    @Test func aServerThatCrashesOnGarbageFailsGarbage() async throws {
+        let report = await Self.grade(try Self.whole("\(Self.faulty)/server-crash-malformed.yaml", "\(Self.faulty)/client-correct.yaml"),
+                                      cases: ["W-GARBAGE"])
+        let result = try #require(report.cases.first)
+        #expect(result.verdict == .fail, "\(result.detail)")
+        #expect(result.detail.contains("the server exited"), "\(result.detail)")
+    }
+
+    @Test(arguments: ["client-leave-early.yaml", "client-close-early.yaml"])
+    func aClientThatClosesBeforeTheAnswerFailsLeave(client: String) async throws {
+        let report = await Self.grade(try Self.whole("\(Self.faulty)/server-correct.yaml", "\(Self.faulty)/\(client)"), cases: ["W-LEAVE"])
+        let result = try #require(report.cases.first)
+        #expect(result.verdict == .fail, "\(result.detail)")
+        #expect(result.detail.contains("before any datagram from the server reached it"), "\(result.detail)")
+    }
+
+    /// Fixtures/real/original (pinned to 7070, chat relayed, menus; FAULTS.md): run whole in the
+    /// sandbox at its own 10 s, its faults 1 (the server dies on malformed datagrams), 4 (the leave is
+    /// never acknowledged; the client closes at once) and 5 (no table) are caught; the concurrent
+    /// joins it does right pass; the chat needs a connect action its menus cannot give (UNSUPPORTED).
+    @Test func theOriginalRunWholeHasItsFaultsCaught() async throws {
+        guard await SandboxTests.plan() != nil else { return }
+        let report = await Self.grade(try Self.whole("\(Self.original)/server.yaml", "\(Self.original)/client.yaml"))
+        let verdicts = Self.verdicts(report)
+        #expect(verdicts["W-GARBAGE"] == .fail, "\(Self.details(report))")
+        #expect(verdicts["W-LEAVE"] == .fail, "\(Self.details(report))")
+        #expect(verdicts["W-TABLE"] == .fail, "\(Self.details(report))")
+        #expect(verdicts["W-CONCURRENT"] == .pass, "\(Self.details(report))")
+        #expect(verdicts["W-CHAT"] == .unsupported, "\(Self.details(report))")
+        let table = try #require(report.cases.first { $0.id == "W-TABLE" })
+        #expect(table.detail.contains("the server printed no table"))
+    }
+}
+
+/// The parts of whole grading that need no program run.
+struct WholeSubmissionTests {
+    @Test func aPortIsNamedOnlyAsANumberOfItsOwn() {
+        #expect(WholeContext.names("clients: 21=127.0.0.1:23812", port: 23812))
+        #expect(WholeContext.names("23812", port: 23812))
+        #expect(!WholeContext.names("port 238120", port: 23812))
+        #expect(!WholeContext.names("port 123812 up", port: 23812))
+        #expect(!WholeContext.names("", port: 7070))
+    }
+
+    @Test func aBatchPairsEachFolderWithOneServerAndOneClient() throws {
+        let real = FixtureGradingTests.root.appendingPathComponent("Fixtures/real").path
+        let pairs = WholeSubmission.pairs(try GradeBatch.entries(in: real))
+        #expect(pairs.map(\.name) == ["assigned", "original", "routed", "tagged", "wordy"])
+        #expect(pairs.allSatisfy { $0.server.role == .server && $0.client.role == .client })
+    }
+
+    @Test func twoManifestsAreWholeOnlyAsAServerAndAClient() throws {
+        let faulty = FixtureGradingTests.faulty
+        let server = try Manifest.load(path: "\(faulty)/server-correct.yaml")
+        let client = try Manifest.load(path: "\(faulty)/client-correct.yaml")
+        #expect(try WholeSubmission.from([client, server]).server.role == .server)
+        #expect(throws: Error.self) { try WholeSubmission.from([server, server]) }
+    }
+
+    @Test func everyWholeCaseCitesItsRules() {
+        for item in WholeCases.all {
+            #expect(!ProtocolRules.rules(forCase: item.id).isEmpty, "\(item.id)")
+            #expect(ProtocolRules.behavioural[item.id]?.assignmentItem != nil, "\(item.id)")
+            #expect(ProtocolRules.rules(forCase: item.id).allSatisfy { ProtocolRules.rule($0) != nil })
+        }
+        #expect(Catalogue.cases(for: .whole).map(\.id) == ["W-GARBAGE", "W-TABLE", "W-CONCURRENT", "W-CHAT", "W-LEAVE"])
+    }
+}
