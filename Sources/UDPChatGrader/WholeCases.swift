@@ -20,19 +20,23 @@ enum WholeCases {
     static let garbage = whole("W-GARBAGE", title: "the server survives random and truncated datagrams; then two clients join and chat as usual (assignment item 1)") { w in
         try await w.startServer()
         try w.requireWire()
-        try await w.sendGarbage()
+        // A scout joins first: its own datagrams, spoiled, are garbage in the submission's own format.
+        let scout = try await w.startClients(1)[0]
+        guard try await w.settle(scout, within: w.patience) else { throw joinFailed(w, scout) }
+        let observed = w.wire.between(scout.ports, [w.serverPort]).map(\.payload)
+        try await w.sendGarbage(spoiling: observed.reduce(into: []) { if !$0.contains($1) { $0.append($1) } })
         let pair = try await w.startClients(2)
         for party in pair where !(try await w.settle(party, within: w.patience)) {
             try w.expectAlive(w.theServer!, "after the garbage, while \(party.name) was joining")
             throw CaseStop.fail("after the garbage, \(party.name) got no answer from the server within \(seconds(w.patience)) "
                 + "(nothing from port \(w.serverPort) to \(portList(party)))")
         }
-        if w.has("connect", "send") {
+        if w.has("connect", "send"), w.clientID(of: pair[1]) != nil {
             let text = "after garbage \(pair[1].id ?? 0)"
             let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
             if shown.isEmpty { throw CaseStop.fail("after the garbage, the text '\(text)' typed on \(pair[0].name) never appeared on \(pair[1].name)'s console") }
         } else {
-            w.trace.note("judged on the joins: the client manifest has no input.connect / input.send for a chat")
+            w.trace.note("judged on the joins: no chat (the client manifest has no input.connect / input.send, or \(pair[1].name)'s id cannot be told)")
         }
         try w.expectAlive(w.theServer!, "at the end of the session after the garbage")
     }

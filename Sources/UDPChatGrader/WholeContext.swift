@@ -101,15 +101,40 @@ public final class WholeContext: @unchecked Sendable {
 
     // MARK: typing
 
-    /// Types the client manifest's line for `action` on `party`; UNSUPPORTED when the manifest lacks it.
+    /// Types the client manifest's line for `action` on `party`; UNSUPPORTED when the manifest lacks it,
+    /// or when `peer`'s id is the server's to assign and cannot be told (`clientID(of:)`).
     public func type(_ action: String, on party: WholeParty, peer: WholeParty? = nil, text: String? = nil) throws {
-        var values = ["id": String(party.id ?? 0)]
-        if let peer { values["peer"] = String(peer.id ?? 0) }
+        var values = ["id": clientID(of: party) ?? String(party.id ?? 0)]
+        if let peer {
+            guard let id = clientID(of: peer) else {
+                throw CaseStop.unsupported("\(peer.name)'s id is the server's to assign (the client command has no {id}), and neither "
+                    + "the server's first answer to it nor its console names one number both agree on")
+            }
+            values["peer"] = id
+        }
         if let text { values["text"] = text }
         guard let line = client.inputLine(action, values) else {
             throw CaseStop.unsupported("the client manifest has no input.\(action) action")
         }
         party.process.type(line)
+    }
+
+    /// The id `party` goes by: the `{id}` the harness gave it, or, when the client command takes none
+    /// (the server assigns ids), the one number that both the server's first answer to it and its
+    /// console after that show (`1` and "You are Client 1"), ports left out. Nil when that is not one number.
+    public func clientID(of party: WholeParty) -> String? {
+        if client.uses("id") || (client.input["start"]?.contains("{id}") ?? false) { return party.id.map(String.init) }
+        guard let answer = answers(to: party).first else { return nil }
+        let ports = Set(wire.datagrams.flatMap { [String($0.source), String($0.destination)] })
+        let told = Self.numbers(in: String(decoding: answer.payload, as: UTF8.self)).subtracting(ports)
+        let shown = Set(lines(of: party, after: answer.time - .milliseconds(50)).flatMap { Self.numbers(in: $0.text) })
+        let both = told.intersection(shown)
+        return both.count == 1 ? both.first : nil
+    }
+
+    /// The decimal numbers in `text`, as written.
+    static func numbers(in text: String) -> Set<String> {
+        Set(text.split { !$0.isASCII || !$0.isNumber }.map(String.init))
     }
 
     /// Whether the client manifest has every one of `actions`.

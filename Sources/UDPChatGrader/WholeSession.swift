@@ -4,13 +4,13 @@ import Foundation
 import UDPChatSupport
 
 extension WholeContext {
-    /// Sends `WholeGarbage` to the server's port from a grader socket, a few ms apart, and FAILs naming
-    /// the datagram after which the server exited.
-    public func sendGarbage() async throws {
+    /// Sends `WholeGarbage` (and spoiled copies of `observed`, what a client really sent) to the server's
+    /// port from a grader socket, a few ms apart, and FAILs naming how far it got when the server exited.
+    public func sendGarbage(spoiling observed: [[UInt8]] = []) async throws {
         let sender = try await base.node("garbage")
         wire.ignore(sender.address.port)
         let target = Endpoint(host: "127.0.0.1", port: serverPort)
-        let garbage = WholeGarbage.datagrams(dialect: (try? server.dialect()) ?? .default)
+        let garbage = WholeGarbage.datagrams(dialect: (try? server.dialect()) ?? .default) + WholeGarbage.mutations(of: observed)
         trace.note("sending \(garbage.count) garbage datagrams to the server (random bytes, seed \(WholeGarbage.seed); truncated and malformed messages)")
         var sent: [String] = []
         for item in garbage {
