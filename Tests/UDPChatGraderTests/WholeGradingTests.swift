@@ -81,8 +81,52 @@ import UDPChatReports
     }
 }
 
+/// Every submission of Fixtures/real graded whole (no dialect used): the W cases FAIL exactly where a
+/// fault its FAULTS.md lists shows, and nothing else; W-CHAT is UNSUPPORTED only for original (no
+/// connect action). RTO 1 s where the command takes {rto} (routed and original: their own 10 s).
+@Suite(.serialized) struct RealWholeGradingTests {
+    static let real = FixtureGradingTests.root.appendingPathComponent("Fixtures/real").path
+
+    /// folder → the W cases its listed faults fail (FAULTS.md fault numbers in the comments).
+    static let listed: [String: Set<String>] = [
+        "assigned": ["W-GARBAGE"],                          // 3: a number that is not a number ends the server
+        "original": ["W-GARBAGE", "W-TABLE", "W-LEAVE"],    // 1: dies on malformed; 5: no table; 4: leave never acknowledged
+        "routed": ["W-TABLE"],                              // 1: no table, ever
+        "tagged": [],                                       // its faults need loss or repeats (not W cases yet)
+        "wordy": ["W-LEAVE"],                               // 3: quit exits at once, without waiting for Client Left
+    ]
+
+    @Test(arguments: ["assigned", "original", "routed", "tagged", "wordy"])
+    func failsExactlyTheWholeCasesNamingItsListedFaults(folder: String) async throws {
+        guard await SandboxTests.plan() != nil else { return }
+        let whole = try WholeGradingTests.whole("\(Self.real)/\(folder)/server.yaml", "\(Self.real)/\(folder)/client.yaml")
+        let report = await WholeGradingTests.grade(whole, rto: .seconds(1))
+        let expected = Self.listed[folder] ?? []
+        for result in report.cases {
+            if expected.contains(result.id) {
+                #expect(result.verdict == .fail, "\(folder) \(result.id): a listed fault, but \(result.verdict.rawValue): \(result.detail)")
+            } else if folder == "original", result.id == "W-CHAT" {
+                #expect(result.verdict == .unsupported, "\(result.detail)")
+            } else {
+                #expect(result.verdict.isConforming, "\(folder) \(result.id): \(result.verdict.rawValue): \(result.detail)")
+            }
+        }
+    }
+}
+
 /// The parts of whole grading that need no program run.
 struct WholeSubmissionTests {
+    @Test func garbageInTheSubmissionsOwnFormatIsItsDatagramsSpoiled() {
+        let spoiled = WholeGarbage.mutations(of: [Array("Port 40942".utf8)]).map { String(decoding: $0.bytes, as: UTF8.self) }
+        #expect(spoiled == ["Port", "Port ", "Port x"])
+        // Seeded: every run sends the same garbage.
+        #expect(WholeGarbage.datagrams(dialect: .default).map(\.bytes) == WholeGarbage.datagrams(dialect: .default).map(\.bytes))
+    }
+
+    @Test func aServerAssignedIdIsTheNumberTheAnswerAndTheConsoleAgreeOn() {
+        #expect(WholeContext.numbers(in: "You are Client 12, port 40942") == ["12", "40942"])
+    }
+
     @Test func aPortIsNamedOnlyAsANumberOfItsOwn() {
         #expect(WholeContext.names("clients: 21=127.0.0.1:23812", port: 23812))
         #expect(WholeContext.names("23812", port: 23812))
