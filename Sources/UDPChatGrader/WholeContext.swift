@@ -27,6 +27,7 @@ public final class WholeContext: @unchecked Sendable {
     private let lock = NSLockBox()
     private var serverParty: WholeParty?
     private var clientParties: [WholeParty] = []
+    private var held = false
     /// The datagrams between the parties, as the wire showed them.
     let wire = WholeWire()
     /// The first id the harness gives a client ({id}); the next ones follow.
@@ -146,12 +147,14 @@ public final class WholeContext: @unchecked Sendable {
     /// until `releaseServer()`. How W-LEAVE holds the answer to a leave back without a relay.
     public func holdServer() {
         guard let party = theServer else { return }
+        lock.withLock { held = true }
         let count = ProcessTable.signalTree(of: party.process.pid, SIGSTOP)
         trace.note("server held still (SIGSTOP to \(count) process\(count == 1 ? "" : "es")): nothing it is sent is answered until released")
     }
 
+    /// Lets a held server go on (SIGCONT); nothing when it is not held.
     public func releaseServer() {
-        guard let party = theServer else { return }
+        guard let party = theServer, lock.withLock({ () -> Bool in defer { held = false }; return held }) else { return }
         ProcessTable.signalTree(of: party.process.pid, SIGCONT)
         trace.note("server released (SIGCONT)")
     }

@@ -14,12 +14,16 @@ struct GradeCommand: AsyncParsableCommand {
             Exit status: 0 nothing failed, 1 some case FAIL/ERROR/FLAKY (or a batch manifest cannot be loaded), \
             2 the grader could not run, 3 no case could be judged (every case UNSUPPORTED: the last line says why). \
             --batch DIR grades each subfolder of DIR as one submission: its manifests (YAML files with role: or \
-            command:) beside its dialect, scenarios and anything else. See docs/GRADER.md.
+            command:) beside its dialect, scenarios and anything else. A server's and a client's manifest given \
+            together (or a batch folder holding one of each) are also graded whole: the submission's own server and \
+            clients run together in one sandbox, judged from consoles, the wire, sockets and processes (W-* cases). \
+            See docs/GRADER.md.
 
             """ + HelpLayout.examples(
                 "udpchat grade Fixtures/iut/reference-client.yaml --rto 500ms",
                 "udpchat grade Fixtures/iut/reference-server.yaml --html report.html",
                 "udpchat grade Fixtures/iut/reference-client.yaml --cases 'C-MSG-*'",
+                "udpchat grade server.yaml client.yaml --cases 'W-*' --html whole.html",
                 "udpchat grade --list",
                 "udpchat grade --batch submissions --shard 1/4 --json shard-1.json")
     )
