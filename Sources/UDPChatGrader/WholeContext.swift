@@ -54,8 +54,8 @@ public final class WholeContext: @unchecked Sendable {
     /// Starts the wire capture, then the server (its `{port}`: a free port, or 7070 when pinned), and
     /// waits until it holds a UDP socket on that port (a readiness check that needs no wire format).
     public func startServer() async throws {
-        try wire.start(context: self)
         let port = server.pinnedPort ?? base.ports.next()
+        try wire.start(context: self, port: port)
         let process = try await base.start(server, values: ["port": String(port), "rto": base.rtoText], name: "server")
         let party = WholeParty(name: "server", id: nil, givenPort: port, process: process)
         lock.withLock { serverParty = party }

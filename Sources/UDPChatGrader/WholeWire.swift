@@ -21,12 +21,15 @@ final class WholeWire: @unchecked Sendable {
     /// Why there is no capture, when there is none.
     private(set) var unavailable: String?
 
-    /// Starts capturing on `lo` (in the case's sandbox: its own loopback, so everything there is the
-    /// case's). Without the privilege to capture, the cases that need the wire say so.
-    func start(context: WholeContext) throws {
+    /// Starts capturing on `lo`. In the case's sandbox that loopback is the case's own, so everything on
+    /// it is captured; on the host (`--isolation none`) only what goes to or from the server's `port`
+    /// (client-to-client datagrams are then not in the trace). Without the privilege to capture, the
+    /// cases that need the wire say so.
+    func start(context: WholeContext, port: UInt16) throws {
         let sandboxed = context.base.control.limits != nil
         do {
-            let tap = try WireTap(interface: "lo", filter: "udp") { [weak self, weak context] datagram in
+            let filter = sandboxed ? "udp" : "udp and port \(port)"
+            let tap = try WireTap(interface: "lo", filter: filter) { [weak self, weak context] datagram in
                 guard let self, let context else { return }
                 self.record(datagram, context: context, everything: sandboxed)
             }
