@@ -63,6 +63,20 @@ import UDPChatReports
         #expect(result.detail.contains("before any datagram from the server reached it"), "\(result.detail)")
     }
 
+    /// The command line: two manifests are graded each against the reference and then whole; with
+    /// `--cases 'W-*'` only the whole table is graded (the roles it leaves empty are skipped).
+    @Test(.enabled(if: FixtureGradingTests.udpchatBinary != nil, "needs .build/debug/udpchat (swift build)"))
+    func twoManifestsOnTheCommandLineAreGradedWhole() async throws {
+        guard await SandboxTests.plan() != nil else { return }
+        let (status, output) = try ShardMergeTests.udpchat(["grade", "\(Self.faulty)/server-correct.yaml", "\(Self.faulty)/client-leave-early.yaml",
+                                                            "--rto", "300ms", "--quiet", "--cases", "W-LEAVE,W-CONCURRENT"])
+        #expect(status == 1, "W-LEAVE fails: exit 1\n\(output)")
+        #expect(output.contains("python-server-correct + python-client-leave-early (whole"), "\(output)")
+        #expect(output.split(separator: "\n").contains { $0.contains("W-LEAVE") && $0.contains("FAIL") }, "\(output)")
+        #expect(output.split(separator: "\n").contains { $0.contains("W-CONCURRENT") && $0.contains("PASS") }, "\(output)")
+        #expect(!output.contains("S-REGISTER") && !output.contains("C-REGISTER"), "\(output)")
+    }
+
     /// Fixtures/real/original (pinned to 7070, chat relayed, menus; FAULTS.md): run whole in the
     /// sandbox at its own 10 s, its faults 1 (the server dies on malformed datagrams), 4 (the leave is
     /// never acknowledged; the client closes at once) and 5 (no table) are caught; the concurrent
