@@ -57,6 +57,20 @@ public final class LiveCapture: @unchecked Sendable {
     /// Opens `options.interface`, applies the filter and opens `outputPath` (written on success).
     public init(options: Options, outputPath: String) throws(CaptureError) {
         self.options = options
+        let handle = try Self.open(options)
+        do throws(CaptureError) {
+            writer = try PcapWriter(path: outputPath, handle: handle, ownsHandle: false)
+        } catch {
+            pcap_close(handle)
+            throw error
+        }
+        self.handle = handle
+    }
+
+    /// An activated libpcap handle on `options.interface` (immediate mode, snaplen 65535, the
+    /// filter applied; on `lo` only the incoming copy of each datagram is kept). Shared by the
+    /// file capture and `WireTap`.
+    static func open(_ options: Options) throws(CaptureError) -> OpaquePointer {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let handle = pcap_create(options.interface, &errorBuffer) else {
             let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -75,13 +89,12 @@ public final class LiveCapture: @unchecked Sendable {
         }
         do throws(CaptureError) {
             try BPF.apply(options.filter, to: handle, netmask: PCAP_NETMASK_UNKNOWN)
-            if options.interface == "lo" { Self.keepOnlyIncomingCopies(handle, filter: options.filter) }
-            writer = try PcapWriter(path: outputPath, handle: handle, ownsHandle: false)
         } catch {
             pcap_close(handle)
             throw error
         }
-        self.handle = handle
+        if options.interface == "lo" { Self.keepOnlyIncomingCopies(handle, filter: options.filter) }
+        return handle
     }
 
     deinit {

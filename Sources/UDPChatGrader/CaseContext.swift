@@ -48,6 +48,9 @@ public final class CaseContext: @unchecked Sendable {
 
     /// The run this case belongs to (interrupts, setup errors, the sandbox worker's limits).
     let control: RunControl
+    /// A whole-submission case's parties (W-*); nil in server and client cases.
+    var whole: WholeContext?
+    private var others: [TracedProcess] = []
 
     init(manifest: Manifest, caseID: String, rto: Duration, group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) {
         self.control = control
@@ -137,11 +140,19 @@ public final class CaseContext: @unchecked Sendable {
     }
 
     func tearDown() async {
+        if let whole { await whole.tearDown() }
         await process?.stop()
+        for other in lock.withLock({ others }) { await other.stop() }
         for node in lock.withLock({ nodes }) { await node.close() }
     }
 
     func launch(_ values: [String: String]) async throws {
+        process = try await start(manifest, values: values, name: "iut")
+    }
+
+    /// Starts `manifest`'s command with its placeholders filled from `values` (confined when the case
+    /// runs in a sandbox); its console lines go into the trace under `name`. Stopped at tear-down.
+    func start(_ manifest: Manifest, values: [String: String], name: String) async throws -> TracedProcess {
         let command = manifest.command.map { fillPlaceholders($0, values) }
         let env = manifest.env.mapValues { fillPlaceholders($0, values) }
         do {
@@ -150,9 +161,10 @@ public final class CaseContext: @unchecked Sendable {
                 run = try SandboxInside.confined(command, workdir: manifest.workdir, env: env, limits: limits)
                 runEnv = [:]
             }
-            let started = try await TracedProcess.launch(run, shown: command, workdir: manifest.workdir, env: runEnv, trace: trace)
-            process = started
+            let started = try await TracedProcess.launch(run, shown: command, workdir: manifest.workdir, env: runEnv, trace: trace, name: name)
+            if name != "iut" { lock.withLock { others.append(started) } }
             control.launched(started.process)
+            return started
         } catch {
             throw CaseStop.setup(error.reason)
         }

@@ -108,7 +108,7 @@ public enum GradeBatch {
 
     /// The report of a manifest that cannot be loaded: one ERROR row with the reason.
     public static func brokenReport(_ entry: BatchEntry, path: String, reason: String) -> GradeReport {
-        GradeReport(implementation: entry.label, role: entry.role, manifest: path, rto: .zero, rtoNote: "not graded",
+        GradeReport(implementation: entry.label, role: GradedRole(entry.role), manifest: path, rto: .zero, rtoNote: "not graded",
                     duration: .zero,
                     cases: [CaseResult(id: "MANIFEST", section: "Manifest", level: .must, title: "the manifest can be loaded",
                                        verdict: .error, detail: reason, duration: .zero,

@@ -45,7 +45,7 @@ public struct CaseStop: Error, Sendable {
 /// One conformance case: a rule of PROTOCOL.md, the script that checks it, and what it needs.
 public struct GradeCase: Sendable {
     public let id: String
-    public let role: IUTRole
+    public let role: GradedRole
     /// The PROTOCOL.md section the rule is in.
     public let section: String
     public let level: Level
@@ -69,7 +69,7 @@ public struct GradeCase: Sendable {
     public let evidence: [Set<Verb>]
     public let body: @Sendable (CaseContext) async throws -> Void
 
-    public init(_ id: String, _ role: IUTRole, section: String, level: Level, title: String, needs: [String] = [],
+    public init(_ id: String, _ role: GradedRole, section: String, level: Level, title: String, needs: [String] = [],
                 needsRelay: Bool = false, sends: [Verb] = [], observes: [Verb] = [], evidence: [[Verb]] = [],
                 body: @Sendable @escaping (CaseContext) async throws -> Void) {
         self.id = id

@@ -59,7 +59,7 @@ public enum ReportMerge {
     }
 
     static func report(_ json: ReportFormat.JSONReport, path: String) throws -> GradeReport {
-        guard let role = IUTRole(rawValue: json.role) else { throw ReportError("\(path): unknown role \(json.role)") }
+        guard let role = GradedRole(rawValue: json.role) else { throw ReportError("\(path): unknown role \(json.role)") }
         let cases = try json.cases.map { item -> CaseResult in
             guard let verdict = Verdict(rawValue: item.verdict), let level = Level(rawValue: item.level) else {
                 throw ReportError("\(path): \(item.id): unknown verdict \(item.verdict) or level \(item.level)")

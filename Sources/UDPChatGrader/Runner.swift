@@ -30,7 +30,7 @@ public struct GradeOptions: Sendable {
 /// The graded catalogue of one implementation.
 public struct GradeReport: Sendable, Codable {
     public var implementation: String
-    public var role: IUTRole
+    public var role: GradedRole
     public var manifest: String
     /// The RTO graded at (seconds) and why.
     public var rto: Duration
@@ -58,7 +58,7 @@ public func globMatch(_ pattern: String, _ text: String) -> Bool {
 /// Runs the case catalogue against an implementation.
 public enum Grader {
     /// The catalogue for a role, filtered by --cases / --skip globs (comma-separated lists allowed).
-    public static func select(role: IUTRole, cases: [String], skip: [String]) -> [GradeCase] {
+    public static func select(role: GradedRole, cases: [String], skip: [String]) -> [GradeCase] {
         let include = cases.flatMap { $0.split(separator: ",").map(String.init) }
         let exclude = skip.flatMap { $0.split(separator: ",").map(String.init) }
         return Catalogue.cases(for: role).filter { item in
@@ -73,23 +73,28 @@ public enum Grader {
     }
 
     public static func run(manifest: Manifest, options: GradeOptions) async -> GradeReport {
+        await run(GradeSubject(manifest), options: options)
+    }
+
+    /// Grades a subject's catalogue: one manifest's (against the reference), or a whole submission's.
+    static func run(_ subject: GradeSubject, options: GradeOptions) async -> GradeReport {
         let clock = ContinuousClock()
         let started = clock.now
-        let (rto, rtoNote) = effectiveRTO(manifest: manifest, requested: options.rto)
-        let selected = select(role: manifest.role, cases: options.cases, skip: options.skip)
-        let jobs = manifest.pinnedPort != nil && options.sandbox == nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
-        let ports = PortAllocator.shared
-        let group = MultiThreadedEventLoopGroup.singleton
+        let (rto, rtoNote) = effectiveRTO(manifest: subject.timed, requested: options.rto)
+        let selected = select(role: subject.role, cases: options.cases, skip: options.skip)
+        let jobs = subject.pinned && options.sandbox == nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
         let control = RunControl(options.control, sandbox: options.sandbox)
-        if let reason = cannotStart(manifest), let first = selected.first {
+        func report(_ cases: [CaseResult]) -> GradeReport {
+            GradeReport(implementation: subject.name, role: subject.role, manifest: subject.path, rto: rto, rtoNote: rtoNote,
+                        duration: clock.now - started, cases: cases)
+        }
+        if let reason = subject.manifests.lazy.compactMap(cannotStart).first, let first = selected.first {
             // Nothing can run: the first case carries the reason, no case starts, `udpchat grade` exits 2.
-            var report = GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
-                                     duration: clock.now - started,
-                                     cases: [CaseResult(id: first.id, section: first.section, level: first.level, title: first.title,
-                                                        verdict: .error, detail: "\(reason) (no case was run)", duration: .zero,
-                                                        runs: 1, passed: 0, events: [])])
-            report.setupError = reason
-            return report
+            var failed = report([CaseResult(id: first.id, section: first.section, level: first.level, title: first.title,
+                                            verdict: .error, detail: "\(reason) (no case was run)", duration: .zero,
+                                            runs: 1, passed: 0, events: [])])
+            failed.setupError = reason
+            return failed
         }
         var results: [Int: CaseResult] = [:]
         await withTaskGroup(of: (Int, CaseResult).self) { tasks in
@@ -100,8 +105,8 @@ public enum Grader {
                 let item = selected[index]
                 next += 1
                 tasks.addTask {
-                    let result = await runCase(item, manifest: manifest, rto: rto, repeatCount: max(1, options.repeatCount),
-                                               artifacts: options.artifacts, group: group, ports: ports, control: control)
+                    let result = await runCase(item, subject: subject, rto: rto, repeatCount: max(1, options.repeatCount),
+                                               artifacts: options.artifacts, control: control)
                     options.progress?(result)
                     return (index, result)
                 }
@@ -118,10 +123,9 @@ public enum Grader {
                                             detail: "interrupted before it started", duration: .zero, runs: 0, passed: 0, events: [])
             }
         }
-        var report = GradeReport(implementation: manifest.name, role: manifest.role, manifest: manifest.path, rto: rto, rtoNote: rtoNote,
-                                 duration: clock.now - started, cases: (0..<selected.count).compactMap { results[$0] })
-        report.setupError = control.setupError
-        return report
+        var graded = report((0..<selected.count).compactMap { results[$0] })
+        graded.setupError = control.setupError
+        return graded
     }
 
     /// Why the manifest's program cannot be started at all (not on PATH, not executable, no such
@@ -139,19 +143,24 @@ public enum Grader {
 
     static func runCase(_ item: GradeCase, manifest: Manifest, rto: Duration, repeatCount: Int, artifacts: String?,
                         group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) async -> CaseResult {
+        await runCase(item, subject: GradeSubject(manifest), rto: rto, repeatCount: repeatCount, artifacts: artifacts, control: control)
+    }
+
+    static func runCase(_ item: GradeCase, subject: GradeSubject, rto: Duration, repeatCount: Int, artifacts: String?,
+                        control: RunControl) async -> CaseResult {
         typealias Run = (Verdict, String, Duration, [TraceEvent])
+        let manifest = subject.manifest
         func once(_ run: Int) async -> Run {
             let outcome: Run
             let folder = artifacts.map { repeatCount > 1 ? "\($0)/\(item.id)/run-\(run)" : "\($0)/\(item.id)" }
-            if let plan = control.sandbox {
-                if let unsupported = unrunnable(item, manifest: manifest) {
-                    outcome = unsupported
-                } else {
-                    outcome = await runSandboxed(item, manifest: manifest, rto: rto, plan: plan, control: control,
-                                                 keepWorkdir: folder.map { $0 + "/workdir" })
-                }
+            if let unsupported = unrunnable(item, subject: subject) {
+                outcome = unsupported
+            } else if let plan = control.sandbox {
+                outcome = await runSandboxed(item, manifest: manifest, partner: subject.partner, rto: rto, plan: plan, control: control,
+                                             keepWorkdir: folder.map { $0 + "/workdir" })
             } else {
-                outcome = await runOnce(item, manifest: manifest, rto: rto, group: group, ports: ports, control: control)
+                outcome = await runOnce(item, manifest: manifest, partner: subject.partner, rto: rto, group: MultiThreadedEventLoopGroup.singleton,
+                                        ports: PortAllocator.shared, control: control)
             }
             if let folder {
                 Artifacts.write(folder: folder, caseID: item.id, verdict: outcome.0, reason: outcome.1, duration: outcome.2, events: outcome.3)
@@ -160,7 +169,7 @@ public enum Grader {
         }
         var runs: [Run] = [await once(1)]
         if repeatCount > 1, runs[0].0 != .unsupported, !control.stopStarting {
-            if manifest.pinnedPort != nil, control.sandbox == nil {
+            if subject.pinned, control.sandbox == nil {
                 for run in 2...repeatCount { runs.append(await once(run)) }
             } else {
                 // The repeats of a case run at once too (each on its own ports), so --repeat costs little wall time.
@@ -197,12 +206,18 @@ public enum Grader {
     /// UNSUPPORTED before anything starts: the dialect lacks a message the case sends or waits for,
     /// or an input action or the relay placeholders are missing.
     static func unrunnable(_ item: GradeCase, manifest: Manifest) -> (Verdict, String, Duration, [TraceEvent])? {
+        unrunnable(item, subject: GradeSubject(manifest))
+    }
+
+    static func unrunnable(_ item: GradeCase, subject: GradeSubject) -> (Verdict, String, Duration, [TraceEvent])? {
+        let manifest = subject.typed
         if let dialect = try? manifest.dialect(), let missing = item.missingVerbs(in: dialect) {
             return (.unsupported, missing, .zero, [])
         }
         let missing = item.needs.filter { manifest.input[$0] == nil }
         if !missing.isEmpty {
-            return (.unsupported, "the manifest has no input action for: \(missing.joined(separator: ", "))", .zero, [])
+            let whose = subject.partner == nil ? "the manifest" : "the client manifest"
+            return (.unsupported, "\(whose) has no input action for: \(missing.joined(separator: ", "))", .zero, [])
         }
         if item.needsRelay, !(manifest.uses("port") && manifest.uses("advertise_port")) {
             return (.unsupported, "needs a relay in front of the client: the command must take {port} and {advertise_port}", .zero, [])
@@ -210,10 +225,11 @@ public enum Grader {
         return nil
     }
 
-    static func runOnce(_ item: GradeCase, manifest: Manifest, rto: Duration, group: EventLoopGroup,
+    static func runOnce(_ item: GradeCase, manifest: Manifest, partner: Manifest? = nil, rto: Duration, group: EventLoopGroup,
                         ports: PortAllocator, control: RunControl = RunControl()) async -> (Verdict, String, Duration, [TraceEvent]) {
-        if let unsupported = unrunnable(item, manifest: manifest) { return unsupported }
+        if let unsupported = unrunnable(item, subject: GradeSubject(manifest, partner: partner)) { return unsupported }
         let context = CaseContext(manifest: manifest, caseID: item.id, rto: rto, group: group, ports: ports, control: control)
+        if let partner { context.whole = WholeContext(base: context, server: manifest, client: partner) }
         let timeout = rto * 8 + .seconds(20)
         var verdict = Verdict.pass
         var reason = item.title

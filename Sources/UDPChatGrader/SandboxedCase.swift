@@ -34,23 +34,25 @@ public struct WorkerResult: Sendable, Codable {
 extension Grader {
     /// The worker's side (inside the sandbox): brings up the private loopback, runs one case with the
     /// manifest's limits enforced, and names the limit that was hit, if any.
-    public static func runWorker(caseID: String, manifest: Manifest, rto: Duration) async -> WorkerResult {
-        guard let item = Catalogue.cases(for: manifest.role).first(where: { $0.id == caseID }) else {
+    /// `partner`: a whole submission's client manifest (`manifest` is then its server).
+    public static func runWorker(caseID: String, manifest: Manifest, partner: Manifest? = nil, rto: Duration) async -> WorkerResult {
+        let subject = GradeSubject(manifest, partner: partner)
+        guard let item = Catalogue.cases(for: subject.role).first(where: { $0.id == caseID }) else {
             return WorkerResult(verdict: .error, reason: "the worker knows no case \(caseID)", duration: .zero, setup: true, events: [])
         }
         do {
             try SandboxInside.enter()
-            try SandboxInside.prepareWorkdirs([manifest.workdir])
+            try SandboxInside.prepareWorkdirs(Array(Set(subject.manifests.map(\.workdir))))
         } catch {
             return WorkerResult(verdict: .error, reason: error.reason, duration: .zero, setup: true, events: [])
         }
-        let control = RunControl(limits: manifest.limits)
-        let watch = LimitWatch(limits: manifest.limits) { for process in control.launchedProcesses { process.signalGroup(SIGKILL) } }
+        let control = RunControl(limits: Limits.together(subject.manifests.map(\.limits)))
+        let watch = LimitWatch(limits: control.limits ?? manifest.limits) { for process in control.launchedProcesses { process.signalGroup(SIGKILL) } }
         watch.start()
-        var (verdict, reason, duration, events) = await runOnce(item, manifest: manifest, rto: rto, group: MultiThreadedEventLoopGroup.singleton,
+        var (verdict, reason, duration, events) = await runOnce(item, manifest: manifest, partner: partner, rto: rto, group: MultiThreadedEventLoopGroup.singleton,
                                                                  ports: PortAllocator.shared, control: control)
         watch.stop()
-        SandboxInside.keepWorkdir(manifest.workdir)
+        for workdir in Set(subject.manifests.map(\.workdir)) { SandboxInside.keepWorkdir(workdir) }
         let hit = watch.hit ?? control.launchedProcesses.lazy.compactMap { $0.exited.flatMap { SandboxInside.hit(by: $0, limits: manifest.limits) } }.first
         if let hit {
             verdict = .error
@@ -61,16 +63,18 @@ extension Grader {
 
     /// The grader's side: one case run in a fresh sandbox, ended at the wall-clock limit or on an interrupt.
     /// `keepWorkdir`: where to keep the case's copy of the workdir (what the implementation wrote) as an artifact.
-    static func runSandboxed(_ item: GradeCase, manifest: Manifest, rto: Duration, plan: SandboxPlan,
+    static func runSandboxed(_ item: GradeCase, manifest: Manifest, partner: Manifest? = nil, rto: Duration, plan: SandboxPlan,
                              control: RunControl, keepWorkdir: String? = nil) async -> (Verdict, String, Duration, [TraceEvent]) {
         let clock = ContinuousClock()
         let started = clock.now
         func elapsed() -> Duration { clock.now - started }
-        var manifest = manifest
+        var manifest = manifest, partner = partner
         manifest.limits = plan.policy.limits(for: manifest)
+        if let given = partner { partner?.limits = plan.policy.limits(for: given) }
+        let all = [manifest] + (partner.map { [$0] } ?? [])
         let sandbox: Sandbox
         do {
-            sandbox = try Sandbox.prepare(for: [manifest], limits: manifest.limits, policy: plan.policy, keep: keepWorkdir != nil)
+            sandbox = try Sandbox.prepare(for: all, limits: Limits.together(all.map(\.limits)), policy: plan.policy, keep: keepWorkdir != nil)
         } catch {
             return (.error, error.reason, .zero, [])
         }
@@ -78,13 +82,13 @@ extension Grader {
             if let keepWorkdir { sandbox.keep(at: keepWorkdir) }
             sandbox.remove()
         }
-        let manifestJSON: String
+        var inner = plan.worker + ["--case", item.id, "--rto", String(rto.seconds)]
         do {
-            manifestJSON = String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)
+            inner += ["--manifest-json", String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)]
+            if let partner { inner += ["--client-json", String(decoding: try JSONEncoder().encode(partner), as: UTF8.self)] }
         } catch {
             return (.error, "cannot encode the manifest for the worker: \(error)", .zero, [])
         }
-        let inner = plan.worker + ["--case", item.id, "--rto", String(rto.seconds), "--manifest-json", manifestJSON]
         let wall = manifest.limits.wall ?? rto * 8 + .seconds(20) + .seconds(30)
         let line: String
         switch await sandbox.runWorker(inner, wall: wall - elapsed(), interrupted: { control.shared.interrupted }) {

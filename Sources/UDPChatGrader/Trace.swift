@@ -114,9 +114,10 @@ public final class Trace: @unchecked Sendable {
     /// Time since the case started.
     public func now() -> Duration { ContinuousClock.now - start }
 
+    /// Appends an event at `time` (default: now; a captured datagram gives the time it was on the wire).
     public func append(_ kind: TraceEvent.Kind, node: String, remote: String? = nil, local: String? = nil,
-                       text: String, bytes: [UInt8]? = nil, tag: String? = nil, decoded: Message?? = nil) {
-        var event = TraceEvent(time: now(), kind: kind, node: node, remote: remote, local: local, text: text, bytes: bytes, tag: tag)
+                       text: String, bytes: [UInt8]? = nil, tag: String? = nil, decoded: Message?? = nil, at time: Duration? = nil) {
+        var event = TraceEvent(time: time ?? now(), kind: kind, node: node, remote: remote, local: local, text: text, bytes: bytes, tag: tag)
         if let decoded {
             event.readByDialect = true
             event.dialectMessage = decoded

@@ -155,24 +155,12 @@ struct ProcessTree {
 
     static func belowSelf() -> ProcessTree {
         guard let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self")).flatMap(Int32.init) else { return ProcessTree() }
-        var children: [Int32: [Int32]] = [:]
-        var stats: [Int32: (threads: Int, rss: Int)] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(name), let text = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-                  let close = text.lastIndex(of: ")") else { continue }
-            // After the command's closing parenthesis, field k of proc(5) is at k − 3: ppid (4), num_threads (20), rss (24).
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            guard fields.count > 21, let parent = Int32(fields[1]) else { continue }
-            children[parent, default: []].append(pid)
-            stats[pid] = (Int(fields[17]) ?? 1, Int(fields[21]) ?? 0)
-        }
+        let table = ProcessTable.read()
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         var tree = ProcessTree()
-        var pending = children[me] ?? []
-        while let pid = pending.popLast() {
-            tree.tasks += stats[pid]?.threads ?? 0
-            tree.residentBytes += proportional(pid) ?? (stats[pid]?.rss ?? 0) * page
-            pending += children[pid] ?? []
+        for pid in table.descendants(of: me) {
+            tree.tasks += table.threads[pid] ?? 0
+            tree.residentBytes += proportional(pid) ?? (table.residentPages[pid] ?? 0) * page
         }
         return tree
     }

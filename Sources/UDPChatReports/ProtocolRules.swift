@@ -29,11 +29,12 @@ public enum ProtocolRules {
     }
 
     /// The rules that name a grader case, in PROTOCOL.md order. The rules a case is cited by in
-    /// a broad way (`all re-send cases`) come after the ones that name it.
+    /// a broad way (`all re-send cases`) come after the ones that name it; a behavioural case's
+    /// (`behavioural`) are its own list.
     public static func rules(forCase id: String) -> [String] {
         let named = table.filter { cases(of: $0, catalogue: [id]).contains(id) && !$0.cases.hasPrefix("all ") }.map(\.id)
         let broad = table.filter { $0.cases.hasPrefix("all ") && cases(of: $0, catalogue: [id]).contains(id) }.map(\.id)
-        return named + broad
+        return named + broad + (behavioural[id]?.rules ?? [])
     }
 
     /// The section anchors of a rule (`receiving` for `[4.8](#receiving)`).

@@ -14,18 +14,25 @@ struct GradeCommand: AsyncParsableCommand {
             Exit status: 0 nothing failed, 1 some case FAIL/ERROR/FLAKY (or a batch manifest cannot be loaded), \
             2 the grader could not run, 3 no case could be judged (every case UNSUPPORTED: the last line says why). \
             --batch DIR grades each subfolder of DIR as one submission: its manifests (YAML files with role: or \
-            command:) beside its dialect, scenarios and anything else. See docs/GRADER.md.
+            command:) beside its dialect, scenarios and anything else. A server's and a client's manifest given \
+            together (or a batch folder holding one of each) are also graded whole: the submission's own server and \
+            clients run together in one sandbox, judged from consoles, the wire, sockets and processes (W-* cases). \
+            See docs/GRADER.md.
 
             """ + HelpLayout.examples(
                 "udpchat grade Fixtures/iut/reference-client.yaml --rto 500ms",
                 "udpchat grade Fixtures/iut/reference-server.yaml --html report.html",
                 "udpchat grade Fixtures/iut/reference-client.yaml --cases 'C-MSG-*'",
+                "udpchat grade server.yaml client.yaml --cases 'W-*' --html whole.html",
                 "udpchat grade --list",
                 "udpchat grade --batch submissions --shard 1/4 --json shard-1.json")
     )
 
-    @Argument(help: "The implementation-under-test manifest (YAML).")
-    var manifest: String?
+    @Argument(help: "The implementation-under-test manifest (YAML); a server's and a client's manifest together are also graded whole (W-* cases).")
+    var manifests: [String] = []
+
+    /// The one manifest given (the first of two).
+    var manifest: String? { manifests.first }
 
     @Option(help: "RTO to grade at when the command takes {rto} (e.g. 10s, 500ms).")
     var rto: DurationArgument = DurationArgument(.seconds(10))
@@ -88,6 +95,7 @@ struct GradeCommand: AsyncParsableCommand {
     func checkOptions() throws(UDPChatError) {
         if manifest == nil, batch == nil, !list { throw UDPChatError.usage("give a MANIFEST.yaml or --batch DIR") }
         if manifest != nil, batch != nil { throw UDPChatError.usage("give either a MANIFEST.yaml or --batch DIR, not both") }
+        if manifests.count > 2 { throw UDPChatError.usage("give one manifest, or a server's and a client's (graded whole too)") }
         if jobs < 0 { throw UDPChatError.usage("--jobs must be 0 (all) or more") }
         if repeatCount < 1 { throw UDPChatError.usage("--repeat must be at least 1") }
         if rto.duration <= .zero { throw UDPChatError.usage("--rto must be above zero") }
@@ -141,7 +149,17 @@ struct GradeCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
-        for role in Set(manifests.map(\.role)) where Grader.select(role: role, cases: cases, skip: skip).isEmpty {
+        let wholes: [WholeSubmission]
+        do {
+            wholes = try wholeSubmissions(entries)
+        } catch {
+            FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        // With whole submissions a role that --cases leaves empty is skipped; nothing selected at all is exit 2.
+        let roles = Set(manifests.map { GradedRole($0.role) }).union(wholes.isEmpty ? [] : [.whole])
+        let empty = roles.filter { Grader.select(role: $0, cases: cases, skip: skip).isEmpty }
+        if let role = empty.first, wholes.isEmpty || empty == roles {
             FileHandle.standardError.write(Data("grade: --cases/--skip select no \(role.rawValue) case (see `udpchat grade --list`)\n".utf8))
             throw ExitCode(2)
         }
@@ -151,7 +169,8 @@ struct GradeCommand: AsyncParsableCommand {
         let outcome = try await GracefulRun.run(onShutdown: { control.interrupt() }) { [self, options] in
             let batched = entries.count > 1
             var reports: [GradeReport] = []
-            for entry in entries where !control.interrupted {
+            let selects = { (role: GradedRole) in !Grader.select(role: role, cases: cases, skip: skip).isEmpty }
+            for entry in entries where !control.interrupted && selects(GradedRole(entry.role)) {
                 if case .failure(let error) = entry.manifest {
                     let report = brokenReport(entry, error)
                     print(ReportFormat.matrix(report))
@@ -163,7 +182,7 @@ struct GradeCommand: AsyncParsableCommand {
                 if let artifacts, batch != nil { perManifest.artifacts = "\(artifacts)/\(safeName(manifest.name))" }
                 if !quiet {
                     let (_, note) = Grader.effectiveRTO(manifest: manifest, requested: options.rto)
-                    progress.add(total: Grader.select(role: manifest.role, cases: cases, skip: skip).count)
+                    progress.add(total: Grader.select(role: GradedRole(manifest.role), cases: cases, skip: skip).count)
                     progress.say("grading \(manifest.name) (\(manifest.role.rawValue)): \(note)")
                     let name = manifest.name
                     perManifest.progress = { result in
@@ -172,6 +191,12 @@ struct GradeCommand: AsyncParsableCommand {
                     }
                 }
                 let report = await Grader.run(manifest: manifest, options: perManifest)
+                progress.clearStatus()
+                print(ReportFormat.matrix(report))
+                reports.append(report)
+            }
+            for whole in wholes where !control.interrupted && selects(.whole) {
+                let report = await gradeWhole(whole, options: options, progress: progress, batched: batched)
                 progress.clearStatus()
                 print(ReportFormat.matrix(report))
                 reports.append(report)
@@ -219,7 +244,7 @@ struct GradeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         // Nothing silently: an implementation none of whose cases could be judged is named on the last line.
-        let unjudged = reports.compactMap { ReportFormat.unjudgedLine($0, label: batch == nil ? nil : "\($0.implementation) (\($0.role.rawValue))") }
+        let unjudged = reports.compactMap { ReportFormat.unjudgedLine($0, label: reports.count == 1 ? nil : "\($0.implementation) (\($0.role.rawValue))") }
         for line in unjudged { print(line) }
         if reports.contains(where: \.hasFailures) || interopFailed { throw ExitCode(1) }
         if !unjudged.isEmpty { throw ExitCode(3) }
@@ -228,9 +253,13 @@ struct GradeCommand: AsyncParsableCommand {
     /// What to grade: the one manifest, or the manifests of the batch folder's submissions (this shard's),
     /// broken ones included (each becomes an ERROR row).
     func loadEntries() throws(UDPChatError) -> [BatchEntry] {
-        if let manifest {
-            let loaded = try Manifest.load(path: manifest)
-            return [BatchEntry(relativePath: manifest, label: loaded.name, role: loaded.role, manifest: .success(loaded))]
+        if !manifests.isEmpty {
+            var entries: [BatchEntry] = []
+            for path in manifests {
+                let loaded = try Manifest.load(path: path)
+                entries.append(BatchEntry(relativePath: path, label: loaded.name, role: loaded.role, manifest: .success(loaded)))
+            }
+            return entries
         }
         guard let batch else { return [] }
         var entries = try GradeBatch.entries(in: batch)
@@ -268,10 +297,12 @@ struct GradeCommand: AsyncParsableCommand {
     }
 
     func printCatalogue() {
-        var roles = IUTRole.allCases
-        if let manifest, let loaded = try? Manifest.load(path: manifest) { roles = [loaded.role] }
+        var roles = GradedRole.allCases
+        if manifests.count == 1, let manifest, let loaded = try? Manifest.load(path: manifest) { roles = [GradedRole(loaded.role)] }
+        let plays: [GradedRole: String] = [.server: "the grader plays many clients", .client: "the grader plays the server and the peers",
+                                           .whole: "a submission's own server and clients together"]
         for role in roles {
-            print("\(role.rawValue) role (\(role == .server ? "the grader plays many clients" : "the grader plays the server and the peers")):")
+            print("\(role.rawValue) role (\(plays[role]!)):")
             for item in Grader.select(role: role, cases: cases, skip: skip) {
                 let id = item.id.padding(toLength: 22, withPad: " ", startingAt: 0)
                 let level = item.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
@@ -314,5 +345,29 @@ extension GradeCommand {
         guard plan != nil else { return "none: the implementations ran on the host, unsandboxed (--isolation none)" }
         return "sandbox (bubblewrap: own user, PID and network namespaces, seccomp; limits: "
             + (CaseCgroup.kind ?? "rlimits and a process watch") + ")"
+    }
+}
+
+extension GradeCommand {
+    /// The whole submissions to grade: the two manifests of the command line (one server, one client),
+    /// or each batch submission folder holding one server and one client manifest.
+    func wholeSubmissions(_ entries: [BatchEntry]) throws(UDPChatError) -> [WholeSubmission] {
+        if manifests.count == 2 { return [try WholeSubmission.from(entries.compactMap(\.graded))] }
+        return batch == nil ? [] : WholeSubmission.pairs(entries)
+    }
+
+    /// Grades one whole submission (the W-* catalogue), with the progress lines of the others.
+    func gradeWhole(_ whole: WholeSubmission, options: GradeOptions, progress: ProgressReporter, batched: Bool) async -> GradeReport {
+        var perWhole = options
+        if let artifacts { perWhole.artifacts = "\(artifacts)/\(safeName(whole.name))-whole" }
+        if !quiet {
+            progress.add(total: Grader.select(role: .whole, cases: cases, skip: skip).count)
+            progress.say("grading \(whole.name) whole: its server and clients together")
+            let name = whole.name
+            perWhole.progress = { result in
+                progress.finished(ReportFormat.progressLine(result, implementation: batched ? name : nil), failed: result.verdict.isFailure, always: true)
+            }
+        }
+        return await Grader.run(whole: whole, options: perWhole)
     }
 }

@@ -22,6 +22,9 @@ struct GradeWorkerCommand: AsyncParsableCommand {
     @Option(help: "The manifest (for --interop pairs: the initiator's), as JSON.")
     var manifestJSON: String
 
+    @Option(help: "A whole submission's client manifest, as JSON (--manifest-json is then its server's).")
+    var clientJSON: String?
+
     @Option(help: "Interop: the responder's manifest, as JSON.")
     var responderJSON: String?
 
@@ -49,7 +52,8 @@ struct GradeWorkerCommand: AsyncParsableCommand {
             let server = try JSONDecoder().decode([String].self, from: Data(serverJSON.utf8))
             data = try JSONEncoder().encode(await Interop.runWorker(manifest, responder, serverCommand: server, rto: rto, loss: loss, seed: seed))
         } else {
-            data = try JSONEncoder().encode(await Grader.runWorker(caseID: caseID ?? "", manifest: manifest, rto: rto))
+            let partner = try clientJSON.map { try JSONDecoder().decode(Manifest.self, from: Data($0.utf8)) }
+            data = try JSONEncoder().encode(await Grader.runWorker(caseID: caseID ?? "", manifest: manifest, partner: partner, rto: rto))
         }
         SandboxResult.emit(data)
     }

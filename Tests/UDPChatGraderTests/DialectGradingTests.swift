@@ -65,7 +65,7 @@ import UDPChatSupport
         options.rto = .milliseconds(600)
         options.jobs = 6
         let report = await Grader.run(manifest: manifest, options: options)
-        #expect(report.cases.count == Catalogue.cases(for: manifest.role).count)
+        #expect(report.cases.count == Catalogue.cases(for: GradedRole(manifest.role)).count)
         for result in report.cases {
             #expect([.pass, .lenient, .unsupported].contains(result.verdict), "\(fixture) \(result.id): \(result.verdict.rawValue): \(result.detail)")
             if result.verdict == .unsupported { #expect(!result.detail.isEmpty, "\(fixture) \(result.id): UNSUPPORTED without a reason") }

@@ -86,7 +86,7 @@ import UDPChatIUT
             options.sandbox = plan
         }
         let report = await Grader.run(manifest: manifest, options: options)
-        #expect(report.cases.count == Catalogue.cases(for: manifest.role).count)
+        #expect(report.cases.count == Catalogue.cases(for: GradedRole(manifest.role)).count)
         let expected = Self.listed[path] ?? []
         let uncaught = Dictionary(uniqueKeysWithValues: (Self.notCaught[path] ?? []).map { ($0.id, $0) })
         let wrong = Dictionary(uniqueKeysWithValues: (Self.misjudged[path] ?? []).map { ($0.id, $0.why) })

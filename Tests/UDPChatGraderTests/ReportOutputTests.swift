@@ -135,7 +135,7 @@ struct ReportOutputTests {
     }
 
     @Test func everyCatalogueCaseCitesARule() {
-        for role in IUTRole.allCases {
+        for role in GradedRole.allCases {
             for item in Catalogue.cases(for: role) where item.level != .info {
                 #expect(!ProtocolRules.rules(forCase: item.id).isEmpty, "\(item.id) is in no rule's cases column of docs/PROTOCOL.md §10")
             }

@@ -1,0 +1,129 @@
+// The whole-submission catalogue (W-*): the submission's own server and clients run together, judged
+// from what the harness types and sees — consoles, datagrams on the wire, sockets, processes — with no
+// wire format (docs/GRADER.md "Whole submissions"). Rule ids: UDPChatReports' ProtocolRules.behavioural.
+import UDPChatSupport
+
+enum WholeCases {
+    static let section = "Whole submission"
+
+    static let all: [GradeCase] = [garbage, table, concurrent, chat, leave]
+
+    /// A W-* case: its body gets the whole context.
+    static func whole(_ id: String, level: Level = .must, title: String, needs: [String] = [],
+                      body: @Sendable @escaping (WholeContext) async throws -> Void) -> GradeCase {
+        GradeCase(id, .whole, section: section, level: level, title: title, needs: needs) { context in
+            guard let whole = context.whole else { throw CaseStop.error("\(id) needs a whole submission (a server and a client manifest)") }
+            try await body(whole)
+        }
+    }
+
+    static let garbage = whole("W-GARBAGE", title: "the server survives random and truncated datagrams; then two clients join and chat as usual (assignment item 1)") { w in
+        try await w.startServer()
+        try w.requireWire()
+        // A scout joins first: its own datagrams, spoiled, are garbage in the submission's own format.
+        let scout = try await w.startClients(1)[0]
+        guard try await w.settle(scout, within: w.patience) else { throw joinFailed(w, scout) }
+        let observed = w.wire.between(scout.ports, [w.serverPort]).map(\.payload)
+        try await w.sendGarbage(spoiling: observed.reduce(into: []) { if !$0.contains($1) { $0.append($1) } })
+        let pair = try await w.startClients(2)
+        for party in pair where !(try await w.settle(party, within: w.patience)) {
+            try w.expectAlive(w.theServer!, "after the garbage, while \(party.name) was joining")
+            throw CaseStop.fail("after the garbage, \(party.name) got no answer from the server within \(seconds(w.patience)) "
+                + "(nothing from port \(w.serverPort) to \(portList(party)))")
+        }
+        if w.has("connect", "send"), w.clientID(of: pair[1]) != nil {
+            let text = "after garbage \(pair[1].id ?? 0)"
+            let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
+            if shown.isEmpty { throw CaseStop.fail("after the garbage, the text '\(text)' typed on \(pair[0].name) never appeared on \(pair[1].name)'s console") }
+        } else {
+            w.trace.note("judged on the joins: no chat (the client manifest has no input.connect / input.send, or \(pair[1].name)'s id cannot be told)")
+        }
+        try w.expectAlive(w.theServer!, "at the end of the session after the garbage")
+    }
+
+    static let table = whole("W-TABLE", title: "the server's console names a client's port after it joins, and no longer after it leaves (assignment item 2)") { w in
+        try await w.startServer()
+        try w.requireWire()
+        let joined = w.trace.now()
+        let party = try await w.startClients(1)[0]
+        guard try await w.settle(party, within: w.patience) else { throw joinFailed(w, party) }
+        let ports = party.ports
+        guard !ports.isEmpty else { throw CaseStop.unsupported("\(party.name)'s port cannot be told: the command has no {port} and its sockets cannot be read") }
+        let naming: (String) -> Bool = { line in ports.contains { WholeContext.names(line, port: $0) } }
+        guard let shown = try await w.waitForLine(of: w.theServer!, after: joined, within: .seconds(1), where: naming) else {
+            let printed = w.lines(of: w.theServer!, after: joined).suffix(3).map { "'\($0.text)'" }
+            throw CaseStop.fail("the server printed no table: after \(party.name) joined from port \(portList(party)), its console named "
+                + "none of them (since the join it printed \(printed.isEmpty ? "nothing" : printed.joined(separator: ", ")))")
+        }
+        w.trace.note("the server's console named \(party.name)'s port: '\(shown.text)'")
+        guard w.has("quit") else {
+            w.base.lenient("only the join was judged: the client manifest has no input.quit")
+            return
+        }
+        let quit = w.trace.now()
+        try w.type("quit", on: party)
+        _ = try await w.waitForClose(of: party, within: w.patience)
+        try await w.waitForConsoleQuiet(w.theServer!, within: .seconds(2))
+        let after = w.lines(of: w.theServer!, after: quit)
+        guard let last = after.last else {
+            throw CaseStop.fail("no table after the leave: \(party.name) quit at t=\(seconds(quit)) and the server printed nothing since "
+                + "(its table after the join: '\(shown.text)')")
+        }
+        if naming(last.text) {
+            throw CaseStop.fail("after \(party.name) left, the server's last line still names its port: '\(last.text)' at t=\(seconds(last.time))")
+        }
+    }
+
+    static let concurrent = whole("W-CONCURRENT", title: "4 clients started at once each get an answer from the server, and none exits (assignment item 1)") { w in
+        try await w.startServer()
+        try w.requireWire()
+        let parties = try await w.startClients(4)
+        var unanswered: [String] = []
+        for party in parties where try await w.waitForAnswer(to: party, within: w.patience) == nil {
+            if party.ports.isEmpty { throw CaseStop.unsupported("\(party.name)'s port cannot be told: the command has no {port} and its sockets cannot be read") }
+            unanswered.append("\(party.name) (port \(portList(party)))")
+        }
+        try await Task.sleep(for: WholeContext.quiet)
+        for party in parties { try w.expectAlive(party, "while 4 clients were joining at once") }
+        try w.expectAlive(w.theServer!, "while 4 clients were joining at once")
+        if !unanswered.isEmpty {
+            throw CaseStop.fail("of 4 clients started at once, \(unanswered.count) got no datagram from the server's port \(w.serverPort) "
+                + "within \(seconds(w.patience)): \(unanswered.joined(separator: ", "))")
+        }
+    }
+
+    static let chat = whole("W-CHAT", title: "a text typed on one client appears exactly once on the other's console, direct or relayed (assignment item 4)",
+                            needs: ["connect", "send"]) { w in
+        try await w.startServer()
+        try w.requireWire()
+        let pair = try await w.startClients(2)
+        for party in pair where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
+        let text = "whole chat \(pair[0].id ?? 0) to \(pair[1].id ?? 0)"
+        let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
+        if shown.isEmpty {
+            throw CaseStop.fail("the text '\(text)' typed on \(pair[0].name) never appeared on \(pair[1].name)'s console within \(seconds(w.patience))")
+        }
+        if shown.count > 1 {
+            let times = shown.map { "t=\(seconds($0.time))" }.joined(separator: ", ")
+            throw CaseStop.fail("the text '\(text)' typed once on \(pair[0].name) appeared \(shown.count) times on \(pair[1].name)'s console (\(times))")
+        }
+    }
+
+    static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server held still 2 RTO first (assignment item 6)",
+                             needs: ["quit"]) { w in
+        try await w.startServer()
+        try w.requireWire()
+        let party = try await w.startClients(1)[0]
+        guard try await w.settle(party, within: w.patience) else { throw joinFailed(w, party) }
+        try await judgeLeave(w, party)
+    }
+
+    static func joinFailed(_ w: WholeContext, _ party: WholeParty) -> CaseStop {
+        .fail("setup: join: \(party.name) got no answer from the server within \(seconds(w.patience)) (nothing from port \(w.serverPort) to \(portList(party)))")
+    }
+
+    static func portList(_ party: WholeParty) -> String {
+        let ports = party.ports.sorted()
+        return ports.isEmpty ? "its unknown port" : ports.map(String.init).joined(separator: "/")
+    }
+}

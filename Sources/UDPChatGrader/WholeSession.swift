@@ -1,0 +1,109 @@
+// The steps the W-* cases share: garbage to the server, a chat between two clients typed through
+// their input actions, and the leave judged against the server's answer on the wire.
+import Foundation
+import UDPChatSupport
+
+extension WholeContext {
+    /// Sends `WholeGarbage` (and spoiled copies of `observed`, what a client really sent) to the server's
+    /// port from a grader socket, a few ms apart, and FAILs naming how far it got when the server exited.
+    public func sendGarbage(spoiling observed: [[UInt8]] = []) async throws {
+        let sender = try await base.node("garbage")
+        wire.ignore(sender.address.port)
+        let target = Endpoint(host: "127.0.0.1", port: serverPort)
+        let garbage = WholeGarbage.datagrams(dialect: (try? server.dialect()) ?? .default) + WholeGarbage.mutations(of: observed)
+        trace.note("sending \(garbage.count) garbage datagrams to the server (random bytes, seed \(WholeGarbage.seed); truncated and malformed messages)")
+        var sent: [String] = []
+        for item in garbage {
+            sender.send(item.bytes, to: target, tag: "garbage")
+            sent.append(item.why)
+            try await Task.sleep(for: .milliseconds(10))
+            if theServer?.exited != nil { break }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        if let server = theServer, let exit = server.exited {
+            throw CaseStop.crashed("the server exited (status \(exit.status)) at t=\(seconds(exit.time)) once \(sent.count) "
+                + "of \(garbage.count) garbage datagrams had been sent, 10 ms apart (the last: \(sent.last ?? ""))\(stderrTail(server))")
+        }
+    }
+
+    /// Waits until `party` printed nothing for `quiet`, up to `within`.
+    func waitForConsoleQuiet(_ party: WholeParty, within: Duration) async throws {
+        let deadline = trace.now() + within
+        while trace.now() < deadline {
+            let last = lines(of: party).last?.time ?? .zero
+            if trace.now() - last >= Self.quiet { return }
+            try await Task.sleep(for: Self.poll)
+        }
+    }
+
+    /// Waits until nothing went to or from `party` for `quiet`, up to `within`.
+    func waitForWireQuiet(_ party: WholeParty, within: Duration) async throws {
+        let deadline = trace.now() + within
+        while trace.now() < deadline {
+            let last = traffic(of: party).last?.time ?? .zero
+            if trace.now() - last >= Self.quiet { return }
+            try await Task.sleep(for: Self.poll)
+        }
+    }
+}
+
+extension WholeCases {
+    /// `from` connects to `to` (`to` accepts when the manifest has input.accept: after its console showed
+    /// something, the prompt whatever it looks like), then types `text`. Returns `to`'s console lines
+    /// containing the text, watched until it showed once and a while longer (a second showing is a duplicate).
+    static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String) async throws -> [TraceEvent] {
+        let connect = w.trace.now()
+        try w.type("connect", on: a, peer: b)
+        if w.has("accept") {
+            guard try await w.waitForLine(of: b, after: connect, within: w.patience) != nil else {
+                throw CaseStop.fail("setup: connect: after \(a.name) typed connect to \(b.id ?? 0), \(b.name)'s console showed nothing "
+                    + "within \(seconds(w.patience)) (no prompt to accept)")
+            }
+            try w.type("accept", on: b, peer: a)
+        }
+        _ = try await w.waitForLine(of: a, after: connect, within: w.patience)
+        try await w.waitForWireQuiet(a, within: w.patience)
+        let typed = w.trace.now()
+        try w.type("send", on: a, peer: b, text: text)
+        guard try await w.waitForLine(of: b, after: typed, within: w.patience, where: { $0.contains(text) }) != nil else { return [] }
+        try await Task.sleep(for: min(max(.seconds(1), w.rto), .seconds(3)))
+        return w.lines(of: b, after: typed).filter { $0.text.contains(text) }
+    }
+
+    /// W-LEAVE's judgement: the server is held still, `party` types quit; it must stay open for 2 RTO,
+    /// then, once the server is released and answers, close (LENIENT when it stays open).
+    static func judgeLeave(_ w: WholeContext, _ party: WholeParty) async throws {
+        party.refreshSockets()
+        let watched = party.knowsSockets || party.givenPort != nil ? "its socket (port \(portList(party)))" : "its process (its socket cannot be read)"
+        let hold = w.rto * 2
+        w.holdServer()
+        let quit = w.trace.now()
+        try w.type("quit", on: party)
+        if let closed = try await w.waitForClose(of: party, within: hold) {
+            w.releaseServer()
+            if w.answers(to: party, after: quit).first(where: { $0.time <= closed }) == nil {
+                throw CaseStop.fail("\(party.name) closed (\(closing(party))) at t=\(seconds(closed)), \(seconds(closed - quit)) after quit, "
+                    + "before any datagram from the server reached it: the server was held still for 2 RTO (\(seconds(hold))) from the quit, "
+                    + "and a client closes only after the server answered its leave")
+            }
+            return
+        }
+        w.releaseServer()
+        let released = w.trace.now()
+        guard let answer = try await w.waitForAnswer(to: party, after: quit, within: w.patience) else {
+            throw CaseStop.fail("the server never answered \(party.name)'s leave: nothing from port \(w.serverPort) to \(portList(party)) "
+                + "within \(seconds(w.patience)) of its release at t=\(seconds(released)) (\(party.name) rightly stayed open)")
+        }
+        guard let closed = try await w.waitForClose(of: party, within: max(.seconds(3), w.rto)) else {
+            w.base.lenient("\(party.name) was still open \(seconds(max(.seconds(3), w.rto))) after the server's answer at t=\(seconds(answer.time)) (watched: \(watched))")
+            return
+        }
+        w.trace.note("\(party.name) stayed open while the server was held, and closed at t=\(seconds(closed)) after the server's answer at t=\(seconds(answer.time))")
+    }
+
+    /// How `party` was seen closed: its process exit, or its sockets.
+    static func closing(_ party: WholeParty) -> String {
+        if let exit = party.exited { return "its process exited with status \(exit.status)" }
+        return "its socket on port \(portList(party)) closed while the process still runs"
+    }
+}

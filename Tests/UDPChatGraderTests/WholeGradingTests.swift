@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import UDPChatGrader
+import UDPChatIUT
+import UDPChatReports
+
+/// Whole submissions (W-*, docs/GRADER.md "Whole submissions"): a submission's own server and
+/// clients run together in one case's sandbox, judged from consoles, the captured wire, sockets and
+/// processes. The faulty Python fixtures and Fixtures/real/original, each caught by the case naming
+/// its fault; the correct pair passes every W case. In the sandbox where there is one (else on the
+/// host, which needs the privilege to capture on lo). Serialized like FixtureGradingTests.
+@Suite(.serialized) struct WholeGradingTests {
+    static let faulty = FixtureGradingTests.faulty
+    static let original = FixtureGradingTests.root.appendingPathComponent("Fixtures/real/original").path
+
+    static func whole(_ server: String, _ client: String) throws -> WholeSubmission {
+        try WholeSubmission.from([try Manifest.load(path: server), try Manifest.load(path: client)])
+    }
+
+    static func grade(_ whole: WholeSubmission, cases: [String] = [], rto: Duration = .milliseconds(400)) async -> GradeReport {
+        var options = GradeOptions()
+        options.rto = rto
+        options.cases = cases
+        options.sandbox = await SandboxTests.plan()
+        return await Grader.run(whole: whole, options: options)
+    }
+
+    static func verdicts(_ report: GradeReport) -> [String: Verdict] {
+        Dictionary(uniqueKeysWithValues: report.cases.map { ($0.id, $0.verdict) })
+    }
+
+    static func details(_ report: GradeReport) -> String {
+        report.cases.map { "\($0.id) \($0.verdict.rawValue): \($0.detail)" }.joined(separator: "\n")
+    }
+
+    @Test func theCorrectPairPassesEveryWholeCase() async throws {
+        let report = await Self.grade(try Self.whole("\(Self.faulty)/server-correct.yaml", "\(Self.faulty)/client-correct.yaml"))
+        #expect(report.role == .whole)
+        #expect(report.cases.map(\.id) == WholeCases.all.map(\.id))
+        for result in report.cases {
+            #expect(result.verdict.isConforming, "\(result.id) \(result.verdict.rawValue): \(result.detail)")
+        }
+        // The reports take a whole report as they are: its rules, its role, its datagrams.
+        let html = HTMLReport.render([report])
+        #expect(html.contains("whole role") && html.contains("LEAVE-2"))
+        let chat = try #require(report.cases.first { $0.id == "W-CHAT" })
+        #expect(chat.events.contains { $0.isDatagram && $0.node == "client-1" })
+    }
+
+    @Test func aServerThatCrashesOnGarbageFailsGarbage() async throws {
+        let report = await Self.grade(try Self.whole("\(Self.faulty)/server-crash-malformed.yaml", "\(Self.faulty)/client-correct.yaml"),
+                                      cases: ["W-GARBAGE"])
+        let result = try #require(report.cases.first)
+        #expect(result.verdict == .fail, "\(result.detail)")
+        #expect(result.detail.contains("the server exited"), "\(result.detail)")
+    }
+
+    @Test(arguments: ["client-leave-early.yaml", "client-close-early.yaml"])
+    func aClientThatClosesBeforeTheAnswerFailsLeave(client: String) async throws {
+        let report = await Self.grade(try Self.whole("\(Self.faulty)/server-correct.yaml", "\(Self.faulty)/\(client)"), cases: ["W-LEAVE"])
+        let result = try #require(report.cases.first)
+        #expect(result.verdict == .fail, "\(result.detail)")
+        #expect(result.detail.contains("before any datagram from the server reached it"), "\(result.detail)")
+    }
+
+    /// The command line: two manifests are graded each against the reference and then whole; with
+    /// `--cases 'W-*'` only the whole table is graded (the roles it leaves empty are skipped).
+    @Test(.enabled(if: FixtureGradingTests.udpchatBinary != nil, "needs .build/debug/udpchat (swift build)"))
+    func twoManifestsOnTheCommandLineAreGradedWhole() async throws {
+        guard await SandboxTests.plan() != nil else { return }
+        let (status, output) = try ShardMergeTests.udpchat(["grade", "\(Self.faulty)/server-correct.yaml", "\(Self.faulty)/client-leave-early.yaml",
+                                                            "--rto", "300ms", "--quiet", "--cases", "W-LEAVE,W-CONCURRENT"])
+        #expect(status == 1, "W-LEAVE fails: exit 1\n\(output)")
+        #expect(output.contains("python-server-correct + python-client-leave-early (whole"), "\(output)")
+        #expect(output.split(separator: "\n").contains { $0.contains("W-LEAVE") && $0.contains("FAIL") }, "\(output)")
+        #expect(output.split(separator: "\n").contains { $0.contains("W-CONCURRENT") && $0.contains("PASS") }, "\(output)")
+        #expect(!output.contains("S-REGISTER") && !output.contains("C-REGISTER"), "\(output)")
+    }
+
+    /// Fixtures/real/original (pinned to 7070, chat relayed, menus; FAULTS.md): run whole in the
+    /// sandbox at its own 10 s, its faults 1 (the server dies on malformed datagrams), 4 (the leave is
+    /// never acknowledged; the client closes at once) and 5 (no table) are caught; the concurrent
+    /// joins it does right pass; the chat needs a connect action its menus cannot give (UNSUPPORTED).
+    @Test func theOriginalRunWholeHasItsFaultsCaught() async throws {
+        guard await SandboxTests.plan() != nil else { return }
+        let report = await Self.grade(try Self.whole("\(Self.original)/server.yaml", "\(Self.original)/client.yaml"))
+        let verdicts = Self.verdicts(report)
+        #expect(verdicts["W-GARBAGE"] == .fail, "\(Self.details(report))")
+        #expect(verdicts["W-LEAVE"] == .fail, "\(Self.details(report))")
+        #expect(verdicts["W-TABLE"] == .fail, "\(Self.details(report))")
+        #expect(verdicts["W-CONCURRENT"] == .pass, "\(Self.details(report))")
+        #expect(verdicts["W-CHAT"] == .unsupported, "\(Self.details(report))")
+        let table = try #require(report.cases.first { $0.id == "W-TABLE" })
+        #expect(table.detail.contains("the server printed no table"))
+    }
+}
+
+/// Every submission of Fixtures/real graded whole (no dialect used): the W cases FAIL exactly where a
+/// fault its FAULTS.md lists shows, and nothing else; W-CHAT is UNSUPPORTED only for original (no
+/// connect action). RTO 1 s where the command takes {rto} (routed and original: their own 10 s).
+@Suite(.serialized) struct RealWholeGradingTests {
+    static let real = FixtureGradingTests.root.appendingPathComponent("Fixtures/real").path
+
+    /// folder → the W cases its listed faults fail (FAULTS.md fault numbers in the comments).
+    static let listed: [String: Set<String>] = [
+        "assigned": ["W-GARBAGE"],                          // 3: a number that is not a number ends the server
+        "original": ["W-GARBAGE", "W-TABLE", "W-LEAVE"],    // 1: dies on malformed; 5: no table; 4: leave never acknowledged
+        "routed": ["W-TABLE"],                              // 1: no table, ever
+        "tagged": [],                                       // its faults need loss or repeats (not W cases yet)
+        "wordy": ["W-LEAVE"],                               // 3: quit exits at once, without waiting for Client Left
+    ]
+
+    @Test(arguments: ["assigned", "original", "routed", "tagged", "wordy"])
+    func failsExactlyTheWholeCasesNamingItsListedFaults(folder: String) async throws {
+        guard await SandboxTests.plan() != nil else { return }
+        let whole = try WholeGradingTests.whole("\(Self.real)/\(folder)/server.yaml", "\(Self.real)/\(folder)/client.yaml")
+        let report = await WholeGradingTests.grade(whole, rto: .seconds(1))
+        let expected = Self.listed[folder] ?? []
+        for result in report.cases {
+            if expected.contains(result.id) {
+                #expect(result.verdict == .fail, "\(folder) \(result.id): a listed fault, but \(result.verdict.rawValue): \(result.detail)")
+            } else if folder == "original", result.id == "W-CHAT" {
+                #expect(result.verdict == .unsupported, "\(result.detail)")
+            } else {
+                #expect(result.verdict.isConforming, "\(folder) \(result.id): \(result.verdict.rawValue): \(result.detail)")
+            }
+        }
+    }
+}
+
+/// The parts of whole grading that need no program run.
+struct WholeSubmissionTests {
+    @Test func garbageInTheSubmissionsOwnFormatIsItsDatagramsSpoiled() {
+        let spoiled = WholeGarbage.mutations(of: [Array("Port 40942".utf8)]).map { String(decoding: $0.bytes, as: UTF8.self) }
+        #expect(spoiled == ["Port", "Port ", "Port x"])
+        // Seeded: every run sends the same garbage.
+        #expect(WholeGarbage.datagrams(dialect: .default).map(\.bytes) == WholeGarbage.datagrams(dialect: .default).map(\.bytes))
+    }
+
+    @Test func aServerAssignedIdIsTheNumberTheAnswerAndTheConsoleAgreeOn() {
+        #expect(WholeContext.numbers(in: "You are Client 12, port 40942") == ["12", "40942"])
+    }
+
+    @Test func aPortIsNamedOnlyAsANumberOfItsOwn() {
+        #expect(WholeContext.names("clients: 21=127.0.0.1:23812", port: 23812))
+        #expect(WholeContext.names("23812", port: 23812))
+        #expect(!WholeContext.names("port 238120", port: 23812))
+        #expect(!WholeContext.names("port 123812 up", port: 23812))
+        #expect(!WholeContext.names("", port: 7070))
+    }
+
+    @Test func aBatchPairsEachFolderWithOneServerAndOneClient() throws {
+        let real = FixtureGradingTests.root.appendingPathComponent("Fixtures/real").path
+        let pairs = WholeSubmission.pairs(try GradeBatch.entries(in: real))
+        #expect(pairs.map(\.name) == ["assigned", "original", "routed", "tagged", "wordy"])
+        #expect(pairs.allSatisfy { $0.server.role == .server && $0.client.role == .client })
+    }
+
+    @Test func twoManifestsAreWholeOnlyAsAServerAndAClient() throws {
+        let faulty = FixtureGradingTests.faulty
+        let server = try Manifest.load(path: "\(faulty)/server-correct.yaml")
+        let client = try Manifest.load(path: "\(faulty)/client-correct.yaml")
+        #expect(try WholeSubmission.from([client, server]).server.role == .server)
+        #expect(throws: Error.self) { try WholeSubmission.from([server, server]) }
+    }
+
+    @Test func everyWholeCaseCitesItsRules() {
+        for item in WholeCases.all {
+            #expect(!ProtocolRules.rules(forCase: item.id).isEmpty, "\(item.id)")
+            #expect(ProtocolRules.behavioural[item.id]?.assignmentItem != nil, "\(item.id)")
+            #expect(ProtocolRules.rules(forCase: item.id).allSatisfy { ProtocolRules.rule($0) != nil })
+        }
+        #expect(Catalogue.cases(for: .whole).map(\.id) == ["W-GARBAGE", "W-TABLE", "W-CONCURRENT", "W-CHAT", "W-LEAVE"])
+    }
+}
