@@ -15,6 +15,7 @@ import PackageDescription
 //   UDPChatProxyControl – the proxy's live control API: HTTP/JSON over NIOHTTP1 and Prometheus metrics
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   CSeccomp           – libseccomp as a SwiftPM system library (pkg-config libseccomp, apt libseccomp-dev): the sandbox's syscall filter
+//   CNetfilterQueue    – libnetfilter_queue as a SwiftPM system library (pkg-config libnetfilter_queue, apt libnetfilter-queue-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
 //   UDPChatReports     – how runs are shown to people: progress lines/status line, the HTML page and sequence diagram, PROTOCOL.md rule ids, run info
 //   UDPChatIUT         – the implementation under test: manifests, placeholders, one process launcher (swift-subprocess, process groups), sandboxes
@@ -86,6 +87,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CNetfilterQueue", pkgConfig: "libnetfilter_queue", providers: [.apt(["libnetfilter-queue-dev"])]),
         .target(
             name: "UDPChatCapture",
             dependencies: ["CPcap", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio

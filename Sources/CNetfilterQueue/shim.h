@@ -1,0 +1,26 @@
+#ifndef UDPCHAT_CNETFILTERQUEUE_SHIM_H
+#define UDPCHAT_CNETFILTERQUEUE_SHIM_H
+// libnetfilter_queue (Debian libnetfilter-queue-dev) for the relay's transparent mode: the kernel
+// hands every queued packet to the relay, which answers with a verdict. The helpers below cover what
+// Swift cannot import as it is (a packed struct, macros).
+#include <stdint.h>
+#include <sys/types.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+// The packet's id in the queue (the packed nfqnl_msg_packet_hdr, host byte order), 0 when absent.
+static inline uint32_t udpchat_nfq_packet_id(struct nfq_data *nfa) {
+    struct nfqnl_msg_packet_hdr *header = nfq_get_msg_packet_hdr(nfa);
+    return header ? ntohl(header->packet_id) : 0;
+}
+// unshare(2) is declared by <sched.h> only under _GNU_SOURCE, which would give this module other
+// definitions of glibc's types than Swift's Glibc module has: declare the one call here instead.
+extern int unshare(int flags);
+static inline int udpchat_unshare_network(void) { return unshare(0x40000000); /* CLONE_NEWNET */ }
+static inline uint32_t udpchat_nf_accept(void) { return NF_ACCEPT; }
+static inline uint32_t udpchat_nf_drop(void) { return NF_DROP; }
+static inline uint8_t udpchat_nfqnl_copy_packet(void) { return NFQNL_COPY_PACKET; }
+// Accept packets the queue has no room for instead of dropping them.
+static inline uint32_t udpchat_nfqa_cfg_f_fail_open(void) { return NFQA_CFG_F_FAIL_OPEN; }
+#endif
