@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <linux/netfilter.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
@@ -18,6 +21,13 @@ static inline uint32_t udpchat_nfq_packet_id(struct nfq_data *nfa) {
 // definitions of glibc's types than Swift's Glibc module has: declare the one call here instead.
 extern int unshare(int flags);
 static inline int udpchat_unshare_network(void) { return unshare(0x40000000); /* CLONE_NEWNET */ }
+// ppoll(2) (likewise GNU-only): the relay waits for its next delayed copy with nanosecond resolution
+// where poll(2) would round it up to a whole millisecond.
+extern int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *sigmask);
+static inline int udpchat_ppoll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns) {
+    struct timespec timeout = { (time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000) };
+    return ppoll(fds, nfds, timeout_ns < 0 ? NULL : &timeout, NULL);
+}
 static inline uint32_t udpchat_nf_accept(void) { return NF_ACCEPT; }
 static inline uint32_t udpchat_nf_drop(void) { return NF_DROP; }
 static inline uint8_t udpchat_nfqnl_copy_packet(void) { return NFQNL_COPY_PACKET; }

@@ -102,10 +102,10 @@ public struct TransparentCore {
         return carryOut(current: current, into: &out)
     }
 
-    /// The timer armed by `.armTimer` fired: delayed copies due now are injected.
-    public mutating func timerFired(now: Instant, into out: inout [TransparentEffect]) {
+    /// The timer armed by `.armTimer` fired: delayed copies due now (or within `batch`) are injected.
+    public mutating func timerFired(now: Instant, batch: Duration = .zero, into out: inout [TransparentEffect]) {
         effects.removeAll(keepingCapacity: true)
-        relay.timerFired(now: now, into: &effects)
+        relay.timerFired(now: now, batch: batch, into: &effects)
         _ = carryOut(current: nil, into: &out)
     }
 

@@ -1,3 +1,4 @@
+import CNetfilterQueue
 import UDPChatCapture
 import UDPChatProxy
 import UDPChatRelay
@@ -21,9 +22,16 @@ final class TransparentLoop: @unchecked Sendable {
     private let shared: RelayShared
     private let name: String
     private let origin: Int64
-    private var armed: Instant?
+    /// The proxy's early-armed timer: wakes before a delayed copy is due by the lateness learned so far.
+    private var releaseTimer = ReleaseTimer(batch: TransparentLoop.releaseBatch)
+    /// What the OS wait is set for (nil: no deadline), and whether to check again without sleeping.
+    private var wakeAt: Instant?
+    private var polling = false
     private var effects: [TransparentEffect] = []
     private var lastFlush = Instant.zero
+
+    /// Copies due within this much leave together (as the proxy's `Link.releaseBatch`).
+    static let releaseBatch = Duration.microseconds(2)
 
     init(configuration: TransparentConfiguration, queue: NetfilterQueue, injector: RawInjector, rule: QueueRule, trace: TraceWriter?,
          shared: RelayShared) {
@@ -43,12 +51,14 @@ final class TransparentLoop: @unchecked Sendable {
     func run() {
         var fds = [pollfd(fd: queue.fd, events: Int16(POLLIN), revents: 0), pollfd(fd: shared.wake.read, events: Int16(POLLIN), revents: 0)]
         while !shared.stopRequested {
-            _ = poll(&fds, 2, timeoutMilliseconds())
+            _ = udpchat_ppoll(&fds, 2, timeoutNanoseconds())
             for packet in queue.receive() { handle(packet) }
-            if let at = armed, now() >= at {
-                armed = nil
-                core.timerFired(now: now(), into: &effects)
-                perform()
+            if let at = wakeAt, now() >= at {
+                wakeAt = nil
+                act(releaseTimer.woke(now: now()))
+            } else if polling {
+                polling = false
+                act(releaseTimer.check(now: now()))
             }
             shared.stats = core.stats
             if now() - lastFlush >= .seconds(1) {
@@ -59,11 +69,23 @@ final class TransparentLoop: @unchecked Sendable {
         finish()
     }
 
-    /// Until the timer is due (rounded up to the next millisecond), at most a second.
-    private func timeoutMilliseconds() -> Int32 {
-        guard let armed else { return 1000 }
-        let wait = (armed - now()).nanoseconds
-        return Int32(clamping: max(0, min(1000, (wait + 999_999) / 1_000_000)))
+    /// Until the timer is due (0 while polling for a deadline), at most a second (the trace is flushed every second).
+    private func timeoutNanoseconds() -> Int64 {
+        if polling { return 0 }
+        guard let wakeAt else { return 1_000_000_000 }
+        return max(0, min(1_000_000_000, (wakeAt - now()).nanoseconds))
+    }
+
+    /// Carries out what the release timer says.
+    private func act(_ action: ReleaseTimer.Action) {
+        switch action {
+        case .none: break
+        case .schedule(let at): (wakeAt, polling) = (at, false)
+        case .poll: (wakeAt, polling) = (nil, true)
+        case .fire:
+            core.timerFired(now: now(), batch: Self.releaseBatch, into: &effects)
+            perform()
+        }
     }
 
     /// One queued packet: a UDP/IPv4 datagram goes through the core; anything else passes untouched.
@@ -99,7 +121,7 @@ final class TransparentLoop: @unchecked Sendable {
             case .inject(let source, let destination, let payload):
                 if injector.send(source: source, destination: destination, payload: payload) { sent(source, destination, payload) }
             case .armTimer(let at):
-                armed = at
+                act(releaseTimer.arm(at, now: now()))
             case .trace(let event):
                 trace?.write(event.jsonLine)
                 observer?(event)

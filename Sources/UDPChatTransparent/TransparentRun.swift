@@ -33,7 +33,12 @@ public enum TransparentRun {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 do {
-                    if newNamespace { try PrivateNamespace.enterNew() } else { try SandboxInside.bringUpLoopback() }
+                    if newNamespace {
+                        try PrivateNamespace.enterNew()
+                    } else {
+                        try PrivateNamespace.check()
+                        try SandboxInside.bringUpLoopback()
+                    }
                     var configuration = configuration
                     configuration.namespaceIsPrivate = configuration.namespaceIsPrivate || newNamespace
                     let relay = try TransparentRelay.start(configuration)

@@ -32,7 +32,7 @@ struct TransparentCommand: AsyncParsableCommand {
                 "udpchat transparent --rule 'drop verb=REGISTER nth=1' --trace t.jsonl -- \\",
                 "    sh -c 'java Server & sleep 1; java Client < script.txt'",
                 "udpchat transparent --loss 10% --delay up:50ms --seed 1 -- ./run-all.sh",
-                "unshare -n udpchat transparent --private-namespace --duplicate 5%   # until Ctrl-C")
+                "unshare -n udpchat transparent --private-namespace --duplicate 5%")
     )
 
     @OptionGroup var impairment: ImpairmentOptions
@@ -108,6 +108,7 @@ struct TransparentCommand: AsyncParsableCommand {
     private func relayUntilSignal(_ configuration: TransparentConfiguration, banner: [String]) async throws -> TransparentRun.Outcome {
         let relay: TransparentRelay
         do {
+            try PrivateNamespace.check()
             try SandboxInside.bringUpLoopback()
             relay = try TransparentRelay.start(configuration)
         } catch {
