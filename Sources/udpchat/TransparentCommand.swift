@@ -25,14 +25,15 @@ struct TransparentCommand: AsyncParsableCommand {
             address. Datagrams toward --server-port are up, replies down; between two clients the one \
             who spoke first is up. Needs root and iptables (NFQUEUE). Inside a namespace that is \
             already private (the grader's case sandbox, `unshare -n`, `bwrap --unshare-net`) give \
-            --private-namespace; it refuses to run where the namespace has an interface besides lo. \
+            --private-namespace, with a COMMAND or alone (then it relays until Ctrl-C); it refuses \
+            to run where the namespace has an interface besides lo. \
             See docs/PROXY.md, "Transparent mode".
 
             """ + HelpLayout.examples(
-                "udpchat transparent --rule 'drop verb=REGISTER nth=1' --trace t.jsonl -- \\",
-                "    sh -c 'java Server & sleep 1; java Client < script.txt'",
+                "udpchat transparent --rule 'drop verb=REGISTER nth=1' --trace t.jsonl \\",
+                "    -- sh -c 'java Server & sleep 1; java Client < in.txt'",
                 "udpchat transparent --loss 10% --delay up:50ms --seed 1 -- ./run-all.sh",
-                "unshare -n udpchat transparent --private-namespace --duplicate 5%")
+                "udpchat transparent --private-namespace --duplicate 5%")
     )
 
     @OptionGroup var impairment: ImpairmentOptions
