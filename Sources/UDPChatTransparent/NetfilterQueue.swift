@@ -43,9 +43,12 @@ final class NetfilterQueue {
             arrivals.packets.append(QueuedPacket(id: udpchat_nfq_packet_id(data), bytes: bytes))
             return 0
         }, context) else {
-            let why = Self.reason()
+            let (code, why) = (errno, Self.reason())
             nfq_close(handle)
-            throw .transparentSetup("cannot bind netfilter queue \(number) (another program may hold it): \(why)")
+            if code == EBUSY || code == EEXIST || code == EPERM {
+                throw .transparentSetup("cannot bind netfilter queue \(number) (another program holds it, or no CAP_NET_ADMIN): \(why)")
+            }
+            throw .transparentUnsupported("cannot bind netfilter queue \(number) (is nfnetlink_queue in the kernel? modprobe nfnetlink_queue): \(why)")
         }
         self.queue = queue
         fd = nfq_fd(handle)
