@@ -33,6 +33,20 @@ public enum PrivateNamespace {
         }
     }
 
+    /// Brings `lo` up unless it is up already (bubblewrap's --unshare-net brings it up; setting the
+    /// flags again would need a capability the caller may not have).
+    public static func ensureLoopbackUp() throws(UDPChatError) {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw .transparentSetup("socket: \(NetfilterQueue.reason())") }
+        defer { close(fd) }
+        var request = ifreq()
+        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { name in
+            for (index, byte) in "lo".utf8.enumerated() { name[index] = byte }
+        }
+        if ioctl(fd, UInt(SIOCGIFFLAGS), &request) == 0, request.ifr_ifru.ifru_flags & Int16(IFF_UP) != 0 { return }
+        try SandboxInside.bringUpLoopback()
+    }
+
     /// Moves the calling thread (only it, and the threads and processes it starts later) into a new,
     /// empty network namespace, and brings its loopback up. Needs root (CAP_SYS_ADMIN).
     public static func enterNew() throws(UDPChatError) {
@@ -40,6 +54,6 @@ public enum PrivateNamespace {
             let why = NetfilterQueue.reason()
             throw .transparentUnsupported("cannot make a private network namespace (unshare(CLONE_NEWNET) needs root): \(why)")
         }
-        try SandboxInside.bringUpLoopback()
+        try ensureLoopbackUp()
     }
 }

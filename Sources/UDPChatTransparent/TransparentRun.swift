@@ -1,5 +1,4 @@
 import Foundation
-import UDPChatIUT
 import UDPChatRelay
 import UDPChatSupport
 #if canImport(Glibc)
@@ -37,7 +36,7 @@ public enum TransparentRun {
                         try PrivateNamespace.enterNew()
                     } else {
                         try PrivateNamespace.check()
-                        try SandboxInside.bringUpLoopback()
+                        try PrivateNamespace.ensureLoopbackUp()
                     }
                     var configuration = configuration
                     configuration.namespaceIsPrivate = configuration.namespaceIsPrivate || newNamespace
@@ -56,8 +55,8 @@ public enum TransparentRun {
 }
 
 extension Tool {
-    /// Runs `arguments` (the first searched in PATH) with this process's standard streams and SIGINT,
-    /// SIGTERM back at their defaults; returns its exit status (128 + N for signal N, 127: not started).
+    /// Runs `arguments` (the first searched in PATH) with this process's standard streams, SIGINT and
+    /// SIGTERM back at their defaults and no signal blocked; returns its exit status (128 + N for signal N, 127: not started).
     static func runInheriting(_ arguments: [String]) -> Int32 {
         guard !arguments.isEmpty else { return 0 }
         var attributes = posix_spawnattr_t()
@@ -67,8 +66,13 @@ extension Tool {
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGINT)
         sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+        // The spawning thread may block signals (runtime threads do): the command starts with none blocked.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

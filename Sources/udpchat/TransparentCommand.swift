@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import UDPChatCapture
 import UDPChatImpairment
-import UDPChatIUT
 import UDPChatProxy
 import UDPChatSupport
 import UDPChatTransparent
@@ -110,7 +109,7 @@ struct TransparentCommand: AsyncParsableCommand {
         let relay: TransparentRelay
         do {
             try PrivateNamespace.check()
-            try SandboxInside.bringUpLoopback()
+            try PrivateNamespace.ensureLoopbackUp()
             relay = try TransparentRelay.start(configuration)
         } catch {
             throw Self.fail("\(error)")

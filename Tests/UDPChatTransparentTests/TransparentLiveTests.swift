@@ -151,3 +151,31 @@ import UDPChatTransparent
         }
     }
 }
+
+/// Client ↔ client datagrams, sent directly, are a pair of their own and pass through the relay too.
+@Suite struct TransparentDirectPairTests {
+    @Test func clientsTalkingDirectlyGoThroughTheRelay() async throws {
+        guard !TransparentLiveTests.skipped() else { return }
+        let outcome = try await NamespaceHarness.run { () throws -> ([String], String?, String?, LinkStats)? in
+            guard let relay = try TransparentLiveTests.relay(rules: ["duplicate verb=CONNECT"]) else { return nil }
+            let server = try TestSocket(port: 7070)
+            let alice = try TestSocket(port: 40000)
+            let bob = try TestSocket(port: 40001)
+            alice.send("LOOKUP 2", to: 7070)
+            let lookup = server.receiveText(timeout: .seconds(5))
+            alice.send("CONNECT 99 1", to: 40001)
+            var connects: [String] = []
+            while let text = bob.receiveText(timeout: connects.count < 2 ? .seconds(5) : .milliseconds(300)) { connects.append(text) }
+            bob.send("ACCEPT 99 2", to: 40000)
+            let accept = alice.receiveText(timeout: .seconds(5))
+            return (connects, lookup, accept, relay.stop())
+        }
+        guard let outcome else { return }
+        let (connects, lookup, accept, stats) = outcome
+        #expect(lookup == "LOOKUP 2")
+        #expect(connects == ["CONNECT 99 1", "CONNECT 99 1"])
+        #expect(accept == "ACCEPT 99 2")
+        #expect(stats.flowsOpened == 2, "alice–server and alice–bob")
+        #expect(stats.up.received == 2 && stats.up.duplicated == 1 && stats.down.received == 1 && stats.up.balanced && stats.down.balanced)
+    }
+}
