@@ -67,6 +67,18 @@ import UDPChatSupport
         #expect(core.packet(Self.bytes("INACTIVE 2"), from: server, to: client, now: .zero + .milliseconds(201), into: &effects) == .accept)
     }
 
+    @Test func aReorderedDatagramIsInjectedRightAfterTheOneThatOvertakesIt() throws {
+        var core = try core([("reorder", "up:100%,hold=50ms")])
+        var effects: [TransparentEffect] = []
+        #expect(core.packet(Self.bytes("MSG 5 1 1 a"), from: client, to: peer, now: .zero, into: &effects) == .drop)
+        effects.removeAll()
+        let second = core.packet(Self.bytes("MSG 5 1 2 b"), from: client, to: peer, now: .zero + .milliseconds(1), into: &effects)
+        #expect(second == .accept)
+        let injected = effects.compactMap { if case .inject(_, _, let p) = $0 { p } else { nil } }
+        #expect(injected == [Self.bytes("MSG 5 1 1 a")], "the held datagram leaves right after the one that overtook it")
+        #expect(core.stats.up.reordered == 1 && core.stats.up.sent == 2 && core.stats.up.balanced)
+    }
+
     @Test func corruptionAcceptsTheChangedPayload() throws {
         var core = try core([("corrupt", "100%")])
         var effects: [TransparentEffect] = []
