@@ -5,6 +5,8 @@
 // Swift cannot import as it is (a packed struct, macros).
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,6 +30,8 @@ static inline int udpchat_ppoll(struct pollfd *fds, nfds_t nfds, int64_t timeout
     struct timespec timeout = { (time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000) };
     return ppoll(fds, nfds, timeout_ns < 0 ? NULL : &timeout, NULL);
 }
+// A raw IPv4 socket that sends whole IP packets (IPPROTO_RAW implies IP_HDRINCL): the relay's injector.
+static inline int udpchat_raw_ipv4_socket(void) { return socket(AF_INET, SOCK_RAW, IPPROTO_RAW); }
 static inline uint32_t udpchat_nf_accept(void) { return NF_ACCEPT; }
 static inline uint32_t udpchat_nf_drop(void) { return NF_DROP; }
 static inline uint8_t udpchat_nfqnl_copy_packet(void) { return NFQNL_COPY_PACKET; }

@@ -1,3 +1,4 @@
+import CNetfilterQueue
 import UDPChatCapture
 import UDPChatSupport
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ final class RawInjector {
     private var fd: Int32
 
     init(mark: UInt32) throws(UDPChatError) {
-        fd = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW))
+        fd = udpchat_raw_ipv4_socket()
         guard fd >= 0 else { throw .transparentSetup("cannot open a raw socket (needs root or CAP_NET_RAW): \(NetfilterQueue.reason())") }
         var value = mark
         guard setsockopt(fd, SOL_SOCKET, SO_MARK, &value, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
