@@ -15,7 +15,9 @@ import PackageDescription
 //   UDPChatProxyControl – the proxy's live control API: HTTP/JSON over NIOHTTP1 and Prometheus metrics
 //   CPcap              – libpcap as a SwiftPM system library (pkg-config libpcap, apt libpcap-dev)
 //   CSeccomp           – libseccomp as a SwiftPM system library (pkg-config libseccomp, apt libseccomp-dev): the sandbox's syscall filter
+//   CNetfilterQueue    – libnetfilter_queue as a SwiftPM system library (pkg-config libnetfilter_queue, apt libnetfilter-queue-dev)
 //   UDPChatCapture     – pcap writing/reading, live capture, decoding and replay
+//   UDPChatTransparent – the relay core fed by netfilter's queue: every UDP datagram on a private namespace's loopback, addresses unchanged
 //   UDPChatReports     – how runs are shown to people: progress lines/status line, the HTML page and sequence diagram, PROTOCOL.md rule ids, run info
 //   UDPChatIUT         – the implementation under test: manifests, placeholders, one process launcher (swift-subprocess, process groups), sandboxes
 //   UDPChatGrader      – the conformance grader behind `udpchat grade`: fake server/peers over NIO, case catalogue, reports
@@ -86,6 +88,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CNetfilterQueue", pkgConfig: "libnetfilter_queue", providers: [.apt(["libnetfilter-queue-dev"])]),
+        .target(
+            name: "UDPChatTransparent",
+            dependencies: ["CNetfilterQueue", "UDPChatProxy", "UDPChatRelay", "UDPChatCapture", "UDPChatIUT", "UDPChatImpairment", "UDPChatSupport"]
+        ),
         .target(
             name: "UDPChatCapture",
             dependencies: ["CPcap", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + nio
@@ -112,7 +119,7 @@ let package = Package(
             dependencies: [
                 "UDPChatRuntime", "UDPChatCore", "UDPChatWire", "UDPChatSupport", "UDPChatImpairment", "UDPChatProxy",
                 "UDPChatProxyControl", "UDPChatCapture", "UDPChatBench", "UDPChatScenario", "UDPChatGrader", "UDPChatReports", "UDPChatIUT",
-                "UDPChatTerminal", "UDPChatDialect", "UDPChatSimulation",
+                "UDPChatTerminal", "UDPChatDialect", "UDPChatSimulation", "UDPChatTransparent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -164,6 +171,10 @@ let package = Package(
                 "UDPChatCapture", "UDPChatDialect", "UDPChatRuntime", "UDPChatScenario", "UDPChatProxy", "UDPChatWire", "UDPChatSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
+        ),
+        .testTarget(
+            name: "UDPChatTransparentTests",
+            dependencies: ["UDPChatTransparent", "UDPChatRelay", "UDPChatImpairment", "UDPChatSupport"]
         ),
         .testTarget(name: "PackageStructureTests"),
         .testTarget(name: "udpchatTests", dependencies: ["udpchat", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

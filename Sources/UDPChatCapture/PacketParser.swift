@@ -108,6 +108,11 @@ public enum PacketParser {
         }
     }
 
+    /// Parses an IP packet without a link layer (as netfilter's queue hands it over).
+    public static func parseIP(_ bytes: [UInt8]) -> FrameContent {
+        bytes.withUnsafeBytes { parse(linkType: DLT_RAW, frame: 0, timestamp: 0, bytes: $0, originalLength: $0.count) }
+    }
+
     private static func ipv4(_ ip: UnsafeRawBufferPointer, frame: Int, timestamp: Double, missing: Int) -> FrameContent {
         guard ip.count >= 20 else { return .truncated("IPv4 header cut short") }
         let headerLength = Int(ip[0] & 0x0F) * 4

@@ -46,6 +46,15 @@ public enum PacketSynthesis {
         return frame
     }
 
+    /// An IP packet (no link layer) carrying `payload` from `source` to `destination` over UDP, both
+    /// checksums right: what the transparent relay re-injects through a raw socket.
+    public static func ipPacket(source: Endpoint, destination: Endpoint, payload: [UInt8]) throws(CaptureError) -> [UInt8] {
+        let frame: Result<[UInt8], CaptureError> = payload.withUnsafeBytes { bytes in
+            Result { () throws(CaptureError) in try ethernetFrame(source: source, destination: destination, payload: bytes) }
+        }
+        return Array(try frame.get()[14...])
+    }
+
     /// Ethernet (14) + IPv6 (40) + UDP (8): the longest header `writeHeaders` writes.
     public static let maxHeaderLength = 62
 

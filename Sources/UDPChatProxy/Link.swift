@@ -399,7 +399,8 @@ extension SocketAddress {
     }
 }
 
-func wallClock() -> Double {
+/// Seconds since the Unix epoch, wall clock (the timestamps of tapped datagrams).
+public func wallClock() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -12,11 +12,11 @@ import UDPChatSupport
 public typealias TraceEvent = RelayTraceEvent
 
 /// Appends lines to a file through a large stdio buffer; `close()` flushes.
-/// Used only on the proxy's event loop.
-final class TraceWriter {
+/// Used only on one thread at a time (the proxy's event loop, the transparent relay's thread).
+public final class TraceWriter {
     private var file: UnsafeMutablePointer<FILE>?
 
-    init(path: String) throws(UDPChatError) {
+    public init(path: String) throws(UDPChatError) {
         guard let file = fopen(path, "w") else {
             throw UDPChatError.proxyTrace("cannot open trace file '\(path)': \(String(cString: strerror(errno)))")
         }
@@ -24,18 +24,18 @@ final class TraceWriter {
         self.file = file
     }
 
-    func write(_ line: String) {
+    public func write(_ line: String) {
         guard let file else { return }
         var line = line
         line.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, file) }
         fputc(0x0A, file)
     }
 
-    func flush() {
+    public func flush() {
         if let file { fflush(file) }
     }
 
-    func close() {
+    public func close() {
         if let file { fclose(file) }
         file = nil
     }

@@ -235,6 +235,15 @@ public struct RelayCore<Client: RelayClientAddress> {
         impair(bytes ?? [], direction: .down, flow: id, now: now, into: &effects)
     }
 
+    /// Opens `client`'s flow before any datagram from it (a transparent relay whose first datagram
+    /// of a pair comes from the target's side); returns the flow, the existing one if there is one,
+    /// nil at the flow limit. Its datagrams then go through `upstreamDatagram`.
+    public mutating func openFlow(for client: Client, now: Instant, into effects: inout [RelayEffect<Client>]) -> UInt64? {
+        if let existing = flowOfClient[client] { return existing }
+        guard flows.count < configuration.maxFlows, !stopped else { return nil }
+        return openFlow(client, now: now, into: &effects)
+    }
+
     /// The flow's upstream socket is open: what waited for it is sent now (by the driver).
     public mutating func upstreamOpened(flow id: UInt64) {
         guard let flow = flows[id], flow.opening else { return }

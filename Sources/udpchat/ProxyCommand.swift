@@ -38,23 +38,7 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Where datagrams go (HOST:PORT).") var to: EndpointArgument?
     @Option(help: "YAML file with several listen → target links, per-link impairments, rules and a timeline.") var config: String?
 
-    @Option(help: "Loss: 10%, 10%,corr=25%, Gilbert-Elliott ge:p=1%,r=25%[,h=0%,k=100%] or netem's 4-state 'state P13 [P31 [P32 [P23 [P14]]]]'.") var loss: [String] = []
-    @Option(help: "Base delay: 50ms.") var delay: [String] = []
-    @Option(help: "Jitter around the delay: 10ms, or with netem's delay correlation 10ms,corr=25%.") var jitter: [String] = []
-    @Option(help: "Jitter distribution: uniform, normal, pareto.") var distribution: [String] = []
-    @Option(help: "Whether jitter may reorder: true or false (default false: FIFO per direction).") var jitterReorder: [String] = []
-    @Option(help: "Duplicate probability: 5% or 5%,corr=25%.") var duplicate: [String] = []
-    @Option(help: "Reorder probability: 10%[,hold=50ms][,corr=25%][,gap=N] (held until the next datagram overtakes, at most hold).") var reorder: [String] = []
-    @Option(help: "Corrupt probability (flips one bit): 1% or 1%,corr=25%.") var corrupt: [String] = []
-    @Option(help: "Truncate datagrams longer than N bytes.") var mtu: [String] = []
-    @Option(help: "Rate limit: 1mbit, 500kbit, 100kbps (bytes/s).") var rate: [String] = []
-    @Option(help: "Rate limiter queue limit in datagrams (default 1000).") var queue: [String] = []
-    @Option(help: "netem's limit: most datagrams waiting (delayed, queued, in a slot) per direction; beyond are dropped.") var limit: [String] = []
-    @Option(help: "netem's slot: 'MIN_DELAY [MAX_DELAY] [packets N] [bytes N]', datagrams leave in bursts at slot boundaries.") var slot: [String] = []
-    @Option(help: "Blackhole window START+LENGTH from start, e.g. 5s+3s (repeatable).") var blackhole: [String] = []
-    @Option(help: "Protocol-aware rule, e.g. 'drop dir=up verb=MSG seq=1 nth=1' (repeatable, checked in order).") var rule: [String] = []
-    @Option(help: "The wire format rules, the trace and --count-verbs read (a dialect file, docs/DIALECTS.md): verb=MSG then matches that dialect's chat message.") var dialect: String?
-    @Flag(help: "Count received datagrams by verb (read with --dialect's format), in the counters, GET /links and /metrics. Reads every datagram: costs throughput.") var countVerbs = false
+    @OptionGroup var impairment: ImpairmentOptions
 
     @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
     @Option(help: "Write one JSON line per datagram event to this file.") var trace: String?
@@ -66,19 +50,10 @@ struct ProxyCommand: AsyncParsableCommand {
     @Flag(help: "Allow --control on an address other than loopback (anyone who reaches it can change the impairments).") var controlAllowRemote = false
     @OptionGroup var logging: LoggingOptions
 
-    /// Impairment options in command-line order of keys.
-    private var impairmentOptions: [(String, [String])] {
-        [
-            ("loss", loss), ("delay", delay), ("jitter", jitter), ("distribution", distribution),
-            ("jitter-reorder", jitterReorder), ("duplicate", duplicate), ("reorder", reorder), ("corrupt", corrupt),
-            ("mtu", mtu), ("rate", rate), ("queue", queue), ("limit", limit), ("slot", slot), ("blackhole", blackhole),
-        ]
-    }
-
     func validate() throws {
         if config != nil {
             if listen != nil || to != nil { throw ValidationError("--config describes the links; leave out --listen and --to") }
-            if impairmentOptions.contains(where: { !$0.1.isEmpty }) || !rule.isEmpty {
+            if impairment.given {
                 throw ValidationError("--config describes the impairments; put them in the file, not on the command line")
             }
         } else {
@@ -89,23 +64,7 @@ struct ProxyCommand: AsyncParsableCommand {
         if let control, !controlAllowRemote, !ControlServer.isLoopback(control.endpoint.host) {
             throw ValidationError("--control \(control.endpoint): \(ControlServerError.notLoopback(control.endpoint))")
         }
-        _ = try impairments()
-    }
-
-    /// The impairments given on the command line.
-    func impairments() throws -> ImpairmentConfig {
-        var result = ImpairmentConfig()
-        for (key, values) in impairmentOptions {
-            for value in values {
-                do { try result.apply(key: key, directionalValue: value) } catch {
-                    throw ValidationError("--\(key) \(value): \(error)")
-                }
-            }
-        }
-        for text in rule {
-            do { result.rules.append(try Rule.parse(text)) } catch { throw ValidationError("--rule '\(text)': \(error)") }
-        }
-        return result
+        _ = try impairment.impairments()
     }
 
     /// The proxy configuration these options describe (without the tap).
@@ -128,27 +87,18 @@ struct ProxyCommand: AsyncParsableCommand {
             fileMaxFlows = file.maxFlows
             fileCountVerbs = file.countVerbs
         } else {
-            links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairments())]
+            links = [LinkConfiguration(listen: listen!.endpoint, target: to!.endpoint, impairments: try impairment.impairments())]
         }
-        var wire = Dialect.default
-        if let dialect {
-            // One line with the command's prefix, like every other runtime error of the proxy.
-            do { wire = try Dialect.load(dialect) } catch { throw UDPChatError.proxyConfig("--dialect \(error)") }
-            let reader = MessageReader(wire)
-            for index in links.indices { links[index].impairments.reader = reader }
-        }
-        for link in links {
-            for rule in link.impairments.rules {
-                guard let why = rule.neverMatches(in: wire) else { continue }
-                let on = links.count > 1 ? " on link \(link.name)" : ""
-                printError("udpchat proxy: warning: rule '\(rule.text)'\(on) can never match: \(why)")
-            }
+        let wire = try impairment.wire(command: "proxy")
+        for index in links.indices {
+            if impairment.dialect != nil { links[index].impairments.reader = MessageReader(wire) }
+            impairment.warnAboutRules(links[index].impairments.rules, in: wire, command: "proxy", link: links.count > 1 ? links[index].name : nil)
         }
         var configuration = ProxyConfiguration(links: links, seed: seed ?? fileSeed ?? UInt64.random(in: 1...UInt64(UInt32.max)))
         configuration.tracePath = trace
         if let idle = flowIdle?.duration ?? fileIdle { configuration.flowIdle = idle }
         if let max = maxFlows ?? fileMaxFlows { configuration.maxFlows = max }
-        configuration.countVerbs = countVerbs || fileCountVerbs == true
+        configuration.countVerbs = impairment.countVerbs || fileCountVerbs == true
         return configuration
     }
 

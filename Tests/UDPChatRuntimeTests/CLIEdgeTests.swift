@@ -112,7 +112,7 @@ struct CLIEdgeTests {
         }
     }
 
-    static let commandsWithExamples = [["grade"], ["scenario", "run"], ["replay"], ["record"], ["decode"], ["proxy"]]
+    static let commandsWithExamples = [["grade"], ["scenario", "run"], ["replay"], ["record"], ["decode"], ["proxy"], ["transparent"]]
 
     /// The lines of the "Examples:" block of a help text.
     static func examples(_ help: String) -> [String] {
@@ -142,7 +142,7 @@ struct CLIEdgeTests {
     }
 
     static let allCommands = [
-        ["server"], ["client"], ["demo"], ["proxy"], ["record"], ["decode"], ["replay"], ["grade"],
+        ["server"], ["client"], ["demo"], ["proxy"], ["transparent"], ["record"], ["decode"], ["replay"], ["grade"],
         ["scenario", "run"], ["scenario", "list"], ["scenario", "validate"], ["scenario", "swarm"], ["bench", "server"], ["bench", "proxy"],
     ]
 

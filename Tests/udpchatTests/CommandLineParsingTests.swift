@@ -7,7 +7,7 @@ import Testing
 /// per option. (Tests that run the built binary are in UDPChatRuntimeTests' CLITests.)
 @Suite("udpchat: the command line")
 struct CommandLineParsingTests {
-    static let subcommands = ["server", "client", "proxy", "record", "replay", "decode", "scenario", "grade", "report", "bench", "demo"]
+    static let subcommands = ["server", "client", "proxy", "transparent", "record", "replay", "decode", "scenario", "grade", "report", "bench", "demo"]
 
     @Test(arguments: subcommands)
     func everySubcommandIsReachableWithHelp(name: String) throws {
@@ -16,7 +16,7 @@ struct CommandLineParsingTests {
         #expect(UDPChat.helpMessage(for: command, columns: 120).contains("USAGE: udpchat \(name)"))
     }
 
-    @Test(arguments: ["server", "client", "proxy", "grade", "demo", "replay", "decode", "record"])
+    @Test(arguments: ["server", "client", "proxy", "transparent", "grade", "demo", "replay", "decode", "record"])
     func helpShowsOneDefaultPerOption(name: String) throws {
         let command = try #require(UDPChat.configuration.subcommands.first { $0.configuration.commandName == name })
         let help = UDPChat.helpMessage(for: command, columns: 200)
@@ -31,7 +31,8 @@ struct CommandLineParsingTests {
     }
 
     @Test func badValuesAreRejectedWithTheirReason() {
-        for arguments in [["server", "--port", "70000"], ["client", "--id", "0"], ["client", "--rto", "0"], ["grade", "--jobs", "x"]] {
+        for arguments in [["server", "--port", "70000"], ["client", "--id", "0"], ["client", "--rto", "0"], ["grade", "--jobs", "x"],
+                          ["transparent", "--loss", "10%"], ["transparent", "--loss", "lots", "--", "true"]] {
             do {
                 _ = try UDPChat.parseAsRoot(arguments)
                 Issue.record("\(arguments) parsed")
