@@ -1,0 +1,80 @@
+// `dialect infer`'s core: each fixture's dialect recovered from a session written in it, message
+// by message (both dialects read every datagram to the same Message), and its errors.
+import Foundation
+import Testing
+import UDPChatDialect
+import UDPChatSupport
+import UDPChatWire
+
+@Suite struct InferenceTests {
+    static let fixtures = ["colon": Samples.dialect("colon"), "json": Samples.dialect("json"),
+                           "wordy": Samples.root.appendingPathComponent("Fixtures/real/wordy/wordy.dialect.yaml").path,
+                           "assigned": Samples.dialect("assigned"), "tagged": Samples.dialect("tagged")]
+
+    static func recover(_ fixture: String, ids: (ClientID, ClientID, ClientID) = (3, 5, 9)) throws -> (InferSession, InferredDialect, Dialect) {
+        let session = InferSession(dialect: try Dialect.load(fixtures[fixture]!), ids: ids)
+        let inferred = try DialectInference.infer(session.datagrams, server: InferSession.server, values: session.values, name: "inferred-\(fixture)")
+        let dialect = try Dialect.parse(yaml: inferred.yaml, file: "inferred-\(fixture)")
+        return (session, inferred, dialect)
+    }
+
+    @Test(arguments: ["colon", "json", "wordy", "assigned", "tagged"])
+    func recoversTheFixtureDialectMessageByMessage(fixture: String) throws {
+        let (session, inferred, dialect) = try Self.recover(fixture)
+        let real = session.dialect
+        #expect(Set(dialect.verbs) == Set(real.verbs).subtracting([.error]), "\(fixture): \(inferred.yaml)")
+        #expect(dialect.format == real.format && dialect.terminator == real.terminator && dialect.ids == real.ids)
+        for row in session.readBoth(with: dialect) {
+            #expect(row.real != nil, "\(fixture): the fixture dialect does not read \(row.text.debugDescription)")
+            #expect(row.inferred == row.real, "\(fixture) \(row.verb.rawValue) \(row.text.debugDescription)\n\(inferred.yaml)")
+        }
+        // What `udpchat dialect check` does: every example reads back as itself.
+        #expect(dialect.examples().allSatisfy { $0.problem == nil })
+        #expect(inferred.unplaced == ["ERROR: not seen in this session"] || inferred.unplaced.isEmpty, "\(inferred.unplaced)")
+    }
+
+    @Test func idsThatEqualSequenceNumbersAreToldApartAcrossMessages() throws {
+        let (session, inferred, dialect) = try Self.recover("colon", ids: (1, 2, 9))
+        #expect(inferred.messages.first { $0.verb == .msg }?.template == "\"CHAT:{id}:{seq}:{text}\"")
+        for row in session.readBoth(with: dialect) { #expect(row.inferred == row.real, "\(row.text)") }
+    }
+
+    @Test func theFileSaysHowSureItIsAndWhereEachMessageCameFrom() throws {
+        let (_, inferred, _) = try Self.recover("wordy")
+        #expect(inferred.separator == " ")
+        #expect(inferred.yaml.contains("  # MSG: high confidence; 4 datagrams, first #13: client 3 says \"hello\" to client 5"))
+        #expect(inferred.yaml.contains("  REGISTER:   \"Join Client {id} Port {port}\""))
+        #expect(try Self.recover("colon").1.separator == ":")
+        #expect(try Self.recover("json").1.separator == "JSON")
+        #expect(try Self.recover("colon").1.peerSource == .registered)
+    }
+
+    @Test func theConsoleRaisesConfidence() throws {
+        let session = InferSession(dialect: try Dialect.load(Self.fixtures["colon"]!))
+        let one = Array(session.datagrams.prefix(14)) + Array(session.datagrams.suffix(4))
+        let bare = try DialectInference.infer(one, server: nil, values: session.values)
+        let seen = try DialectInference.infer(one, server: nil, values: session.values, console: "hello\n[3] hello\n")
+        #expect(bare.messages.first { $0.verb == .msg }?.confidence == .medium)
+        #expect(seen.messages.first { $0.verb == .msg }?.confidence == .high)
+        #expect(bare.unplaced.contains("TERMINATE: not seen in this session"))
+    }
+
+    @Test func nothingToInferFromIsAnErrorThatSaysWhy() {
+        #expect(throws: InferError.self) { try DialectInference.infer([], server: nil, values: InferValues(ids: [1])) }
+        let noise = [InferDatagram(time: 0, from: InferSession.a, to: InferSession.server, bytes: Array("HELLO 77".utf8))]
+        do {
+            _ = try DialectInference.infer(noise, server: nil, values: InferValues(ids: [1, 2], texts: ["hi"]))
+            Issue.record("inferred from datagrams without the values")
+        } catch {
+            #expect(error.message.contains("none of the values appear in the datagrams"))
+        }
+    }
+
+    @Test func aValuesFileIsReadAndItsMistakesNamed() throws {
+        let values = try InferValues.parse(yaml: "ids: [1, 2]\nports: [40001]\ntexts: [hello, \"fine, you?\"]\n", file: "v.yaml")
+        #expect(values == InferValues(ids: [1, 2], ports: [40001], texts: ["hello", "fine, you?"]))
+        #expect(values.merged(with: InferValues(ids: [2, 3])).ids == [1, 2, 3])
+        #expect(throws: InferError.self) { try InferValues.parse(yaml: "ids: [0]\n", file: "v.yaml") }
+        #expect(throws: InferError.self) { try InferValues.parse(yaml: "names: [bob]\n", file: "v.yaml") }
+    }
+}
