@@ -13,6 +13,7 @@ public enum DialectInference {
         guard !values.ids.isEmpty || !values.texts.isEmpty else {
             throw InferError("no values given: name the session's client ids and typed texts (--id, --text or --values)")
         }
+        let serverNote = server == nil ? "guessed: the one most endpoints send their first datagram to; --server to say" : "given"
         let server = server ?? guessServer(datagrams)
         let terminator = guessTerminator(datagrams)
         let payloads = datagrams.map { strip($0.bytes, terminator) }
@@ -29,7 +30,7 @@ public enum DialectInference {
             unplaced.append("\(verb.rawValue): not seen in this session")
         }
         var result = InferredDialect(
-            name: name, format: json ? .json : .text, terminator: terminator,
+            name: name, server: "\(server) (\(serverNote))", format: json ? .json : .text, terminator: terminator,
             peerSource: placer.foreignPeerSource ? .any : .registered, ids: placer.serverAssigned ? .serverAssigned : .clientChosen,
             separator: json ? "JSON" : separator(placer.placed), messages: messages, unplaced: unplaced, yaml: "")
         result.yaml = InferYAML.render(result)
@@ -42,14 +43,16 @@ public enum DialectInference {
         return result
     }
 
-    /// The endpoint that the most distinct endpoints send to (ties: the first datagram's destination).
+    /// The endpoint most endpoints send their first datagram to (each client's first is its
+    /// REGISTER); ties: the first datagram's destination.
     static func guessServer(_ datagrams: [InferDatagram]) -> Endpoint {
-        var senders: [Endpoint: Set<Endpoint>] = [:]
-        for datagram in datagrams { senders[datagram.to, default: []].insert(datagram.from) }
-        let best = senders.values.map(\.count).max() ?? 0
+        var firsts: [Endpoint: Int] = [:]
+        var seen: Set<Endpoint> = []
+        for datagram in datagrams where seen.insert(datagram.from).inserted { firsts[datagram.to, default: 0] += 1 }
+        let best = firsts.values.max() ?? 0
         let first = datagrams[0].to
-        if senders[first]?.count == best { return first }
-        return datagrams.first { senders[$0.to]?.count == best }!.to
+        if firsts[first] == best { return first }
+        return datagrams.first { firsts[$0.to] == best }!.to
     }
 
     static func guessTerminator(_ datagrams: [InferDatagram]) -> Dialect.Terminator {

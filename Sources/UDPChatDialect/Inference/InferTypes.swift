@@ -60,6 +60,8 @@ public enum Confidence: String, Sendable, Comparable {
 /// The inferred dialect: its messages, what was left out (and why), and the file text.
 public struct InferredDialect: Sendable {
     public var name: String
+    /// The server's endpoint, and whether it was given or guessed.
+    public var server: String
     public var format: Dialect.Format
     public var terminator: Dialect.Terminator
     public var peerSource: Dialect.PeerSource

@@ -7,6 +7,7 @@ enum InferYAML {
     static func render(_ dialect: InferredDialect) -> String {
         var lines = [
             "# Inferred by `udpchat dialect infer` from a recorded session (docs/DIALECTS.md \"Inferring a dialect\").",
+            "# Server: \(dialect.server).",
             "# Separator between fields: \(dialect.separator.debugDescription). Check it: udpchat dialect check FILE",
             "dialect: \(dialect.name)",
             "format: \(dialect.format.rawValue)",
