@@ -77,4 +77,21 @@ import UDPChatWire
         #expect(throws: InferError.self) { try InferValues.parse(yaml: "ids: [0]\n", file: "v.yaml") }
         #expect(throws: InferError.self) { try InferValues.parse(yaml: "names: [bob]\n", file: "v.yaml") }
     }
+
+    @Test func garbageAmongTheDatagramsIsNamedNeverACrash() throws {
+        var session = InferSession(dialect: try Dialect.load(Self.fixtures["wordy"]!))
+        var random = SplitMix64(seed: 17)
+        for n in 0..<200 {
+            let bytes = (0..<Int(random.next() % 40)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let ends = [InferSession.a, InferSession.b, InferSession.server, Endpoint(host: "127.0.0.1", port: 40999)]
+            let from = ends[Int(random.next() % 4)], to = ends[Int(random.next() % 4)]
+            session.datagrams.insert(InferDatagram(time: 0, from: from, to: to, bytes: bytes), at: Int(random.next() % UInt64(session.datagrams.count + 1)))
+            if n % 50 == 0 {
+                _ = try? DialectInference.infer(session.datagrams, server: nil, values: session.values)
+            }
+        }
+        let inferred = try DialectInference.infer(session.datagrams, server: InferSession.server, values: session.values)
+        #expect(throws: Never.self) { try Dialect.parse(yaml: inferred.yaml) }
+        #expect(!inferred.unplaced.isEmpty)
+    }
 }

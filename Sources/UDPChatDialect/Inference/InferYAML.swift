@@ -28,8 +28,18 @@ enum InferYAML {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// A comment's text on one line, control characters escaped (YAML refuses them).
     static func oneLine(_ text: String) -> String {
-        String(text.map { $0.isNewline ? " " : $0 })
+        var line = ""
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v < 0x20 || (0x7F..<0xA0).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF {
+                line += "\\u{" + String(v, radix: 16) + "}"
+            } else {
+                line.unicodeScalars.append(scalar)
+            }
+        }
+        return line
     }
 
     /// The first verb whose template keeps the file from loading or whose example does not read
@@ -47,8 +57,11 @@ enum InferYAML {
                 let line = lines[issue.line - 1].drop { $0 == " " }
                 if let verb = Verb.allCases.first(where: { line.hasPrefix($0.rawValue + ":") }) { return (verb, issue.message) }
             }
-            // A problem not on a message's line (e.g. ids: server-assigned needs REGISTERED's {id}).
-            let verb = Verb.allCases.first { yaml.contains("\n  \($0.rawValue):") }
+            // A problem not on a message's line (e.g. ids: server-assigned needs REGISTERED's {id}):
+            // the verb it names, else the first.
+            let present = Verb.allCases.filter { yaml.contains("\n  \($0.rawValue):") }
+            let named = present.first { verb in error.issues.contains { $0.message.hasPrefix(verb.rawValue + " ") || $0.message.hasPrefix(verb.rawValue + ":") } }
+            let verb = named ?? present.first
             return verb.map { ($0, error.issues.map(\.message).joined(separator: "; ")) }
         }
     }
