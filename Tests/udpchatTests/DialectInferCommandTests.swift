@@ -49,12 +49,21 @@ struct DialectInferCommandTests {
         try "ids: [1, 2, 3]\ntexts: [\"Hi Bob, it's Alice.\", Bye for now.]\n".write(toFile: values, atomically: true, encoding: .utf8)
         #expect(Self.run(["dialect", "infer", "--pcap", Self.pcap, "--values", values, "--server", "127.0.0.1:59597", "--output", output]) == 0)
         #expect(Self.run(["dialect", "check", output]) == 0)
+        // Two of the four texts named: the other two are still chat (named as such), so the
+        // sequence numbers still count right.
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.contains("  MSG:        \"MSG {conn} {id} {seq} {text}\""), "\(text)")
+        #expect(text.contains("#   #13 127.0.0.1:57872 → 127.0.0.1:35381: a chat message like #11 with a text not named (add it with --text)"))
     }
 
     @Test func unusableInputsExit2AndValuesNeverSeenExit1() throws {
         let notPcap = Self.temporary("not.pcap"), output = Self.temporary("x.yaml")
         defer { for path in [notPcap, output] { try? FileManager.default.removeItem(atPath: path) } }
         try "hello".write(toFile: notPcap, atomically: true, encoding: .utf8)
+        #expect(Self.run(["dialect", "infer", "--pcap", notPcap, "--id", "1", "--output", output]) == 2)
+        // A capture with no frames at all: the classic pcap header alone (Ethernet).
+        let header: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 1, 0, 0, 0]
+        try Data(header).write(to: URL(fileURLWithPath: notPcap))
         #expect(Self.run(["dialect", "infer", "--pcap", notPcap, "--id", "1", "--output", output]) == 2)
         #expect(Self.run(["dialect", "infer", "--pcap", Self.pcap, "--output", output]) == 2)  // no values
         #expect(Self.run(["dialect", "infer", "--pcap", Self.pcap, "--id", "77", "--text", "never typed", "--output", output]) == 1)

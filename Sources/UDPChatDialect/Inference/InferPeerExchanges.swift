@@ -7,6 +7,10 @@ extension InferPlacer {
     mutating func betweenPeers(_ index: Int, _ datagram: InferDatagram, _ shape: InferShape) {
         if owner[datagram.from] == nil || owner[datagram.to] == nil { foreignPeerSource = true }
         if shape.text != nil { return chat(index, datagram, shape, relayed: false) }
+        if let first = firstChat, InferTokenizer.sameChat(shape, as: first, json: json) {
+            unplaced.append("#\(index + 1) \(datagram.from) → \(datagram.to): a chat message like #\(placed[firstChatIndex ?? 0].index + 1) with a text not named (add it with --text): \(Self.quote(datagram.bytes))")
+            return chat(index, datagram, shape, relayed: false)
+        }
         if let requestIndex = lastRequest[[datagram.to, datagram.from]],
            !answered.contains(requestIndex) || answerBytes[requestIndex, default: []].contains(datagram.bytes) {
             return peerAnswer(index, datagram, shape, to: requestIndex)
@@ -66,9 +70,11 @@ extension InferPlacer {
         let number = (msgCount[sender ?? 0] ?? 0) + 1
         msgCount[sender ?? 0] = number
         let via = relayed ? " through the server" : ""
+        let said = shape.text.map { "says \($0.debugDescription)" } ?? "says a text not named"
         let item = InferPlaced(index: index, verb: .msg, shape: shape, subject: sender, receiver: receiver, seq: number,
                                connection: connection?.number,
-                               exchange: "client \(Self.name(sender)) says \(shape.text!.debugDescription) to client \(Self.name(receiver))\(via)")
+                               exchange: "client \(Self.name(sender)) \(said) to client \(Self.name(receiver))\(via)")
+        if shape.text != nil, firstChat == nil { (firstChat, firstChatIndex) = (shape, placed.count) }
         record(item, request: true, datagram)
     }
 

@@ -42,6 +42,9 @@ struct InferPlacer {
     var connection: InferConnection?
     var connections = 0
     var msgCount: [ClientID: Int] = [:]
+    /// The first chat message with a named text: others of its shape are chat with texts not named.
+    var firstChat: InferShape?
+    var firstChatIndex: Int?
 
     init(server: Endpoint, values: InferValues, json: Bool) {
         self.server = server

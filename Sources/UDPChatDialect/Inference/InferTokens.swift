@@ -42,6 +42,22 @@ enum InferTokenizer {
         return InferShape(tokens: tokens, skeleton: skeleton)
     }
 
+    /// Whether `shape` is a chat message like `chat` (which carries a named text) whose text was
+    /// not named: the same parts up to the text (JSON: the same keys and constants but the text's).
+    static func sameChat(_ shape: InferShape, as chat: InferShape, json: Bool) -> Bool {
+        guard let textAt = chat.tokens.firstIndex(where: { if case .text = $0.kind { true } else { false } }) else { return false }
+        let parts = shape.skeleton.split(separator: "\u{1}", omittingEmptySubsequences: false)
+        let model = chat.skeleton.split(separator: "\u{1}", omittingEmptySubsequences: false)
+        if json {
+            // JSON: every key but the text's the same, the text's a string constant.
+            guard parts.count == model.count, shape.tokens.map(\.key) == chat.tokens.map(\.key) else { return false }
+            return zip(parts, model).enumerated().allSatisfy { $0.offset == textAt ? $0.element.0.hasPrefix("\(chat.tokens[textAt].key)=C\"") : $0.element.0 == $0.element.1 }
+        }
+        guard textAt > 0, parts.count > textAt - 1, case .literal(let separator) = chat.tokens[textAt - 1].kind,
+              case .literal(let there)? = shape.tokens.indices.contains(textAt - 1) ? shape.tokens[textAt - 1].kind : nil else { return false }
+        return parts.prefix(textAt - 1) == model.prefix(textAt - 1) && there.hasPrefix(separator) && there.count > separator.count
+    }
+
     /// Text: the longest typed text the datagram ends with, then hosts and digit runs.
     static func textTokens(_ string: String, texts: [String]) -> [InferToken]? {
         var head = Substring(string)
