@@ -12,27 +12,33 @@ struct DialectInferCommand: ParsableCommand {
         commandName: "infer",
         abstract: "Write a dialect file from a recorded session: a pcap of its datagrams and the values it used.",
         discussion: """
-        Record a normal session of the submission (register two clients, look one up, connect, chat \
-        both ways, end, leave), e.g. `udpchat record --interface lo --port 7070 --port 40001 --port 40002 --out s.pcap`, \
-        then say which values it used:
+            Record a normal session of the submission (two clients register, one looks up an id \
+            nobody has and then the other, connects, both chat, one ends, both leave), keep its \
+            console output, and say which values it used: the ids (with the one found inactive) \
+            and the texts typed (--id, --text, or a --values file: `ids: [1, 2, 9]`, \
+            `texts: [hello, "fine, you?"]`, optionally `ports: [40001]`).
 
-          udpchat dialect infer --pcap s.pcap --console s.log --server 127.0.0.1:7070 \\
-              --id 1 --id 2 --id 9 --text hello --text 'fine, you?' --output mine.dialect.yaml
+            Each datagram is placed in the exchange it belongs to (REGISTER/REGISTERED, \
+            LOOKUP/PEER or INACTIVE, CONNECT/ACCEPT or REJECT, MSG/ACK, TERMINATE/TERMINATED, \
+            LEAVE/LEFT), and the values found in it become placeholders ({id}, {self}, {to}, \
+            {port}, {host}, {seq} or {bit}, {conn}, {tag}, {text}). The file has a comment per \
+            message saying how sure it is and which exchange it came from; what could not be \
+            placed is left out and named, on standard error and at the end of the file. \
+            `udpchat dialect check` accepts what it writes: check it, and compare its examples \
+            with what you meant. This is the offline mode; one that drives the programs itself \
+            comes later (docs/DIALECTS.md, "Inferring a dialect").
 
-        or put them in a file (--values s.values.yaml):  ids: [1, 2, 9]   ports: [40001]   texts: [hello, "fine, you?"]
+            Exit status: 0 written; 1 nothing could be inferred (the values never appear in the \
+            datagrams); 2 the inputs cannot be used (unreadable pcap, no UDP in it, a bad values \
+            file, no values given).
 
-        Each datagram is placed in the exchange it belongs to (REGISTER/REGISTERED, LOOKUP/PEER or \
-        INACTIVE, CONNECT/ACCEPT or REJECT, MSG/ACK, TERMINATE/TERMINATED, LEAVE/LEFT), and the values \
-        found in it become placeholders ({id}, {self}, {to}, {port}, {host}, {seq} or {bit}, {conn}, \
-        {tag}, {text}). The file has a comment per message saying how sure it is and which exchange \
-        it came from; what could not be placed is left out and named, on standard error and at the \
-        end of the file. `udpchat dialect check` accepts what it writes: check it, and compare the \
-        examples with what you meant.
-
-        Exit status: 0 written; 1 nothing could be inferred (the values never appear in the \
-        datagrams); 2 the inputs cannot be used (unreadable pcap, no UDP in it, a bad values file, \
-        no values given).
-        """
+            """ + HelpLayout.examples(
+                "sudo udpchat record --interface lo --port 7070 --port 40001 --port 40002 \\",
+                "    --out s.pcap --duration 60s",
+                "udpchat dialect infer --pcap s.pcap --console s.log --id 1 --id 2 --id 9 \\",
+                "    --text hello --text 'fine, you?' --output mine.dialect.yaml",
+                "udpchat dialect infer --pcap Fixtures/infer/colon/session.pcap \\",
+                "    --values Fixtures/infer/colon/session.values.yaml --output colon.yaml")
     )
 
     @Option(help: ArgumentHelp("The recorded session (pcap or pcapng).", valueName: "file"))
@@ -41,7 +47,7 @@ struct DialectInferCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The session's console log: only raises confidence (a text typed on one side, shown on the other).", valueName: "file"))
     var console: String?
 
-    @Option(help: ArgumentHelp("The server's address (default: the one most endpoints send to).", valueName: "host:port"))
+    @Option(help: ArgumentHelp("The server's address (default: the endpoint most endpoints send their first datagram to).", valueName: "host:port"))
     var server: String?
 
     @Option(help: ArgumentHelp("A YAML file of the session's values: ids, ports, texts.", valueName: "file"))

@@ -75,7 +75,7 @@ struct DialectInferCommandTests {
         let dialect = try #require(UDPChat.configuration.subcommands.first { $0.configuration.commandName == "dialect" })
         let infer = try #require(dialect.configuration.subcommands.first { $0.configuration.commandName == "infer" })
         let help = UDPChat.helpMessage(for: infer, columns: 120)
-        for phrase in ["USAGE: udpchat dialect infer", "--pcap <file>", "--values <file>", "udpchat record", "--text hello",
+        for phrase in ["USAGE: udpchat dialect infer", "--pcap <file>", "--values <file>", "udpchat record", "--text hello", "offline mode",
                        "dialect check", "Exit status: 0 written; 1 nothing could be inferred"] {
             #expect(help.contains(phrase), "\(phrase)")
         }
