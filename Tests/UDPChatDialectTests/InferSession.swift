@@ -17,7 +17,7 @@ struct InferSession {
 
     var values: InferValues { InferValues(ids: [idA, idB, inactive], ports: [Self.a.port, Self.b.port], texts: Self.texts) }
 
-    init(dialect: Dialect, ids: (ClientID, ClientID, ClientID) = (3, 5, 9)) {
+    init(dialect: Dialect, ids: (ClientID, ClientID, ClientID) = (3, 5, 9), firstSeq s1: SeqNo = 1) {
         self.dialect = dialect
         (idA, idB, inactive) = ids
         let (a, b, s) = (Self.a, Self.b, Self.server)
@@ -28,10 +28,10 @@ struct InferSession {
         exchange(.lookup(id: idB), .peer(id: idB, host: "127.0.0.1", port: b.port), a, s, idA, nil)
         exchange(.connect(conn: c1, id: idA), .reject(conn: c1, id: idB), a, b, idA, idB)
         exchange(.connect(conn: c2, id: idA), .accept(conn: c2, id: idB), a, b, idA, idB)
-        exchange(.msg(conn: c2, id: idA, seq: 1, text: Self.texts[0]), .ack(conn: c2, id: idB, seq: 1), a, b, idA, idB)
-        exchange(.msg(conn: c2, id: idA, seq: 1, text: Self.texts[0]), .ack(conn: c2, id: idB, seq: 1), a, b, idA, idB)  // a re-send
-        exchange(.msg(conn: c2, id: idA, seq: 2, text: Self.texts[1]), .ack(conn: c2, id: idB, seq: 2), a, b, idA, idB)
-        exchange(.msg(conn: c2, id: idB, seq: 1, text: Self.texts[2]), .ack(conn: c2, id: idA, seq: 1), b, a, idB, idA)
+        exchange(.msg(conn: c2, id: idA, seq: s1, text: Self.texts[0]), .ack(conn: c2, id: idB, seq: s1), a, b, idA, idB)
+        exchange(.msg(conn: c2, id: idA, seq: s1, text: Self.texts[0]), .ack(conn: c2, id: idB, seq: s1), a, b, idA, idB)  // a re-send
+        exchange(.msg(conn: c2, id: idA, seq: s1 + 1, text: Self.texts[1]), .ack(conn: c2, id: idB, seq: s1 + 1), a, b, idA, idB)
+        exchange(.msg(conn: c2, id: idB, seq: s1, text: Self.texts[2]), .ack(conn: c2, id: idA, seq: s1), b, a, idB, idA)
         exchange(.terminate(conn: c2, id: idA), .terminated(conn: c2, id: idB), a, b, idA, idB)
         exchange(.leave(id: idA), .left(id: idA), a, s, idA, nil)
         exchange(.leave(id: idB), .left(id: idB), b, s, idB, nil)

@@ -11,8 +11,8 @@ import UDPChatWire
                            "wordy": Samples.root.appendingPathComponent("Fixtures/real/wordy/wordy.dialect.yaml").path,
                            "assigned": Samples.dialect("assigned"), "tagged": Samples.dialect("tagged")]
 
-    static func recover(_ fixture: String, ids: (ClientID, ClientID, ClientID) = (3, 5, 9)) throws -> (InferSession, InferredDialect, Dialect) {
-        let session = InferSession(dialect: try Dialect.load(fixtures[fixture]!), ids: ids)
+    static func recover(_ fixture: String, ids: (ClientID, ClientID, ClientID) = (3, 5, 9), firstSeq: SeqNo = 1) throws -> (InferSession, InferredDialect, Dialect) {
+        let session = InferSession(dialect: try Dialect.load(fixtures[fixture]!), ids: ids, firstSeq: firstSeq)
         let inferred = try DialectInference.infer(session.datagrams, server: InferSession.server, values: session.values, name: "inferred-\(fixture)")
         let dialect = try Dialect.parse(yaml: inferred.yaml, file: "inferred-\(fixture)")
         return (session, inferred, dialect)
@@ -37,6 +37,13 @@ import UDPChatWire
         let (session, inferred, dialect) = try Self.recover("colon", ids: (1, 2, 9))
         #expect(inferred.messages.first { $0.verb == .msg }?.template == "\"CHAT:{id}:{seq}:{text}\"")
         for row in session.readBoth(with: dialect) { #expect(row.inferred == row.real, "\(row.text)") }
+    }
+
+    @Test(arguments: ["wordy", "json"])
+    func sequenceNumbersThatDoNotStartAt1AreFoundByIncreasing(fixture: String) throws {
+        let (session, inferred, dialect) = try Self.recover(fixture, firstSeq: 100)
+        #expect(dialect.templates[.msg] != nil && dialect.templates[.ack] != nil, "\(inferred.yaml)")
+        for row in session.readBoth(with: dialect) { #expect(row.inferred == row.real, "\(row.text)\n\(inferred.yaml)") }
     }
 
     @Test func theFileSaysHowSureItIsAndWhereEachMessageCameFrom() throws {

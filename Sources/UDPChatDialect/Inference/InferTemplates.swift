@@ -36,7 +36,10 @@ struct InferTemplateBuilder {
         add(.bit, item.seq.map { UInt64(($0 - 1) % 2) })
         // Only a number no value explains is a connection token or a tag.
         if fields.isEmpty, let connection = item.connection, connNumbers[connection]?.contains(n) == true { add(.conn, n) }
-        if fields.isEmpty, let partner = item.partner, placed[partner].shape.numbers.contains(n) { add(.tag, n) }
+        if fields.isEmpty, let partner = item.partner, placed[partner].shape.numbers.contains(n) {
+            if item.verb == .ack { add(.seq, n) }  // an ACK echoes its MSG's number: a {seq} that counts from elsewhere than 1
+            add(.tag, n)
+        }
         return fields
     }
 
@@ -60,10 +63,29 @@ struct InferTemplateBuilder {
                 common = common.map { $0.filter(here.contains) } ?? here
             }
             options[token.key] = common ?? []
+            if verb == .msg, options[token.key]!.allSatisfy({ $0 == .tag }), Self.increasesPerSender(main, at: position) {
+                options[token.key] = [.seq]  // a number that counts up, from elsewhere than 1
+            }
         }
         let (choice, ambiguous) = Self.assign(options, order: first.map(\.key))
         if ambiguous { note.append("a number could be more than one field (chose by the usual order)") }
         return (first, choice, main, note)
+    }
+
+    /// Whether the numbers at `position` increase from one message of a sender to its next (a
+    /// re-send repeats its number): a `{seq}` that does not count from 1.
+    static func increasesPerSender(_ items: [InferPlaced], at position: Int) -> Bool {
+        var last: [ClientID: UInt64] = [:]
+        var steps = 0
+        for item in items {
+            guard case .number(let n) = item.shape.tokens[position].kind, n > 0 else { return false }
+            if let before = last[item.subject ?? 0] {
+                if n < before { return false }
+                if n > before { steps += 1 }
+            }
+            last[item.subject ?? 0] = n
+        }
+        return steps > 0
     }
 
     /// Gives each number position one field, each field at most once: positions with one choice first.
