@@ -46,6 +46,23 @@ import UDPChatWire
         for row in session.readBoth(with: dialect) { #expect(row.inferred == row.real, "\(row.text)\n\(inferred.yaml)") }
     }
 
+    @Test func relayedChatPlacesTheClientsMessageAndItsAnswerAndNamesTheForwards() throws {
+        let (a, b, s) = (InferSession.a, InferSession.b, InferSession.server)
+        let lines: [(Endpoint, Endpoint, String)] = [
+            (a, s, "JOIN 3 40001"), (s, a, "OK 3"), (b, s, "JOIN 5 40002"), (s, b, "OK 5"),
+            (a, s, "SEND 5 1 hello"), (s, b, "FROM 3 1 hello"), (b, s, "GOT 3 1"), (s, a, "GOT 5 1"),
+            (a, s, "SEND 5 2 how are you"), (s, b, "FROM 3 2 how are you"), (b, s, "GOT 3 2"), (s, a, "GOT 5 2"),
+            (a, s, "BYE 3"), (s, a, "BYE-OK 3"),
+        ]
+        let datagrams = lines.enumerated().map { InferDatagram(time: Double($0.offset), from: $0.element.0, to: $0.element.1, bytes: Array($0.element.2.utf8)) }
+        let inferred = try DialectInference.infer(datagrams, server: s, values: InferValues(ids: [3, 5], texts: InferSession.texts))
+        let templates = Dictionary(uniqueKeysWithValues: inferred.messages.map { ($0.verb, $0.template) })
+        #expect(templates[.msg] == "\"SEND {to} {seq} {text}\"" && templates[.ack] == "\"GOT {to} {seq}\"", "\(inferred.yaml)")
+        #expect(templates[.register] == "\"JOIN {id} {port}\"" && templates[.leave] == "\"BYE {id}\"" && templates[.lookup] == nil)
+        #expect(inferred.unplaced.contains { $0.hasPrefix("#6 server → 127.0.0.1:40002: relays the chat message #5") })
+        #expect(inferred.unplaced.contains { $0.hasPrefix("#8 server → 127.0.0.1:40001: relays the answer to #5") })
+    }
+
     @Test func theFileSaysHowSureItIsAndWhereEachMessageCameFrom() throws {
         let (_, inferred, _) = try Self.recover("wordy")
         #expect(inferred.separator == " ")

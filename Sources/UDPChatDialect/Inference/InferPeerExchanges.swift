@@ -62,10 +62,17 @@ extension InferPlacer {
     /// A datagram carrying a typed text: MSG (relayed: through the server).
     mutating func chat(_ index: Int, _ datagram: InferDatagram, _ shape: InferShape, relayed: Bool) {
         if relayed, datagram.from == server {
-            unplaced.append("#\(index + 1) server → \(datagram.to): a chat message the server relays (relayed designs: the forwarded form is not a contract message): \(Self.quote(datagram.bytes))")
+            // Relayed designs: the receiver's next datagram to the server is its ACK.
+            let original = placed.lastIndex { $0.verb == .msg && $0.shape.text == shape.text }
+            if let original { relayedTo[datagram.to] = original }
+            let of = original.map { " #\(placed[$0].index + 1)" } ?? ""
+            unplaced.append("#\(index + 1) server → \(datagram.to): relays the chat message\(of) (the forwarded form is not a contract message): \(Self.quote(datagram.bytes))")
             return
         }
-        let (sender, receiver) = parties(datagram)
+        var (sender, receiver) = parties(datagram)
+        if relayed, receiver == nil {  // through the server: the other client it names
+            receiver = values.ids.first { $0 != sender && shape.numbers.contains(UInt64($0)) }
+        }
         connection?.inUse = true
         let number = (msgCount[sender ?? 0] ?? 0) + 1
         msgCount[sender ?? 0] = number

@@ -42,6 +42,8 @@ struct InferPlacer {
     var connection: InferConnection?
     var connections = 0
     var msgCount: [ClientID: Int] = [:]
+    /// Relayed designs: a client the server relayed a chat message to, and that message.
+    var relayedTo: [Endpoint: Int] = [:]
     /// The first chat message with a named text: others of its shape are chat with texts not named.
     var firstChat: InferShape?
     var firstChatIndex: Int?

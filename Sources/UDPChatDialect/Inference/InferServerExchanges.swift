@@ -24,6 +24,12 @@ extension InferPlacer {
                                    exchange: "\(who) registers with the server")
             return record(item, request: true, datagram)
         }
+        if let relayed = relayedTo.removeValue(forKey: client) {
+            let message = placed[relayed]
+            let item = InferPlaced(index: index, verb: .ack, shape: shape, subject: own, receiver: message.subject, seq: message.seq,
+                                   partner: relayed, exchange: "client \(own)'s answer, through the server, to #\(message.index + 1) (\(message.exchange))")
+            return record(item, request: false, datagram)
+        }
         if let other = values.ids.first(where: { $0 != own && numbers.contains(UInt64($0)) }) {
             lastLookup = (own, other)
             let item = InferPlaced(index: index, verb: .lookup, shape: shape, subject: other, selfID: own,
@@ -58,6 +64,9 @@ extension InferPlacer {
                 item.verb = shape.tokens.contains { if case .host = $0.kind { true } else { false } } ? .peer : .inactive
             }
         case .leave: item.verb = .left
+        case .msg:
+            unplaced.append("#\(index + 1) server → \(datagram.to): relays the answer to #\(request.index + 1) (the forwarded form is not a contract message): \(Self.quote(datagram.bytes))")
+            return
         default:
             unplaced.append("#\(index + 1) server → \(datagram.to): answers \(request.verb.rawValue) #\(request.index + 1), which the contract's server does not answer")
             return
