@@ -5,8 +5,8 @@ import UDPChatWire
 struct DialectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dialect",
-        abstract: "Show, check and dissect dialects: other implementations' wire formats (docs/DIALECTS.md).",
-        subcommands: [DialectShowCommand.self, DialectCheckCommand.self, DialectLuaCommand.self]
+        abstract: "Show, check, dissect and infer dialects: other implementations' wire formats (docs/DIALECTS.md).",
+        subcommands: [DialectShowCommand.self, DialectCheckCommand.self, DialectLuaCommand.self, DialectInferCommand.self]
     )
 }
 

@@ -1,0 +1,121 @@
+// `dialect infer`'s core: each fixture's dialect recovered from a session written in it, message
+// by message (both dialects read every datagram to the same Message), and its errors.
+import Foundation
+import Testing
+import UDPChatDialect
+import UDPChatSupport
+import UDPChatWire
+
+@Suite struct InferenceTests {
+    static let fixtures = ["colon": Samples.dialect("colon"), "json": Samples.dialect("json"),
+                           "wordy": Samples.root.appendingPathComponent("Fixtures/real/wordy/wordy.dialect.yaml").path,
+                           "assigned": Samples.dialect("assigned"), "tagged": Samples.dialect("tagged")]
+
+    static func recover(_ fixture: String, ids: (ClientID, ClientID, ClientID) = (3, 5, 9), firstSeq: SeqNo = 1) throws -> (InferSession, InferredDialect, Dialect) {
+        let session = InferSession(dialect: try Dialect.load(fixtures[fixture]!), ids: ids, firstSeq: firstSeq)
+        let inferred = try DialectInference.infer(session.datagrams, server: InferSession.server, values: session.values, name: "inferred-\(fixture)")
+        let dialect = try Dialect.parse(yaml: inferred.yaml, file: "inferred-\(fixture)")
+        return (session, inferred, dialect)
+    }
+
+    @Test(arguments: ["colon", "json", "wordy", "assigned", "tagged"])
+    func recoversTheFixtureDialectMessageByMessage(fixture: String) throws {
+        let (session, inferred, dialect) = try Self.recover(fixture)
+        let real = session.dialect
+        #expect(Set(dialect.verbs) == Set(real.verbs).subtracting([.error]), "\(fixture): \(inferred.yaml)")
+        #expect(dialect.format == real.format && dialect.terminator == real.terminator && dialect.ids == real.ids)
+        for row in session.readBoth(with: dialect) {
+            #expect(row.real != nil, "\(fixture): the fixture dialect does not read \(row.text.debugDescription)")
+            #expect(row.inferred == row.real, "\(fixture) \(row.verb.rawValue) \(row.text.debugDescription)\n\(inferred.yaml)")
+        }
+        // What `udpchat dialect check` does: every example reads back as itself.
+        #expect(dialect.examples().allSatisfy { $0.problem == nil })
+        #expect(inferred.unplaced == ["ERROR: not seen in this session"] || inferred.unplaced.isEmpty, "\(inferred.unplaced)")
+    }
+
+    @Test func idsThatEqualSequenceNumbersAreToldApartAcrossMessages() throws {
+        let (session, inferred, dialect) = try Self.recover("colon", ids: (1, 2, 9))
+        #expect(inferred.messages.first { $0.verb == .msg }?.template == "\"CHAT:{id}:{seq}:{text}\"")
+        for row in session.readBoth(with: dialect) { #expect(row.inferred == row.real, "\(row.text)") }
+    }
+
+    @Test(arguments: ["wordy", "json"])
+    func sequenceNumbersThatDoNotStartAt1AreFoundByIncreasing(fixture: String) throws {
+        let (session, inferred, dialect) = try Self.recover(fixture, firstSeq: 100)
+        #expect(dialect.templates[.msg] != nil && dialect.templates[.ack] != nil, "\(inferred.yaml)")
+        for row in session.readBoth(with: dialect) { #expect(row.inferred == row.real, "\(row.text)\n\(inferred.yaml)") }
+    }
+
+    @Test func relayedChatPlacesTheClientsMessageAndItsAnswerAndNamesTheForwards() throws {
+        let (a, b, s) = (InferSession.a, InferSession.b, InferSession.server)
+        let lines: [(Endpoint, Endpoint, String)] = [
+            (a, s, "JOIN 3 40001"), (s, a, "OK 3"), (b, s, "JOIN 5 40002"), (s, b, "OK 5"),
+            (a, s, "SEND 5 1 hello"), (s, b, "FROM 3 1 hello"), (b, s, "GOT 3 1"), (s, a, "GOT 5 1"),
+            (a, s, "SEND 5 2 how are you"), (s, b, "FROM 3 2 how are you"), (b, s, "GOT 3 2"), (s, a, "GOT 5 2"),
+            (a, s, "BYE 3"), (s, a, "BYE-OK 3"),
+        ]
+        let datagrams = lines.enumerated().map { InferDatagram(time: Double($0.offset), from: $0.element.0, to: $0.element.1, bytes: Array($0.element.2.utf8)) }
+        let inferred = try DialectInference.infer(datagrams, server: s, values: InferValues(ids: [3, 5], texts: InferSession.texts))
+        let templates = Dictionary(uniqueKeysWithValues: inferred.messages.map { ($0.verb, $0.template) })
+        #expect(templates[.msg] == "\"SEND {to} {seq} {text}\"" && templates[.ack] == "\"GOT {to} {seq}\"", "\(inferred.yaml)")
+        #expect(templates[.register] == "\"JOIN {id} {port}\"" && templates[.leave] == "\"BYE {id}\"" && templates[.lookup] == nil)
+        #expect(inferred.unplaced.contains { $0.hasPrefix("#6 server → 127.0.0.1:40002: relays the chat message #5") })
+        #expect(inferred.unplaced.contains { $0.hasPrefix("#8 server → 127.0.0.1:40001: relays the answer to #5") })
+    }
+
+    @Test func theFileSaysHowSureItIsAndWhereEachMessageCameFrom() throws {
+        let (_, inferred, _) = try Self.recover("wordy")
+        #expect(inferred.separator == " ")
+        #expect(inferred.yaml.contains("  # MSG: high confidence; 4 datagrams, first #13: client 3 says \"hello\" to client 5"))
+        #expect(inferred.yaml.contains("  REGISTER:   \"Join Client {id} Port {port}\""))
+        #expect(try Self.recover("colon").1.separator == ":")
+        #expect(try Self.recover("json").1.separator == "JSON")
+        #expect(try Self.recover("colon").1.peerSource == .registered)
+    }
+
+    @Test func theConsoleRaisesConfidence() throws {
+        let session = InferSession(dialect: try Dialect.load(Self.fixtures["colon"]!))
+        let one = Array(session.datagrams.prefix(14)) + Array(session.datagrams.suffix(4))
+        let bare = try DialectInference.infer(one, server: nil, values: session.values)
+        let seen = try DialectInference.infer(one, server: nil, values: session.values, console: "hello\n[3] hello\n")
+        #expect(bare.messages.first { $0.verb == .msg }?.confidence == .medium)
+        #expect(seen.messages.first { $0.verb == .msg }?.confidence == .high)
+        #expect(bare.unplaced.contains("TERMINATE: not seen in this session"))
+    }
+
+    @Test func nothingToInferFromIsAnErrorThatSaysWhy() {
+        #expect(throws: InferError.self) { try DialectInference.infer([], server: nil, values: InferValues(ids: [1])) }
+        let noise = [InferDatagram(time: 0, from: InferSession.a, to: InferSession.server, bytes: Array("HELLO 77".utf8))]
+        do {
+            _ = try DialectInference.infer(noise, server: nil, values: InferValues(ids: [1, 2], texts: ["hi"]))
+            Issue.record("inferred from datagrams without the values")
+        } catch {
+            #expect(error.message.contains("none of the values appear in the datagrams"))
+        }
+    }
+
+    @Test func aValuesFileIsReadAndItsMistakesNamed() throws {
+        let values = try InferValues.parse(yaml: "ids: [1, 2]\nports: [40001]\ntexts: [hello, \"fine, you?\"]\n", file: "v.yaml")
+        #expect(values == InferValues(ids: [1, 2], ports: [40001], texts: ["hello", "fine, you?"]))
+        #expect(values.merged(with: InferValues(ids: [2, 3])).ids == [1, 2, 3])
+        #expect(throws: InferError.self) { try InferValues.parse(yaml: "ids: [0]\n", file: "v.yaml") }
+        #expect(throws: InferError.self) { try InferValues.parse(yaml: "names: [bob]\n", file: "v.yaml") }
+    }
+
+    @Test func garbageAmongTheDatagramsIsNamedNeverACrash() throws {
+        var session = InferSession(dialect: try Dialect.load(Self.fixtures["wordy"]!))
+        var random = SplitMix64(seed: 17)
+        for n in 0..<200 {
+            let bytes = (0..<Int(random.next() % 40)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let ends = [InferSession.a, InferSession.b, InferSession.server, Endpoint(host: "127.0.0.1", port: 40999)]
+            let from = ends[Int(random.next() % 4)], to = ends[Int(random.next() % 4)]
+            session.datagrams.insert(InferDatagram(time: 0, from: from, to: to, bytes: bytes), at: Int(random.next() % UInt64(session.datagrams.count + 1)))
+            if n % 50 == 0 {
+                _ = try? DialectInference.infer(session.datagrams, server: nil, values: session.values)
+            }
+        }
+        let inferred = try DialectInference.infer(session.datagrams, server: InferSession.server, values: session.values)
+        #expect(throws: Never.self) { try Dialect.parse(yaml: inferred.yaml) }
+        #expect(!inferred.unplaced.isEmpty)
+    }
+}
