@@ -22,7 +22,8 @@ public enum SandboxInside {
         try bringUpLoopback()
     }
 
-    /// A fresh network namespace has its loopback down: bring `lo` up (SIOCSIFFLAGS, as `ip link set lo up`).
+    /// A fresh network namespace has its loopback down: bring `lo` up (SIOCSIFFLAGS, as `ip link set lo up`),
+    /// unless it is up already.
     public static func bringUpLoopback() throws(UDPChatError) {
         #if os(Linux)
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -33,6 +34,9 @@ public enum SandboxInside {
             for (index, byte) in "lo".utf8.enumerated() { name[index] = byte }
         }
         guard ioctl(fd, UInt(SIOCGIFFLAGS), &request) == 0 else { throw .sandboxSetup("SIOCGIFFLAGS lo: \(String(cString: strerror(errno)))") }
+        // Already up (bubblewrap's --unshare-net may have done it): setting the flags again would
+        // need a capability the caller may not have.
+        if request.ifr_ifru.ifru_flags & Int16(IFF_UP) != 0 { return }
         request.ifr_ifru.ifru_flags |= Int16(IFF_UP)
         guard ioctl(fd, UInt(SIOCSIFFLAGS), &request) == 0 else { throw .sandboxSetup("SIOCSIFFLAGS lo up: \(String(cString: strerror(errno)))") }
         #endif

@@ -33,17 +33,8 @@ public enum PrivateNamespace {
         }
     }
 
-    /// Brings `lo` up unless it is up already (bubblewrap's --unshare-net brings it up; setting the
-    /// flags again would need a capability the caller may not have).
+    /// Brings `lo` up unless it is up already (the sandbox's one way of doing it).
     public static func ensureLoopbackUp() throws(UDPChatError) {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw .transparentSetup("socket: \(NetfilterQueue.reason())") }
-        defer { close(fd) }
-        var request = ifreq()
-        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { name in
-            for (index, byte) in "lo".utf8.enumerated() { name[index] = byte }
-        }
-        if ioctl(fd, UInt(SIOCGIFFLAGS), &request) == 0, request.ifr_ifru.ifru_flags & Int16(IFF_UP) != 0 { return }
         try SandboxInside.bringUpLoopback()
     }
 
