@@ -90,12 +90,12 @@ public struct Manifest: Sendable, Codable {
     public static func load(path: String) throws(UDPChatError) -> Manifest {
         let text: String
         guard FileManager.default.fileExists(atPath: path) else {
-            throw .invalidManifest(path, field: "(file)", "no such file")
+            throw UDPChatError(.invalidManifest, "\(path): no such file")
         }
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw .invalidManifest(path, field: "(file)", "cannot read: \(error.localizedDescription)")
+            throw UDPChatError(.invalidManifest, "\(path): cannot read it: \(error.localizedDescription)")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(yaml: text, path: path, folder: folder)

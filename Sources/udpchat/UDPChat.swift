@@ -20,8 +20,8 @@ struct UDPChat: AsyncParsableCommand {
         ]
     )
 
-    /// Runs the chosen subcommand. `udpchat grade` promises exit 2 when the grader itself cannot
-    /// run (docs/GRADER.md), so its usage errors exit 2 instead of ArgumentParser's 64.
+    /// Runs the chosen subcommand. One exit-status scheme for every subcommand (README, "Exit
+    /// status"): a usage mistake exits 2, as any other "could not run", not ArgumentParser's 64.
     static func main() async {
         HelpLayout.prepare()
         do {
@@ -32,7 +32,7 @@ struct UDPChat: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            if CommandLine.arguments.dropFirst().first == "grade", exitCode(for: error) == .validationFailure {
+            if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)
             }

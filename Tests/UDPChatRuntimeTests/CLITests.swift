@@ -243,4 +243,16 @@ struct CLITests {
         let none = try await CLIProcess.start(["scenario", "run", "sc", "-k", "nothing-matches"], workdir: folder)
         #expect(try await none.waitForExit() == 2)
     }
+
+    @Test("one exit-status scheme: a usage mistake is 2 in every subcommand, and a missing file is named plainly")
+    func usageMistakesExitTwo() async throws {
+        guard udpchatBinary != nil else { return }
+        for arguments in [["proxy", "--bogus"], ["scenario", "run", "--jobs", "0"], ["grade"], ["decode"], ["record", "--count", "0", "--out", "x"]] {
+            let run = try await CLIProcess.start(arguments)
+            #expect(try await run.waitForExit() == 2, "udpchat \(arguments.joined(separator: " ")): \(run.stderr)")
+        }
+        let missing = try await CLIProcess.start(["grade", "nope-\(getpid()).yaml"])
+        #expect(try await missing.waitForExit() == 2)
+        #expect(missing.stderr.contains("grade: nope-\(getpid()).yaml: no such file"), "\(missing.stderr)")
+    }
 }
