@@ -6,7 +6,7 @@ import UDPChatSupport
 enum WholeCases {
     static let section = "Whole submission"
 
-    static let all: [GradeCase] = [garbage, table, concurrent, chat, leave]
+    static let all: [GradeCase] = [garbage, table, concurrent, chat, leave] + impaired
 
     /// A W-* case: its body gets the whole context.
     static func whole(_ id: String, level: Level = .must, title: String, needs: [String] = [],

@@ -51,7 +51,9 @@ extension WholeCases {
     /// `from` connects to `to` (`to` accepts when the manifest has input.accept: after its console showed
     /// something, the prompt whatever it looks like), then types `text`. Returns `to`'s console lines
     /// containing the text, watched until it showed once and a while longer (a second showing is a duplicate).
-    static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String) async throws -> [TraceEvent] {
+    /// `beforeSend` runs once the connection is made, just before the text is typed (W-DEDUP's relay starts there).
+    static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String,
+                     beforeSend: () async throws -> Void = {}) async throws -> [TraceEvent] {
         let connect = w.trace.now()
         try w.type("connect", on: a, peer: b)
         if w.has("accept") {
@@ -63,6 +65,7 @@ extension WholeCases {
         }
         _ = try await w.waitForLine(of: a, after: connect, within: w.patience)
         try await w.waitForWireQuiet(a, within: w.patience)
+        try await beforeSend()
         let typed = w.trace.now()
         try w.type("send", on: a, peer: b, text: text)
         guard try await w.waitForLine(of: b, after: typed, within: w.patience, where: { $0.contains(text) }) != nil else { return [] }
