@@ -1,10 +1,10 @@
-// The whole-submission cases that impair the wire (W-RESEND-JOIN, W-DEDUP): the transparent relay
+// The whole-submission cases that impair the wire (W-RESEND-JOIN, W-DEDUP, W-RESEND-MSG): the transparent relay
 // (`WholeRelay`) drops or doubles datagrams in the case's namespace, and the submission is judged from
 // the bytes on the wire and its consoles. UNSUPPORTED, with the reason, where the relay cannot run.
 import UDPChatSupport
 
 extension WholeCases {
-    static let impaired: [GradeCase] = [resendJoin, dedup]
+    static let impaired: [GradeCase] = [resendJoin, dedup, resendMessage]
 
     static let resendJoin = whole("W-RESEND-JOIN", title: "a client's first datagrams to the server are lost: the same bytes come again 0.5 … 2 RTO after each copy, until answered (assignment item 2)") { w in
         // At a long RTO one loss is enough to see a re-send, and keeps the case short.
@@ -40,5 +40,23 @@ extension WholeCases {
                 + "on \(pair[1].name)'s console (\(times)): a duplicate was displayed again")
         }
         w.trace.note("the relay made \(relay.duplicated) extra copies; '\(text)' appeared once on \(pair[1].name)'s console")
+    }
+
+    static let resendMessage = whole("W-RESEND-MSG", title: "the first datagram carrying a typed text is lost: the same bytes come again 0.5 … 2 RTO later, and the text appears once (assignment item 4)",
+                                     needs: ["connect", "send"]) { w in
+        try await w.startServer()
+        try w.requireWire()
+        let pair = try await w.startClients(2)
+        for party in pair where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
+        let relay = WholeRelay(rules: ["drop nth=1"], why: "the first datagram after the text is typed is lost")
+        let text = "lost once \(pair[0].id ?? 0) to \(pair[1].id ?? 0)"
+        let shown = try await chat(w, from: pair[0], to: pair[1], text: text) { try await w.impair(with: relay) }
+        try judgeMessageResend(w, relay, from: pair[0], text: text)
+        if shown.isEmpty {
+            throw CaseStop.fail("'\(text)' typed on \(pair[0].name) was re-sent after its loss, but never appeared on \(pair[1].name)'s console within \(seconds(w.patience))")
+        }
+        if shown.count > 1 {
+            throw CaseStop.fail("'\(text)' typed once on \(pair[0].name) appeared \(shown.count) times on \(pair[1].name)'s console after its first copy was lost")
+        }
     }
 }

@@ -22,7 +22,7 @@ extension WholeCases {
 
     /// The copies of the first datagram the relay dropped on its way to the server, until `until`: FAIL
     /// when it was not sent again (REQ-2) or a gap is outside 0.5 … 2 RTO (TIME-2); LENIENT outside
-    /// 0.95 … 1.1 RTO (TIME-3).
+    /// 0.95 … 1.1 RTO (TIME-3). The bounds are `Timing.grade`'s, as the C-*-RESEND cases use them.
     static func judgeResends(_ w: WholeContext, _ relay: WholeRelay, _ party: WholeParty, lost: Int, until: Duration) throws {
         let toServer = (relay.dropped + w.wire.datagrams).filter { $0.destination == w.serverPort && $0.time <= until }
         guard let first = relay.dropped.first(where: { $0.destination == w.serverPort }) else {
@@ -40,16 +40,38 @@ extension WholeCases {
                 + "nothing again by t=\(seconds(until))): a request is re-sent until answered")
         }
         for (a, b) in zip(copies, copies.dropFirst()) {
-            let gap = b.time - a.time
-            if gap < w.rto / 2 || gap > w.rto * 2 {
-                throw CaseStop.fail("\(party.name) re-sent \(shown) \(seconds(gap)) after the copy at t=\(seconds(a.time)): outside 0.5 … 2 RTO "
-                    + "(\(seconds(w.rto / 2)) … \(seconds(w.rto * 2)))")
-            }
-            if gap < w.rto * 0.95 || gap > w.rto * 1.1 {
-                w.base.lenient("\(party.name) re-sent \(shown) \(seconds(gap)) after the previous copy: within 0.5 … 2 RTO, outside 0.95 … 1.1 RTO")
+            switch Timing.grade(interval: b.time - a.time, rto: w.rto) {
+            case .strict: break
+            case .lenient(let why): w.base.lenient("\(party.name) \(shown): \(why)")
+            case .failing(let why): throw CaseStop.fail("\(party.name) \(shown), after the copy at t=\(seconds(a.time)): \(why)")
             }
         }
         let times = copies.map { "t=\(seconds($0.time))" }.joined(separator: ", ")
         w.trace.note("\(party.name) sent \(shown) \(copies.count) times (\(times)); the first \(lostCopies.count) lost")
+    }
+
+    /// W-RESEND-MSG: the datagram the relay dropped must carry `text` (else UNSUPPORTED: the loss hit
+    /// something else), and the same bytes must go the same way again within 0.5 … 2 RTO (MSG-2, TIME-2).
+    static func judgeMessageResend(_ w: WholeContext, _ relay: WholeRelay, from party: WholeParty, text: String) throws {
+        guard let lost = relay.dropped.first else {
+            throw CaseStop.error("the relay dropped nothing after '\(text)' was typed on \(party.name) (did it send anything?)")
+        }
+        let shown = "'\(escapeDatagram(lost.payload).prefix(80))'"
+        guard lost.payload.firstRange(of: Array(text.utf8)) != nil else {
+            throw CaseStop.unsupported("the first datagram after '\(text)' was typed, \(shown) from port \(lost.source) to \(lost.destination), "
+                + "does not carry the text, so the loss did not hit the message")
+        }
+        let again = w.wire.datagrams.filter {
+            $0.time > lost.time && $0.source == lost.source && $0.destination == lost.destination && isResend(of: lost.payload, $0.payload)
+        }
+        guard let next = again.first else {
+            throw CaseStop.fail("the datagram carrying '\(text)', \(shown) from port \(lost.source) to \(lost.destination), was lost at "
+                + "t=\(seconds(lost.time)) and never sent again (by t=\(seconds(w.trace.now()))): a message is re-sent every RTO until acknowledged")
+        }
+        switch Timing.grade(interval: next.time - lost.time, rto: w.rto) {
+        case .strict: w.trace.note("\(shown), lost at t=\(seconds(lost.time)), came again at t=\(seconds(next.time))")
+        case .lenient(let why): w.base.lenient("\(shown): \(why)")
+        case .failing(let why): throw CaseStop.fail("the datagram carrying '\(text)', \(shown), lost at t=\(seconds(lost.time)): \(why)")
+        }
     }
 }
