@@ -85,6 +85,23 @@ final class WholeRelay: WholeImpairment, @unchecked Sendable {
 }
 
 extension WholeContext {
+    /// Holds the server's answers back for `hold` (W-LEAVE): the relay delays every datagram from the
+    /// server's port by `hold` while the server runs on; where the relay cannot run (UNSUPPORTED), the
+    /// server is stopped instead (`holdServer`, released by `releaseServer`). Returns how, for the verdicts.
+    func holdAnswers(for hold: Duration) async throws -> String {
+        let milliseconds = Int(hold / .milliseconds(1))
+        let relay = WholeRelay(rules: ["delay \(milliseconds)ms dir=down"], why: "every datagram from the server is held back \(seconds(hold))")
+        do {
+            try await impair(with: relay)
+            return "every datagram from the server was held back by the relay"
+        } catch let stop as CaseStop where stop.verdict == .unsupported {
+            impairment = nil
+            trace.note("no relay to hold the server's answers (\(stop.reason)): the server is held still instead")
+            holdServer()
+            return "the server was held still"
+        }
+    }
+
     /// Starts `relay` now, mid-session (a case that impairs only part of its session); it is detached
     /// at the end of the case. Set `impairment` before `startServer()` instead to impair from the start.
     func impair(with relay: WholeRelay) async throws {
