@@ -23,7 +23,7 @@ extension WholeCases {
     /// The copies of the first datagram the relay dropped on its way to the server, until `until`: FAIL
     /// when it was not sent again (REQ-2) or a gap is outside 0.5 … 2 RTO (TIME-2); LENIENT outside
     /// 0.95 … 1.1 RTO (TIME-3). The bounds are `Timing.grade`'s, as the C-*-RESEND cases use them.
-    static func judgeResends(_ w: WholeContext, _ relay: WholeRelay, _ party: WholeParty, lost: Int, until: Duration) throws {
+    static func judgeResends(_ w: WholeContext, _ relay: WholeRelay, _ party: WholeParty, until: Duration) throws {
         let toServer = (relay.dropped + w.wire.datagrams).filter { $0.destination == w.serverPort && $0.time <= until }
         guard let first = relay.dropped.first(where: { $0.destination == w.serverPort }) else {
             throw CaseStop.fail("\(party.name) sent nothing to the server's port \(w.serverPort) by t=\(seconds(until))")
