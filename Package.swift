@@ -107,7 +107,8 @@ let package = Package(
         ),
         .target(
             name: "UDPChatGrader",
-            dependencies: ["UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment",
+                           "UDPChatRelay", "UDPChatTransparent", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatBench",

@@ -6,7 +6,7 @@ import UDPChatSupport
 enum WholeCases {
     static let section = "Whole submission"
 
-    static let all: [GradeCase] = [garbage, table, concurrent, chat, leave]
+    static let all: [GradeCase] = [garbage, table, concurrent, chat, leave] + impaired
 
     /// A W-* case: its body gets the whole context.
     static func whole(_ id: String, level: Level = .must, title: String, needs: [String] = [],
@@ -109,7 +109,7 @@ enum WholeCases {
         }
     }
 
-    static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server held still 2 RTO first (assignment item 6)",
+    static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server's answers held back 2 RTO first (assignment item 6)",
                              needs: ["quit"]) { w in
         try await w.startServer()
         try w.requireWire()

@@ -8,8 +8,8 @@ import UDPChatWire
 
 /// The seam for impairing the datagrams between a whole submission's parties (a transparent relay
 /// in the case's network namespace, e.g. fed by netfilter's queue). `attach` is called once the
-/// server is up, before any client starts; `detach` at the end of the case. Nothing sets one yet:
-/// the W-* cases built so far need no impairment.
+/// server is up, before any client starts (or mid-session, `impair(with:)`); `detach` at the end of the
+/// case. `WholeRelay` is the one there is: the transparent relay in the case's sandbox.
 public protocol WholeImpairment: Sendable {
     func attach(to context: WholeContext) async throws
     func detach() async

@@ -51,7 +51,9 @@ extension WholeCases {
     /// `from` connects to `to` (`to` accepts when the manifest has input.accept: after its console showed
     /// something, the prompt whatever it looks like), then types `text`. Returns `to`'s console lines
     /// containing the text, watched until it showed once and a while longer (a second showing is a duplicate).
-    static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String) async throws -> [TraceEvent] {
+    /// `beforeSend` runs once the connection is made, just before the text is typed (W-DEDUP's relay starts there).
+    static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String,
+                     beforeSend: () async throws -> Void = {}) async throws -> [TraceEvent] {
         let connect = w.trace.now()
         try w.type("connect", on: a, peer: b)
         if w.has("accept") {
@@ -63,6 +65,7 @@ extension WholeCases {
         }
         _ = try await w.waitForLine(of: a, after: connect, within: w.patience)
         try await w.waitForWireQuiet(a, within: w.patience)
+        try await beforeSend()
         let typed = w.trace.now()
         try w.type("send", on: a, peer: b, text: text)
         guard try await w.waitForLine(of: b, after: typed, within: w.patience, where: { $0.contains(text) }) != nil else { return [] }
@@ -70,20 +73,20 @@ extension WholeCases {
         return w.lines(of: b, after: typed).filter { $0.text.contains(text) }
     }
 
-    /// W-LEAVE's judgement: the server is held still, `party` types quit; it must stay open for 2 RTO,
-    /// then, once the server is released and answers, close (LENIENT when it stays open).
+    /// W-LEAVE's judgement: the server's answers are held back (`holdAnswers`), `party` types quit; it must
+    /// stay open for 2 RTO, then, once the server's answer arrives, close (LENIENT when it stays open).
     static func judgeLeave(_ w: WholeContext, _ party: WholeParty) async throws {
         party.refreshSockets()
         let watched = party.knowsSockets || party.givenPort != nil ? "its socket (port \(portList(party)))" : "its process (its socket cannot be read)"
         let hold = w.rto * 2
-        w.holdServer()
+        let how = try await w.holdAnswers(for: hold)
         let quit = w.trace.now()
         try w.type("quit", on: party)
         if let closed = try await w.waitForClose(of: party, within: hold) {
             w.releaseServer()
             if w.answers(to: party, after: quit).first(where: { $0.time <= closed }) == nil {
                 throw CaseStop.fail("\(party.name) closed (\(closing(party))) at t=\(seconds(closed)), \(seconds(closed - quit)) after quit, "
-                    + "before any datagram from the server reached it: the server was held still for 2 RTO (\(seconds(hold))) from the quit, "
+                    + "before any datagram from the server reached it: \(how) for 2 RTO (\(seconds(hold))) from the quit, "
                     + "and a client closes only after the server answered its leave")
             }
             return
@@ -92,13 +95,13 @@ extension WholeCases {
         let released = w.trace.now()
         guard let answer = try await w.waitForAnswer(to: party, after: quit, within: w.patience) else {
             throw CaseStop.fail("the server never answered \(party.name)'s leave: nothing from port \(w.serverPort) to \(portList(party)) "
-                + "within \(seconds(w.patience)) of its release at t=\(seconds(released)) (\(party.name) rightly stayed open)")
+                + "within \(seconds(w.patience)) of the end of the hold at t=\(seconds(released)) (\(party.name) rightly stayed open)")
         }
         guard let closed = try await w.waitForClose(of: party, within: max(.seconds(3), w.rto)) else {
             w.base.lenient("\(party.name) was still open \(seconds(max(.seconds(3), w.rto))) after the server's answer at t=\(seconds(answer.time)) (watched: \(watched))")
             return
         }
-        w.trace.note("\(party.name) stayed open while the server was held, and closed at t=\(seconds(closed)) after the server's answer at t=\(seconds(answer.time))")
+        w.trace.note("\(party.name) stayed open while \(how), and closed at t=\(seconds(closed)) after the server's answer at t=\(seconds(answer.time))")
     }
 
     /// How `party` was seen closed: its process exit, or its sockets.

@@ -15,5 +15,8 @@ extension ProtocolRules {
         "W-CONCURRENT": Behavioural(rules: ["SRV-1"], assignmentItem: 1),
         "W-CHAT": Behavioural(rules: ["MSG-7"], assignmentItem: 4),
         "W-LEAVE": Behavioural(rules: ["SRV-9", "LEAVE-2"], assignmentItem: 6),
+        "W-RESEND-JOIN": Behavioural(rules: ["REQ-2", "TIME-2", "TIME-3"], assignmentItem: 2),
+        "W-DEDUP": Behavioural(rules: ["MSG-4", "MSG-7"], assignmentItem: 4),
+        "W-RESEND-MSG": Behavioural(rules: ["MSG-2", "TIME-2", "TIME-3", "MSG-7"], assignmentItem: 4),
     ]
 }
