@@ -94,10 +94,7 @@ enum WholeCases {
 
     static let chat = whole("W-CHAT", title: "a text typed on one client appears exactly once on the other's console, direct or relayed (assignment item 4)",
                             needs: ["connect", "send"]) { w in
-        try await w.startServer()
-        try w.requireWire()
-        let pair = try await w.startClients(2)
-        for party in pair where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
+        let pair = try await joinedPair(w)
         let text = "whole chat \(pair[0].id ?? 0) to \(pair[1].id ?? 0)"
         let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
         if shown.isEmpty {
@@ -116,6 +113,16 @@ enum WholeCases {
         let party = try await w.startClients(1)[0]
         guard try await w.settle(party, within: w.patience) else { throw joinFailed(w, party) }
         try await judgeLeave(w, party)
+    }
+
+    /// The submission's server up and two of its clients joined (each answered, then quiet): the
+    /// start of every chat case.
+    static func joinedPair(_ w: WholeContext) async throws -> [WholeParty] {
+        try await w.startServer()
+        try w.requireWire()
+        let pair = try await w.startClients(2)
+        for party in pair where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
+        return pair
     }
 
     static func joinFailed(_ w: WholeContext, _ party: WholeParty) -> CaseStop {
