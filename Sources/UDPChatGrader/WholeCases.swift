@@ -63,6 +63,9 @@ enum WholeCases {
         let quit = w.trace.now()
         try w.type("quit", on: party)
         _ = try await w.waitForClose(of: party, within: w.patience)
+        // Its first line since the quit, then quiet: a loaded machine may print the new table well
+        // after the client has closed, and quiet alone would be measured from the join's table.
+        _ = try await w.waitForLine(of: w.theServer!, after: quit, within: w.patience) { _ in true }
         try await w.waitForConsoleQuiet(w.theServer!, within: .seconds(2))
         let after = w.lines(of: w.theServer!, after: quit)
         guard let last = after.last else {
