@@ -101,7 +101,7 @@ import Glibc
         let (folder, path) = try Self.pinnedScenario()
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
-        let (exit, stdout, stderr) = try await Self.scenarioRun(binary, [path, "--mode", "live", "--rto", "0.4s", "--repeat", "2", "--jobs", "2",
+        let (exit, stdout, stderr) = try await Self.scenarioRun(binary, [path, "--mode", "live", "--rto", "1s", "--repeat", "2", "--jobs", "2",
                                                                           "--json", folder + "/report.json", "--artifacts", folder + "/artifacts"])
         #expect(exit?.status == 0, "\(stdout.joined(separator: "\n"))\n\(stderr.joined(separator: "\n"))")
         #expect(stdout.contains { $0.contains("2 runs: 2 passed") }, "\(stdout)")
@@ -123,12 +123,12 @@ import Glibc
         defer { close(lock) }
         let (folder, path) = try Self.pinnedScenario()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (exit, stdout, stderr) = try await Self.scenarioRun(binary, [path, "--mode", "live", "--rto", "0.4s", "--repeat", "2", "--jobs", "2",
+        let (exit, stdout, stderr) = try await Self.scenarioRun(binary, [path, "--mode", "live", "--rto", "1s", "--repeat", "2", "--jobs", "2",
                                                                           "--isolation", "none"])
         #expect(exit?.status == 0, "\(stdout.joined(separator: "\n"))\n\(stderr.joined(separator: "\n"))")
         #expect(stdout.contains { $0.contains("2 runs: 2 passed") }, "two pinned runs on the host take turns: \(stdout)")
 
-        let required = try await Self.scenarioRun(binary, [path, "--mode", "live", "--rto", "0.4s", "--isolation", "required"])
+        let required = try await Self.scenarioRun(binary, [path, "--mode", "live", "--rto", "1s", "--isolation", "required"])
         if let reason = await Sandbox.unavailableReason() {
             #expect(required.exit?.status == 2)
             #expect(required.stderr.contains { $0.contains("no sandbox") && $0.contains(reason) })
