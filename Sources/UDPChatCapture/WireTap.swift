@@ -21,6 +21,7 @@ public final class WireTap: @unchecked Sendable {
     private let linkType: Int32
     private let onDatagram: Handler
     private let stopped = NIOLockedValueBox(false)
+    private let failed = NIOLockedValueBox<String?>(nil)
     private let finished = DispatchSemaphore(value: 0)
     private var frames = 0
 
@@ -57,9 +58,16 @@ public final class WireTap: @unchecked Sendable {
                 guard let user, let header, let bytes else { return }
                 Unmanaged<WireTap>.fromOpaque(user).takeUnretainedValue().deliver(header, bytes)
             }, context.assumingMemoryBound(to: UInt8.self))
-            if status < 0, status != PCAP_ERROR_BREAK { break }
+            if status < 0, status != PCAP_ERROR_BREAK {
+                let reason = pcap_geterr(handle).map { String(cString: $0) } ?? "status \(status)"
+                failed.withLockedValue { $0 = "the capture stopped: \(reason)" }
+                break
+            }
         }
     }
+
+    /// Why the capture stopped before `stop()`, when it did (nil while it runs).
+    public var failure: String? { failed.withLockedValue { $0 } }
 
     private func deliver(_ header: UnsafePointer<pcap_pkthdr>, _ bytes: UnsafePointer<UInt8>) {
         frames += 1

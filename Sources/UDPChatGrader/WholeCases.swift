@@ -129,7 +129,20 @@ enum WholeCases {
     }
 
     static func joinFailed(_ w: WholeContext, _ party: WholeParty) -> CaseStop {
-        .fail("setup: join: \(party.name) got no answer from the server within \(seconds(w.patience)) (nothing from port \(w.serverPort) to \(portList(party)))")
+        .fail("setup: join: \(party.name) got no answer from the server within \(seconds(w.patience)) (nothing from port \(w.serverPort) to \(portList(party)))"
+            + "; \(whatWasSeen(w, party))")
+    }
+
+    /// What the harness saw of `party` when its join went unanswered: whether it still runs, what it
+    /// sent, and how much the wire carried at all (a party that never sent and a wire that saw nothing
+    /// are different failures).
+    static func whatWasSeen(_ w: WholeContext, _ party: WholeParty) -> String {
+        let process = party.exited.map { "it exited with status \($0.status) at t=\(seconds($0.time))\(w.stderrTail(party))" } ?? "it still runs"
+        let ports = party.ports
+        let sent = w.wire.datagrams.filter { ports.contains($0.source) }.count
+        let sockets = party.knowsSockets ? "its sockets were read" : "its sockets could not be read from /proc"
+        return "\(process), \(sockets), it sent \(sent) datagram\(sent == 1 ? "" : "s") the wire saw, and the wire saw \(w.wire.datagrams.count) in all"
+            + (w.wire.failure.map { " (\($0))" } ?? "")
     }
 
     static func portList(_ party: WholeParty) -> String {

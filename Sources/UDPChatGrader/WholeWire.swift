@@ -49,6 +49,9 @@ final class WholeWire: @unchecked Sendable {
 
     func ignore(_ port: UInt16) { _ = lock.withLock { ignored.insert(port) } }
 
+    /// Why the capture stopped early, when it did.
+    var failure: String? { lock.withLock { tap }?.failure }
+
     /// Every datagram seen so far.
     var datagrams: [WireDatagram] { lock.withLock { seen } }
 
