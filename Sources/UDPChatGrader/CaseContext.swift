@@ -63,6 +63,11 @@ public final class CaseContext: @unchecked Sendable {
         self.ports = ports
     }
 
+    /// How long a program under test may take to start (its server to answer a probe, its client to send
+    /// its first REGISTER): on a loaded machine an interpreter or a JVM can need many seconds, which is not
+    /// the rule under test. Later waits are the rule's own (RTO-based).
+    public static let startup: Duration = .seconds(30)
+
     /// Notes that make a conforming result LENIENT.
     var lenientNotes: [String] { lock.withLock { notes } }
 
@@ -181,7 +186,7 @@ public final class CaseContext: @unchecked Sendable {
         serverStarted = true
         try await launch(["port": String(port), "rto": rtoText])
         let probe = try await node("probe")
-        let deadline = trace.now() + .seconds(10)
+        let deadline = trace.now() + Self.startup
         let probeID: ClientID = 2_147_480_000
         var registerAt = trace.now() + .milliseconds(500)
         while trace.now() < deadline {
@@ -206,7 +211,7 @@ public final class CaseContext: @unchecked Sendable {
             }
         }
         let probes = [has(.leave) ? "'LEAVE \(probeID)'" : nil, has(.lookup) ? "'LOOKUP \(probeID)'" : nil, "'REGISTER \(probeID)'"]
-        throw CaseStop.error("the server did not answer a probe (\(probes.compactMap { $0 }.joined(separator: " or "))) on \(serverAddress) within 10 s\(stderrTail())")
+        throw CaseStop.error("the server did not answer a probe (\(probes.compactMap { $0 }.joined(separator: " or "))) on \(serverAddress) within \(seconds(Self.startup))\(stderrTail())")
     }
 
     /// Starts a client under test with a fake server and a fake peer, and waits for its REGISTER
@@ -260,7 +265,7 @@ public final class CaseContext: @unchecked Sendable {
         let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
             : "REGISTER \(clientID) <port> at the server"
         let register = try await step(setup ? "register" : nil) {
-            try await self.expect(what, at: self.fakeServer, within: max(.seconds(10), self.rto * 2 + .seconds(3))) {
+            try await self.expect(what, at: self.fakeServer, within: max(Self.startup, self.rto * 2 + .seconds(3))) {
                 if case .register(let id, _) = $0 { return id == self.clientID || !self.manifest.uses("id") }
                 return false
             }

@@ -59,7 +59,7 @@ public final class WholeContext: @unchecked Sendable {
         let process = try await base.start(server, values: ["port": String(port), "rto": base.rtoText], name: "server")
         let party = WholeParty(name: "server", id: nil, givenPort: port, process: process)
         lock.withLock { serverParty = party }
-        let deadline = trace.now() + .seconds(10)
+        let deadline = trace.now() + CaseContext.startup
         while trace.now() < deadline {
             if let exit = party.exited {
                 throw CaseStop.error("the server exited with status \(exit.status) during startup\(stderrTail(party))")
@@ -71,7 +71,7 @@ public final class WholeContext: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CaseStop.error("the server bound no UDP socket on port \(port) within 10 s\(stderrTail(party))")
+        throw CaseStop.error("the server bound no UDP socket on port \(port) within \(seconds(CaseContext.startup))\(stderrTail(party))")
     }
 
     /// Starts `count` clients at once, each with its own `{id}` and `{port}`, and types `input.start`.

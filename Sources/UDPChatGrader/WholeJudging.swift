@@ -32,17 +32,38 @@ extension WholeContext {
         return wire.datagrams.filter { $0.time >= after && (ports.contains($0.source) || ports.contains($0.destination)) }
     }
 
-    /// Waits up to `within` for a datagram from the server to `party` after `after`.
+    /// Waits up to `within` for a datagram from the server to `party` after `after`. A party that has
+    /// not sent a datagram yet (still starting) gets up to `startup` for its first, and `within` from then.
     public func waitForAnswer(to party: WholeParty, after: Duration = .zero, within: Duration) async throws -> WireDatagram? {
-        let deadline = trace.now() + within
+        let started = trace.now()
         var polls = 0
         while true {
             if let first = answers(to: party, after: after).first { return first }
+            let deadline = firstSent(by: party).map { max($0, started) + within }
+                ?? (party.exited == nil ? started + max(within, CaseContext.startup) : started + within)
             if trace.now() >= deadline { return nil }
             polls += 1
             if polls % 5 == 0 { party.refreshSockets() }
             try await Task.sleep(for: Self.poll)
         }
+    }
+
+    /// Waits up to `within` for a datagram from `party`'s ports after `after`; nil when none came.
+    func waitForSent(by party: WholeParty, after: Duration, within: Duration) async throws -> WireDatagram? {
+        let deadline = trace.now() + within
+        while true {
+            let ports = party.ports
+            if let sent = wire.datagrams.first(where: { $0.time >= after && ports.contains($0.source) }) { return sent }
+            if trace.now() >= deadline { return nil }
+            try await Task.sleep(for: Self.poll)
+        }
+    }
+
+    /// When `party` first sent a datagram: on the wire, or dropped by the case's relay before it.
+    func firstSent(by party: WholeParty) -> Duration? {
+        let ports = party.ports
+        let relayed = (impairment as? WholeRelay)?.dropped ?? []
+        return (wire.datagrams + relayed).filter { ports.contains($0.source) }.map(\.time).min()
     }
 
     /// Waits until `party` got an answer from the server and then neither its wire nor its console

@@ -61,10 +61,16 @@ extension WholeCases {
                 throw CaseStop.fail("setup: connect: after \(a.name) typed connect to \(b.id ?? 0), \(b.name)'s console showed nothing "
                     + "within \(seconds(w.patience)) (no prompt to accept)")
             }
+            let accepted = w.trace.now()
             try w.type("accept", on: b, peer: a)
+            // Its answer on the wire, then quiet on both sides: a loaded machine may take longer than a
+            // quiet spell to act on the typed accept, and a text typed before the answer went out
+            // would race the connection (relayed designs send the answer through the server).
+            _ = try await w.waitForSent(by: b, after: accepted, within: w.patience)
         }
         _ = try await w.waitForLine(of: a, after: connect, within: w.patience)
         try await w.waitForWireQuiet(a, within: w.patience)
+        try await w.waitForWireQuiet(b, within: w.patience)
         try await beforeSend()
         let typed = w.trace.now()
         try w.type("send", on: a, peer: b, text: text)
