@@ -38,6 +38,7 @@ public struct Manifest: Sendable, Codable {
     /// Absolute working directory (the manifest's `workdir` resolved against its folder).
     public var workdir: String
     public var env: [String: String]
+    /// Each input action's text: one line, or several joined by "\n" (typed one after another).
     public var input: [String: String]
     /// Where the manifest was read from.
     public var path: String
@@ -151,10 +152,20 @@ public struct Manifest: Sendable, Codable {
                 guard let action = key.string, inputActions.contains(action) else {
                     throw fail("input.\(key.string ?? "?")", "unknown action (known: \(inputActions.joined(separator: ", ")))")
                 }
-                guard let line = value.scalar?.string else { throw fail("input.\(action)", "must be a string") }
-                if line.contains("\n") { throw fail("input.\(action)", "must be a single line") }
-                try checkPlaceholders(line, allowed: inputPlaceholders, field: "input.\(action)", fail: fail)
-                input[action] = line
+                // One line, or a list of lines typed one after another (a numbered menu: "1", then the entry).
+                let lines: [String]
+                if let line = value.scalar?.string {
+                    lines = [line]
+                } else if let items = value.sequence, !items.isEmpty, items.allSatisfy({ $0.scalar?.string != nil }) {
+                    lines = items.compactMap { $0.scalar?.string }
+                } else {
+                    throw fail("input.\(action)", "must be a line, or a list of lines typed one after another")
+                }
+                for line in lines {
+                    if line.contains("\n") { throw fail("input.\(action)", "must be single lines (give several as a list)") }
+                    try checkPlaceholders(line, allowed: inputPlaceholders, field: "input.\(action)", fail: fail)
+                }
+                input[action] = lines.joined(separator: "\n")
             }
         }
         var manifest = Manifest(name: name, role: role, command: command, workdir: workdir, env: env, input: input, path: path)

@@ -8,7 +8,8 @@ extension Manifest {
     public static let startInputDelay: Duration = .milliseconds(100)
 
     /// The line for input `action` with its placeholders filled from `values` (`id`, `peer`, `text`),
-    /// or nil when the manifest has no such action.
+    /// or nil when the manifest has no such action. An action of several lines (a menu: `["1", "{peer}"]`)
+    /// comes joined by "\n": typed at once, the program reads them one after another from its input.
     public func inputLine(_ action: String, _ values: [String: String]) -> String? {
         input[action].map { fillPlaceholders($0, values) }
     }

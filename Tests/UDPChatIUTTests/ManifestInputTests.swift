@@ -28,6 +28,19 @@ import UDPChatSupport
         #expect(typed == ["3"])
     }
 
+    @Test func anActionOfSeveralLinesIsTypedInOrder() throws {
+        let yaml = "role: client\ncommand: [\"./impl\"]\ninput:\n  start: [\"{id}\", \"0\"]\n  connect: [\"1\", \"{peer}\"]\n  send: \"{text}\"\n"
+        let client = try Manifest.parse(yaml: yaml, path: Self.dialects + "/m.yaml", folder: Self.dialects)
+        #expect(client.inputLine("connect", ["peer": "7"]) == "1\n7")
+        #expect(client.inputLine("start", ["id": "3"]) == "3\n0")
+        #expect(client.inputLine("send", ["text": "hi"]) == "hi")
+        for bad in ["connect: []", "connect: [\"1\", {a: b}]", "connect: [\"1\", \"{prot}\"]"] {
+            #expect(throws: UDPChatError.self, "\(bad)") {
+                try Manifest.parse(yaml: "role: client\ncommand: [\"./impl\"]\ninput:\n  \(bad)\n", path: Self.dialects + "/m.yaml", folder: Self.dialects)
+            }
+        }
+    }
+
     @Test func implementationsSharingARunShareTheirDialect() throws {
         let colon = try manifest("colon.dialect.yaml"), json = try manifest("json.dialect.yaml"), contract = try manifest(nil)
         #expect(try Manifest.sharedDialect([("bob", colon), ("carol", try manifest("colon.dialect.yaml"))]).name == "colon-chat")
