@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Modules (each name says what it is):
-//   UDPChatSupport     – tiny pure helpers: Instant, Endpoint, seeded RNG, duration parsing
+//   UDPChatSupport     – tiny pure helpers: Instant, Endpoint, seeded RNG, duration parsing (no I/O)
+//   UDPChatHost        – this host's kernel tables read from /proc: UDP sockets (ports, inodes, drops), processes
 //   UDPChatWire        – the wire codec: Message, strict parse / serialise, WireError
 //   UDPChatDialect     – dialects: other wire formats of the protocol (YAML files) mapped to Message; the contract's is `default`
 //   UDPChatCore        – sans-I/O state machines: server registry and chat client (events in, effects out)
@@ -52,6 +53,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "UDPChatSupport"),
+        .target(name: "UDPChatHost"),
         .target(name: "UDPChatWire"),
         .target(name: "UDPChatDialect", dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")]),
         .target(
@@ -77,7 +79,7 @@ let package = Package(
         ),
         .target(
             name: "UDPChatProxy",
-            dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
+            dependencies: ["UDPChatRelay", "UDPChatImpairment", "UDPChatHost", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatProxyControl",
@@ -101,14 +103,14 @@ let package = Package(
         .target(
             name: "UDPChatIUT",
             dependencies: [
-                "CSeccomp", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
+                "CSeccomp", "UDPChatDialect", "UDPChatWire", "UDPChatHost", "UDPChatSupport", .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
             name: "UDPChatGrader",
             dependencies: ["UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatCapture", "UDPChatProxy", "UDPChatImpairment",
-                           "UDPChatRelay", "UDPChatTransparent", "UDPChatWire", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
+                           "UDPChatRelay", "UDPChatTransparent", "UDPChatWire", "UDPChatHost", "UDPChatSupport", .product(name: "Yams", package: "Yams")] + nio
         ),
         .target(
             name: "UDPChatBench",
@@ -138,14 +140,14 @@ let package = Package(
             dependencies: [
                 "UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatWire", "UDPChatDialect", "UDPChatSupport", "UDPChatImpairment", "UDPChatRelay",
                 "UDPChatRuntime", "UDPChatProxy",
-                "UDPChatCapture", "UDPChatIUT", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "UDPChatCapture", "UDPChatIUT", "UDPChatHost", "UDPChatReports", .product(name: "Yams", package: "Yams"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ] + nio
         ),
         .testTarget(name: "UDPChatScriptTests", dependencies: ["UDPChatScript", "UDPChatCore", "UDPChatSupport"]),
         .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatSupport"]),
         .testTarget(
             name: "UDPChatScenarioTests",
-            dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport",
+            dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatHost", "UDPChatSupport",
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
         .testTarget(name: "UDPChatDialectTests", dependencies: ["UDPChatDialect", "UDPChatImpairment", "UDPChatWire", "UDPChatSupport"]),
@@ -180,6 +182,7 @@ let package = Package(
         .testTarget(name: "PackageStructureTests"),
         .testTarget(name: "udpchatTests", dependencies: ["udpchat", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "UDPChatSupportTests", dependencies: ["UDPChatSupport"]),
+        .testTarget(name: "UDPChatHostTests", dependencies: ["UDPChatHost"]),
         .testTarget(name: "UDPChatBenchTests", dependencies: ["UDPChatBench"]),
         .testTarget(name: "UDPChatReportsTests", dependencies: ["UDPChatReports"]),
         .testTarget(name: "UDPChatIUTTests", dependencies: ["UDPChatIUT", "UDPChatDialect", "UDPChatSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import UDPChatHost
 import NIOCore
 import UDPChatDialect
 import UDPChatIUT

@@ -2,6 +2,7 @@
 // their manifests in the case's sandbox, typed to through `input:` actions, their consoles and the
 // datagrams between them (captured on the wire) in the case's trace (docs/GRADER.md "Whole submissions").
 import Foundation
+import UDPChatHost
 import UDPChatIUT
 import UDPChatSupport
 import UDPChatWire

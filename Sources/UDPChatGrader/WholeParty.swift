@@ -1,6 +1,7 @@
 // One program of a whole-submission case (its server, or one of its clients): the process, the
 // values the harness filled in, and the UDP sockets it holds, learned from /proc as it runs.
 import UDPChatIUT
+import UDPChatHost
 import UDPChatSupport
 import UDPChatWire
 

@@ -1,4 +1,5 @@
 import Foundation
+import UDPChatHost
 import UDPChatSupport
 #if canImport(Glibc)
 import Glibc

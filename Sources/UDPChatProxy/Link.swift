@@ -1,4 +1,5 @@
 import NIOCore
+import UDPChatHost
 import NIOPosix
 import UDPChatImpairment
 import UDPChatRelay

@@ -1,4 +1,5 @@
 import Foundation
+import UDPChatHost
 import NIOConcurrencyHelpers
 import NIOPosix
 import UDPChatCore

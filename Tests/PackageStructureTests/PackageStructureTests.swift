@@ -122,6 +122,24 @@ struct PackageStructureTests {
         }
     }
 
+    /// The pure modules stay pure: no file, socket or /proc access in their sources (issue 20: Support
+    /// does no I/O; what reads this host's tables lives in UDPChatHost).
+    @Test func pureModulesDoNoIO() throws {
+        let io = ["FileManager", "/proc", "socket(", "fopen(", "contentsOfFile", "open(\"", "Process("]
+        for module in ["UDPChatSupport", "UDPChatWire", "UDPChatCore", "UDPChatScript", "UDPChatRelay"] {
+            let folder = PackageManifest.root.appendingPathComponent("Sources/\(module)")
+            let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+            while let file = files?.nextObject() as? URL {
+                guard file.pathExtension == "swift" else { continue }
+                let code = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+                    .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+                for call in io where code.contains(call) {
+                    Issue.record("\(module)/\(file.lastPathComponent) uses \(call): \(module) is pure (docs/ARCHITECTURE.md 'I/O?')")
+                }
+            }
+        }
+    }
+
     @Test func packageHeaderListsEveryModule() {
         let header = manifest.text.split(separator: "\n").prefix { !$0.hasPrefix("let ") && !$0.hasPrefix("import") || $0.hasPrefix("import") }
             .filter { $0.hasPrefix("//") }.joined(separator: "\n")

@@ -1,4 +1,5 @@
 import Foundation
+import UDPChatHost
 import Testing
 import UDPChatIUT
 @testable import UDPChatScenario

@@ -1,3 +1,5 @@
+// What this host's kernel says about its UDP sockets (/proc/net/udp): read by the grader (a program's
+// sockets), the proxy (the kernel's drop counters) and the live runner (a port bound yet?).
 /// The UDP sockets of this network namespace, as Linux lists them in `/proc/net/udp` and
 /// `/proc/net/udp6`: one row per socket with its local port, its inode (unique while the socket
 /// lives, never handed to the next socket on the same port) and its `drops` counter.

@@ -1,5 +1,5 @@
 import Testing
-import UDPChatSupport
+import UDPChatHost
 
 @Suite struct UDPSocketTableTests {
     @Test func parsesPortInodeAndDropsAndSkipsWhatIsNotARow() {
