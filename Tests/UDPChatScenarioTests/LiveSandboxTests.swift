@@ -177,10 +177,11 @@ import Glibc
                                                      workdir: nil, script: "      - sleep: 100rto\n")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let marker = folder
-        let run = try await IUTProcess.launch([binary, "scenario", "run", path, "--mode", "live", "--rto", "0.5s", "--json", folder + "/report.json"],
+        // RTO 1 s: the run's own timeout (25 RTO) must outlast a loaded machine's sandbox start-up (seen over 12 s).
+        let run = try await IUTProcess.launch([binary, "scenario", "run", path, "--mode", "live", "--rto", "1s", "--json", folder + "/report.json"],
                                               workdir: folder, name: "scenario")
         var started = false
-        for _ in 0..<400 where !started {
+        for _ in 0..<1200 where !started {
             started = Self.processes(containing: "sh -c python3").contains { pid in
                 (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? "").contains(marker)
             }
