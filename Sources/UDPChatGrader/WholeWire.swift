@@ -23,12 +23,13 @@ final class WholeWire: @unchecked Sendable {
 
     /// Starts capturing on `lo`. In the case's sandbox that loopback is the case's own, so everything on
     /// it is captured; on the host (`--isolation none`) only what goes to or from the server's `port`
-    /// (client-to-client datagrams are then not in the trace). Without the privilege to capture, the
+    /// (client-to-client datagrams are then not in the trace), unless `captureAll`: then every UDP datagram
+    /// on `lo` is seen and those to or from a party's ports are kept. Without the privilege to capture, the
     /// cases that need the wire say so.
     func start(context: WholeContext, port: UInt16) throws {
         let sandboxed = context.base.control.limits != nil
         do {
-            let filter = sandboxed ? "udp" : "udp and port \(port)"
+            let filter = sandboxed || context.captureAll ? "udp" : "udp and port \(port)"
             let tap = try WireTap(interface: "lo", filter: filter) { [weak self, weak context] datagram in
                 guard let self, let context else { return }
                 self.record(datagram, context: context, everything: sandboxed)
