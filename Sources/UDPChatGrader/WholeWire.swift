@@ -18,6 +18,8 @@ final class WholeWire: @unchecked Sendable {
     private var tap: WireTap?
     /// Ports of the grader's own sockets (the garbage sender): not the submission's traffic.
     private var ignored: Set<UInt16> = []
+    /// When the parties' sockets were last re-read for a datagram of unknown ports (`refreshDue`).
+    private var lastRefresh = ContinuousClock.now - .seconds(1)
     /// Why there is no capture, when there is none.
     private(set) var unavailable: String?
 
@@ -57,7 +59,7 @@ final class WholeWire: @unchecked Sendable {
         let source = datagram.source.port, destination = datagram.destination.port
         if lock.withLock({ ignored.contains(source) || ignored.contains(destination) }) { return }
         var from = context.party(at: source), to = context.party(at: destination)
-        if from == nil || to == nil {
+        if from == nil || to == nil, everything || !context.captureAll || refreshDue() {
             for party in context.clients { party.refreshSockets() }
             from = context.party(at: source)
             to = context.party(at: destination)
@@ -74,6 +76,17 @@ final class WholeWire: @unchecked Sendable {
         let time = max(.zero, context.trace.now() - .milliseconds(Int64(delay * 1000)))
         lock.withLock { seen.append(WireDatagram(time: time, source: source, destination: destination, payload: datagram.payload)) }
         trace(datagram, from: from?.name, to: to?.name, at: time, in: context.trace)
+    }
+
+    /// On the host with `captureAll` every UDP datagram on `lo` comes here, most of them strangers': the
+    /// parties' sockets are re-read at most every 50 ms for them, or the tap falls behind a busy host.
+    private func refreshDue() -> Bool {
+        lock.withLock {
+            let now = ContinuousClock.now
+            guard now - lastRefresh >= .milliseconds(50) else { return false }
+            lastRefresh = now
+            return true
+        }
     }
 
     /// The datagram in the trace's terms: the server is the implementation's lane and each client a

@@ -19,6 +19,7 @@ import UDPChatWire
         "tagged": ("Fixtures/real/tagged/server.yaml", "Fixtures/real/tagged/client.yaml"),
         "colon": ("Fixtures/dialects/iut/colon-server-correct.yaml", "Fixtures/dialects/iut/colon-client-correct.yaml"),
         "json": ("Fixtures/dialects/iut/json-server-correct.yaml", "Fixtures/dialects/iut/json-client-correct.yaml"),
+        "routed": ("Fixtures/real/routed/server.yaml", "Fixtures/real/routed/client.yaml"),
     ]
 
     static func whole(_ fixture: String) throws -> WholeSubmission {
@@ -91,5 +92,36 @@ import UDPChatWire
         #expect(mine.templates[.msg] != nil && mine.templates[.ack] != nil && mine.templates[.connect] != nil, "\(inferred.yaml)")
         #expect(recording.values.ids.prefix(2) == [WholeContext.firstClientID, WholeContext.firstClientID + 1])
         #expect(recording.steps.contains { $0.text.contains("types \"hello\"") })
+    }
+
+    /// Fixtures/real/routed (pinned, its chat relayed by the server): what passes between a client and the
+    /// server comes out as its hand-written dialect has it, the relayed forwards are named, not placed.
+    @Test func aRelayedSubmissionGivesWhatItsClientsAndServerSay() async throws {
+        guard let plan = await SandboxTests.plan() else { return }
+        let (_, inferred, mine) = try await Self.infer("routed", sandbox: plan)
+        let real = try Self.whole("routed").client.dialect()
+        #expect(mine.examples().allSatisfy { $0.problem == nil }, "\(inferred.yaml)")
+        for verb in [Verb.register, .registered, .leave, .left] {
+            #expect(mine.templates[verb]?.text == real.templates[verb]?.text, "\(verb.rawValue)\n\(inferred.yaml)")
+        }
+        #expect(inferred.unplaced.contains { $0.contains("relays the chat message") }, "\(inferred.unplaced)")
+    }
+
+    /// The command line, with the debug binary: progress on standard error step by step, the file
+    /// written, and `dialect check` accepts it.
+    @Test(.enabled(if: FixtureGradingTests.udpchatBinary != nil, "needs .build/debug/udpchat (swift build)"))
+    func theCommandSaysEachStepAndWritesAFileCheckAccepts() async throws {
+        guard await SandboxTests.plan() != nil else { return }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let (server, client) = try #require(Self.fixtures["wordy"])
+        let (status, printed) = try ShardMergeTests.udpchat(["dialect", "infer", server, client, "--output", output, "--name", "wordy"])
+        #expect(status == 0, "\(printed)")
+        for line in ["dialect infer: driving wordy-server + wordy-client in a sandbox", "client-1 joined (REGISTER, REGISTERED)",
+                     "client-2 types \"fine, you?\" (MSG, ACK)", "dialect infer: recorded", "dialect wordy, format text, 14 messages"] {
+            #expect(printed.contains(line), "\(line)\n\(printed)")
+        }
+        let (checked, report) = try ShardMergeTests.udpchat(["dialect", "check", output])
+        #expect(checked == 0, "\(report)")
     }
 }
