@@ -44,8 +44,8 @@ struct DialectInferCommand: AsyncParsableCommand {
 
             """ + HelpLayout.examples(
                 "udpchat dialect infer server.yaml client.yaml --output mine.dialect.yaml",
-                "udpchat dialect infer Fixtures/real/wordy/server.yaml Fixtures/real/wordy/client.yaml \\",
-                "    --rto 500ms --keep wordy-session --output wordy.yaml",
+                "udpchat dialect infer sub/server.yaml sub/client.yaml --isolation none \\",
+                "    --rto 500ms --keep sub/session --output sub.dialect.yaml",
                 "sudo udpchat record --interface lo --port 7070 --port 40001 --port 40002 \\",
                 "    --out s.pcap --duration 60s",
                 "udpchat dialect infer --pcap s.pcap --console s.log --id 1 --id 2 --id 9 \\",

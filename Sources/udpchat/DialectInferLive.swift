@@ -12,6 +12,9 @@ import UDPChatSupport
 extension DialectInferCommand {
     func runLive() async throws {
         let whole = try liveSubmission()
+        if let named = [whole.server, whole.client].lazy.compactMap(\.dialectPath).first {
+            say("the manifests' dialect (\(named)) is not used: the format is learned from the wire alone; compare the result with it")
+        }
         for (action, adds) in LiveInference.optionalActions where whole.client.input[action] == nil {
             say("\(whole.client.path) has no input.\(action): \(adds) not driven")
         }
