@@ -33,10 +33,12 @@ public struct LiveRecording: Sendable {
 public enum LiveInference {
     /// The client manifest's input actions the session cannot do without: connect (LOOKUP, CONNECT) and send (MSG).
     public static let neededActions = ["connect", "send"]
-    /// The ones it uses when present, with what each adds.
-    public static let optionalActions: [(action: String, adds: String)] = [
-        ("accept", "ACCEPT, unless the client accepts by itself"), ("reject", "REJECT"),
-        ("terminate", "TERMINATE, TERMINATED"), ("quit", "LEAVE, LEFT"),
+    /// The ones it uses when present, with what the session lacks without each.
+    public static let optionalActions: [(action: String, without: String)] = [
+        ("accept", "nothing is typed when client-2 is asked to connect: ACCEPT only if it accepts by itself"),
+        ("reject", "no connection is refused: no REJECT"),
+        ("terminate", "the connection is not ended: no TERMINATE, TERMINATED"),
+        ("quit", "the clients do not leave: no LEAVE, LEFT"),
     ]
 
     /// Drives and records one session of `whole` at `rto` (when its client takes {rto}), in a fresh

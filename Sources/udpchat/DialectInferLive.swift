@@ -15,12 +15,14 @@ extension DialectInferCommand {
         if let named = [whole.server, whole.client].lazy.compactMap(\.dialectPath).first {
             say("the manifests' dialect (\(named)) is not used: the format is learned from the wire alone; compare the result with it")
         }
-        for (action, adds) in LiveInference.optionalActions where whole.client.input[action] == nil {
-            say("\(whole.client.path) has no input.\(action): \(adds) not driven")
+        for (action, without) in LiveInference.optionalActions where whole.client.input[action] == nil {
+            say("\(whole.client.path) has no input.\(action): \(without)")
         }
         let plan = try await GradeCommand.sandboxPlan(isolation, policy: policy, worker: "grade-worker", command: "dialect infer")
-        let (_, note) = Grader.effectiveRTO(manifest: whole.client, requested: rto.duration)
-        say("driving \(whole.name) \(plan == nil ? "on the host" : "in a sandbox"), \(note): server up, two clients join, "
+        let (used, _) = Grader.effectiveRTO(manifest: whole.client, requested: rto.duration)
+        let timing = whole.client.uses("rto") ? "at RTO \(used.compactDescription) (the client command takes {rto})"
+            : "at the programs' own RTO (the client command takes no {rto})"
+        say("driving \(whole.name) \(plan == nil ? "on the host" : "in a sandbox") \(timing): server up, two clients join, "
             + "client-1 looks up an id nobody has and connects to client-2, both chat, client-1 ends, both quit")
         let control = GradeControl()
         let outcome = try await GracefulRun.run(onShutdown: { control.interrupt() }) { [rto] in
