@@ -59,7 +59,7 @@ final class WholeWire: @unchecked Sendable {
         let source = datagram.source.port, destination = datagram.destination.port
         if lock.withLock({ ignored.contains(source) || ignored.contains(destination) }) { return }
         var from = context.party(at: source), to = context.party(at: destination)
-        if from == nil || to == nil, everything || !context.captureAll || refreshDue() {
+        if from == nil || to == nil, everything || !context.captureAll || from != nil || to != nil || refreshDue() {
             for party in context.clients { party.refreshSockets() }
             from = context.party(at: source)
             to = context.party(at: destination)
@@ -78,8 +78,9 @@ final class WholeWire: @unchecked Sendable {
         trace(datagram, from: from?.name, to: to?.name, at: time, in: context.trace)
     }
 
-    /// On the host with `captureAll` every UDP datagram on `lo` comes here, most of them strangers': the
-    /// parties' sockets are re-read at most every 50 ms for them, or the tap falls behind a busy host.
+    /// On the host with `captureAll` every UDP datagram on `lo` comes here, most of them strangers': for
+    /// one with neither end known the parties' sockets are re-read at most every 50 ms, or the tap falls
+    /// behind a busy host (one end known, as a new client's first datagram to the server: always).
     private func refreshDue() -> Bool {
         lock.withLock {
             let now = ContinuousClock.now
