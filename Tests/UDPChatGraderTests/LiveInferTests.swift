@@ -27,9 +27,14 @@ import UDPChatWire
         return try WholeSubmission.from([try Manifest.load(path: "\(root)/\(server)"), try Manifest.load(path: "\(root)/\(client)")])
     }
 
-    /// A session of `fixture` driven and recorded (in `sandbox`, or on the host), and the dialect inferred from it.
-    static func infer(_ fixture: String, sandbox: SandboxPlan?) async throws -> (LiveRecording, InferredDialect, Dialect) {
+    /// A session of `fixture` driven and recorded (in `sandbox`, or on the host), and the dialect inferred
+    /// from it; nil (printing why) where the wire cannot be captured.
+    static func infer(_ fixture: String, sandbox: SandboxPlan?) async throws -> (LiveRecording, InferredDialect, Dialect)? {
         let recording = await LiveInference.record(try whole(fixture), rto: .seconds(1), sandbox: sandbox)
+        if let stopped = recording.stopped, stopped.contains("no capture of the wire") {
+            print("live infer test skipped: \(stopped)")
+            return nil
+        }
         let steps = recording.steps.map { "\($0.time) \($0.text)" }.joined(separator: "\n")
         #expect(recording.cannotRun == nil && recording.stopped == nil, "\(fixture): \(recording.stopped ?? recording.cannotRun ?? "")\n\(steps)")
         let inferred = try DialectInference.infer(recording.datagrams, server: recording.server, values: recording.values,
@@ -52,7 +57,7 @@ import UDPChatWire
     /// What `fixture`'s inferred dialect must have: the hand-written one's verbs, less ERROR (a normal
     /// session has none), and its settings; every recorded datagram read as the hand-written one reads it.
     static func expectRecovered(_ fixture: String, sandbox: SandboxPlan?) async throws {
-        let (recording, inferred, mine) = try await infer(fixture, sandbox: sandbox)
+        guard let (recording, inferred, mine) = try await infer(fixture, sandbox: sandbox) else { return }
         let real = try whole(fixture).client.dialect()
         #expect(mine.examples().allSatisfy { $0.problem == nil }, "\(fixture): dialect check refuses\n\(inferred.yaml)")
         #expect(Set(mine.verbs) == Set(real.verbs).subtracting([.error]), "\(fixture): \(inferred.unplaced)\n\(inferred.yaml)")
@@ -88,7 +93,7 @@ import UDPChatWire
             print("live infer on the host skipped: capturing on lo needs root or CAP_NET_RAW")
             return
         }
-        let (recording, inferred, mine) = try await Self.infer("wordy", sandbox: nil)
+        guard let (recording, inferred, mine) = try await Self.infer("wordy", sandbox: nil) else { return }
         #expect(mine.templates[.msg] != nil && mine.templates[.ack] != nil && mine.templates[.connect] != nil, "\(inferred.yaml)")
         #expect(recording.values.ids.prefix(2) == [WholeContext.firstClientID, WholeContext.firstClientID + 1])
         #expect(recording.steps.contains { $0.text.contains("types \"hello\"") })
@@ -98,7 +103,7 @@ import UDPChatWire
     /// server comes out as its hand-written dialect has it, the relayed forwards are named, not placed.
     @Test func aRelayedSubmissionGivesWhatItsClientsAndServerSay() async throws {
         guard let plan = await SandboxTests.plan() else { return }
-        let (_, inferred, mine) = try await Self.infer("routed", sandbox: plan)
+        guard let (_, inferred, mine) = try await Self.infer("routed", sandbox: plan) else { return }
         let real = try Self.whole("routed").client.dialect()
         #expect(mine.examples().allSatisfy { $0.problem == nil }, "\(inferred.yaml)")
         for verb in [Verb.register, .registered, .leave, .left] {
