@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "UDPChatGraderTests",
             dependencies: [
-                "UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatDialect", "UDPChatWire", "UDPChatSupport",
+                "UDPChatGrader", "UDPChatIUT", "UDPChatReports", "UDPChatDialect", "UDPChatWire", "UDPChatSupport", "UDPChatCapture",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

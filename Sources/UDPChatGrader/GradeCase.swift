@@ -55,6 +55,8 @@ public struct GradeCase: Sendable {
     public let needs: [String]
     /// Needs a relay in front of the client ({port} and {advertise_port} in the command).
     public let needsRelay: Bool
+    /// Time the case may take beyond the usual timeout of 8 RTO + 20 s (a whole driven session).
+    public var slack: Duration = .zero
     /// Messages the grader's parties must write (`sends`) and the implementation must write for the
     /// case to have evidence (`observes`); a dialect without one of them makes the case UNSUPPORTED
     /// before it starts. A server case always sends REGISTER and a client case always waits for the

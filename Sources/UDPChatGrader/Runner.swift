@@ -230,7 +230,7 @@ public enum Grader {
         if let unsupported = unrunnable(item, subject: GradeSubject(manifest, partner: partner)) { return unsupported }
         let context = CaseContext(manifest: manifest, caseID: item.id, rto: rto, group: group, ports: ports, control: control)
         if let partner { context.whole = WholeContext(base: context, server: manifest, client: partner) }
-        let timeout = rto * 8 + .seconds(20)
+        let timeout = rto * 8 + .seconds(20) + item.slack
         var verdict = Verdict.pass
         var reason = item.title
         do {

@@ -37,7 +37,7 @@ extension Grader {
     /// `partner`: a whole submission's client manifest (`manifest` is then its server).
     public static func runWorker(caseID: String, manifest: Manifest, partner: Manifest? = nil, rto: Duration) async -> WorkerResult {
         let subject = GradeSubject(manifest, partner: partner)
-        guard let item = Catalogue.cases(for: subject.role).first(where: { $0.id == caseID }) else {
+        guard let item = Catalogue.workerCase(caseID, for: subject.role) else {
             return WorkerResult(verdict: .error, reason: "the worker knows no case \(caseID)", duration: .zero, setup: true, events: [])
         }
         do {
@@ -89,7 +89,7 @@ extension Grader {
         } catch {
             return (.error, "cannot encode the manifest for the worker: \(error)", .zero, [])
         }
-        let wall = manifest.limits.wall ?? rto * 8 + .seconds(20) + .seconds(30)
+        let wall = manifest.limits.wall ?? rto * 8 + .seconds(20) + item.slack + .seconds(30)
         let line: String
         switch await sandbox.runWorker(inner, wall: wall - elapsed(), interrupted: { control.shared.interrupted }) {
         case .result(let printed):

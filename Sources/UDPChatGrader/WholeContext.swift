@@ -25,6 +25,9 @@ public final class WholeContext: @unchecked Sendable {
     public var rto: Duration { base.rto }
     /// Set before `startServer()` to impair the datagrams between the parties (see `WholeImpairment`).
     public var impairment: (any WholeImpairment)?
+    /// Set before `startServer()` to capture the datagrams between the clients too when on the host
+    /// (`--isolation none`), not only the server's (`udpchat dialect infer` needs them; a sandbox captures all).
+    public var captureAll = false
     private let lock = NSLockBox()
     private var serverParty: WholeParty?
     private var clientParties: [WholeParty] = []

@@ -18,17 +18,20 @@ final class WholeWire: @unchecked Sendable {
     private var tap: WireTap?
     /// Ports of the grader's own sockets (the garbage sender): not the submission's traffic.
     private var ignored: Set<UInt16> = []
+    /// When the parties' sockets were last re-read for a datagram of unknown ports (`refreshDue`).
+    private var lastRefresh = ContinuousClock.now - .seconds(1)
     /// Why there is no capture, when there is none.
     private(set) var unavailable: String?
 
     /// Starts capturing on `lo`. In the case's sandbox that loopback is the case's own, so everything on
     /// it is captured; on the host (`--isolation none`) only what goes to or from the server's `port`
-    /// (client-to-client datagrams are then not in the trace). Without the privilege to capture, the
+    /// (client-to-client datagrams are then not in the trace), unless `captureAll`: then every UDP datagram
+    /// on `lo` is seen and those to or from a party's ports are kept. Without the privilege to capture, the
     /// cases that need the wire say so.
     func start(context: WholeContext, port: UInt16) throws {
         let sandboxed = context.base.control.limits != nil
         do {
-            let filter = sandboxed ? "udp" : "udp and port \(port)"
+            let filter = sandboxed || context.captureAll ? "udp" : "udp and port \(port)"
             let tap = try WireTap(interface: "lo", filter: filter) { [weak self, weak context] datagram in
                 guard let self, let context else { return }
                 self.record(datagram, context: context, everything: sandboxed)
@@ -59,7 +62,7 @@ final class WholeWire: @unchecked Sendable {
         let source = datagram.source.port, destination = datagram.destination.port
         if lock.withLock({ ignored.contains(source) || ignored.contains(destination) }) { return }
         var from = context.party(at: source), to = context.party(at: destination)
-        if from == nil || to == nil {
+        if from == nil || to == nil, everything || !context.captureAll || from != nil || to != nil || refreshDue() {
             for party in context.clients { party.refreshSockets() }
             from = context.party(at: source)
             to = context.party(at: destination)
@@ -76,6 +79,18 @@ final class WholeWire: @unchecked Sendable {
         let time = max(.zero, context.trace.now() - .milliseconds(Int64(delay * 1000)))
         lock.withLock { seen.append(WireDatagram(time: time, source: source, destination: destination, payload: datagram.payload)) }
         trace(datagram, from: from?.name, to: to?.name, at: time, in: context.trace)
+    }
+
+    /// On the host with `captureAll` every UDP datagram on `lo` comes here, most of them strangers': for
+    /// one with neither end known the parties' sockets are re-read at most every 50 ms, or the tap falls
+    /// behind a busy host (one end known, as a new client's first datagram to the server: always).
+    private func refreshDue() -> Bool {
+        lock.withLock {
+            let now = ContinuousClock.now
+            guard now - lastRefresh >= .milliseconds(50) else { return false }
+            lastRefresh = now
+            return true
+        }
     }
 
     /// The datagram in the trace's terms: the server is the implementation's lane and each client a

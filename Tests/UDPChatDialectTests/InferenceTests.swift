@@ -46,6 +46,16 @@ import UDPChatWire
         for row in session.readBoth(with: dialect) { #expect(row.inferred == row.real, "\(row.text)\n\(inferred.yaml)") }
     }
 
+    /// Fixtures/real/tagged's client alternates one bit over all its packets, so its first MSG may carry 1
+    /// (as a live session of it showed): still `{bit}`, and the ACK that echoes it too (here in the
+    /// tagged dialect fixture, with messages from seq 2).
+    @Test func anAlternatingBitThatStartsAt1IsStillABit() throws {
+        let (session, inferred, dialect) = try Self.recover("tagged", firstSeq: 2)
+        let templates = Dictionary(uniqueKeysWithValues: inferred.messages.map { ($0.verb, $0.template) })
+        #expect(templates[.msg] == "\"TO {to} MSG {bit} {text}\"" && templates[.ack]?.contains("{bit}") == true, "\(inferred.yaml)")
+        for row in session.readBoth(with: dialect) { #expect(row.inferred == row.real, "\(row.text)\n\(inferred.yaml)") }
+    }
+
     @Test func relayedChatPlacesTheClientsMessageAndItsAnswerAndNamesTheForwards() throws {
         let (a, b, s) = (InferSession.a, InferSession.b, InferSession.server)
         let lines: [(Endpoint, Endpoint, String)] = [

@@ -65,7 +65,13 @@ struct InferTemplateBuilder {
             options[token.key] = common ?? []
             if verb == .msg, options[token.key]!.allSatisfy({ $0 == .tag }), Self.increasesPerSender(main, at: position) {
                 options[token.key] = [.seq]  // a number that counts up, from elsewhere than 1
+            } else if verb == .msg, options[token.key]!.allSatisfy({ $0 == .tag }), Self.alternatesPerSender(main, at: position) {
+                options[token.key] = [.bit]  // an alternating bit that starts at 1 (shared with the sender's other packets)
             }
+        }
+        // An ACK echoes its MSG's number: where MSG has a bit, the echo is that bit.
+        if verb == .ack, build(.msg)?.choice.values.contains(.bit) == true {
+            options = options.mapValues { fields in fields.map { $0 == .seq ? .bit : $0 } }
         }
         let (choice, ambiguous) = Self.assign(options, order: first.map(\.key))
         if ambiguous { note.append("a number could be more than one field (chose by the usual order)") }
@@ -86,6 +92,22 @@ struct InferTemplateBuilder {
             last[item.subject ?? 0] = n
         }
         return steps > 0
+    }
+
+    /// Whether the numbers at `position` are 0 or 1 and flip from one message of a sender to its next
+    /// (a re-send, the same text again, repeats it): an alternating bit, whichever it starts with.
+    static func alternatesPerSender(_ items: [InferPlaced], at position: Int) -> Bool {
+        var last: [ClientID: (bit: UInt64, text: String?)] = [:]
+        var flips = 0
+        for item in items {
+            guard case .number(let n) = item.shape.tokens[position].kind, n <= 1 else { return false }
+            if let before = last[item.subject ?? 0] {
+                if (before.text == item.shape.text) != (before.bit == n) { return false }
+                if before.bit != n { flips += 1 }
+            }
+            last[item.subject ?? 0] = (n, item.shape.text)
+        }
+        return flips > 0
     }
 
     /// Gives each number position one field, each field at most once: positions with one choice first.
