@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UDPChatCapture
 import UDPChatDialect
+import UDPChatRuntime
 import UDPChatSupport
 import UDPChatWire
 
@@ -45,6 +46,24 @@ import UDPChatWire
         #expect(decoded.exchanges.midSession?.note.contains("#1 ERROR answers a LEAVE, LOOKUP or REGISTER from 127.0.0.1:50001 "
                                                            + "that the capture does not hold") == true)
         #expect(decoded.exchanges.request[3] == 2)
+    }
+
+    /// The user's story (issue 19): `record` started after the registrations; `replay --expect`
+    /// gets ERROR NOT_REGISTERED where the capture has PEER, and says why before the difference.
+    @Test func replayExpectSaysTheCaptureStartsMidSession() async throws {
+        let path = try writeCapture(Array(ReplayTests.session.dropFirst(4)), in: temporaryFolder())
+        let live = try await ChatServer.start(ChatServerOptions(host: "127.0.0.1", port: 0))
+        defer { Task { try? await live.close() } }
+        guard let run = try runTool("udpchat", ["replay", path, "--to", live.localAddress.description, "--expect", "--fast", "--settle", "1s"]) else {
+            print("skipping the replay --expect note test: no built udpchat binary (swift build)")
+            return
+        }
+        let lines = run.output.split(separator: "\n").map(String.init)
+        #expect(run.status == 1)
+        let note = try #require(lines.firstIndex { $0.hasPrefix("note: the capture starts in the middle of a session: #2 PEER answers LOOKUP") },
+                                "\(run.output)")
+        let firstDifference = try #require(lines.firstIndex { $0.hasPrefix("DIFF ") && $0.contains("ERROR NOT_REGISTERED") }, "\(run.output)")
+        #expect(note < firstDifference, "the note comes before the differences it explains")
     }
 
     @Test func aServerRefusingAnUnregisteredClientIsNotMidSession() throws {
