@@ -25,7 +25,7 @@ public struct Exchanges: Hashable, Sendable {
     public static func link(_ timeline: [TimelineEntry]) -> Exchanges {
         var exchanges = Exchanges()
         var requests: [Pair: [(frame: Int, message: Message)]] = [:]
-        var everyRequest: [(frame: Int, message: Message)] = []
+        var byContent: [ContentKey: [(frame: Int, message: Message)]] = [:]
         var registered: Set<Endpoint> = []
         for entry in timeline {
             guard case .chat(let message) = entry.kind, let source = entry.source, let destination = entry.destination else { continue }
@@ -37,13 +37,13 @@ public struct Exchanges: Hashable, Sendable {
             let verb = message.verb
             if verb.isRequest {
                 requests[Pair(from: source, to: destination), default: []].append((entry.frame, message))
-                everyRequest.append((entry.frame, message))
+                if let key = ContentKey(message) { byContent[key, default: []].append((entry.frame, message)) }
                 continue
             }
             let fits = { (request: (frame: Int, message: Message)) in verb.answersTo.contains(request.message.verb) && answers(message, request.message) }
             let asked = (requests[Pair(from: destination, to: source)] ?? []).suffix(searchDepth)
             guard let found = asked.last(where: fits)
-                ?? everyRequest.suffix(searchDepth).last(where: { fits($0) && sameExchange(message, $0.message) }) else {
+                ?? ContentKey(message).flatMap({ byContent[$0]?.suffix(searchDepth).last(where: fits) }) else {
                 exchanges.noteMidSession(MidSession(frame: entry.frame, answer: message, request: nil, requester: destination))
                 continue
             }
@@ -61,8 +61,9 @@ public struct Exchanges: Hashable, Sendable {
         if midSession == nil { midSession = sign }
     }
 
-    /// How many earlier requests an answer is looked for among (a load test's capture has millions).
-    static let searchDepth = 4096
+    /// How many earlier requests of its pair of endpoints (or of its content key) an answer is
+    /// looked for among: a load test's capture has millions.
+    static let searchDepth = 256
 
     /// True when `answer` can be the answer to `request` (of a verb it answers).
     static func answers(_ answer: Message, _ request: Message) -> Bool {
@@ -74,11 +75,21 @@ public struct Exchanges: Hashable, Sendable {
         }
     }
 
-    /// True when `answer` names `request` on its own, wherever the two travelled: the same `conn`,
-    /// or for the server's answers the same (non-zero) id.
-    static func sameExchange(_ answer: Message, _ request: Message) -> Bool {
-        if let a = answer.conn, let r = request.conn { return a == r }
-        return answer.verb.isClientServer && answer.id != 0 && answer.id == request.id
+    /// What names an exchange on its own, wherever its two halves travelled: the `conn` of a peer
+    /// message, the (non-zero) id of a client ↔ server one.
+    enum ContentKey: Hashable {
+        case conn(ConnToken)
+        case id(ClientID)
+
+        init?(_ message: Message) {
+            if let conn = message.conn {
+                self = .conn(conn)
+            } else if message.verb.isClientServer, message.id != 0 {
+                self = .id(message.id)
+            } else {
+                return nil
+            }
+        }
     }
 
     struct Pair: Hashable {
