@@ -71,6 +71,8 @@ public struct DecodeSummary: Hashable, Sendable {
 public struct DecodedCapture: Sendable {
     public var timeline: [TimelineEntry]
     public var summary: DecodeSummary
+    /// Answers linked to their requests; whether the capture starts mid-session.
+    public var exchanges: Exchanges
 }
 
 /// Turns a capture's UDP datagrams into chat messages (`Message.parse`), classifies
@@ -195,7 +197,7 @@ public enum ChatDecoder {
             }
             if !missing.isEmpty { summary.gaps.append(SequenceGap(conn: key.conn, sender: key.sender, missing: missing)) }
         }
-        return DecodedCapture(timeline: timeline, summary: summary)
+        return DecodedCapture(timeline: timeline, summary: summary, exchanges: Exchanges.link(timeline))
     }
 
     /// A datagram that fails to parse is reported as malformed chat if its first word is a

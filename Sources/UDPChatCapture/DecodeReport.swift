@@ -7,12 +7,13 @@ import UDPChatSupport
 import UDPChatWire
 
 extension DecodedCapture {
-    /// The human timeline, one line per frame, then the summary.
+    /// The human timeline, one line per frame, then the summary (and the mid-session note).
     public func text() -> String {
         var lines: [String] = []
         for entry in timeline { lines.append(entry.line) }
         lines.append("")
         lines.append(contentsOf: summary.lines)
+        if let midSession = exchanges.midSession { lines.append(midSession.note) }
         return lines.joined(separator: "\n")
     }
 
@@ -21,7 +22,7 @@ extension DecodedCapture {
     public func json(file: String? = nil, error: String? = nil) -> String {
         let report = JSONReport(
             file: file, timeline: timeline.map(JSONEntry.init),
-            summary: JSONSummary(summary), error: error)
+            summary: JSONSummary(summary), note: exchanges.midSession?.note, error: error)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(report) else { return "{}" }
@@ -109,6 +110,8 @@ struct JSONReport: Encodable {
     var file: String?
     var timeline: [JSONEntry]
     var summary: JSONSummary
+    /// The mid-session note (`Exchanges.midSession`), when there is one.
+    var note: String?
     var error: String?
 }
 

@@ -83,12 +83,13 @@ extension ChatClient {
         return [.display(.prompt(from: id, conn: conn))]
     }
 
-    /// Ends the live connection: TERMINATE answered (byPeer) or our TERMINATE acknowledged.
-    mutating func endSession(byPeer: Bool, now: Instant) -> [ClientEffect] {
+    /// Ends the live connection: TERMINATE answered (byPeer) or our TERMINATE acknowledged, or
+    /// the peer given up (`shown`: the line said instead of `.terminated`).
+    mutating func endSession(byPeer: Bool, now: Instant, shown: ClientEvent? = nil) -> [ClientEffect] {
         guard case .connected(let session) = link else { return [] }
         var effects: [ClientEffect] = session.unacked.keys.sorted().map { .cancelTimer(.message($0)) }
         effects.append(.cancelTimer(.terminate))
-        effects.append(.display(.terminated(peer: session.peer, byPeer: byPeer)))
+        effects.append(.display(shown ?? .terminated(peer: session.peer, byPeer: byPeer)))
         for seq in session.unacked.keys.sorted() {
             effects.append(.display(.notDelivered(seq: seq, text: session.unacked[seq]!.text)))
         }

@@ -72,11 +72,7 @@ extension ChatClient {
     mutating func userQuit(now: Instant) -> [ClientEffect] {
         if quitting {
             registration = .closed
-            var effects: [ClientEffect] = [.cancelTimer(.register), .cancelTimer(.lookup), .cancelTimer(.connect), .cancelTimer(.terminate)]
-            if case .connected(let session) = link {
-                effects += session.unacked.keys.sorted().map { .cancelTimer(.message($0)) }
-            }
-            return effects + [.display(.forcedQuit), .close(.forced)]
+            return cancelAllTimers() + [.display(.forcedQuit), .close(.forced)]
         }
         quitting = true
         switch link {

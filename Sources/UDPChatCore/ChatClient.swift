@@ -237,6 +237,9 @@ public struct ChatClient: Sendable {
     }
 
     mutating func resend(_ message: Message, to endpoint: Endpoint, what: String, attempt: Int, timer: ClientTimer, now: Instant) -> [ClientEffect] {
+        if let limit = config.giveUpAfter, attempt > limit + 1 {
+            return giveUp(timer, what: what, at: endpoint, sent: attempt - 1, now: now)
+        }
         stats.resends += 1
         var effects: [ClientEffect] = [.send(message, to: endpoint), .display(.resending(what: what, attempt: attempt))]
         if let after = config.notAnsweringAfter, attempt == after + 1, !reportedSilent.contains(endpoint) {

@@ -25,6 +25,12 @@ public struct ClientConfig: Hashable, Sendable {
     /// After this many unanswered re-sends of one request, show `.notAnswering` once for that
     /// counterpart (until it is heard from again); nil (the default) never does.
     public var notAnsweringAfter: Int?
+    /// Give up a request after this many unanswered re-sends (PROTOCOL.md GIVE-2): when its timer
+    /// fires once more, nothing is sent, `.gaveUp` is shown, and the client stops waiting — for
+    /// the server (REGISTER, LOOKUP, LEAVE) it closes with `.gaveUp`; for a peer (CONNECT, MSG,
+    /// TERMINATE) it drops the request or the connection and goes on. nil (the default, GIVE-1)
+    /// re-sends for ever.
+    public var giveUpAfter: Int?
 
     public init(
         id: ClientID, server: Endpoint, advertisedPort: UInt16, rto: Duration = ProtocolDefaults.rto, window: Int = ProtocolDefaults.window,

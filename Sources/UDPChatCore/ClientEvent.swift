@@ -34,6 +34,9 @@ public enum ClientEvent: Hashable, Sendable, CustomStringConvertible {
     /// A request went unanswered `ClientConfig.notAnsweringAfter` re-sends in a row; re-sending goes on.
     /// `peer` is nil for the server. `attempts` counts transmissions so far.
     case notAnswering(peer: ClientID?, at: Endpoint, what: String, attempts: Int)
+    /// A request went unanswered `ClientConfig.giveUpAfter` re-sends: re-sending stopped. `peer` is
+    /// nil for the server (the client then closes); `attempts` counts transmissions made.
+    case gaveUp(peer: ClientID?, at: Endpoint, what: String, attempts: Int)
     case left(id: ClientID)
     case forcedQuit
     /// Informational line (usage hints, state explanations).
@@ -63,10 +66,18 @@ public enum ClientEvent: Hashable, Sendable, CustomStringConvertible {
         case .notAnswering(let peer, let endpoint, let what, let attempts):
             "\(peer.map { "client \($0)" } ?? "the server") at \(endpoint) is not answering (\(what) sent \(attempts) times); still trying"
                 + (peer == nil ? " (/quit, then /quit again, leaves without its answer)" : " (/cancel or /end stops waiting; /quit twice leaves at once)")
+        case .gaveUp(let peer, let endpoint, let what, let attempts):
+            "gave up: \(peer.map { "client \($0)" } ?? "the server") at \(endpoint) did not answer (\(what) sent \(attempts) times, "
+                + "give-up limit \(attempts - 1) re-sends); " + (peer == nil ? "closing without the server" : Self.abandoned(what))
         case .left(let id): "client \(id) left the server"
         case .forcedQuit: "forced quit before the server acknowledged LEAVE"
         case .notice(let text): text
         }
+    }
+
+    /// What a peer's give-up drops.
+    static func abandoned(_ what: String) -> String {
+        what == "CONNECT" ? "connection request abandoned" : "connection abandoned"
     }
 
     /// What the user can do about a refusal.

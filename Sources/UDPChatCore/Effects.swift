@@ -30,6 +30,8 @@ public enum ClientExit: Hashable, Sendable {
     case refused(ErrorCode)
     /// The user forced quit while LEAVE was still unanswered.
     case forced
+    /// The server did not answer within the give-up limit (`ClientConfig.giveUpAfter`).
+    case gaveUp
 
     public var isSuccess: Bool { self == .left }
 }

@@ -25,6 +25,8 @@ public struct LuaDissector: Sendable {
             --
             -- Registered on UDP port \(serverPort) and as a heuristic UDP dissector (a datagram that starts
             -- like one of the dialect's messages), so peer-to-peer traffic on any port is decoded too.
+            -- Re-sends, duplicates and request/response links come from `udpchat decode capture.pcap
+            -- --wireshark capture.analysis.lua`: give that file as -o udpchat.analysis:capture.analysis.lua.
             -- Load it with:  wireshark -X lua_script:THIS.lua capture.pcap
             --           or:  tshark -X lua_script:THIS.lua -r capture.pcap -Y 'udpchat.verb == "MSG"'
             -- or copy it into your personal Lua plugins folder (Help → About → Folders).
@@ -69,7 +71,7 @@ public struct LuaDissector: Sendable {
     }
 
     /// A Lua string literal (decimal escapes for anything outside printable ASCII).
-    static func lua(_ text: String) -> String {
+    public static func lua(_ text: String) -> String {
         var out = "\""
         for byte in text.utf8 {
             switch byte {
@@ -109,12 +111,13 @@ public struct LuaDissector: Sendable {
         f.tag  = ProtoField.string("udpchat.tag", "Tag (repeated by the answer)")
         f.bit  = ProtoField.uint8("udpchat.bit", "Alternating bit", base.DEC)
         f.to   = ProtoField.uint32("udpchat.to", "Receiver's id", base.DEC)
+        \#(analysisRuntime)
 
         local e_malformed = ProtoExpert.new("udpchat.malformed.expert", "Malformed udpchat datagram",
                                             expert.group.MALFORMED, expert.severity.ERROR)
         local e_newline = ProtoExpert.new("udpchat.newline", "Trailing newline (accepted, but senders must not add it)",
                                           expert.group.PROTOCOL, expert.severity.NOTE)
-        udpchat.experts = { e_malformed, e_newline }
+        udpchat.experts = { e_malformed, e_newline, e_resend, e_duplicate, e_midsession }
 
         local maxima = { id = 2147483647, seq = 2147483647, conn = 4294967295, port = 65535, self = 2147483647, to = 2147483647 }
 
@@ -384,6 +387,7 @@ public struct LuaDissector: Sendable {
         local function dissect(tvb, pinfo, tree)
           pinfo.cols.protocol = "UDPCHAT"
           local subtree = tree:add(udpchat, tvb(), "udpchat (" .. DIALECT .. ")")
+          show_analysis(tvb, pinfo, subtree)
           local function malformed(reason)
             subtree:add(f.malformed, tvb(), reason)
             subtree:add_proto_expert_info(e_malformed, reason)

@@ -12,6 +12,8 @@ public enum ControlChange: Hashable, Sendable {
     case removeRule(Int)
     /// Zeroes the counters (rules' `nth=` counting starts again too).
     case resetCounters
+    /// Back to the settings and rules given at start (toxiproxy's reset; counters are kept).
+    case restore
 }
 
 /// A change as it was made, for the trace.
@@ -26,7 +28,8 @@ public struct ControlRecord: Hashable, Sendable {
 
     /// One JSON object, no newline, in the proxy trace's shape: `t`, `link`, then
     /// `"control":"set","dir":["up"],"set":{"loss":"100%"}`, `"control":"add-rule","rule":"…"`,
-    /// `"control":"remove-rule","rule":N` (1-based) or `"control":"reset"`.
+    /// `"control":"remove-rule","rule":N` (1-based), `"control":"reset"` (counters) or
+    /// `"control":"restore"` (the start configuration).
     public func jsonLine(link: String) -> String {
         var s = "{\"t\":" + JSON.seconds(time) + ",\"link\":" + JSON.string(link)
         switch change {
@@ -39,6 +42,8 @@ public struct ControlRecord: Hashable, Sendable {
             s += ",\"control\":\"remove-rule\",\"rule\":\(index + 1)"
         case .resetCounters:
             s += ",\"control\":\"reset\""
+        case .restore:
+            s += ",\"control\":\"restore\""
         }
         return s + "}"
     }
@@ -58,6 +63,8 @@ extension ImpairmentEngine {
             guard removeRule(at: index) else { return false }
         case .resetCounters:
             resetCounters()
+        case .restore:
+            restoreStart()
         }
         controlRecords.append(ControlRecord(time: now, change: change))
         return true

@@ -44,6 +44,8 @@ public struct ImpairmentEngine: Sendable {
     private var directions: [DirectionState]
     /// One stream per rule (parallel to `config.rules`) and direction.
     private var ruleRandom: [[SplitMix64]]
+    /// The settings and rules given at start, for `ControlChange.restore`.
+    private let startConfig: ImpairmentConfig
     /// Labels new rules' streams (`rule/N/…`): a removed rule's number is never reused.
     private var nextRuleNumber: Int
     private var decodes: Bool
@@ -60,9 +62,8 @@ public struct ImpairmentEngine: Sendable {
         self.origin = origin
         self.timeline = config.timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         self.directions = Direction.allCases.map { DirectionState(seed: seed, direction: $0) }
-        self.ruleRandom = config.rules.indices.map { i in
-            Direction.allCases.map { SplitMix64.stream(seed: seed, label: "rule/\(i)/\($0.rawValue)") }
-        }
+        self.ruleRandom = config.rules.indices.map { Self.ruleStreams(seed: seed, number: $0) }
+        self.startConfig = config
         self.nextRuleNumber = config.rules.count
         self.decodes = config.rules.contains { $0.needsDecoding }
         counters.rules = Array(repeating: RuleCounters(), count: config.rules.count)
@@ -144,7 +145,7 @@ public struct ImpairmentEngine: Sendable {
         config.rules.append(rule)
         let number = nextRuleNumber
         nextRuleNumber += 1
-        ruleRandom.append(Direction.allCases.map { SplitMix64.stream(seed: seed, label: "rule/\(number)/\($0.rawValue)") })
+        ruleRandom.append(Self.ruleStreams(seed: seed, number: number))
         counters.rules.append(RuleCounters())
         decodes = config.rules.contains { $0.needsDecoding }
     }
@@ -157,6 +158,22 @@ public struct ImpairmentEngine: Sendable {
         counters.rules.remove(at: index)
         decodes = config.rules.contains { $0.needsDecoding }
         return true
+    }
+
+    /// Back to the settings and rules given at start (toxiproxy's reset): rules' counters and
+    /// random streams start again as they did then; the timeline goes on from where it is.
+    mutating func restoreStart() {
+        config.up = startConfig.up
+        config.down = startConfig.down
+        config.rules = startConfig.rules
+        ruleRandom = startConfig.rules.indices.map { Self.ruleStreams(seed: seed, number: $0) }
+        counters.rules = Array(repeating: RuleCounters(), count: startConfig.rules.count)
+        decodes = config.rules.contains { $0.needsDecoding }
+    }
+
+    /// The random streams of rule number `number` (0-based, never reused), one per direction.
+    private static func ruleStreams(seed: UInt64, number: Int) -> [SplitMix64] {
+        Direction.allCases.map { SplitMix64.stream(seed: seed, label: "rule/\(number)/\($0.rawValue)") }
     }
 
     /// Zeroes every counter except `held` (datagrams still held back).

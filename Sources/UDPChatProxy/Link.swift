@@ -99,7 +99,7 @@ final class Link: @unchecked Sendable {
             }
             .bind(to: listen)
             .flatMapErrorThrowing { error in
-                throw UDPChatError.proxySetup("link \(link.configuration.name): cannot listen on \(link.configuration.listen): \(error)")
+                throw UDPChatError.proxySetup("link \(link.configuration.name): cannot listen on \(link.configuration.listen): \(SocketErrorText.reason(error))")
             }
             .map { channel in
                 link.listenChannel = channel

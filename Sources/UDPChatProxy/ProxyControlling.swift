@@ -16,6 +16,13 @@ public protocol ProxyControlling: Sendable {
     func removeRule(_ number: Int, link: String) async throws(ControlError)
     /// Zeroes the link's counters (engine and relay).
     func resetCounters(link: String) async throws(ControlError) -> LinkState
+    /// Puts the link's settings and rules back as they were at its start (toxiproxy's reset);
+    /// counters are kept.
+    func restore(link: String) async throws(ControlError) -> LinkState
+    /// Starts a new link (toxiproxy's `POST /proxies`).
+    func addLink(_ configuration: LinkConfiguration) async throws(ControlError) -> LinkState
+    /// Stops and forgets a link.
+    func removeLink(_ name: String) async throws(ControlError)
 }
 
 /// A link as the control API shows it.
@@ -54,11 +61,17 @@ public struct LinkState: Sendable {
 public enum ControlError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownLink(String)
     case unknownRule(link: String, number: Int)
+    /// `POST /links` with a name already taken.
+    case linkExists(String)
+    /// A new link that could not start (its listen address is taken, …).
+    case cannotCreate(String, String)
 
     public var description: String {
         switch self {
         case .unknownLink(let name): "no link named '\(name)'"
         case .unknownRule(let link, let number): "link '\(link)' has no rule \(number)"
+        case .linkExists(let name): "a link named '\(name)' exists already (DELETE /links/\(name) first)"
+        case .cannotCreate(_, let reason): reason
         }
     }
 }

@@ -39,6 +39,13 @@ extension ProxyServer: ProxyControlling {
         }
     }
 
+    public func restore(link name: String) async throws(ControlError) -> LinkState {
+        try await onLink(name) { link in
+            _ = link.control(.restore)
+            return link.controlState()
+        }
+    }
+
     /// Runs `body` on the event loop with the link named `name`.
     private func onLink<T: Sendable>(_ name: String, _ body: @escaping @Sendable (Link) -> T) async throws(ControlError) -> T {
         guard let link = links.first(where: { $0.configuration.name == name }) else { throw .unknownLink(name) }

@@ -13,11 +13,16 @@ import UDPChatSupport
 /// await proxy.stop()
 /// ```
 public final class ProxyServer: Sendable {
-    /// Where each link listens (the OS's port where the configuration said 0), in link order.
+    /// Where each link given at start listens (the OS's port where the configuration said 0), in
+    /// link order. Links added at run time: `localAddress(link:)`.
     public let localAddresses: [Endpoint]
     /// The seed in use.
     public let seed: UInt64
-    let links: [Link]
+    /// The links now (changed on the event loop by `addLink` and `removeLink`).
+    var links: [Link] { table.links }
+    let table: LinkTable
+    /// Builds a link as `start` did (for `addLink`).
+    let factory: LinkFactory
     let eventLoop: any EventLoop
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private let trace: TraceBox
@@ -27,13 +32,14 @@ public final class ProxyServer: Sendable {
     /// The first link's listening address.
     public var localAddress: Endpoint { localAddresses[0] }
 
-    /// The listening address of the link named `name`.
+    /// The listening address of the link named `name` (given at start or added since).
     public func localAddress(link name: String) -> Endpoint? {
-        links.firstIndex { $0.configuration.name == name }.map { localAddresses[$0] }
+        links.first { $0.configuration.name == name }?.listenEndpoint
     }
 
-    private init(links: [Link], eventLoop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?, trace: TraceBox, seed: UInt64) {
-        self.links = links
+    private init(links: [Link], factory: LinkFactory, eventLoop: any EventLoop, ownedGroup: MultiThreadedEventLoopGroup?, trace: TraceBox, seed: UInt64) {
+        self.table = LinkTable(links)
+        self.factory = factory
         self.eventLoop = eventLoop
         self.ownedGroup = ownedGroup
         self.trace = trace
@@ -54,13 +60,8 @@ public final class ProxyServer: Sendable {
         let eventLoop = (group ?? owned!).next()
         do {
             let writer = try config.tracePath.map { path throws(UDPChatError) in try TraceWriter(path: path) }
-            let origin = NIODeadline.now().uptimeNanoseconds
-            let links = try config.links.map { link in
-                var link = link
-                link.countVerbs = link.countVerbs ?? config.countVerbs
-                return try Link(configuration: link, seed: config.seed, eventLoop: eventLoop, origin: origin, flowIdle: config.flowIdle,
-                         maxFlows: config.maxFlows, trace: writer, tap: config.tap, observer: config.observer)
-            }
+            let factory = LinkFactory(config: config, eventLoop: eventLoop, origin: NIODeadline.now().uptimeNanoseconds, trace: writer)
+            let links = try config.links.map { try factory.make($0) }
             let box = TraceBox(writer)
             do {
                 try await eventLoop.flatSubmit {
@@ -70,7 +71,7 @@ public final class ProxyServer: Sendable {
                 try? await eventLoop.flatSubmit { EventLoopFuture.andAllComplete(links.map { $0.stop() }, on: eventLoop) }.get()
                 throw error
             }
-            return ProxyServer(links: links, eventLoop: eventLoop, ownedGroup: owned, trace: box, seed: config.seed)
+            return ProxyServer(links: links, factory: factory, eventLoop: eventLoop, ownedGroup: owned, trace: box, seed: config.seed)
         } catch {
             try? await owned?.shutdownGracefully()
             throw error
@@ -80,7 +81,7 @@ public final class ProxyServer: Sendable {
     /// A snapshot of every link's counters.
     public func stats() async -> ProxyStats {
         let links = self.links
-        let start = links[0].origin
+        let start = factory.origin
         let snapshot: @Sendable () -> ProxyStats = {
             ProxyStats(links: links.map { $0.snapshot() }, uptime: Double(NIODeadline.now().uptimeNanoseconds &- start) / 1e9)
         }
@@ -93,10 +94,11 @@ public final class ProxyServer: Sendable {
     @discardableResult
     public func stop() async -> ProxyStats {
         if let final = finalStats.value { return final }
-        let links = self.links
+        let links = table.close()
         let trace = self.trace
+        let eventLoop = self.eventLoop
         try? await eventLoop.flatSubmit {
-            EventLoopFuture.andAllComplete(links.map { $0.stop() }, on: links[0].eventLoop)
+            EventLoopFuture.andAllComplete(links.map { $0.stop() }, on: eventLoop)
         }.get()
         let final = await stats()
         finalStats.value = final

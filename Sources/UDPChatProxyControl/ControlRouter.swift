@@ -14,11 +14,16 @@ import UDPChatProxy
 /// | `PATCH /links/NAME` `{"up": {"loss": "100%"}}` (keys `up`, `down`, `both`) | 200, the link as changed |
 /// | `POST /links/NAME/rules` `{"rule": "drop verb=MSG"}` | 201, `{"rule":N,"text":…}` |
 /// | `DELETE /links/NAME/rules/N` | 200, `{"removed":N}` |
-/// | `POST /links/NAME/reset` | 200, the link with zeroed counters |
+/// | `POST /links/NAME/reset` | 200, the link back at its start configuration (toxiproxy's reset) |
+/// | `POST /reset` | 200, every link back at its start configuration |
+/// | `POST /links/NAME/counters/reset` | 200, the link with zeroed counters |
+/// | `POST /links` `{"name": …, "listen": …, "target": …}` (`LinkRequest`) | 201, the new link |
+/// | `DELETE /links/NAME` | 200, `{"removed":NAME}` |
 /// | `GET /metrics` | 200, Prometheus text |
 ///
 /// Bad JSON, an unknown key or a bad value: 400 with a one-line reason. Unknown link or rule:
-/// 404. Unknown path: 404; known path, other method: 405.
+/// 404. A link name taken, or a listen address that cannot be bound: 409. Unknown path: 404;
+/// known path, other method: 405.
 public struct ControlRouter: Sendable {
     public let proxy: any ProxyControlling
     public let metrics: ProxyMetrics
@@ -73,13 +78,18 @@ public struct ControlRouter: Sendable {
                 try await call { () async throws(ControlError) in try await proxy.removeRule(number, link: parts[1]) }
                 onChange("[\(parts[1])] control API: removed rule \(number)")
                 return .json("{\"removed\":\(number)}")
+            case ("POST", 4, "links") where parts[2] == "counters" && parts[3] == "reset":
+                return try await resetCounters(link: parts[1])
             case ("POST", 3, "links") where parts[2] == "reset":
-                // Metrics keep counting across the reset: take the last figures first.
-                metrics.absorb(await proxy.linkStates().filter { $0.name == parts[1] })
-                let state = try await call { () async throws(ControlError) in try await proxy.resetCounters(link: parts[1]) }
-                metrics.rebase(state)
-                onChange("[\(parts[1])] control API: counters reset")
+                let state = try await call { () async throws(ControlError) in try await proxy.restore(link: parts[1]) }
+                onChange("[\(parts[1])] control API: restored the start configuration (\(Self.describe(state)))")
                 return .json(ControlJSON.link(state))
+            case ("POST", 1, "reset"):
+                return await restoreAll()
+            case ("POST", 1, "links"):
+                return try await create(body)
+            case ("DELETE", 2, "links"):
+                return try await remove(link: parts[1])
             default:
                 if Self.knownPath(parts) { throw .methodNotAllowed("\(method) is not allowed on \(path)") }
                 throw .notFound("no such endpoint: \(method) \(path) (see docs/PROXY.md, live control)")
@@ -91,15 +101,64 @@ public struct ControlRouter: Sendable {
 
     private static func knownPath(_ parts: [String]) -> Bool {
         switch (parts.count, parts.first) {
-        case (1, "links"), (1, "metrics"), (1, "version"), (2, "links"): true
+        case (1, "links"), (1, "metrics"), (1, "version"), (1, "reset"), (2, "links"): true
         case (3, "links"): parts[2] == "rules" || parts[2] == "reset"
-        case (4, "links"): parts[2] == "rules"
+        case (4, "links"): parts[2] == "rules" || (parts[2] == "counters" && parts[3] == "reset")
         default: false
         }
     }
 
+    /// `POST /links/NAME/counters/reset`: zeroes the link's counters; metrics keep counting.
+    private func resetCounters(link name: String) async throws(RouteError) -> ControlResponse {
+        // Metrics keep counting across the reset: take the last figures first.
+        metrics.absorb(await proxy.linkStates().filter { $0.name == name })
+        let state = try await call { () async throws(ControlError) in try await proxy.resetCounters(link: name) }
+        metrics.rebase(state)
+        onChange("[\(name)] control API: counters reset")
+        return .json(ControlJSON.link(state))
+    }
+
+    /// `POST /reset`: every link back at its start configuration.
+    private func restoreAll() async -> ControlResponse {
+        var states: [LinkState] = []
+        for link in await proxy.linkStates() {
+            // A link removed meanwhile is simply not there any more.
+            if let state = try? await proxy.restore(link: link.name) { states.append(state) }
+        }
+        onChange("control API: every link restored to its start configuration (\(states.map(\.name).joined(separator: ", ")))")
+        return .json("[" + states.map(ControlJSON.link).joined(separator: ",") + "]")
+    }
+
+    /// `POST /links`: a new link, started.
+    private func create(_ body: [UInt8]) async throws(RouteError) -> ControlResponse {
+        let configuration = try LinkRequest.configuration(from: body)
+        let state = try await call { () async throws(ControlError) in try await proxy.addLink(configuration) }
+        onChange("[\(state.name)] control API: link created, \(state.listen) → \(state.target)\(state.rules.isEmpty ? "" : " (\(Self.describe(state)))")")
+        return .json(ControlJSON.link(state), status: 201)
+    }
+
+    /// `DELETE /links/NAME`: the link stopped and forgotten; metrics keep its last figures.
+    private func remove(link name: String) async throws(RouteError) -> ControlResponse {
+        metrics.absorb(await proxy.linkStates().filter { $0.name == name })
+        try await call { () async throws(ControlError) in try await proxy.removeLink(name) }
+        onChange("[\(name)] control API: link removed")
+        return .json("{\"removed\":" + JSONText.string(name) + "}")
+    }
+
+    /// A link's settings and rules in a few words, for console lines.
+    static func describe(_ state: LinkState) -> String {
+        let rules = state.rules.count == 1 ? "1 rule" : "\(state.rules.count) rules"
+        let impaired = state.up.isPassthrough && state.down.isPassthrough ? "no impairment" : "impairments as at start"
+        return impaired + ", " + rules
+    }
+
     private func call<T>(_ body: () async throws(ControlError) -> T) async throws(RouteError) -> T {
-        do { return try await body() } catch { throw .notFound(error.description) }
+        do { return try await body() } catch {
+            switch error {
+            case .unknownLink, .unknownRule: throw .notFound(error.description)
+            case .linkExists, .cannotCreate: throw .conflict(error.description)
+            }
+        }
     }
 }
 
@@ -108,12 +167,14 @@ enum RouteError: Error {
     case badRequest(String)
     case notFound(String)
     case methodNotAllowed(String)
+    case conflict(String)
 
     var response: ControlResponse {
         switch self {
         case .badRequest(let reason): .error(400, reason)
         case .notFound(let reason): .error(404, reason)
         case .methodNotAllowed(let reason): .error(405, reason)
+        case .conflict(let reason): .error(409, reason)
         }
     }
 }

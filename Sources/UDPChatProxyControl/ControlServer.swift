@@ -32,10 +32,7 @@ public final class ControlServer: Sendable {
     static let maxBody = 64 * 1024
 
     /// A bind failure in words: `address already in use`, not NIO's `bind(descriptor:ptr:bytes:)`.
-    static func reason(_ error: any Error) -> String {
-        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
-        return "\(error)"
-    }
+    static func reason(_ error: any Error) -> String { SocketErrorText.reason(error) }
 
     /// True for 127.0.0.0/8 and ::1: addresses only this machine can reach.
     public static func isLoopback(_ host: String) -> Bool {

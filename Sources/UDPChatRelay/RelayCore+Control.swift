@@ -10,7 +10,7 @@ extension RelayCore {
         // A link that never consulted the engine must from now on.
         passthrough = false
         switch change {
-        case .addRule, .removeRule: ruleTexts = engine.ruleTexts
+        case .addRule, .removeRule, .restore: ruleTexts = engine.ruleTexts
         case .resetCounters: resetCounters()
         case .set: break
         }

@@ -34,6 +34,8 @@ public struct ChatClientOptions: Sendable {
     public var reportsDelivery = false
     /// Say when a counterpart has not answered this many re-sends (`ClientConfig.notAnsweringAfter`).
     public var notAnsweringAfter: Int?
+    /// Give a request up after this many unanswered re-sends (`ClientConfig.giveUpAfter`); nil never.
+    public var giveUpAfter: Int?
     /// The wire format it speaks (docs/DIALECTS.md); the contract's by default.
     public var dialect: Dialect = .default
 
@@ -117,6 +119,7 @@ public final class ChatClientRuntime: Sendable {
                                   refreshEvery: options.refreshEvery)
         config.reportsDelivery = options.reportsDelivery
         config.notAnsweringAfter = options.notAnsweringAfter
+        config.giveUpAfter = options.giveUpAfter
         let clientConfig = config
         let random = options.seed.map { SplitMix64(seed: $0) } ?? .random()
         let clientLogger = logger

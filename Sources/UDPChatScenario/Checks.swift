@@ -42,10 +42,21 @@ public enum ScenarioChecker {
             if case .stuck = expectation.kind { continue }
             var result = check(expectation.kind, observation)
             result.line = expectation.line
+            // A check that saw no datagram at all names the proxies that saw nothing, and why none could.
+            switch expectation.kind {
+            case .resent(let filter) where result.observed == neverSeen:
+                result.observed = scenario.neverSeen(filter)
+            case .wire(let filter) where !result.passed && result.observed == "0":
+                result.observed = "0 (\(scenario.neverSeen(filter)))"
+            default: break
+            }
             results.append(result)
         }
         return results
     }
+
+    /// What a `resent` check that saw no datagram observed (before `Scenario.neverSeen` explains it).
+    static let neverSeen = "never seen"
 
     static func excerpt(_ records: [TraceRecord], limit: Int = 12) -> [String] {
         if records.count <= limit { return records.map(\.summary) }
@@ -69,7 +80,7 @@ public enum ScenarioChecker {
             let records = o.records(filter).sorted { $0.time < $1.time }
             guard let first = records.first else {
                 return CheckResult(title: "re-sent \(filter)", line: 0, passed: false, expected: "\(filter) on the wire",
-                                   observed: "never seen", excerpt: excerpt(Array(o.trace.suffix(10))))
+                                   observed: neverSeen, excerpt: excerpt(Array(o.trace.suffix(10))))
             }
             // A re-send is a later transmission of the very same datagram (same bytes).
             var groups: [String: [TraceRecord]] = [:]

@@ -209,6 +209,7 @@ struct CodedObservation: Sendable, Codable {
             let exit = switch close.exit {
             case .left: "left"
             case .forced: "forced"
+            case .gaveUp: "gave-up"
             case .refused(let code): "refused:" + code.rawValue
             }
             return Close(exit: exit, at: close.at.nanoseconds)
@@ -242,6 +243,7 @@ struct CodedObservation: Sendable, Codable {
             switch close.exit {
             case "left": exit = .left
             case "forced": exit = .forced
+            case "gave-up": exit = .gaveUp
             default:
                 guard close.exit.hasPrefix("refused:"), let code = ErrorCode(rawValue: String(close.exit.dropFirst(8))) else { return nil }
                 exit = .refused(code)

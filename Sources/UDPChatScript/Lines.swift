@@ -19,6 +19,7 @@ public enum ScriptLines {
         case .left: "(socket closed: left)"
         case .refused(let code): "(socket closed: refused \(code.rawValue))"
         case .forced: "(socket closed: forced)"
+        case .gaveUp: "(socket closed: gave up)"
         }
     }
 }

@@ -123,7 +123,7 @@ public struct ChatConsole: Sendable {
             output = screen.print(event.description)
         case .notAnswering:
             output = screen.print(style.yellow(event.description))
-        case .registrationRefused, .forcedQuit:
+        case .registrationRefused, .forcedQuit, .gaveUp:
             output = screen.print(style.red(event.description))
         case .resending, .duplicateDiscarded, .notice:
             output = screen.print(style.dim(event.description))

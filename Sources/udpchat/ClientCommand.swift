@@ -35,6 +35,9 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh, so NATs, proxies and servers run with --expire-after keep the registration; 10s, 500ms or plain seconds, or off (or 0) to never refresh.", valueName: "duration"))
     var refreshEvery = RefreshArgument(ProtocolDefaults.refreshEvery)
 
+    @Option(help: ArgumentHelp("Give up after N unanswered re-sends of one request (off by default: re-send for ever). A silent server ends the client (exit 1); a silent peer ends the connection request or the connection.", valueName: "n"))
+    var giveUp: Int?
+
     @Option(help: "The wire format to speak: a dialect file (docs/DIALECTS.md) or a built-in name; the contract's own when not given.")
     var dialect: String?
 
@@ -46,6 +49,7 @@ struct ClientCommand: AsyncParsableCommand {
         if let advertisePort, !(1...65535).contains(advertisePort) {
             throw ValidationError("--advertise-port must be from 1 to 65535, got \(advertisePort)")
         }
+        if let giveUp, giveUp < 0 { throw ValidationError("--give-up must be 0 or more re-sends, got \(giveUp)") }
         guard rto.duration > .zero else {
             throw ValidationError("--rto must be greater than zero, got \(rto) (it is how long to wait before re-sending)")
         }
@@ -69,6 +73,7 @@ struct ClientCommand: AsyncParsableCommand {
         options.dialect = try loadDialect(dialect)
         options.reportsDelivery = terminal != nil
         options.notAnsweringAfter = ClientInput.notAnsweringAfter
+        options.giveUpAfter = giveUp
         terminal?.start()
         // Ctrl-C as a signal (a pipe, or `kill -INT`) leaves like /quit; a second one forces the exit.
         var onTerminal: (@Sendable () -> Void)?
@@ -90,7 +95,7 @@ struct ClientCommand: AsyncParsableCommand {
         terminal?.finish()
         switch exit {
         case .left: return
-        case .refused: throw ExitCode(1)
+        case .refused, .gaveUp: throw ExitCode(1)
         case .forced: throw ExitCode(2)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import UDPChatCapture
 import UDPChatDialect
 import UDPChatSupport
@@ -22,13 +23,20 @@ struct DecodeCommand: AsyncParsableCommand {
             with a summary: per-verb counts, re-sends, duplicates and sequence gaps. A repeat of an \
             identical datagram (same source, destination and bytes) within --dup-window of the \
             previous copy is a duplicate, later it is a re-send. Several files are decoded one after \
-            the other. A capture cut short shows every frame before the cut, then the error (exit 1).
+            the other. A capture cut short shows every frame before the cut, then the error (exit 1). \
+            A capture that starts in the middle of a session (an answer to a request it does not \
+            hold) ends with a note saying so. --wireshark FILE writes the analysis (re-sends, \
+            duplicates, which request each answer answers) for the Wireshark dissector to show \
+            (docs/CAPTURE.md).
 
             """ + HelpLayout.examples(
                 "udpchat decode Fixtures/pcap/clean-chat.pcap",
                 "udpchat decode Fixtures/pcap/lossy-chat.received.pcap \\",
                 "    Fixtures/pcap/lossy-chat.sent.pcap --chat-port 9102",
-                "udpchat decode chat.pcap --json --filter 'udp port 7070'"))
+                "udpchat decode chat.pcap --json --filter 'udp port 7070'",
+                "udpchat decode chat.pcap --wireshark chat.analysis.lua",
+                "tshark -X lua_script:contrib/wireshark/udpchat.lua \\",
+                "    -o udpchat.analysis:chat.analysis.lua -r chat.pcap -Y udpchat.resend"))
 
     @Argument(help: ArgumentHelp("Pcap or pcapng files, decoded one after the other.", valueName: "file"))
     var files: [String]
@@ -48,8 +56,15 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "The wire format to read: a dialect file (docs/DIALECTS.md) or a built-in name; the contract's own when not given.")
     var dialect: String?
 
+    @Option(help: ArgumentHelp("Write decode's analysis for the Wireshark dissector here (tshark -o udpchat.analysis:FILE): one capture, no --filter.", valueName: "file"))
+    var wireshark: String?
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one capture file") }
+        if wireshark != nil, files.count > 1 { throw ValidationError("--wireshark writes the analysis of one capture: name one file") }
+        if wireshark != nil, filter != nil {
+            throw ValidationError("--wireshark needs every frame, numbered as Wireshark numbers them: drop --filter (filter in Wireshark instead)")
+        }
     }
 
     func run() async throws {
@@ -68,6 +83,12 @@ struct DecodeCommand: AsyncParsableCommand {
                 continue
             }
             let decoded = ChatDecoder.decode(capture, options: options)
+            if let wireshark {
+                do { try decoded.wiresharkAnalysis(file: file).write(toFile: wireshark, atomically: true, encoding: .utf8) } catch {
+                    standardError("udpchat decode: cannot write \(wireshark): \(error.localizedDescription)")
+                    failed = true
+                }
+            }
             if json {
                 jsonReports.append(decoded.json(file: files.count > 1 ? file : nil, error: capture.cut?.description))
             } else {

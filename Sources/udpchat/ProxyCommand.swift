@@ -141,7 +141,7 @@ struct ProxyCommand: AsyncParsableCommand {
                 await proxy.stop()
                 throw Self.fail(error.description)
             }
-            banner.append("control API on http://\(controlServer!.localAddress) (GET /links, PATCH /links/NAME, GET /links/NAME/rules, GET /metrics, GET /version)")
+            banner.append("control API on http://\(controlServer!.localAddress) (GET /links, PATCH /links/NAME, GET /links/NAME/rules, POST /links, POST /links/NAME/reset, GET /metrics, GET /version; docs/PROXY.md)")
         }
         let interval = statsInterval.duration
         let printer = Task {

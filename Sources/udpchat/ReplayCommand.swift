@@ -92,6 +92,9 @@ struct ReplayCommand: AsyncParsableCommand {
             print("  \(source.original) as port \(source.localPort): sent \(source.sent), replies \(source.received.count) (capture had \(source.expected.count))")
         }
         var differ = false
+        if expect, let midSession = ChatDecoder.decode(capture, options: ChatDecoder.Options(dialect: options.dialect)).exchanges.midSession {
+            print(midSession.note)
+        }
         if expect {
             if report.differences.isEmpty {
                 print("replies match the capture")

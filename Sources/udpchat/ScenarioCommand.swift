@@ -43,7 +43,7 @@ func loadScenarios(_ paths: [String]) -> [Scenario]? {
     for file in files {
         do {
             let scenario = try ScenarioFiles.load(file)
-            for line in scenario.unreachableRules + scenario.referenceVerbWarnings { printError("\(file): warning: \(line)") }
+            for line in scenario.unreachableRules + scenario.unseenTraffic + scenario.referenceVerbWarnings { printError("\(file): warning: \(line)") }
             scenarios.append(scenario)
         } catch let issues as ScenarioIssues {
             printError(issues.description)

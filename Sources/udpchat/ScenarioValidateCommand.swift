@@ -8,8 +8,11 @@ struct ScenarioValidateCommand: ParsableCommand {
         abstract: "Check scenario files against the schema (Scenarios/scenario.schema.json) and their cross-references.",
         discussion: """
             Problems are printed as FILE:LINE:COLUMN: error: MESSAGE; the exit status is 1 when any file has one.
-            A proxy rule that can never match (a verb or field the scenario's wire format does not have)
-            is printed as FILE: warning: MESSAGE, and does not change the exit status.
+            A proxy rule that can never match (a verb or field the scenario's wire format does not have),
+            and a check or rule about traffic no proxy of the scenario can see (REGISTER between a client
+            and the server with no proxy in front of the server; MSG between two clients neither of which
+            has a proxy in front of it), is printed as FILE: warning: MESSAGE, and does not change the
+            exit status.
             """
     )
 
@@ -29,7 +32,7 @@ struct ScenarioValidateCommand: ParsableCommand {
             do {
                 let scenario = try ScenarioFiles.load(file)
                 print("ok   \(file)  (\(scenario.name): \(counted(scenario.clients.count, "client")), \(counted(scenario.proxies.count, "proxy", "proxies")), \(counted(scenario.expectations.count, "check")))")
-                for line in scenario.unreachableRules + scenario.referenceVerbWarnings { print("\(file): warning: \(line)") }
+                for line in scenario.unreachableRules + scenario.unseenTraffic + scenario.referenceVerbWarnings { print("\(file): warning: \(line)") }
             } catch let issues as ScenarioIssues {
                 bad += 1
                 print(issues.description)

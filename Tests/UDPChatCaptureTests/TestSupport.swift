@@ -100,8 +100,10 @@ func writeCapture(_ packets: [Packet], in folder: String, name: String = "test.p
 }
 
 /// Runs a program and returns its exit status and standard output; nil if it is not installed.
+/// `udpchat` is the one this package built (`.build/debug/udpchat`).
 func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
-    let candidates = ["/usr/bin/\(name)", "/usr/local/bin/\(name)", "/usr/sbin/\(name)"]
+    var candidates = ["/usr/bin/\(name)", "/usr/local/bin/\(name)", "/usr/sbin/\(name)"]
+    if name == "udpchat" { candidates = [repositoryRoot + "/.build/debug/udpchat"] }
     guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)

@@ -89,7 +89,7 @@ import UDPChatSupport
         #expect(gone.status == 404 && gone.body.contains("has no rule 1"))
         #expect(try await rig.request("GET", "/links/main").body.contains(#""rules":[]"#))
 
-        let reset = try await rig.request("POST", "/links/main/reset")
+        let reset = try await rig.request("POST", "/links/main/counters/reset")
         #expect(reset.status == 200 && reset.body.contains(#""up":{"received":0,"forwarded":0"#), "\(reset.body)")
         // Metrics never go down: the two datagrams seen before the reset stay counted.
         try await rig.send("third")

@@ -7,6 +7,8 @@
 --
 -- Registered on UDP port 7070 and as a heuristic UDP dissector (a datagram that starts
 -- like one of the dialect's messages), so peer-to-peer traffic on any port is decoded too.
+-- Re-sends, duplicates and request/response links come from `udpchat decode capture.pcap
+-- --wireshark capture.analysis.lua`: give that file as -o udpchat.analysis:capture.analysis.lua.
 -- Load it with:  wireshark -X lua_script:THIS.lua capture.pcap
 --           or:  tshark -X lua_script:THIS.lua -r capture.pcap -Y 'udpchat.verb == "MSG"'
 -- or copy it into your personal Lua plugins folder (Help → About → Folders).
@@ -58,11 +60,58 @@ f.tag  = ProtoField.string("udpchat.tag", "Tag (repeated by the answer)")
 f.bit  = ProtoField.uint8("udpchat.bit", "Alternating bit", base.DEC)
 f.to   = ProtoField.uint32("udpchat.to", "Receiver's id", base.DEC)
 
+-- decode's analysis (udpchat decode CAPTURE --wireshark FILE): set the preference
+-- udpchat.analysis (tshark -o udpchat.analysis:FILE) or the environment's UDPCHAT_ANALYSIS.
+udpchat.prefs.analysis = Pref.string("Analysis file", "",
+  "A file written by `udpchat decode CAPTURE --wireshark FILE` for this capture: re-sends, duplicates, request/response links")
+f.resend    = ProtoField.uint32("udpchat.resend", "Re-send of an earlier datagram (copy)", base.DEC)
+f.duplicate = ProtoField.uint32("udpchat.duplicate", "Duplicate of an earlier datagram (copy)", base.DEC)
+f.request_in  = ProtoField.framenum("udpchat.request_in", "Answers the request in frame", base.NONE, frametype and frametype.REQUEST)
+f.response_in = ProtoField.framenum("udpchat.response_in", "Answered in frame", base.NONE, frametype and frametype.RESPONSE)
+local e_resend = ProtoExpert.new("udpchat.resend.expert", "Re-send (retransmission after no answer)",
+                                 expert.group.SEQUENCE, expert.severity.NOTE)
+local e_duplicate = ProtoExpert.new("udpchat.duplicate.expert", "Duplicate (the same datagram again at once)",
+                                    expert.group.SEQUENCE, expert.severity.WARN)
+local e_midsession = ProtoExpert.new("udpchat.midsession", "The capture starts in the middle of a session",
+                                     expert.group.SEQUENCE, expert.severity.WARN)
+
+local analysis_path, analysis = nil, nil
+local function frame_analysis(number)
+  local path = udpchat.prefs.analysis
+  if path == nil or path == "" then path = os.getenv("UDPCHAT_ANALYSIS") or "" end
+  if path ~= analysis_path then
+    analysis_path, analysis = path, nil
+    local chunk = path ~= "" and loadfile(path) or nil
+    if chunk then
+      local ok, value = pcall(chunk)
+      if ok and type(value) == "table" then analysis = value end
+    end
+  end
+  return analysis and analysis.frames and analysis.frames[number]
+end
+
+local function show_analysis(tvb, pinfo, subtree)
+  local a = frame_analysis(pinfo.number)
+  if not a then return end
+  if a.resend then
+    subtree:add(f.resend, tvb(), a.resend)
+    subtree:add_proto_expert_info(e_resend, "Re-send, copy " .. a.resend)
+  end
+  if a.duplicate then
+    subtree:add(f.duplicate, tvb(), a.duplicate)
+    subtree:add_proto_expert_info(e_duplicate, "Duplicate, copy " .. a.duplicate)
+  end
+  if a.request then subtree:add(f.request_in, tvb(), a.request) end
+  if a.response then subtree:add(f.response_in, tvb(), a.response) end
+  if a.note then subtree:add_proto_expert_info(e_midsession, a.note) end
+end
+
+
 local e_malformed = ProtoExpert.new("udpchat.malformed.expert", "Malformed udpchat datagram",
                                     expert.group.MALFORMED, expert.severity.ERROR)
 local e_newline = ProtoExpert.new("udpchat.newline", "Trailing newline (accepted, but senders must not add it)",
                                   expert.group.PROTOCOL, expert.severity.NOTE)
-udpchat.experts = { e_malformed, e_newline }
+udpchat.experts = { e_malformed, e_newline, e_resend, e_duplicate, e_midsession }
 
 local maxima = { id = 2147483647, seq = 2147483647, conn = 4294967295, port = 65535, self = 2147483647, to = 2147483647 }
 
@@ -332,6 +381,7 @@ end
 local function dissect(tvb, pinfo, tree)
   pinfo.cols.protocol = "UDPCHAT"
   local subtree = tree:add(udpchat, tvb(), "udpchat (" .. DIALECT .. ")")
+  show_analysis(tvb, pinfo, subtree)
   local function malformed(reason)
     subtree:add(f.malformed, tvb(), reason)
     subtree:add_proto_expert_info(e_malformed, reason)
