@@ -22,7 +22,7 @@ extension WholeCases {
         let forwarded = sender == nil && lost.source == w.serverPort
         guard let who = sender ?? (forwarded ? w.theServer : party) else { throw CaseStop.error("the server's party is gone") }
         let through = try await waitForCopyThrough(w, of: lost, from: who, within: w.rto * (2 * losses(w)) + w.patience)
-        try judgeResends(w, relay, who, what: what + (forwarded ? ", forwarded by the server" : ""), until: through ?? w.trace.now())
+        try await judgeResends(w, relay, who, what: what + (forwarded ? ", forwarded by the server" : ""), until: through ?? w.trace.now())
         if let through { w.trace.note("a copy of what was lost got through at t=\(seconds(through))") }
     }
 

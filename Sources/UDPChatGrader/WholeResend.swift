@@ -1,6 +1,6 @@
 // The re-send judgement of the impaired W-* cases: what a party sent (the copies the relay dropped plus
 // those on the wire) compared as bytes — a re-send is the same payload again, or differs only where a
-// counter sits — and the gaps between copies against PROTOCOL.md's Timing bounds.
+// counter sits — and the gaps between copies against PROTOCOL.md's Timing bounds (WholeResendGaps.swift).
 import UDPChatSupport
 
 extension WholeCases {
@@ -25,7 +25,7 @@ extension WholeCases {
     /// (TIME-2); LENIENT outside 0.95 … 1.1 RTO (TIME-3). The bounds are `Timing.grade`'s, as the
     /// C-*-RESEND cases use them. A copy goes to the same port, from the same port or another of `sender`'s.
     static func judgeResends(_ w: WholeContext, _ relay: WholeRelay, _ sender: WholeParty, what: String = "first datagram to the server",
-                             until: Duration) throws {
+                             until: Duration) async throws {
         guard let first = relay.dropped.first else {
             throw CaseStop.fail("\(sender.name) sent nothing the relay could drop (its \(what)) by t=\(seconds(until))")
         }
@@ -44,13 +44,7 @@ extension WholeCases {
             throw CaseStop.fail("\(sender.name) sent \(shown) \(copies.count) times, all lost, and stopped (the last at t=\(seconds(copies.last!.time)), "
                 + "nothing again by t=\(seconds(until))): a request is re-sent until answered")
         }
-        for (a, b) in zip(copies, copies.dropFirst()) {
-            switch Timing.grade(interval: b.time - a.time, rto: w.rto) {
-            case .strict: break
-            case .lenient(let why): w.base.lenient("\(sender.name) \(shown): \(why)")
-            case .failing(let why): throw CaseStop.fail("\(sender.name) \(shown), after the copy at t=\(seconds(a.time)): \(why)")
-            }
-        }
+        try await judgeGaps(w, copies, relayTimed: lostCopies, sender: sender, shown: shown)
         let times = copies.map { "t=\(seconds($0.time))" }.joined(separator: ", ")
         w.trace.note("\(sender.name) sent \(shown) \(copies.count) times (\(times)); the first \(lostCopies.count) lost")
     }
