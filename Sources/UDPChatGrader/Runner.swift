@@ -211,6 +211,7 @@ public enum Grader {
 
     static func unrunnable(_ item: GradeCase, subject: GradeSubject) -> (Verdict, String, Duration, [TraceEvent])? {
         let manifest = subject.typed
+        if let unknown = NoDialect.reason(item, subject.manifest) { return (.unsupported, unknown, .zero, []) }
         if let dialect = try? manifest.dialect(), let missing = item.missingVerbs(in: dialect) {
             return (.unsupported, missing, .zero, [])
         }

@@ -13,15 +13,18 @@ final class WholeRelay: WholeImpairment, @unchecked Sendable {
     let rules: [String]
     /// Why the case impairs the wire (for the trace).
     let why: String
+    /// Which datagrams the rules see, by source and destination port (one flow singled out); nil: every one.
+    let scope: (@Sendable (_ source: UInt16, _ destination: UInt16) -> Bool)?
     private let lock = NSLockBox()
     private var relay: TransparentRelay?
     private weak var context: WholeContext?
     private var droppedSeen: [WireDatagram] = []
     private var duplicatedCount = 0
 
-    init(rules: [String], why: String) {
+    init(rules: [String], why: String, scope: (@Sendable (_ source: UInt16, _ destination: UInt16) -> Bool)? = nil) {
         self.rules = rules
         self.why = why
+        self.scope = scope
     }
 
     /// The datagrams the relay dropped, at the trace time it decided.
@@ -44,6 +47,7 @@ final class WholeRelay: WholeImpairment, @unchecked Sendable {
         configuration.namespaceIsPrivate = true
         configuration.serverPort = context.serverPort
         configuration.observer = { [weak self] event in self?.observe(event) }
+        if let scope { configuration.scope = { source, destination in scope(source.port, destination.port) } }
         lock.withLock { self.context = context }
         do {
             let started = try TransparentRelay.start(configuration)

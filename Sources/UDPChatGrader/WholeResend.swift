@@ -1,6 +1,6 @@
 // The re-send judgement of the impaired W-* cases: what a party sent (the copies the relay dropped plus
 // those on the wire) compared as bytes — a re-send is the same payload again, or differs only where a
-// counter sits — and the gaps between copies against PROTOCOL.md's Timing bounds.
+// counter sits — and the gaps between copies against PROTOCOL.md's Timing bounds (WholeResendGaps.swift).
 import UDPChatSupport
 
 extension WholeCases {
@@ -20,34 +20,33 @@ extension WholeCases {
         return out
     }
 
-    /// The copies of the first datagram the relay dropped on its way to the server, until `until`: FAIL
-    /// when it was not sent again (REQ-2) or a gap is outside 0.5 … 2 RTO (TIME-2); LENIENT outside
-    /// 0.95 … 1.1 RTO (TIME-3). The bounds are `Timing.grade`'s, as the C-*-RESEND cases use them.
-    static func judgeResends(_ w: WholeContext, _ relay: WholeRelay, _ party: WholeParty, until: Duration) throws {
-        let toServer = (relay.dropped + w.wire.datagrams).filter { $0.destination == w.serverPort && $0.time <= until }
-        guard let first = relay.dropped.first(where: { $0.destination == w.serverPort }) else {
-            throw CaseStop.fail("\(party.name) sent nothing to the server's port \(w.serverPort) by t=\(seconds(until))")
+    /// The copies of the first datagram the relay dropped, `what` it was ("first datagram to the server"),
+    /// until `until`: FAIL when it was not sent again (REQ-2, CONN-2) or a gap is outside 0.5 … 2 RTO
+    /// (TIME-2); LENIENT outside 0.95 … 1.1 RTO (TIME-3). The bounds are `Timing.grade`'s, as the
+    /// C-*-RESEND cases use them. A copy goes to the same port, from the same port or another of `sender`'s.
+    static func judgeResends(_ w: WholeContext, _ relay: WholeRelay, _ sender: WholeParty, what: String = "first datagram to the server",
+                             until: Duration) async throws {
+        guard let first = relay.dropped.first else {
+            throw CaseStop.fail("\(sender.name) sent nothing the relay could drop (its \(what)) by t=\(seconds(until))")
         }
-        let copies = toServer.filter { isResend(of: first.payload, $0.payload) }.sorted { $0.time < $1.time }
+        let sources = sender.ports.union([first.source])
+        let sent = (relay.dropped + w.wire.datagrams).filter {
+            $0.destination == first.destination && sources.contains($0.source) && $0.time >= first.time && $0.time <= until
+        }
+        let copies = sent.filter { isResend(of: first.payload, $0.payload) }.sorted { $0.time < $1.time }
         let shown = "'\(escapeDatagram(first.payload).prefix(60))'"
         guard copies.count > 1 else {
-            throw CaseStop.fail("\(party.name)'s first datagram to the server, \(shown), was lost at t=\(seconds(first.time)) and never sent again "
+            throw CaseStop.fail("\(sender.name)'s \(what), \(shown), was lost at t=\(seconds(first.time)) and never sent again "
                 + "by t=\(seconds(until)) (\(seconds(until - first.time)) later, RTO \(seconds(w.rto))): a request is re-sent every RTO until answered")
         }
         let lostCopies = copies.filter { copy in relay.dropped.contains { $0.time == copy.time && $0.payload == copy.payload } }
         if copies.count <= lostCopies.count {
-            throw CaseStop.fail("\(party.name) sent \(shown) \(copies.count) times, all lost, and stopped (the last at t=\(seconds(copies.last!.time)), "
+            throw CaseStop.fail("\(sender.name) sent \(shown) \(copies.count) times, all lost, and stopped (the last at t=\(seconds(copies.last!.time)), "
                 + "nothing again by t=\(seconds(until))): a request is re-sent until answered")
         }
-        for (a, b) in zip(copies, copies.dropFirst()) {
-            switch Timing.grade(interval: b.time - a.time, rto: w.rto) {
-            case .strict: break
-            case .lenient(let why): w.base.lenient("\(party.name) \(shown): \(why)")
-            case .failing(let why): throw CaseStop.fail("\(party.name) \(shown), after the copy at t=\(seconds(a.time)): \(why)")
-            }
-        }
+        try await judgeGaps(w, copies, relayTimed: lostCopies, sender: sender, shown: shown)
         let times = copies.map { "t=\(seconds($0.time))" }.joined(separator: ", ")
-        w.trace.note("\(party.name) sent \(shown) \(copies.count) times (\(times)); the first \(lostCopies.count) lost")
+        w.trace.note("\(sender.name) sent \(shown) \(copies.count) times (\(times)); the first \(lostCopies.count) lost")
     }
 
     /// W-RESEND-MSG: the datagram the relay dropped must carry `text` (else UNSUPPORTED: the loss hit

@@ -55,6 +55,10 @@ public struct Manifest: Sendable, Codable {
     /// The dialect file's text as loaded (sent to the sandboxed worker with the manifest, which
     /// parses it again: the file itself may not be visible inside the sandbox).
     public var dialectText: String?
+    /// `dialect: none`: the submission says its wire format is not known (neither the contract's nor a
+    /// dialect file's yet). Only the behavioural cases (W-*) grade it; the format-level ones are
+    /// UNSUPPORTED, pointing at `udpchat dialect infer`.
+    public var dialectUnknown = false
 
     /// The implementation's wire format: the manifest's `dialect:`, or the contract's (`Dialect.default`).
     public func dialect() throws -> Dialect {
@@ -186,8 +190,10 @@ public struct Manifest: Sendable, Codable {
             }
         }
         if let node = mapping["dialect"] {
-            guard let value = node.string, !value.isEmpty else { throw fail("dialect", "must be a dialect file path (or 'default')") }
-            if value != "default" {
+            guard let value = node.string, !value.isEmpty else { throw fail("dialect", "must be a dialect file path (or 'default', or 'none')") }
+            if value == "none" {
+                manifest.dialectUnknown = true
+            } else if value != "default" {
                 let resolved = value.hasPrefix("/") ? value : URL(fileURLWithPath: folder).appendingPathComponent(value).standardized.path
                 do {
                     _ = try Dialect.load(value, relativeTo: folder)

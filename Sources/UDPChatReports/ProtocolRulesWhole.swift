@@ -2,10 +2,13 @@
 // item of the original assignment (PROTOCOL.md "The original assignment") each one is about.
 // PROTOCOL.md §10's cases column names only the S-/C- cases, so these are listed here.
 extension ProtocolRules {
-    /// A behavioural case's rule ids and the original assignment's item (1 … 6) it judges.
+    /// A behavioural case's rule ids, the original assignment's item (1 … 6) it judges, and the
+    /// format-level cases that judge the same rule on the same fault (`formatCases`): graded on one
+    /// fixture, the two agree (both pass, or both fail).
     public struct Behavioural: Sendable, Hashable {
         public var rules: [String]
         public var assignmentItem: Int?
+        public var formatCases: [String] = []
     }
 
     /// W-* case id → what it judges.
@@ -14,9 +17,13 @@ extension ProtocolRules {
         "W-TABLE": Behavioural(rules: ["SRV-13"], assignmentItem: 2),
         "W-CONCURRENT": Behavioural(rules: ["SRV-1"], assignmentItem: 1),
         "W-CHAT": Behavioural(rules: ["MSG-7"], assignmentItem: 4),
-        "W-LEAVE": Behavioural(rules: ["SRV-9", "LEAVE-2"], assignmentItem: 6),
-        "W-RESEND-JOIN": Behavioural(rules: ["REQ-2", "TIME-2", "TIME-3"], assignmentItem: 2),
-        "W-DEDUP": Behavioural(rules: ["MSG-4", "MSG-7"], assignmentItem: 4),
-        "W-RESEND-MSG": Behavioural(rules: ["MSG-2", "TIME-2", "TIME-3", "MSG-7"], assignmentItem: 4),
+        "W-LEAVE": Behavioural(rules: ["SRV-9", "LEAVE-2"], assignmentItem: 6, formatCases: ["C-LEAVE"]),
+        "W-RESEND-JOIN": Behavioural(rules: ["REQ-2", "TIME-2", "TIME-3"], assignmentItem: 2, formatCases: ["C-REGISTER-RESEND"]),
+        "W-DEDUP": Behavioural(rules: ["MSG-4", "MSG-7"], assignmentItem: 4, formatCases: ["C-MSG-DEDUP"]),
+        "W-RESEND-MSG": Behavioural(rules: ["MSG-2", "TIME-2", "TIME-3", "MSG-7"], assignmentItem: 4, formatCases: ["C-MSG-RESEND"]),
+        "W-RESEND-LOOKUP": Behavioural(rules: ["REQ-2", "TIME-2", "TIME-3"], assignmentItem: 3),
+        "W-RESEND-CONNECT": Behavioural(rules: ["CONN-2", "TIME-2", "TIME-3"], assignmentItem: 3, formatCases: ["C-CONNECT-RESEND"]),
+        "W-RESEND-LEAVE": Behavioural(rules: ["REQ-2", "LEAVE-1", "TIME-2", "TIME-3"], assignmentItem: 6, formatCases: ["C-LEAVE-RESEND"]),
+        "W-CONNECT-ONCE": Behavioural(rules: ["CONN-4"], assignmentItem: 3, formatCases: ["C-INCOMING-REPEAT"]),
     ]
 }

@@ -28,6 +28,10 @@ public struct TransparentConfiguration: Sendable {
     public var tracePath: String?
     /// Called on the relay's thread for every datagram received (before impairment) and sent (after).
     public var tap: (@Sendable (TappedDatagram) -> Void)?
+    /// Which datagrams go through the rules: nil, every one; else only those from `source` to
+    /// `destination` it says yes to (called on the relay's thread). The others pass untouched, neither
+    /// counted nor traced: a flow singled out by its ports (one client's datagrams to another).
+    public var scope: (@Sendable (_ source: Endpoint, _ destination: Endpoint) -> Bool)?
     /// Called on the relay's thread with every decision, as the trace records it.
     public var observer: (@Sendable (RelayTraceEvent) -> Void)?
     /// The caller's word that the current network namespace is a private sandbox: without it the

@@ -58,13 +58,17 @@ public struct TransparentCore {
     public private(set) var relay: RelayCore<EndpointPair>
     /// Datagrams to this port go `up` (the server's port); nil: the first speaker of a pair is the initiator.
     public let serverPort: UInt16?
+    /// Which datagrams the relay impairs (`TransparentConfiguration.scope`); nil: every one.
+    public let scope: (@Sendable (_ source: Endpoint, _ destination: Endpoint) -> Bool)?
     private var flowOfPair: [UnorderedPair: UInt64] = [:]
     private var pairOfFlow: [UInt64: EndpointPair] = [:]
     private var effects: [RelayEffect<EndpointPair>] = []
 
-    public init(configuration: RelayConfiguration, serverPort: UInt16?) {
+    public init(configuration: RelayConfiguration, serverPort: UInt16?,
+                scope: (@Sendable (_ source: Endpoint, _ destination: Endpoint) -> Bool)? = nil) {
         relay = RelayCore(configuration: configuration)
         self.serverPort = serverPort
+        self.scope = scope
     }
 
     /// The counters now (the relay core's).
@@ -73,6 +77,8 @@ public struct TransparentCore {
     /// A queued datagram from `source` to `destination` at `now`: what to do with it, and what else.
     public mutating func packet(_ payload: [UInt8], from source: Endpoint, to destination: Endpoint, now: Instant,
                                 into out: inout [TransparentEffect]) -> PacketVerdict {
+        // Out of scope: it passes untouched, neither counted nor traced, and opens no flow.
+        if let scope, !scope(source, destination) { return .accept }
         effects.removeAll(keepingCapacity: true)
         let key = UnorderedPair(source, destination)
         let direction: Direction

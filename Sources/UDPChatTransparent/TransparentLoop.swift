@@ -35,7 +35,7 @@ final class TransparentLoop: @unchecked Sendable {
 
     init(configuration: TransparentConfiguration, queue: NetfilterQueue, injector: RawInjector, rule: QueueRule, trace: TraceWriter?,
          shared: RelayShared) {
-        core = TransparentCore(configuration: configuration.relay, serverPort: configuration.serverPort)
+        core = TransparentCore(configuration: configuration.relay, serverPort: configuration.serverPort, scope: configuration.scope)
         self.queue = queue
         self.injector = injector
         self.rule = rule

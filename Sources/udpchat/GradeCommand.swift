@@ -244,7 +244,10 @@ struct GradeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         // Nothing silently: an implementation none of whose cases could be judged is named on the last line.
-        let unjudged = reports.compactMap { ReportFormat.unjudgedLine($0, label: reports.count == 1 ? nil : "\($0.implementation) (\($0.role.rawValue))") }
+        // A server or client report all UNSUPPORTED (dialect: none) is judged by its submission's whole report.
+        let unjudged = GradeReport.unjudged(reports).compactMap {
+            ReportFormat.unjudgedLine($0, label: reports.count == 1 ? nil : "\($0.implementation) (\($0.role.rawValue))")
+        }
         for line in unjudged { print(line) }
         if reports.contains(where: \.hasFailures) || interopFailed { throw ExitCode(1) }
         if !unjudged.isEmpty { throw ExitCode(3) }

@@ -49,6 +49,21 @@ import UDPChatSupport
         #expect(core.stats.up.duplicated == 1 && core.stats.up.sent == 2 && core.stats.up.balanced)
     }
 
+    @Test func aScopeSinglesOutOneFlowAndTheRestPassUncounted() throws {
+        var config = TransparentConfiguration(seed: 1)
+        config.impairments.rules.append(try Rule.parse("drop nth=1-2"))
+        let (client, peer) = (client, peer)
+        var core = TransparentCore(configuration: config.relay, serverPort: config.serverPort, scope: { $0 == client && $1 == peer })
+        var effects: [TransparentEffect] = []
+        // The client's datagrams to the server and the peer's to the client are out of scope: they pass, and do not count for nth.
+        #expect(core.packet(Self.bytes("LOOKUP 2"), from: client, to: server, now: .zero, into: &effects) == .accept)
+        #expect(core.packet(Self.bytes("ACCEPT 9 2"), from: peer, to: client, now: .zero, into: &effects) == .accept)
+        #expect(core.packet(Self.bytes("CONNECT 9 1"), from: client, to: peer, now: .zero, into: &effects) == .drop)
+        #expect(core.packet(Self.bytes("CONNECT 9 1"), from: client, to: peer, now: .zero, into: &effects) == .drop)
+        #expect(core.packet(Self.bytes("CONNECT 9 1"), from: client, to: peer, now: .zero, into: &effects) == .accept)
+        #expect(core.stats.up.received == 3 && core.stats.down.received == 0)
+    }
+
     @Test func aDelayedDatagramIsDroppedNowAndInjectedWhenDue() throws {
         var core = try core([("delay", "up:200ms")])
         var effects: [TransparentEffect] = []

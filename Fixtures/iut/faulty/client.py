@@ -6,6 +6,7 @@ Commands on stdin: /connect N, /accept, /reject, /end, /quit; any other line is 
 Faults (each caught by the grader case named after the colon):
   no-register-resend  never re-sends REGISTER                       : C-REGISTER-RESEND
   no-connect-resend   never re-sends CONNECT                        : C-CONNECT-RESEND
+  no-lookup-resend    never re-sends LOOKUP                         : W-RESEND-LOOKUP (no C- case re-sends a LOOKUP)
   no-msg-resend       never re-sends a MSG                          : C-MSG-RESEND
   seq-start-0         numbers its messages from 0                   : C-MSG-FORMAT
   no-dedup            shows a duplicate MSG again                   : C-MSG-DEDUP
@@ -39,7 +40,7 @@ import time
 
 from udpwire import Malformed, build, parse
 
-FAULTS = ["none", "no-register-resend", "no-connect-resend", "no-msg-resend", "seq-start-0", "no-dedup", "no-reack",
+FAULTS = ["none", "no-register-resend", "no-connect-resend", "no-lookup-resend", "no-msg-resend", "seq-start-0", "no-dedup", "no-reack",
           "no-order", "ignore-conn", "reprompt", "no-busy-reject", "no-terminated", "no-term-repeat", "leave-early", "close-early",
           "no-leave-resend", "no-term-resend", "lookup-after-inactive", "connect-after-accept", "no-msg-accept", "own-port",
           "crash-malformed", "no-window", "term-early", "accept-any-source"]
@@ -114,7 +115,7 @@ class Client:
                 return
             self.state = "lookup"
             self.peer = (target, None, None)
-            self.reliable("LOOKUP", build("LOOKUP", target), self.server)
+            self.reliable("LOOKUP", build("LOOKUP", target), self.server, resend=self.fault != "no-lookup-resend")
         elif line in ("/accept", "/reject") and self.state == "prompting":
             pid, addr, conn = self.peer
             verb = "ACCEPT" if line == "/accept" else "REJECT"
