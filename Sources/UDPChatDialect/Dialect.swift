@@ -52,7 +52,7 @@ public struct Dialect: Sendable {
     /// hand-written codec. Only this module asks: everything outside asks the dialect its
     /// questions (read, write, quote, compare, sample malformed datagrams), which the contract's
     /// format answers through the codec and any other through its templates.
-    public let isContract: Bool
+    let isContract: Bool
 
     init(name: String, format: Format, terminator: Terminator, peerSource: PeerSource, caseInsensitive: Bool,
          errorCodes: [ErrorCode: String], maxDatagram: Int, ids: IDs = .clientChosen, forms: [Verb: [Template]], source: String,
