@@ -71,7 +71,7 @@ let package = Package(
         ),
         .target(
             name: "UDPChatImpairment",
-            dependencies: ["UDPChatWire", "UDPChatDialect", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: ["UDPChatWire", "UDPChatSupport", .product(name: "DequeModule", package: "swift-collections")]
         ),
         .target(
             name: "UDPChatRelay",

@@ -168,7 +168,7 @@ public enum ChatDecoder {
             }
             if case .nonChat = entry.kind {} else {
                 var payload = datagram.payload
-                if !options.dialect.isContract, case .chat(let message) = entry.kind { payload = message.bytes }
+                if case .chat(let message) = entry.kind { payload = options.dialect.repeatKey(payload, readAs: message) }
                 let key = RepeatKey(source: datagram.source, destination: datagram.destination, payload: payload)
                 if let previous = lastCopy[key] {
                     let copy = previous.copies + 1
@@ -200,14 +200,13 @@ public enum ChatDecoder {
         return DecodedCapture(timeline: timeline, summary: summary, exchanges: Exchanges.link(timeline))
     }
 
-    /// A datagram that fails to parse is reported as malformed chat if its first word is a
-    /// verb, it uses a chat port, or it travels between endpoints seen carrying valid chat.
+    /// A datagram that fails to parse is reported as malformed chat if it looks like the dialect's
+    /// (in the contract's format: its first word is a verb), it uses a chat port, or it travels
+    /// between endpoints seen carrying valid chat.
     static func looksLikeChat(_ datagram: UDPDatagram, chatEndpoints: Set<Endpoint>, options: Options) -> Bool {
         if options.chatPorts.contains(datagram.source.port) || options.chatPorts.contains(datagram.destination.port) { return true }
         if chatEndpoints.contains(datagram.source) || chatEndpoints.contains(datagram.destination) { return true }
-        if !options.dialect.isContract { return options.dialect.looksLikeMessage(datagram.payload) }
-        let firstWord = datagram.payload.prefix(16).prefix { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D }
-        return Verb(rawValue: String(decoding: firstWord, as: UTF8.self)) != nil
+        return options.dialect.looksLikeMessage(datagram.payload)
     }
 
     /// Reads datagrams in a dialect, learning which endpoint is which client (from REGISTER,
@@ -221,7 +220,6 @@ public enum ChatDecoder {
         var requests = DialectRequestLog()
 
         mutating func read(_ datagram: UDPDatagram) -> Result<Message, WireError> {
-            if dialect.isContract { return Result { () throws(WireError) -> Message in try Message.parse(datagram.payload) } }
             let base = DialectContext(localID: clients[datagram.destination], connPeer: clients[datagram.source], source: datagram.source,
                                       senderID: clients[datagram.source])
             let context = requests.context(at: datagram.destination, from: datagram.source, base: base)

@@ -1,3 +1,5 @@
+// The contract's own format as a dialect: its file text, its templates, and what the built-in
+// `default` answers through the hand-written codec where a template dialect uses its templates.
 import UDPChatWire
 
 extension Dialect {
@@ -46,4 +48,11 @@ extension Dialect {
             preconditionFailure("the built-in default dialect does not load: \(error)")
         }
     }()
+
+    /// The contract's test for "looks like chat": the first word (up to a space or line end, within
+    /// 16 bytes) is one of its verbs.
+    static func startsWithVerb(_ bytes: [UInt8]) -> Bool {
+        let firstWord = bytes.prefix(16).prefix { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D }
+        return Verb(rawValue: String(decoding: firstWord, as: UTF8.self)) != nil
+    }
 }

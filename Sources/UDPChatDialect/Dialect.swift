@@ -49,8 +49,10 @@ public struct Dialect: Sendable {
     /// The file text it was loaded from (what `udpchat dialect show` prints).
     public let source: String
     /// True when the dialect is exactly the contract's format: reading and writing take the
-    /// hand-written codec.
-    public let isContract: Bool
+    /// hand-written codec. Only this module asks: everything outside asks the dialect its
+    /// questions (read, write, quote, compare, sample malformed datagrams), which the contract's
+    /// format answers through the codec and any other through its templates.
+    let isContract: Bool
 
     init(name: String, format: Format, terminator: Terminator, peerSource: PeerSource, caseInsensitive: Bool,
          errorCodes: [ErrorCode: String], maxDatagram: Int, ids: IDs = .clientChosen, forms: [Verb: [Template]], source: String,
@@ -78,6 +80,11 @@ public struct Dialect: Sendable {
 
     /// The verbs this dialect has.
     public var verbs: [Verb] { Verb.allCases.filter { templates[$0] != nil } }
+
+    /// True for the contract's own format (the built-in `default`, or a file with exactly its
+    /// keys and templates). For presentation and passing on only: a listening line names no
+    /// dialect, a reference party is given `default`.
+    public var isDefault: Bool { isContract }
 
     /// The same dialect, but read and written by the template engine even when it is the contract's
     /// format (for tests and the differential fuzzer).
@@ -168,11 +175,20 @@ extension Dialect {
     }
 }
 
+extension Dialect: WireFormat {
+    public func message(from bytes: [UInt8]) -> Message? { try? parse(bytes) }
+
+    /// The fields of the verb's written form.
+    public func wireFields(of verb: Verb) -> Set<Field>? { templates[verb]?.fields }
+}
+
 extension Dialect {
     /// Whether bytes look like this dialect's traffic even if they do not parse: a text datagram
-    /// that starts with a template's leading literal, a JSON datagram that starts with `{`.
+    /// that starts with a template's leading literal, a JSON datagram that starts with `{`; in the
+    /// contract's format, one whose first word is a verb.
     public func looksLikeMessage(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
+        if isContract { return Dialect.startsWithVerb(bytes) }
+        return bytes.withUnsafeBytes { raw in
             switch format {
             case .json: return raw.first { $0 != 0x20 && $0 != 0x09 } == UInt8(ascii: "{")
             case .text: return order.contains { !$0.leadingLiteral.isEmpty && starts(raw, at: 0, with: $0.leadingLiteral) }

@@ -1,3 +1,5 @@
+// Malformed datagrams in a dialect: the variants its reader rejects, and the samples the grader's
+// S-MALFORMED and C-MALFORMED send (the contract's own list in ContractMalformed.swift).
 import UDPChatWire
 
 extension Dialect {
@@ -6,6 +8,33 @@ extension Dialect {
     public struct MalformedVariant: Sendable, Hashable {
         public var bytes: [UInt8]
         public var why: String
+        /// Who sends it to the party under test (`malformedSamples(for:)`).
+        public var sender: MalformedSender = .stranger
+    }
+
+    /// Who sends a malformed sample: to a server, a `stranger` (never registered) or the `owner`
+    /// (a registered client whose entry must not change); to a client, its `peer` or the `server`.
+    public enum MalformedSender: Sendable, Hashable { case stranger, owner, peer, server }
+
+    /// The party that receives malformed samples, with the live values realistic samples use.
+    public enum MalformedTarget: Sendable, Hashable {
+        /// A server that registered `owner` at `ownerPort` (and never id 31).
+        case server(owner: ClientID, ownerPort: UInt16)
+        /// A client connected to `peer` on `conn`.
+        case client(conn: ConnToken, peer: ClientID)
+    }
+
+    /// What S-MALFORMED and C-MALFORMED send the party under test, each with its sender. The
+    /// contract's format has its hand-written list (every way its grammar can be broken); any other
+    /// dialect its `malformedVariants()`, to a server every second one from the owner, to a client
+    /// all from the peer.
+    public func malformedSamples(for target: MalformedTarget) -> [MalformedVariant] {
+        if isContract { return Dialect.contractMalformed(for: target) }
+        return malformedVariants().enumerated().map { index, variant in
+            var variant = variant
+            if case .server = target { variant.sender = index % 2 == 1 ? .owner : .stranger } else { variant.sender = .peer }
+            return variant
+        }
     }
 
     /// Malformed variants of the dialect's own messages: empty, too long, not UTF-8, an unknown

@@ -1,17 +1,8 @@
 import UDPChatWire
 
-/// One placeholder of a template: a field of the contract's `Message`, plus the wire-only ones
-/// (`{self}`, `{tag}`, `{bit}`, `{to}`) that real formats carry and the contract does not.
-public enum Field: String, Sendable, CaseIterable, Hashable {
-    case id, port, host, conn, seq, text, code
-    case selfID = "self"
-    /// An opaque token a request carries and its answer repeats (`PKT 0 REG 5` → `ACK 0 OK`).
-    case tag
-    /// A 0/1 alternating bit in place of `{seq}`: seq 1, 3, 5, … is 0; seq 2, 4, … is 1.
-    case bit
-    /// The receiver's id, in peer messages (`TO 2 MSG hi`).
-    case to
-
+/// What the template engine knows of each placeholder (`Field` itself is UDPChatWire's, shared
+/// with the layers that only watch the wire).
+extension Field {
     /// Written as a JSON number (the others as JSON strings).
     var isNumeric: Bool {
         switch self {

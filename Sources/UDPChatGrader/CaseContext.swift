@@ -117,23 +117,15 @@ public final class CaseContext: @unchecked Sendable {
     /// Whether two messages are the same as far as the dialect can tell: the contract compares every
     /// field; a dialect compares what it writes (fields it leaves out, like `{conn}` or REGISTERED's
     /// `{port}`, cannot differ).
-    public func same(_ a: Message, _ b: Message) -> Bool {
-        if dialect.isContract { return a == b }
-        guard a.verb == b.verb, let left = dialect.serialize(a), let right = dialect.serialize(b) else { return false }
-        return left == right
-    }
+    public func same(_ a: Message, _ b: Message) -> Bool { dialect.writesAlike(a, b) }
 
     /// `message` as a detail quotes it: the contract's text (`'LEFT 11'`), or under a dialect its wire
     /// form without the terminator, with the contract's verb in brackets (`'LIN:12' [REGISTERED]`), so
     /// fields the dialect leaves out (a `{conn}`, REGISTERED's `{port}`) never show. `node` is the
     /// grader's party that writes it (its `{self}`); the implementation's messages need none.
     public func quote(_ message: Message, from node: FakeNode? = nil) -> String {
-        if dialect.isContract { return "'\(message.serialized)'" }
-        guard var bytes = dialect.serialize(message, context: node?.context ?? DialectContext()) else {
-            return "'\(message.serialized)' (dialect \(dialect.name) has no \(message.verb.rawValue))"
-        }
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
-        return "'\(escapeDatagram(bytes))' [\(message.verb.rawValue)]"
+        dialect.quote(message, context: node?.context ?? DialectContext(), escape: escapeDatagram)
+            ?? "'\(message.serialized)' (dialect \(dialect.name) has no \(message.verb.rawValue))"
     }
 
     /// The connection token of the peer's connection to the client: ClientCases.peerConn, or in a

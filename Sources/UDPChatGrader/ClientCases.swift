@@ -50,7 +50,7 @@ extension CaseContext {
 
     /// How a FAIL shows the CONNECT the client must send (its conn is the client's choice).
     var connectShown: String {
-        dialect.isContract || hasConn ? "'CONNECT <conn> \(clientID)'" : quote(.connect(conn: 0, id: clientID))
+        hasConn ? "'CONNECT <conn> \(clientID)'" : quote(.connect(conn: 0, id: clientID))
     }
 
     /// UNSUPPORTED in a dialect whose MSG carries an alternating `{bit}` (a window of one) for a
@@ -439,30 +439,6 @@ enum ClientCases {
         },
     ]
 
-    /// Malformed datagrams for a client, from the peer's address (conn/id of the live connection where it matters).
-    static func garbage(conn: ConnToken, peer: ClientID) -> [(bytes: [UInt8], what: String)] {
-        let text: [(String, String)] = [
-            ("", "empty datagram"),
-            ("HELLO \(conn) \(peer)", "unknown verb"),
-            ("msg \(conn) \(peer) 1 lower-case verb", "lower-case verb"),
-            ("MSG \(conn) \(peer) 0 seq zero", "seq zero"),
-            ("MSG \(conn) \(peer) 01 leading zero", "leading zero"),
-            ("MSG \(conn) \(peer) 1", "MSG without text"),
-            ("MSG \(conn) \(peer) 2147483648 seq out of range", "seq out of range"),
-            ("MSG 4294967296 \(peer) 1 conn out of range", "conn out of range"),
-            ("MSG \(conn) \(peer) 1 NUL\u{0}inside", "NUL in text"),
-            ("MSG \(conn) \(peer) 1 " + String(repeating: "x", count: 1001), "text of 1001 bytes"),
-            ("ACK \(conn) \(peer)", "ACK without seq"),
-            ("TERMINATE \(conn)", "TERMINATE without id"),
-            ("TERMINATE \(conn) \(peer) x", "TERMINATE with an extra field"),
-            ("CONNECT -5 \(peer)", "signed conn"),
-        ]
-        var list = text.map { (Array($0.0.utf8), $0.1) }
-        list.append((Array("MSG \(conn) \(peer) 1 ".utf8) + [0xff, 0xfe], "text not UTF-8"))
-        list.append((Array(repeating: UInt8(ascii: "M"), count: 1300), "1300 bytes"))
-        return list
-    }
-
     static let robustness: [GradeCase] = [
         GradeCase("C-MALFORMED", .client, section: "Datagrams", level: .must,
                   title: "malformed datagrams from the peer and the server are dropped: no answer, nothing shown, no crash",
@@ -471,15 +447,14 @@ enum ClientCases {
             try await ctx.startClient()
             try await ctx.incomingConnection()
             let start = ctx.trace.now()
-            // A dialect: malformed variants of its own messages, from the peer.
-            let items = ctx.dialect.isContract ? garbage(conn: ctx.peerConn, peer: ctx.peerID)
-                : ctx.dialect.malformedVariants().map { (bytes: $0.bytes, what: $0.why) }
-            for item in items {
-                ctx.peer.send(item.bytes, to: ctx.clientAddress, tag: "malformed: \(item.what)")
+            // The dialect's malformed samples, from the peer (and, in the contract's list, a few from the server).
+            let items = ctx.dialect.malformedSamples(for: .client(conn: ctx.peerConn, peer: ctx.peerID))
+            for item in items where item.sender != .server {
+                ctx.peer.send(item.bytes, to: ctx.clientAddress, tag: "malformed: \(item.why)")
                 try await ctx.pause(.milliseconds(10))
             }
-            for (text, what) in [("REGISTERED 07 1", "leading zero"), ("LEFT", "LEFT without id"), ("PEER 42 nohost 5", "bad host")] where ctx.dialect.isContract {
-                ctx.fakeServer.send(Array(text.utf8), to: ctx.clientSource ?? ctx.clientAddress, tag: "malformed: \(what)")
+            for item in items where item.sender == .server {
+                ctx.fakeServer.send(item.bytes, to: ctx.clientSource ?? ctx.clientAddress, tag: "malformed: \(item.why)")
             }
             try await ctx.pause(.milliseconds(400))
             try ctx.expectAlive("after malformed datagrams: a malformed datagram must never crash the receiver")

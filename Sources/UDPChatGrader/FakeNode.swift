@@ -119,7 +119,7 @@ public final class FakeNode: @unchecked Sendable {
             return (message, false, self.responder)
         }
         trace.append(dropped ? .dropped : .received, node: name, remote: source.description, local: address.description,
-                     text: escapeDatagram(bytes), bytes: bytes, decoded: dialect.isContract ? nil : .some(message))
+                     text: escapeDatagram(bytes), bytes: bytes, decoded: .some(message))
         if let message, let responder {
             for reply in responder(message, source) { answer(reply, to: source) }
         }
@@ -127,7 +127,7 @@ public final class FakeNode: @unchecked Sendable {
 
     /// Sends raw bytes to `destination`; `tag` marks fault injection in the trace.
     public func send(_ bytes: [UInt8], to destination: Endpoint, tag: String? = nil) {
-        send(bytes, to: destination, tag: tag, decoded: dialect.isContract ? nil : .some(try? dialect.parse(bytes, context: context)))
+        send(bytes, to: destination, tag: tag, decoded: .some(try? dialect.parse(bytes, context: context)))
     }
 
     private func send(_ bytes: [UInt8], to destination: Endpoint, tag: String?, decoded: Message??) {
@@ -155,7 +155,7 @@ public final class FakeNode: @unchecked Sendable {
             while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
             bytes += Array(ending.utf8)
         }
-        send(bytes, to: destination, tag: tag, decoded: dialect.isContract ? nil : .some(message))
+        send(bytes, to: destination, tag: tag, decoded: .some(message))
     }
 
     /// An automatic answer: one the dialect cannot write is left out with a note (the cases that
@@ -165,7 +165,7 @@ public final class FakeNode: @unchecked Sendable {
             trace.note("\(name) cannot answer '\(message.serialized)': dialect \(dialect.name) has no \(message.verb.rawValue)")
             return
         }
-        send(bytes, to: destination, tag: nil, decoded: dialect.isContract ? nil : .some(message))
+        send(bytes, to: destination, tag: nil, decoded: .some(message))
     }
 
     /// `message` written for `destination` (its tag, receiver and the request it answers).

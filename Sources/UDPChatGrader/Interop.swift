@@ -107,7 +107,7 @@ public enum Interop {
             let dialect: Dialect
             do { dialect = try Self.dialect(of: [a, b]) } catch { throw CaseStop.error(error.reason) }
             dialectFile = try Self.writeDialectFile(dialect)
-            if !dialect.isContract { trace.note("the pair speaks dialect \(dialect.name): so do the reference server, the relay's trace and the probe") }
+            if !dialect.isDefault { trace.note("the pair speaks dialect \(dialect.name): so do the reference server, the relay's trace and the probe") }
             let serverPort = ports.next()
             let rtoText = rtoPlaceholder(rto)
             let values = ["port": String(serverPort), "rto": rtoText, "dialect": dialectFile ?? "default"]
@@ -127,7 +127,7 @@ public enum Interop {
                 trace.append(dropped ? .dropped : .received, node: "relay", remote: event.source.description, local: event.destination.description,
                              text: escapeDatagram(event.payload), bytes: event.payload,
                              tag: dropped || event.verdict == "forwarded" ? nil : event.verdict,
-                             decoded: dialect.isContract ? nil : .some(try? dialect.parse(event.payload)))
+                             decoded: .some(try? dialect.parse(event.payload)))
             }
             let relay = try await ProxyServer.start(config: relayConfig)
             relays.append(relay)
@@ -235,7 +235,7 @@ public enum Interop {
     /// The dialect as a file for the reference server's `{dialect}` (nil for the contract's own
     /// format: then `default`). Written to this process's temporary folder (a sandbox's own /tmp).
     static func writeDialectFile(_ dialect: Dialect) throws -> String? {
-        guard !dialect.isContract else { return nil }
+        guard !dialect.isDefault else { return nil }
         let path = NSTemporaryDirectory() + "udpchat-interop-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).dialect.yaml"
         do {
             try dialect.source.write(toFile: path, atomically: true, encoding: .utf8)

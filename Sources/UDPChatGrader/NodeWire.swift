@@ -35,7 +35,6 @@ struct NodeWire: Sendable {
     /// Reads a datagram from `source` as the answer to what this node asked there, and remembers
     /// what it tells (a request to answer, the sender's id, the id assigned to a REGISTER).
     mutating func read(_ bytes: [UInt8], from source: Endpoint, localID: ClientID?) -> Message? {
-        if dialect.isContract { return try? Message.parse(bytes) }
         let base = DialectContext(localID: localID, connPeer: remoteIDs[source] ?? remoteID, source: source,
                                   senderID: assigned[source] ?? nextAssigned, expectedSeq: expected[source] ?? 1)
         guard let reading = readNewestFirst(bytes, log.context(at: local, from: source, base: base)) else { return nil }
@@ -78,7 +77,6 @@ struct NodeWire: Sendable {
     /// there, a peer message names the destination's id as `{to}`; a request is remembered, so
     /// that its answer can be read. Nil when the dialect cannot write it.
     mutating func write(_ message: Message, to destination: Endpoint, localID: ClientID?) -> [UInt8]? {
-        if dialect.isContract { return message.bytes }
         let peer = remoteIDs[destination] ?? remoteID
         let context = DialectContext(localID: localID, connPeer: peer, requests: log.requests(at: destination, from: local))
         guard let bytes = dialect.serialize(message, context: context) else { return nil }

@@ -379,49 +379,14 @@ enum ServerCases {
         }
     }
 
-    /// Garbage of every kind; each entry says who sends it.
-    static func garbage(ownerPort: UInt16) -> [(fromOwner: Bool, bytes: [UInt8], what: String)] {
-        let text: [(Bool, String, String)] = [
-            (false, "", "empty datagram"),
-            (false, "HELLO 31", "unknown verb"),
-            (false, "register 31 5000", "lower-case verb"),
-            (false, "REGISTER 31", "too few fields"),
-            (false, "REGISTER 31 5000 9", "too many fields"),
-            (false, "REGISTER 031 5000", "leading zero"),
-            (false, "REGISTER 0 5000", "id zero"),
-            (false, "REGISTER 31 0", "port zero"),
-            (false, "REGISTER 2147483648 5000", "id out of range"),
-            (false, "REGISTER 31 65536", "port out of range"),
-            (false, "REGISTER +31 5000", "signed number"),
-            (false, "REGISTER  31 5000", "double space"),
-            (false, "REGISTER 31 5000 ", "trailing space"),
-            (false, "REGISTER 31\u{0}5000", "NUL byte"),
-            (false, "REGISTER 31 5000\n\n", "two trailing newlines"),
-            (false, "LOOKUP", "LOOKUP without id"),
-            (true, "LEAVE 011", "owner's LEAVE with a leading zero"),
-            (true, "LEAVE 11 ", "owner's LEAVE with a trailing space"),
-            (true, "REGISTER 11 99999", "owner's REGISTER with port out of range"),
-            (true, "REGISTER 11 \(ownerPort) x", "owner's REGISTER with an extra field"),
-            (true, "LEAVE 11 11", "owner's LEAVE with an extra field"),
-        ]
-        var list = text.map { ($0.0, Array($0.1.utf8), $0.2) }
-        list.append((false, Array("REGISTER 31 ".utf8) + [0xff, 0xfe, 0x35], "not UTF-8"))
-        list.append((true, [0xc3, 0x28, 0x20, 0x31, 0x31], "not UTF-8 from the owner"))
-        list.append((false, Array(repeating: UInt8(ascii: "A"), count: 1300), "1300 bytes, over the 1200-byte limit"))
-        list.append((true, Array("LEAVE 11".utf8) + Array(repeating: UInt8(ascii: " "), count: 1250), "owner's LEAVE padded over 1200 bytes"))
-        return list
-    }
-
     static func malformed(_ ctx: CaseContext) async throws {
         let owner = try await ctx.node("client-a"), other = try await ctx.node("client-b"), stranger = try await ctx.node("stranger", id: 99)
         let ownerID = try await ctx.register(owner, 11)
         try await ctx.register(other, 12)
         let start = ctx.trace.now()
-        // A dialect: malformed variants of its own messages (every second one from the owner).
-        let items = ctx.dialect.isContract ? garbage(ownerPort: owner.address.port)
-            : ctx.dialect.malformedVariants().enumerated().map { (fromOwner: $0.offset % 2 == 1, bytes: $0.element.bytes, what: $0.element.why) }
-        for item in items {
-            (item.fromOwner ? owner : stranger).send(item.bytes, to: ctx.serverAddress, tag: "malformed: \(item.what)")
+        // The dialect's malformed samples: the contract's hand-written list, or a dialect's variants of its own messages.
+        for item in ctx.dialect.malformedSamples(for: .server(owner: ownerID, ownerPort: owner.address.port)) {
+            (item.sender == .owner ? owner : stranger).send(item.bytes, to: ctx.serverAddress, tag: "malformed: \(item.why)")
             try await ctx.pause(.milliseconds(10))
         }
         try await ctx.pause(.milliseconds(400))

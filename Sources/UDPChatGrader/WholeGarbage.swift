@@ -29,7 +29,7 @@ enum WholeGarbage {
         for word in ["REGISTER", "REGISTER 21", "LOOKUP", "LEAVE", "CONNECT 1", "MSG 1 21"] {
             list.append((Array(word.utf8), "'\(word)' cut short"))
         }
-        if !dialect.isContract, !dialect.templates.isEmpty {
+        if !dialect.isDefault, !dialect.templates.isEmpty {
             list += dialect.malformedVariants().map { ($0.bytes, "dialect \(dialect.name): \($0.why)") }
         }
         return list

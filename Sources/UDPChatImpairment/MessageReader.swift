@@ -1,8 +1,7 @@
-import UDPChatDialect
 import UDPChatWire
 
-/// How the rule matcher reads a datagram into a `Message`: the contract's codec by default, or a
-/// dialect's reader (docs/DIALECTS.md), so `verb=MSG seq=1` matches `CHAT:3:1:hi` too.
+/// How the rule matcher reads a datagram into a `Message`: the contract's codec by default, or any
+/// other wire format's reader (a dialect, docs/DIALECTS.md), so `verb=MSG seq=1` matches `CHAT:3:1:hi` too.
 /// Compared by name (a closure has no equality).
 public struct MessageReader: Hashable, Sendable {
     public let name: String
@@ -13,17 +12,13 @@ public struct MessageReader: Hashable, Sendable {
         self.read = read
     }
 
-    /// The contract's codec.
-    public static let contract = MessageReader(name: "default") { try? Message.parse($0) }
-
-    /// The reader of `dialect` (named for it); the contract's codec for the default dialect.
-    public init(_ dialect: Dialect) {
-        if dialect.isContract {
-            self = .contract
-        } else {
-            self.init(name: dialect.name) { bytes in try? dialect.parse(bytes) }
-        }
+    /// The reader of `format` (named for it): the contract's codec for the contract's format.
+    public init(_ format: some WireFormat) {
+        self.init(name: format.name) { bytes in format.message(from: bytes) }
     }
+
+    /// The contract's codec.
+    public static let contract = MessageReader(ContractFormat())
 
     public func callAsFunction(_ bytes: [UInt8]) -> Message? { read(bytes) }
 

@@ -66,9 +66,7 @@ final class ClientDriver: ChannelInboundHandler {
         guard let source = Endpoint(envelope.remoteAddress) else { return }
         let malformedBefore = client.stats.malformed
         let now = Instant.nioNow()
-        let effects = dialect.isContract
-            ? envelope.data.withUnsafeReadableBytes { client.receive($0, from: source, now: now) }
-            : envelope.data.withUnsafeReadableBytes { receiveInDialect($0, from: source, now: now) }
+        let effects = envelope.data.withUnsafeReadableBytes { receiveInDialect($0, from: source, now: now) }
         if client.stats.malformed != malformedBefore, let error = client.stats.intake.lastMalformed {
             logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "kind": "\(error.kind)", "error": "\(error)"])
         } else if effects.isEmpty {
@@ -140,9 +138,7 @@ final class ClientDriver: ChannelInboundHandler {
             addresses[destination] = address
         }
         var buffer = context.channel.allocator.buffer(capacity: 64)
-        if dialect.isContract {
-            buffer.writeString(message.serialized)
-        } else if let bytes = dialect.serialize(message, context: DialectContext(localID: client.id)) {
+        if let bytes = dialect.serialize(message, context: DialectContext(localID: client.id)) {
             buffer.writeBytes(bytes)
         } else {
             logger.debug("not sent: the dialect has no such message", metadata: ["to": "\(destination)", "message": "\(message)"])

@@ -33,14 +33,9 @@ final class ServerHandler: ChannelInboundHandler {
         guard let source = Endpoint(envelope.remoteAddress) else { return }
         let malformedBefore = registry.stats.malformed
         let now = Instant.nioNow()
-        let effects: [ServerEffect]
-        if dialect.isContract {
-            effects = envelope.data.withUnsafeReadableBytes { registry.receive($0, from: source, now: now) }
-        } else {
-            let context = DialectContext(source: source)
-            effects = envelope.data.withUnsafeReadableBytes { bytes in
-                registry.receive(bytes, from: source, now: now) { (raw) throws(WireError) -> Message in try dialect.parse(raw, context: context) }
-            }
+        let known = DialectContext(source: source)
+        let effects = envelope.data.withUnsafeReadableBytes { bytes in
+            registry.receive(bytes, from: source, now: now) { (raw) throws(WireError) -> Message in try dialect.parse(raw, context: known) }
         }
         if registry.stats.malformed != malformedBefore, let error = registry.stats.intake.lastMalformed {
             logger.debug("malformed datagram dropped", metadata: ["from": "\(source)", "kind": "\(error.kind)", "error": "\(error)"])
@@ -69,9 +64,7 @@ final class ServerHandler: ChannelInboundHandler {
                 let target = destination == source ? address : (try? destination.socketAddress())
                 guard let target else { continue }
                 var buffer = context.channel.allocator.buffer(capacity: 48)
-                if dialect.isContract {
-                    buffer.writeString(message.serialized)
-                } else if let bytes = dialect.serialize(message) {
+                if let bytes = dialect.serialize(message) {
                     buffer.writeBytes(bytes)
                 } else {
                     logger.debug("not sent: the dialect has no such message", metadata: ["to": "\(destination)", "message": "\(message)"])

@@ -11,7 +11,6 @@ extension Scenario {
     /// bob needs REGISTERED (to register), MSG (send 'hi'), which dialect quiet-chat lacks`. Empty for
     /// the contract (it has every message) and for parties played by manifests.
     public func referenceVerbGaps(in dialect: Dialect) -> [String] {
-        if dialect.isContract { return [] }
         var parties: [(String, [(Verb, String)])] = []
         if serverManifest == nil { parties.append(("reference server \(serverName)", [(.register, "to take registrations")])) }
         for client in clients where client.manifest == nil {

@@ -207,7 +207,7 @@ struct GradeCommand: AsyncParsableCommand {
             if interop, !control.interrupted {
                 let clients = manifests.filter { $0.role == .client }
                 let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? Interop.defaultServerCommand(executable: Self.ownExecutable())
-                if let wire = try? Interop.dialect(of: clients), !wire.isContract, !server.contains(where: { $0.contains("{dialect}") }), !quiet {
+                if let wire = try? Interop.dialect(of: clients), !wire.isDefault, !server.contains(where: { $0.contains("{dialect}") }), !quiet {
                     FileHandle.standardError.write(Data("interop: the clients speak dialect \(wire.name) and --reference-server has no {dialect}: it must speak that dialect itself\n".utf8))
                 }
                 if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }

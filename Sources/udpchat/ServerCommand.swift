@@ -55,7 +55,7 @@ struct ServerCommand: AsyncParsableCommand {
         }
         // SIGINT and SIGTERM stop it cleanly, in the foreground or as a background job (whose SIGINT a
         // shell ignores by default): the listening line goes out once they are handled.
-        let listening = "udpchat server listening on UDP \(server.localAddress)\(options.dialect.isContract ? "" : " (dialect \(options.dialect.name))")"
+        let listening = "udpchat server listening on UDP \(server.localAddress)\(options.dialect.isDefault ? "" : " (dialect \(options.dialect.name))")"
         let signal = try await GracefulRun.waitForSignal(ready: { Console.line(listening) })
         try? await server.close()
         Console.line("udpchat server: stopped by \(signal)")

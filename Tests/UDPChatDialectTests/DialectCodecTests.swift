@@ -150,7 +150,7 @@ import UDPChatWire
 
     @Test func theEngineReadsTheDefaultTemplatesLikeTheCodec() throws {
         let engine = Dialect.default.forcingEngine
-        #expect(!engine.isContract)
+        #expect(!engine.isDefault)
         for message in Samples.messages() {
             #expect(try engine.parse(message.bytes) == message)
             #expect(engine.serialize(message) == message.bytes)

@@ -5,20 +5,20 @@ import UDPChatWire
 @Suite struct DialectFileTests {
     @Test func defaultDialectIsTheContractAndShowsItsFile() throws {
         let dialect = Dialect.default
-        #expect(dialect.isContract)
+        #expect(dialect.isDefault)
         #expect(dialect.name == "default")
         #expect(dialect.verbs == Verb.allCases)
         #expect(dialect.source.contains("MSG:        \"MSG {conn} {id} {seq} {text}\""))
         // The printed file loads back to the same fast path.
         let reloaded = try Dialect.parse(yaml: dialect.source, file: "copy.yaml")
-        #expect(reloaded.isContract)
+        #expect(reloaded.isDefault)
     }
 
     @Test func theContractsColonExampleLoadsAsWritten() throws {
         let colon = try Dialect.load(Samples.dialect("colon"))
         #expect(colon.name == "colon-chat")
         #expect(colon.format == .text && colon.terminator == .none && colon.peerSource == .any)
-        #expect(!colon.isContract)
+        #expect(!colon.isDefault)
         #expect(colon.templates[.error] == nil)
         #expect(colon.verbs.count == 14)
     }
@@ -67,7 +67,7 @@ import UDPChatWire
     @Test func aManifestsDialectIsRelativeToItsFolder() throws {
         let folder = Samples.root.appendingPathComponent("Fixtures/dialects/iut").path
         #expect(try Dialect.load("../colon.dialect.yaml", relativeTo: folder).name == "colon-chat")
-        #expect(try Dialect.load("default", relativeTo: folder).isContract)
+        #expect(try Dialect.load("default", relativeTo: folder).isDefault)
         #expect(try Dialect.load(Samples.dialect("json"), relativeTo: "/nonexistent").name == "json-chat")
     }
 }

@@ -58,7 +58,7 @@ import UDPChatWire
 
     @Test func serverAssignedIdsRegisterWithoutAnIdAndLearnItFromTheAnswer() throws {
         let dialect = Self.assigned
-        #expect(dialect.ids == .serverAssigned && !dialect.isContract)
+        #expect(dialect.ids == .serverAssigned && !dialect.isDefault)
         #expect(Self.text(dialect.serialize(.register(id: 99, port: 40942))) == "Port 40942\n")
         // The server reads REGISTER with the id it assigns to the source.
         #expect(try dialect.parse("Port 40942", context: DialectContext(senderID: 3)) == .register(id: 3, port: 40942))
@@ -171,7 +171,7 @@ import UDPChatWire
         // The contract's templates with one more form are not the contract: the engine reads them.
         let widened = Dialect.defaultSource.replacingOccurrences(of: "LEAVE:      \"LEAVE {id}\"", with: "LEAVE: [\"LEAVE {id}\", \"QUIT {id}\"]")
         let engine = try Dialect.parse(yaml: widened)
-        #expect(!engine.isContract && Dialect.default.isContract)
+        #expect(!engine.isDefault && Dialect.default.isDefault)
         #expect(try engine.parse("QUIT 4") == .leave(id: 4) && engine.serialize(.leave(id: 4)) == Message.leave(id: 4).bytes)
     }
 

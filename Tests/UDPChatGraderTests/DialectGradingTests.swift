@@ -29,7 +29,7 @@ import UDPChatSupport
         // The worker gets the manifest as JSON and must get the same dialect back.
         let copy = try JSONDecoder().decode(Manifest.self, from: JSONEncoder().encode(manifest))
         #expect(try copy.dialect().name == "colon-chat")
-        #expect(try Manifest.load(path: "\(FixtureGradingTests.faulty)/server-correct.yaml").dialect().isContract)
+        #expect(try Manifest.load(path: "\(FixtureGradingTests.faulty)/server-correct.yaml").dialect().isDefault)
     }
 
     @Test func badDialectIsAnInvalidManifestWithFileAndLine() throws {

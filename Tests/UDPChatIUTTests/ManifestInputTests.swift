@@ -44,8 +44,8 @@ import UDPChatSupport
     @Test func implementationsSharingARunShareTheirDialect() throws {
         let colon = try manifest("colon.dialect.yaml"), json = try manifest("json.dialect.yaml"), contract = try manifest(nil)
         #expect(try Manifest.sharedDialect([("bob", colon), ("carol", try manifest("colon.dialect.yaml"))]).name == "colon-chat")
-        #expect(try Manifest.sharedDialect([("server", contract), ("bob", try manifest("default"))]).isContract)
-        #expect(try Manifest.sharedDialect([]).isContract)
+        #expect(try Manifest.sharedDialect([("server", contract), ("bob", try manifest("default"))]).isDefault)
+        #expect(try Manifest.sharedDialect([]).isDefault)
         #expect {
             _ = try Manifest.sharedDialect([("bob", colon), ("server", json)])
         } throws: { error in

@@ -35,7 +35,7 @@ import UDPChatWire
         let colon = try LiveRunner.manifests(for: ScenarioFiles.load(Self.colon))
         #expect(try LiveRunner.dialect(of: colon).name == "colon-chat")
         #expect(try LiveRunner.dialect(of: LiveRunner.manifests(for: ScenarioFiles.load(Self.json))).name == "json-chat")
-        #expect(try LiveRunner.dialect(of: [:]).isContract)
+        #expect(try LiveRunner.dialect(of: [:]).isDefault)
     }
 
     @Test func aFaultyDialectClientFailsTheCheckNamedForItsFault() async throws {
