@@ -86,6 +86,11 @@ public struct Dialect: Sendable {
     /// dialect, a reference party is given `default`.
     public var isDefault: Bool { isContract }
 
+    /// Whether the format's design is known to send chat (CONNECT … TERMINATED) straight between the
+    /// clients, never through the server: the contract's is; a dialect file describes bytes, not
+    /// routes, and real submissions relay chat through their server, so for it this is false.
+    public var chatIsDirect: Bool { isContract }
+
     /// The same dialect, but read and written by the template engine even when it is the contract's
     /// format (for tests and the differential fuzzer).
     public var forcingEngine: Dialect {

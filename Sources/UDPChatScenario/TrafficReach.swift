@@ -41,7 +41,7 @@ extension Scenario {
             if inFront.contains(serverName) { return nil }
             return "it travels between a client and the server, and no proxy is in front of the server\(Self.list(watching))"
         }
-        guard dialect.isContract else { return nil }  // a dialect may relay chat through the server
+        guard dialect.chatIsDirect else { return nil }  // a dialect may relay chat through the server
         let clientProxies = inFront.subtracting([serverName])
         if filter.verb == nil, inFront.contains(serverName) { return nil }  // it may be client-server traffic
         // Both ends named: one of them needs a proxy; else the unnamed end may be any proxied client.
@@ -55,7 +55,7 @@ extension Scenario {
     func unseen(verbs: Set<Verb>, by proxy: ScenarioProxy, dialect: Dialect) -> String? {
         let names = verbs.map(\.rawValue).sorted().joined(separator: ", ")
         if proxy.target == serverName {
-            guard dialect.isContract, verbs.allSatisfy({ !$0.isClientServer }) else { return nil }
+            guard dialect.chatIsDirect, verbs.allSatisfy({ !$0.isClientServer }) else { return nil }
             return "\(names) travel between clients, never through the server's proxy"
         }
         guard verbs.allSatisfy(\.isClientServer) else { return nil }
