@@ -57,15 +57,38 @@ import UDPChatIUT
 
                 """.write(toFile: folder + "/slurm.conf", atomically: true, encoding: .utf8)
             let munge = "\(folder)/munge"
-            // Daemons, not children of the test: they detach and are stopped by their pid files.
-            let (status, output) = try await SlurmRecipeTests.run(["/bin/sh", "-c", """
-                /usr/sbin/munged -f --socket=\(munge)/munge.socket --key-file=\(munge)/munge.key --pid-file=\(munge)/munged.pid \\
-                    --log-file=\(munge)/munged.log --seed-file=\(munge)/munged.seed </dev/null >/dev/null 2>&1 &&
-                /usr/sbin/slurmctld -f \(folder)/slurm.conf </dev/null >/dev/null 2>&1 &&
-                /usr/sbin/slurmd -f \(folder)/slurm.conf </dev/null >/dev/null 2>&1
-                """], env: environment)
-            guard status == 0 else { throw SlurmUnavailable(what: "the daemons did not start (exit \(status)): \(output)\n\(logs())") }
-            for pid in ["munge/munged.pid", "slurmctld.pid", "slurmd.pid"] { try await wait(for: "\(folder)/\(pid)", seconds: 30) }
+            // Daemons in their own sessions, not children of the test (nor of the launcher's process group): each in
+            // the foreground (-F, -D) with its pid written here, so stop() can always find it.
+            // The shell waits until each has its own session: the launcher kills the shell's process group when it exits.
+            func daemon(_ command: String, _ pid: String) -> String {
+                "setsid \(command) </dev/null >/dev/null 2>&1 & echo $! > \(folder)/\(pid)\n"
+                    + "until [ \"$(cut -d' ' -f6 /proc/$!/stat 2>/dev/null)\" = \"$!\" ]; do sleep 0.05; done"
+            }
+            let (status, output) = try await SlurmRecipeTests.run(["/bin/sh", "-c", [
+                daemon("/usr/sbin/munged -F -f --socket=\(munge)/munge.socket --key-file=\(munge)/munge.key --pid-file=\(munge)/munged.pid "
+                       + "--log-file=\(munge)/munged.log --seed-file=\(munge)/munged.seed", "munged.pid"),
+                "for i in $(seq 100); do [ -S \(munge)/munge.socket ] && break; sleep 0.1; done",
+                daemon("/usr/sbin/slurmctld -D -f \(folder)/slurm.conf", "slurmctld.pid"),
+                daemon("/usr/sbin/slurmd -D -f \(folder)/slurm.conf", "slurmd.pid"),
+            ].joined(separator: "\n")], env: environment)
+            do {
+                guard status == 0 else { throw SlurmUnavailable(what: "the daemons did not start (exit \(status)): \(output)\n\(logs())") }
+                try await waitForIdleNode(seconds: 120)
+            } catch {
+                stop()  // whatever did start
+                throw error
+            }
+        }
+
+        /// Waits until the node has registered with slurmctld (sinfo says idle).
+        func waitForIdleNode(seconds: Double) async throws {
+            let deadline = Date().addingTimeInterval(seconds)
+            while true {
+                let (status, state) = try await SlurmRecipeTests.run(["/usr/bin/sinfo", "-h", "-o", "%T"], env: environment, timeout: .seconds(30))
+                if status == 0, state.contains("idle") { return }
+                if Date() > deadline { throw SlurmUnavailable(what: "the node is not idle after \(Int(seconds)) s (sinfo: \(state))\n\(logs())") }
+                try await Task.sleep(for: .milliseconds(500))
+            }
         }
 
         func wait(for path: String, seconds: Double) async throws {
@@ -84,7 +107,7 @@ import UDPChatIUT
 
         /// SIGKILL: the daemons inherit the test runner's blocked signals, SIGTERM among them.
         func stop() {
-            for name in ["slurmd.pid", "slurmctld.pid", "munge/munged.pid"] {
+            for name in ["slurmd.pid", "slurmctld.pid", "munged.pid"] {
                 guard let text = try? String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8),
                       let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 else { continue }
                 kill(pid, SIGKILL)
