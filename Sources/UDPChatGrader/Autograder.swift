@@ -1,6 +1,8 @@
 // The files of a Gradescope autograder (`udpchat autograder pack`): setup.sh, which installs what the
 // packed udpchat and the sandbox need, and run_autograder, which grades /autograder/submission into
-// /autograder/results/results.json (docs/GRADER.md "Gradescope autograder").
+// /autograder/results/results.json (docs/GRADER.md "Gradescope autograder"); and which shared
+// libraries a binary needs (its ELF DT_NEEDED entries), to warn about one that needs the Swift runtime.
+import Foundation
 
 /// What `run_autograder` passes to `udpchat grade`, fixed when the autograder is packed.
 public struct AutograderSettings: Sendable, Equatable {
@@ -83,5 +85,35 @@ public enum Autograder {
     public static func shellQuoted(_ word: String) -> String {
         let plain = !word.isEmpty && word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./:=,+%@".contains($0)) }
         return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// The shared libraries an ELF64 little-endian executable names (DT_NEEDED), in order; empty for anything else.
+    public static func neededLibraries(_ elf: Data) -> [String] {
+        let bytes = [UInt8](elf)
+        func word(_ at: Int, _ size: Int) -> Int? {
+            guard at >= 0, at + size <= bytes.count else { return nil }
+            return (0..<size).reversed().reduce(0) { $0 << 8 | Int(bytes[at + $1]) }
+        }
+        guard bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46, 2, 1]), let sections = word(0x28, 8), let size = word(0x3a, 2),
+              let count = word(0x3c, 2) else { return [] }
+        let header = { (index: Int) in sections + index * size }
+        guard let dynamic = (0..<count).first(where: { word(header($0) + 4, 4) == 6 }),  // SHT_DYNAMIC
+              let link = word(header(dynamic) + 40, 4), let strings = word(header(link) + 24, 8),
+              let start = word(header(dynamic) + 24, 8), let length = word(header(dynamic) + 32, 8) else { return [] }
+        var names: [String] = []
+        for entry in stride(from: start, to: start + length, by: 16) {
+            guard let tag = word(entry, 8), tag != 0, let value = word(entry + 8, 8) else { break }
+            guard tag == 1, strings + value < bytes.count else { continue }  // DT_NEEDED
+            let name = bytes[(strings + value)...].prefix { $0 != 0 }
+            names.append(String(decoding: name, as: UTF8.self))
+        }
+        return names
+    }
+
+    /// A warning when the binary needs the Swift runtime's shared libraries, which Gradescope's image lacks.
+    public static func runtimeWarning(_ binary: Data) -> String? {
+        guard neededLibraries(binary).contains(where: { $0.hasPrefix("libswift") }) else { return nil }
+        return "warning: this udpchat loads the Swift runtime (libswiftCore.so) from the Swift toolchain, which Gradescope's image "
+            + "does not have; pack one built with `swift build -c release --static-swift-stdlib` (--binary .build/release/udpchat)"
     }
 }

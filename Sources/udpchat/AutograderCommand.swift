@@ -73,7 +73,7 @@ struct AutograderPackCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("wrote \(output): \(files.keys.sorted().joined(separator: ", "))")
-        if let warning = Self.runtimeWarning(files["udpchat"]?.0 ?? Data()) { FileHandle.standardError.write(Data("autograder pack: \(warning)\n".utf8)) }
+        if let warning = Autograder.runtimeWarning(files["udpchat"]?.0 ?? Data()) { FileHandle.standardError.write(Data("autograder pack: \(warning)\n".utf8)) }
     }
 
     /// The files of the zip, checked: the rubric and the policy parse, the binary is there.
@@ -123,12 +123,5 @@ struct AutograderPackCommand: AsyncParsableCommand {
             let said = (zip.lines(.stderr) + zip.lines(.stdout)).suffix(3).joined(separator: "; ")
             throw UDPChatError.usage("zip \(target) failed (\(exit.map { "exit \($0.status)" } ?? "timed out")): \(said)")
         }
-    }
-
-    /// A warning when the binary needs the Swift runtime's shared libraries, which Gradescope's image lacks.
-    static func runtimeWarning(_ binary: Data) -> String? {
-        guard binary.range(of: Data("libswiftCore.so".utf8)) != nil else { return nil }
-        return "warning: this udpchat loads the Swift runtime (libswiftCore.so) from the Swift toolchain, which Gradescope's image "
-            + "does not have; pack one built with `swift build -c release --static-swift-stdlib` (--binary .build/release/udpchat)"
     }
 }

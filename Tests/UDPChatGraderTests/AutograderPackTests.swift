@@ -59,6 +59,13 @@ struct AutograderPackTests {
         }
     }
 
+    @Test(.enabled(if: ShardMergeTests.binary != nil, "needs .build/debug/udpchat (swift build)"))
+    func theBinarysSharedLibrariesAreRead() throws {
+        let needed = Autograder.neededLibraries(try Data(contentsOf: URL(fileURLWithPath: try #require(ShardMergeTests.binary))))
+        #expect(needed.contains("libpcap.so.0.8") && needed.contains { $0.hasPrefix("libswiftCore") }, "\(needed)")
+        #expect(Autograder.neededLibraries(Data("#!/bin/sh\n".utf8)).isEmpty)
+    }
+
     @Test func theScriptsQuoteWhatTheyPass() {
         var settings = AutograderSettings()
         settings.cases = ["S-*", "it's"]
