@@ -22,6 +22,15 @@ public struct BatchEntry: Sendable {
         self.manifest = manifest
     }
 
+    /// The submission it belongs to, as the instructor's folder names it: the submission folder
+    /// (`alice`), or a loose manifest's file name without `.yaml` (never the student-chosen `name:`).
+    public var submission: String {
+        let parts = relativePath.split(separator: "/")
+        if parts.count > 1 || relativePath.hasSuffix("/") { return String(parts[0]) }
+        let file = String(parts.last ?? "")
+        return file.hasSuffix(".yaml") ? String(file.dropLast(5)) : file.hasSuffix(".yml") ? String(file.dropLast(4)) : file
+    }
+
     /// The manifest to grade, named by the row's label; nil when it cannot be loaded.
     public var graded: Manifest? {
         guard case .success(var loaded) = manifest else { return nil }
@@ -108,10 +117,12 @@ public enum GradeBatch {
 
     /// The report of a manifest that cannot be loaded: one ERROR row with the reason.
     public static func brokenReport(_ entry: BatchEntry, path: String, reason: String) -> GradeReport {
-        GradeReport(implementation: entry.label, role: GradedRole(entry.role), manifest: path, rto: .zero, rtoNote: "not graded",
-                    duration: .zero,
-                    cases: [CaseResult(id: "MANIFEST", section: "Manifest", level: .must, title: "the manifest can be loaded",
-                                       verdict: .error, detail: reason, duration: .zero,
-                                       runs: 1, passed: 0, events: [])])
+        var report = GradeReport(implementation: entry.label, role: GradedRole(entry.role), manifest: path, rto: .zero, rtoNote: "not graded",
+                                 duration: .zero,
+                                 cases: [CaseResult(id: "MANIFEST", section: "Manifest", level: .must, title: "the manifest can be loaded",
+                                                    verdict: .error, detail: reason, duration: .zero,
+                                                    runs: 1, passed: 0, events: [])])
+        report.submission = entry.submission
+        return report
     }
 }

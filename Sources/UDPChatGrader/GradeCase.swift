@@ -40,6 +40,8 @@ public struct CaseStop: Error, Sendable {
     public static func error(_ reason: String) -> CaseStop { CaseStop(verdict: .error, reason: reason) }
     public static func setup(_ reason: String) -> CaseStop { CaseStop(verdict: .error, reason: reason, isSetup: true) }
     public static let interrupted = CaseStop(verdict: .interrupted, reason: "interrupted while running (SIGINT/SIGTERM)")
+    /// Interrupted while running, and why (`GradeControl.why`: a signal, or --exitfirst).
+    public static func stopped(_ why: String) -> CaseStop { CaseStop(verdict: .interrupted, reason: "interrupted while running (\(why))") }
 }
 
 /// One conformance case: a rule of PROTOCOL.md, the script that checks it, and what it needs.

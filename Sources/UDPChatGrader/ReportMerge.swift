@@ -67,7 +67,9 @@ public enum ReportMerge {
             return CaseResult(id: item.id, section: item.section, level: level, title: item.title, verdict: verdict, detail: item.detail,
                               duration: .seconds(item.duration), runs: item.runs, passed: item.passed, events: item.events ?? [])
         }
-        return GradeReport(implementation: json.implementation, role: role, manifest: json.manifest, rto: .seconds(json.rto), rtoNote: json.rtoNote,
-                           duration: .seconds(json.duration), cases: cases)
+        var report = GradeReport(implementation: json.implementation, role: role, manifest: json.manifest, rto: .seconds(json.rto),
+                                 rtoNote: json.rtoNote, duration: .seconds(json.duration), cases: cases)
+        report.submission = json.submission
+        return report
     }
 }

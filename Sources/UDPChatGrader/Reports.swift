@@ -45,6 +45,8 @@ public enum ReportFormat {
         var tool: String?, version: String?, timestamp: String?, seed: UInt64?, command: [String]?
         /// How the implementation was isolated (`--isolation none` says so here).
         var isolation: String?
+        /// The batch submission (folder) it belongs to.
+        var submission: String?
 
         mutating func stamp(_ run: RunInfo?) {
             guard let run else { return }
@@ -53,7 +55,7 @@ public enum ReportFormat {
     }
 
     static func jsonReport(_ report: GradeReport) -> JSONReport {
-        JSONReport(
+        var json = JSONReport(
             implementation: report.implementation, role: report.role.rawValue, manifest: report.manifest, rto: report.rto.seconds,
             rtoNote: report.rtoNote, duration: report.duration.seconds,
             cases: report.cases.map {
@@ -62,6 +64,8 @@ public enum ReportFormat {
                          rules: ProtocolRules.rules(forCase: $0.id), events: $0.events)
             },
             summary: report.summary)
+        json.submission = report.submission
+        return json
     }
 
     static func encode(_ value: some Encodable) throws -> Data {

@@ -39,6 +39,12 @@ public struct GradeReport: Sendable, Codable {
     public var cases: [CaseResult]
     /// Set when the grader could not run a case (the command cannot be started): `udpchat grade` exits 2.
     public var setupError: String?
+    /// The submission the report belongs to (a `--batch` submission folder, or a loose manifest's file
+    /// name): one Gradescope results.json and one gradebook row each. Nil outside a batch.
+    public var submission: String? = nil
+
+    /// The submission, or the implementation outside a batch.
+    public var submissionName: String { submission ?? implementation }
 
     /// Verdict counts.
     public var summary: [String: Int] {
@@ -120,7 +126,7 @@ public enum Grader {
         if options.control.interrupted {
             for (index, item) in selected.enumerated() where results[index] == nil {
                 results[index] = CaseResult(id: item.id, section: item.section, level: item.level, title: item.title, verdict: .interrupted,
-                                            detail: "interrupted before it started", duration: .zero, runs: 0, passed: 0, events: [])
+                                            detail: "not run: the grading was stopped (\(options.control.why)) before it started", duration: .zero, runs: 0, passed: 0, events: [])
             }
         }
         var graded = report((0..<selected.count).compactMap { results[$0] })
@@ -243,7 +249,7 @@ public enum Grader {
                 }
                 tasks.addTask {
                     try await control.shared.waitForInterrupt()
-                    throw CaseStop.interrupted
+                    throw CaseStop.stopped(control.shared.why)
                 }
                 try await tasks.next()
                 tasks.cancelAll()
@@ -274,16 +280,26 @@ public enum Grader {
     }
 }
 
-/// Interrupts grading runs from outside (the command's SIGINT/SIGTERM handler): nothing new
-/// starts, and running cases end with the verdict INTERRUPTED after their processes are stopped.
+/// Interrupts grading runs from outside (the command's SIGINT/SIGTERM handler, or `--exitfirst` after a
+/// failure): nothing new starts, and running cases end with the verdict INTERRUPTED after their
+/// processes are stopped.
 public final class GradeControl: @unchecked Sendable {
     private let lock = NSLockBox()
     private var stopped = false
+    private var reason = "SIGINT/SIGTERM"
 
     public init() {}
 
-    public func interrupt() { lock.withLock { stopped = true } }
+    /// Stops the run; `why` is said in the unfinished cases' detail (the first reason given stays).
+    public func interrupt(why: String? = nil) {
+        lock.withLock {
+            if !stopped, let why { reason = why }
+            stopped = true
+        }
+    }
     public var interrupted: Bool { lock.withLock { stopped } }
+    /// Why the run was stopped: `SIGINT/SIGTERM` unless `interrupt(why:)` said otherwise.
+    public var why: String { lock.withLock { reason } }
 
     /// Returns once `interrupt()` has been called; throws when the waiting task is cancelled.
     func waitForInterrupt() async throws {

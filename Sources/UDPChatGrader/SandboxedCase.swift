@@ -95,7 +95,7 @@ extension Grader {
         case .result(let printed):
             line = printed
         case .interrupted:
-            return (.interrupted, CaseStop.interrupted.reason, elapsed(), [])
+            return (.interrupted, CaseStop.stopped(control.shared.why).reason, elapsed(), [])
         case .wallLimit:
             return (.error, Limits.Hit.wall(wall).description, elapsed(), [])
         case .cannotStart(let why):

@@ -25,7 +25,10 @@ struct GradeCommand: AsyncParsableCommand {
                 "udpchat grade Fixtures/iut/reference-client.yaml --cases 'C-MSG-*'",
                 "udpchat grade server.yaml client.yaml --cases 'W-*' --html whole.html",
                 "udpchat grade --list",
-                "udpchat grade --batch submissions --shard 1/4 --json shard-1.json")
+                "udpchat grade --batch submissions --shard 1/4 --json shard-1.json",
+                "udpchat grade --batch submissions --gradescope-dir out --csv grades.csv \\\n    --rubric rubric.yaml",
+                "udpchat grade Fixtures/iut/reference-server.yaml -k LEAVE --exitfirst",
+                "udpchat grade --batch submissions --last-failed")
     )
 
     @Argument(help: "The implementation-under-test manifest (YAML); a server's and a client's manifest together are also graded whole (W-* cases).")
@@ -61,11 +64,11 @@ struct GradeCommand: AsyncParsableCommand {
     @Option(help: "Write a self-contained HTML report with a message sequence diagram per case.")
     var html: String?
 
-    @Option(help: "Write Gradescope's autograder results.json here (points from --rubric).")
-    var gradescope: String?
+    @OptionGroup(title: "Gradebook")
+    var gradebook: GradebookOptions
 
-    @Option(help: "With --gradescope: a YAML file of case glob → points (default: MUST 4, SHOULD 1, INFO 0; LENIENT loses 1).")
-    var rubric: String?
+    @OptionGroup(title: "Selection, as pytest's")
+    var selection: SelectionOptions
 
     @Option(help: "Write each case's trace into this folder.")
     var artifacts: String?
@@ -102,7 +105,7 @@ struct GradeCommand: AsyncParsableCommand {
         if shard != nil, batch == nil { throw UDPChatError.usage("--shard needs --batch") }
         if interop, batch == nil { throw UDPChatError.usage("--interop needs --batch DIR (the client implementations to pair)") }
         if let shard, parseShard(shard) == nil { throw UDPChatError.usage("--shard must be I/N with 1 ≤ I ≤ N, e.g. 1/4") }
-        if rubric != nil, gradescope == nil { throw UDPChatError.usage("--rubric needs --gradescope FILE") }
+        try gradebook.check()
     }
 
     func run() async throws {
@@ -118,126 +121,30 @@ struct GradeCommand: AsyncParsableCommand {
         }
         var options = GradeOptions()
         options.rto = rto.duration
-        options.cases = cases
-        options.skip = skip
         options.jobs = jobs
         options.repeatCount = repeatCount
         options.artifacts = artifacts
         let started = Date()
-        let points: Rubric
-        do {
-            points = try rubric.map { path throws(ReportError) in try Rubric.load(path: path) } ?? .default
-        } catch {
-            FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
-            throw ExitCode(2)
-        }
-
-        let entries: [BatchEntry]
-        do {
-            entries = try loadEntries()
-        } catch {
-            FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
-            throw ExitCode(2)
-        }
-        let manifests = entries.compactMap(\.graded)
-        if interop {
-            // One interop run has one wire format: clients of different dialects cannot chat (exit 2 before grading anything).
-            do {
-                _ = try Interop.dialect(of: manifests.filter { $0.role == .client })
-            } catch {
-                FileHandle.standardError.write(Data("grade: --interop: \(error.reason)\n".utf8))
-                throw ExitCode(2)
-            }
-        }
-        let wholes: [WholeSubmission]
-        do {
-            wholes = try wholeSubmissions(entries)
-        } catch {
-            FileHandle.standardError.write(Data("grade: \(error.description)\n".utf8))
-            throw ExitCode(2)
-        }
-        // With whole submissions a role that --cases leaves empty is skipped; nothing selected at all is exit 2.
-        let roles = Set(manifests.map { GradedRole($0.role) }).union(wholes.isEmpty ? [] : [.whole])
-        let empty = roles.filter { Grader.select(role: $0, cases: cases, skip: skip).isEmpty }
-        if let role = empty.first, wholes.isEmpty || empty == roles {
-            FileHandle.standardError.write(Data("grade: --cases/--skip select no \(role.rawValue) case (see `udpchat grade --list`)\n".utf8))
-            throw ExitCode(2)
-        }
+        let (points, entries, wholes) = try prepare()
         options.sandbox = try await Self.sandboxPlan(isolation, policy: policy, worker: "grade-worker", command: "grade")
         let control = options.control
+        let stopOnFailure = selection.stopper { control.interrupt(why: "--exitfirst: stopped after the first failure") }
         let progress = ProgressReporter(total: 0, label: "cases", stream: .stderr, live: quiet ? false : nil)
         let outcome = try await GracefulRun.run(onShutdown: { control.interrupt() }) { [self, options] in
-            let batched = entries.count > 1
-            var reports: [GradeReport] = []
-            let selects = { (role: GradedRole) in !Grader.select(role: role, cases: cases, skip: skip).isEmpty }
-            for entry in entries where !control.interrupted && selects(GradedRole(entry.role)) {
-                if case .failure(let error) = entry.manifest {
-                    let report = brokenReport(entry, error)
-                    print(ReportFormat.matrix(report))
-                    reports.append(report)
-                    continue
-                }
-                guard let manifest = entry.graded else { continue }
-                var perManifest = options
-                if let artifacts, batch != nil { perManifest.artifacts = "\(artifacts)/\(safeName(manifest.name))" }
-                if !quiet {
-                    let (_, note) = Grader.effectiveRTO(manifest: manifest, requested: options.rto)
-                    progress.add(total: Grader.select(role: GradedRole(manifest.role), cases: cases, skip: skip).count)
-                    progress.say("grading \(manifest.name) (\(manifest.role.rawValue)): \(note)")
-                    let name = manifest.name
-                    perManifest.progress = { result in
-                        progress.finished(ReportFormat.progressLine(result, implementation: batched ? name : nil),
-                                          failed: result.verdict.isFailure, always: true)
-                    }
-                }
-                let report = await Grader.run(manifest: manifest, options: perManifest)
-                progress.clearStatus()
-                print(ReportFormat.matrix(report))
-                reports.append(report)
-            }
-            for whole in wholes where !control.interrupted && selects(.whole) {
-                let report = await gradeWhole(whole, options: options, progress: progress, batched: batched)
-                progress.clearStatus()
-                print(ReportFormat.matrix(report))
-                reports.append(report)
-            }
+            let reports = await gradeAll(entries, wholes: wholes, options: options, progress: progress, stopOnFailure: stopOnFailure)
             progress.finish()
             if reports.count > 1 { print(ReportFormat.batchTable(reports)) }
-            var interopResults: [InteropResult] = []
-            if interop, !control.interrupted {
-                let clients = manifests.filter { $0.role == .client }
-                let server = referenceServer.map { $0.split(separator: " ").map(String.init) } ?? Interop.defaultServerCommand(executable: Self.ownExecutable())
-                if let wire = try? Interop.dialect(of: clients), !wire.isDefault, !server.contains(where: { $0.contains("{dialect}") }), !quiet {
-                    FileHandle.standardError.write(Data("interop: the clients speak dialect \(wire.name) and --reference-server has no {dialect}: it must speak that dialect itself\n".utf8))
-                }
-                if !quiet { FileHandle.standardError.write(Data("interop: \(clients.count)×\(clients.count) pairs through \(server[0])\n".utf8)) }
-                let results = await Interop.run(clients: clients, serverCommand: server, rto: options.rto, artifacts: artifacts,
-                                                sandbox: options.sandbox)
-                print(Interop.matrix(results, names: clients.map(\.name)))
-                interopResults = results
-            }
+            let interopResults = interop && !control.interrupted ? await runInterop(entries.compactMap(\.graded), options: options) : []
             return (reports, interopResults)
         }
         let (reports, interopResults) = outcome.value
-        let interopFailed = interopResults.contains { $0.verdict.isFailure }
         if let signal = outcome.signalName {
             FileHandle.standardError.write(Data("grade: interrupted by \(signal): unfinished cases are marked INTERRUPTED\n".utf8))
+        } else if let note = selection.stoppedNote(notRun: reports.flatMap(\.cases).filter { $0.verdict == .interrupted }.count, noun: "case") {
+            print(note)
         }
-        do {
-            var run = RunInfo.current(seed: Interop.defaultSeed, started: started)
-            run.isolation = Self.isolationNote(options.sandbox)
-            if let json {
-                let data = batch == nil && reports.count == 1 ? try ReportFormat.json(reports[0], run: run)
-                    : try ReportFormat.jsonBatch(reports, interop: interopResults, run: run)
-                try data.write(to: URL(fileURLWithPath: json))
-            }
-            if let gradescope { try Gradescope.results(reports, rubric: points).write(to: URL(fileURLWithPath: gradescope)) }
-            if let junit { try ReportFormat.junit(reports).write(toFile: junit, atomically: true, encoding: .utf8) }
-            if let html { try HTMLReport.render(reports, run: run).write(toFile: html, atomically: true, encoding: .utf8) }
-        } catch {
-            FileHandle.standardError.write(Data("grade: cannot write a report: \(error.localizedDescription)\n".utf8))
-            throw ExitCode(2)
-        }
+        LastFailed.save(reports.flatMap { report in report.cases.filter(\.verdict.isFailure).map { "\(report.implementation)\t\($0.id)" } }, for: .grade)
+        try writeReports(reports, interop: interopResults, rubric: points, options: options, started: started)
         if let code = outcome.signalExitCode { throw ExitCode(code) }
         if let setup = reports.lazy.compactMap(\.setupError).first {
             FileHandle.standardError.write(Data("grade: the grader could not run: \(setup)\n".utf8))
@@ -249,8 +156,39 @@ struct GradeCommand: AsyncParsableCommand {
             ReportFormat.unjudgedLine($0, label: reports.count == 1 ? nil : "\($0.implementation) (\($0.role.rawValue))")
         }
         for line in unjudged { print(line) }
-        if reports.contains(where: \.hasFailures) || interopFailed { throw ExitCode(1) }
+        if reports.contains(where: \.hasFailures) || interopResults.contains(where: { $0.verdict.isFailure }) { throw ExitCode(1) }
         if !unjudged.isEmpty { throw ExitCode(3) }
+    }
+
+    /// The rubric, the manifests (or the batch's entries) and the whole submissions, checked before any
+    /// case runs: a mistake exits 2 with one line; so does a selection (--cases, -k, --last-failed) of nothing.
+    func prepare() throws -> (Rubric, [BatchEntry], [WholeSubmission]) {
+        func fail(_ line: String) -> ExitCode {
+            FileHandle.standardError.write(Data("grade: \(line)\n".utf8))
+            return ExitCode(2)
+        }
+        let points: Rubric, entries: [BatchEntry], wholes: [WholeSubmission]
+        do { points = try gradebook.loadRubric() } catch { throw fail(error.description) }
+        do { entries = try loadEntries() } catch { throw fail(error.description) }
+        if interop {
+            // One interop run has one wire format: clients of different dialects cannot chat (exit 2 before grading anything).
+            do {
+                _ = try Interop.dialect(of: entries.compactMap(\.graded).filter { $0.role == .client })
+            } catch {
+                throw fail("--interop: \(error.reason)")
+            }
+        }
+        do { wholes = try wholeSubmissions(entries) } catch { throw fail(error.description) }
+        // With whole submissions a role that --cases leaves empty is skipped; nothing selected at all is exit 2.
+        let roles = Set(entries.compactMap(\.graded).map { GradedRole($0.role) }).union(wholes.isEmpty ? [] : [.whole])
+        let empty = roles.filter { Grader.select(role: $0, cases: cases, skip: skip).isEmpty }
+        if let role = empty.first, wholes.isEmpty || empty == roles {
+            throw fail("--cases/--skip select no \(role.rawValue) case (see `udpchat grade --list`)")
+        }
+        if !selection.asked.isEmpty, !entries.contains(where: isChosen), !wholes.contains(where: { !chosen(.whole, label: $0.name).isEmpty }) {
+            throw fail("no case is selected (\(selection.asked))")
+        }
+        return (points, entries, wholes)
     }
 
     /// What to grade: the one manifest, or the manifests of the batch folder's submissions (this shard's),
@@ -357,20 +295,5 @@ extension GradeCommand {
     func wholeSubmissions(_ entries: [BatchEntry]) throws(UDPChatError) -> [WholeSubmission] {
         if manifests.count == 2 { return [try WholeSubmission.from(entries.compactMap(\.graded))] }
         return batch == nil ? [] : WholeSubmission.pairs(entries)
-    }
-
-    /// Grades one whole submission (the W-* catalogue), with the progress lines of the others.
-    func gradeWhole(_ whole: WholeSubmission, options: GradeOptions, progress: ProgressReporter, batched: Bool) async -> GradeReport {
-        var perWhole = options
-        if let artifacts { perWhole.artifacts = "\(artifacts)/\(safeName(whole.name))-whole" }
-        if !quiet {
-            progress.add(total: Grader.select(role: .whole, cases: cases, skip: skip).count)
-            progress.say("grading \(whole.name) whole: its server and clients together")
-            let name = whole.name
-            perWhole.progress = { result in
-                progress.finished(ReportFormat.progressLine(result, implementation: batched ? name : nil), failed: result.verdict.isFailure, always: true)
-            }
-        }
-        return await Grader.run(whole: whole, options: perWhole)
     }
 }

@@ -60,14 +60,8 @@ struct ScenarioRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The instructor's sandbox policy for those runs (docs/GRADER.md, \"Sandbox\").", valueName: "FILE"))
     var policy: String?
 
-    @Option(name: .customShort("k"), help: ArgumentHelp("Run only scenarios whose name or file contains PATTERN (any case; repeatable: any of them), as pytest's -k.", valueName: "PATTERN"))
-    var keyword: [String] = []
-
-    @Flag(name: [.customShort("x"), .customLong("exitfirst")], help: "Stop after the first failing run (the rest are reported as not run).")
-    var exitFirst = false
-
-    @Flag(help: ArgumentHelp("Run only the scenarios that failed last time in this folder (all when none failed), as pytest's --last-failed. The list is kept in \(LastFailed.path)."))
-    var lastFailed = false
+    @OptionGroup(title: "Selection, as pytest's")
+    var selection: SelectionOptions
 
     func validate() throws {
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
@@ -78,7 +72,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         guard let loaded = loadScenarios(paths) else { throw ExitCode(2) }
         let scenarios = select(loaded)
         if scenarios.isEmpty {
-            printError("scenario run: no scenario is selected (-k \(keyword.joined(separator: " -k "))\(lastFailed ? ", --last-failed" : ""))")
+            printError("scenario run: no scenario is selected (\(selection.asked))")
             throw ExitCode(2)
         }
         var items: [(Scenario, UInt64)] = []
@@ -103,10 +97,10 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             }
         }
         let stop = StopSignal()
-        let stopOnFailure = exitFirst
+        let stopOnFailure = selection.stopper { stop.stop() }
         let progress: @Sendable (ScenarioReport, Int) -> Void = { report, index in
             show(report, index)
-            if stopOnFailure, !report.passed, report.skipped == nil, !report.interrupted { stop.stop() }
+            stopOnFailure(!report.passed && report.skipped == nil && !report.interrupted)
         }
         let outcome = try await GracefulRun.run(onShutdown: { stop.stop() }) { [mode, jobs, rto, artifacts, items, sandbox] in
             mode == .sim
@@ -120,10 +114,8 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         if let signal = outcome.signalName {
             print("interrupted by \(signal): \(counted(reports.filter(\.interrupted).count, "unfinished run")) marked INTERRUPTED")
         }
-        LastFailed.save(reports.filter { !$0.passed && $0.skipped == nil && !$0.interrupted }.map(\.scenario.path))
-        if exitFirst, outcome.signalName == nil, reports.contains(where: \.interrupted) {
-            print("stopped after the first failure (--exitfirst): \(counted(reports.filter(\.interrupted).count, "run")) not run")
-        }
+        LastFailed.save(reports.filter { !$0.passed && $0.skipped == nil && !$0.interrupted }.map(\.scenario.path), for: .scenario)
+        if outcome.signalName == nil, let note = selection.stoppedNote(notRun: reports.filter(\.interrupted).count, noun: "run") { print(note) }
         var run = RunInfo.current(seed: seed, started: startedAt)
         if mode == .live { run.isolation = GradeCommand.isolationNote(sandbox) }
         try writeOutputs(reports, run: run)
@@ -132,16 +124,9 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         if reports.contains(where: { !$0.passed && $0.skipped == nil }) { throw ExitCode(1) }
     }
 
-    /// The scenarios `-k` and `--last-failed` keep.
+    /// The scenarios `-k` (a name or file) and `--last-failed` (the files that failed) keep.
     func select(_ scenarios: [Scenario]) -> [Scenario] {
-        var kept = scenarios
-        if !keyword.isEmpty {
-            kept = kept.filter { scenario in keyword.contains { scenario.name.localizedCaseInsensitiveContains($0) || scenario.path.localizedCaseInsensitiveContains($0) } }
-        }
-        if lastFailed, let failed = LastFailed.load(), !failed.isEmpty {
-            kept = kept.filter { failed.contains($0.path) }
-        }
-        return kept
+        selection.select(scenarios, command: .scenario, names: { [$0.name, $0.path] }, key: \.path)
     }
 
     /// The sandbox for live runs that start a third-party manifest (`--isolation`, `--policy`), or nil:
@@ -227,18 +212,3 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// The scenario files whose runs failed last time, kept per working folder (`--last-failed`).
-enum LastFailed {
-    static let path = ".udpchat-cache/scenario-last-failed"
-
-    static func load() -> Set<String>? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return Set(text.split(separator: "\n").map(String.init))
-    }
-
-    static func save(_ paths: [String]) {
-        try? FileManager.default.createDirectory(atPath: ".udpchat-cache", withIntermediateDirectories: true)
-        try? (Set(paths).sorted().joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    }
-}

@@ -15,7 +15,7 @@ struct UDPChat: AsyncParsableCommand {
         version: RunInfo.version,
         subcommands: [
             ServerCommand.self, ClientCommand.self, ProxyCommand.self, TransparentCommand.self, RecordCommand.self, ReplayCommand.self,
-            DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, ReportCommand.self, BenchCommand.self, DemoCommand.self,
+            DecodeCommand.self, ScenarioCommand.self, GradeCommand.self, ReportCommand.self, AutograderCommand.self, BenchCommand.self, DemoCommand.self,
             DialectCommand.self, GradeWorkerCommand.self, ScenarioWorkerCommand.self, SandboxExecCommand.self,
         ]
     )

@@ -11,7 +11,7 @@ struct ShardMergeTests {
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
-    static func udpchat(_ arguments: [String], env: [String: String] = [:], shell: Bool = false) throws -> (Int32, String) {
+    static func udpchat(_ arguments: [String], env: [String: String] = [:], shell: Bool = false, workdir: URL? = nil) throws -> (Int32, String) {
         let process = Process()
         if shell {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -20,7 +20,7 @@ struct ShardMergeTests {
             process.executableURL = URL(fileURLWithPath: try #require(binary))
             process.arguments = arguments
         }
-        process.currentDirectoryURL = root
+        process.currentDirectoryURL = workdir ?? root
         process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe

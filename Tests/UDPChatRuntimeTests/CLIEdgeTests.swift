@@ -112,7 +112,7 @@ struct CLIEdgeTests {
         }
     }
 
-    static let commandsWithExamples = [["grade"], ["scenario", "run"], ["replay"], ["record"], ["decode"], ["proxy"], ["transparent"], ["dialect", "infer"]]
+    static let commandsWithExamples = [["grade"], ["scenario", "run"], ["replay"], ["record"], ["decode"], ["proxy"], ["transparent"], ["dialect", "infer"], ["report", "merge"], ["autograder", "pack"]]
 
     /// The lines of the "Examples:" block of a help text.
     static func examples(_ help: String) -> [String] {
