@@ -66,8 +66,9 @@ public final class CaseContext: @unchecked Sendable {
 
     /// How long a program under test may take to start (its server to answer a probe, its client to send
     /// its first REGISTER): on a loaded machine an interpreter or a JVM can need many seconds, which is not
-    /// the rule under test. Later waits are the rule's own (RTO-based).
-    public static let startup: Duration = .seconds(30)
+    /// the rule under test. Later waits are the rule's own (RTO-based). Below a case's timeout
+    /// (8 RTO + 20 s), so a program that never starts is a FAIL naming what it never did.
+    public static let startup: Duration = .seconds(15)
 
     /// Notes that make a conforming result LENIENT.
     var lenientNotes: [String] { lock.withLock { notes } }
@@ -257,8 +258,14 @@ public final class CaseContext: @unchecked Sendable {
         }
         let what = dropFirstRegister ? "REGISTER \(clientID) <port> re-sent after the grader dropped the first one"
             : "REGISTER \(clientID) <port> at the server"
+        // Starting is not judged: the first REGISTER (dropped or not) may take `startup`; a re-send
+        // after a dropped one is the rule under test, with the usual patience from the drop.
+        var patience = max(Self.startup, rto * 2 + .seconds(3))
+        if dropFirstRegister, try await firstDropped(at: fakeServer, within: Self.startup) != nil {
+            patience = max(.seconds(10), rto * 2 + .seconds(3))
+        }
         let register = try await step(setup ? "register" : nil) {
-            try await self.expect(what, at: self.fakeServer, within: max(Self.startup, self.rto * 2 + .seconds(3))) {
+            try await self.expect(what, at: self.fakeServer, within: patience) {
                 if case .register(let id, _) = $0 { return id == self.clientID || !self.manifest.uses("id") }
                 return false
             }
@@ -331,6 +338,16 @@ public final class CaseContext: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(5))
         }
         throw CaseStop.fail("expected \(what) within \(seconds(within)); observed \(observed(at: node, after: after))")
+    }
+
+    /// The trace time of the first datagram `node`'s drop rules dropped, waiting up to `within`; nil if none.
+    func firstDropped(at node: FakeNode, within: Duration) async throws -> Duration? {
+        let deadline = trace.now() + within
+        while true {
+            if let event = trace.events.first(where: { $0.kind == .dropped && $0.node == node.name }) { return event.time }
+            if trace.now() >= deadline { return nil }
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Fails if a datagram matching `matches` reaches `node` during the next `duration` seconds
