@@ -31,12 +31,12 @@ enum WholeCases {
             throw CaseStop.fail("after the garbage, \(party.name) got no answer from the server within \(seconds(w.patience)) "
                 + "(nothing from port \(w.serverPort) to \(portList(party)))")
         }
-        if w.has("connect", "send"), w.clientID(of: pair[1]) != nil {
+        if w.canChat, w.clientID(of: pair[1]) != nil {
             let text = "after garbage \(pair[1].id ?? 0)"
             let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
             if shown.isEmpty { throw CaseStop.fail("after the garbage, the text '\(text)' typed on \(pair[0].name) never appeared on \(pair[1].name)'s console") }
         } else {
-            w.trace.note("judged on the joins: no chat (the client manifest has no input.connect / input.send, or \(pair[1].name)'s id cannot be told)")
+            w.trace.note("judged on the joins: no chat (no chat can be typed: no input.send, or neither input.connect nor {peer} in it; or \(pair[1].name)'s id cannot be told)")
         }
         try w.expectAlive(w.theServer!, "at the end of the session after the garbage")
     }
@@ -96,7 +96,8 @@ enum WholeCases {
     }
 
     static let chat = whole("W-CHAT", title: "a text typed on one client appears exactly once on the other's console, direct or relayed (assignment item 4)",
-                            needs: ["connect", "send"]) { w in
+                            needs: ["send"]) { w in
+        try w.requireChat()
         let pair = try await joinedPair(w)
         let text = "whole chat \(pair[0].id ?? 0) to \(pair[1].id ?? 0)"
         let shown = try await chat(w, from: pair[0], to: pair[1], text: text)

@@ -49,21 +49,26 @@ extension WholeContext {
 
 extension WholeCases {
     /// `from` connects to `to` (`to` accepts when the manifest has input.accept: after its console showed
-    /// something, the prompt whatever it looks like), then types `text`. Returns `to`'s console lines
+    /// something, the prompt whatever it looks like; no connect at all where input.send names the
+    /// receiver and there is no input.connect), then types `text`. Returns `to`'s console lines
     /// containing the text, watched until it showed once and a while longer (a second showing is a duplicate).
     /// `beforeSend` runs once the connection is made, just before the text is typed (W-DEDUP's relay starts there).
     static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String,
                      beforeSend: () async throws -> Void = {}) async throws -> [TraceEvent] {
-        let connect = w.trace.now()
-        try w.type("connect", on: a, peer: b)
-        if w.has("accept") {
-            guard try await w.waitForLine(of: b, after: connect, within: w.patience) != nil else {
-                throw CaseStop.fail("setup: connect: after \(a.name) typed connect to \(b.id ?? 0), \(b.name)'s console showed nothing "
-                    + "within \(seconds(w.patience)) (no prompt to accept)")
+        if w.has("connect") {
+            let connect = w.trace.now()
+            try w.type("connect", on: a, peer: b)
+            if w.has("accept") {
+                guard try await w.waitForLine(of: b, after: connect, within: w.patience) != nil else {
+                    throw CaseStop.fail("setup: connect: after \(a.name) typed connect to \(b.id ?? 0), \(b.name)'s console showed nothing "
+                        + "within \(seconds(w.patience)) (no prompt to accept)")
+                }
+                try w.type("accept", on: b, peer: a)
             }
-            try w.type("accept", on: b, peer: a)
+            _ = try await w.waitForLine(of: a, after: connect, within: w.patience)
+        } else {
+            w.trace.note("no input.connect: input.send names the receiver, so the text is typed without a connection set-up")
         }
-        _ = try await w.waitForLine(of: a, after: connect, within: w.patience)
         try await w.waitForWireQuiet(a, within: w.patience)
         try await beforeSend()
         let typed = w.trace.now()
