@@ -110,7 +110,7 @@ enum WholeCases {
         }
     }
 
-    static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server's answers held back 2 RTO first (assignment item 6)",
+    static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server's answers held back 2 RTO (at least 3 s) first (assignment item 6)",
                              needs: ["quit"]) { w in
         try await w.startServer()
         try w.requireWire()

@@ -78,12 +78,18 @@ extension WholeCases {
         return w.lines(of: b, after: typed).filter { $0.text.contains(text) }
     }
 
+    /// How long W-LEAVE holds the server's answers back at least, whatever the RTO: a client that stops
+    /// re-sending its leave after a few tries and closes without the answer (five tries of 0.5 s: 2.5 s,
+    /// as the Columbia "UdpChat" submissions do) breaks LEAVE-2 too, and a 2 RTO hold (1 s) never shows it.
+    static let leaveHoldFloor: Duration = .seconds(3)
+
     /// W-LEAVE's judgement: the server's answers are held back (`holdAnswers`), `party` types quit; it must
-    /// stay open for 2 RTO, then, once the server's answer arrives, close (LENIENT when it stays open).
+    /// stay open for 2 RTO (at least `leaveHoldFloor`), then, once the server's answer arrives, close
+    /// (LENIENT when it stays open).
     static func judgeLeave(_ w: WholeContext, _ party: WholeParty) async throws {
         party.refreshSockets()
         let watched = party.knowsSockets || party.givenPort != nil ? "its socket (port \(portList(party)))" : "its process (its socket cannot be read)"
-        let hold = w.rto * 2
+        let hold = max(w.rto * 2, leaveHoldFloor)
         let how = try await w.holdAnswers(for: hold)
         let quit = w.trace.now()
         try w.type("quit", on: party)
@@ -91,7 +97,7 @@ extension WholeCases {
             w.releaseServer()
             if w.answers(to: party, after: quit).first(where: { $0.time <= closed }) == nil {
                 throw CaseStop.fail("\(party.name) closed (\(closing(party))) at t=\(seconds(closed)), \(seconds(closed - quit)) after quit, "
-                    + "before any datagram from the server reached it: \(how) for 2 RTO (\(seconds(hold))) from the quit, "
+                    + "before any datagram from the server reached it: \(how) for \(seconds(hold)) (2 RTO, at least \(seconds(leaveHoldFloor))) from the quit, "
                     + "and a client closes only after the server answered its leave")
             }
             return
