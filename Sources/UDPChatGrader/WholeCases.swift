@@ -82,7 +82,7 @@ enum WholeCases {
         try w.requireWire()
         let parties = try await w.startClients(4)
         var unanswered: [String] = []
-        for party in parties where try await w.waitForAnswer(to: party, within: w.patience) == nil {
+        for party in parties where try await w.waitForJoinAnswer(to: party, within: w.patience) == nil {
             if party.ports.isEmpty { throw CaseStop.unsupported("\(party.name)'s port cannot be told: the command has no {port} and its sockets cannot be read") }
             unanswered.append("\(party.name) (port \(portList(party)))")
         }

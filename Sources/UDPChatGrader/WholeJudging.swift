@@ -16,6 +16,10 @@ extension WholeContext {
     /// How long a normal exchange may take: one re-send's worth and some (loaded machines, JVMs).
     public var patience: Duration { max(.seconds(5), rto * 2 + .seconds(3)) }
 
+    /// How long a client may take after it is started to send its first datagram to the server: a JVM on
+    /// a loaded machine takes seconds to start. The patience for its join's answer counts from that datagram.
+    static let startUp: Duration = .seconds(15)
+
     /// UNSUPPORTED when the wire cannot be captured here (the reason says why).
     public func requireWire() throws {
         if let why = wire.unavailable { throw CaseStop.unsupported(why) }
@@ -45,12 +49,25 @@ extension WholeContext {
         }
     }
 
+    /// The server's first answer to `party`, up to `within` after the client's first datagram to the
+    /// server, which it may take up to `startUp` to send: a slow start is not a slow server.
+    public func waitForJoinAnswer(to party: WholeParty, within: Duration) async throws -> WireDatagram? {
+        let deadline = trace.now() + Self.startUp
+        var polls = 0
+        while wire.between(party.ports, [serverPort]).isEmpty, answers(to: party).isEmpty, trace.now() < deadline {
+            polls += 1
+            if polls % 5 == 0 { party.refreshSockets() }
+            try await Task.sleep(for: Self.poll)
+        }
+        return try await waitForAnswer(to: party, within: within)
+    }
+
     /// Waits until `party` got an answer from the server and then neither its wire nor its console
     /// showed anything for `settled` (its joining exchange and start-up questions are over), up to
     /// `within` after the answer. Returns whether it was answered.
     @discardableResult
     public func settle(_ party: WholeParty, within: Duration) async throws -> Bool {
-        guard try await waitForAnswer(to: party, within: within) != nil else { return false }
+        guard try await waitForJoinAnswer(to: party, within: within) != nil else { return false }
         let deadline = trace.now() + within
         while trace.now() < deadline {
             let last = max(traffic(of: party).last?.time ?? .zero, lines(of: party).last?.time ?? .zero)
