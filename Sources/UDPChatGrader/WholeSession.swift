@@ -51,7 +51,8 @@ extension WholeCases {
     /// `from` connects to `to` (`to` accepts when the manifest has input.accept: after its console showed
     /// something, the prompt whatever it looks like; no connect at all where input.send names the
     /// receiver and there is no input.connect), then types `text`. Returns `to`'s console lines
-    /// containing the text, watched until it showed once and a while longer (a second showing is a duplicate).
+    /// containing the text, one per showing (a line showing it twice counts twice), watched until it
+    /// showed once and a while longer (a second showing is a duplicate).
     /// `beforeSend` runs once the connection is made, just before the text is typed (W-DEDUP's relay starts there).
     static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String,
                      beforeSend: () async throws -> Void = {}) async throws -> [TraceEvent] {
@@ -75,7 +76,13 @@ extension WholeCases {
         try w.type("send", on: a, peer: b, text: text)
         guard try await w.waitForLine(of: b, after: typed, within: w.patience, where: { $0.contains(text) }) != nil else { return [] }
         try await Task.sleep(for: min(max(.seconds(1), w.rto), .seconds(3)))
-        return w.lines(of: b, after: typed).filter { $0.text.contains(text) }
+        // Once per showing: two threads printing at once can put two showings on one line.
+        return w.lines(of: b, after: typed).flatMap { line in Array(repeating: line, count: showings(of: text, in: line.text)) }
+    }
+
+    /// How many times `text` occurs in `line`, without overlaps.
+    static func showings(of text: String, in line: String) -> Int {
+        line.components(separatedBy: text).count - 1
     }
 
     /// How long W-LEAVE holds the server's answers back at least, whatever the RTO: a client that stops

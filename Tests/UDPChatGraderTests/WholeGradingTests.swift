@@ -149,6 +149,14 @@ struct WholeSubmissionTests {
         #expect(WholeGarbage.datagrams(dialect: .default).map(\.bytes) == WholeGarbage.datagrams(dialect: .default).map(\.bytes))
     }
 
+    /// Two threads printing a message at once put both showings on one line (adithyas98's client:
+    /// `… 21: doubled chat>>> … 21: doubled chat`): each counts, so a duplicate shown is not missed.
+    @Test func twoShowingsOnOneLineAreTwo() {
+        #expect(WholeCases.showings(of: "doubled chat 21 to 22", in: ">>> >>> 12:16:12.49 21: doubled chat 21 to 22>>> 12:16:12.49 21: doubled chat 21 to 22") == 2)
+        #expect(WholeCases.showings(of: "hi", in: "[21] hi") == 1)
+        #expect(WholeCases.showings(of: "hi", in: "no such text") == 0)
+    }
+
     @Test func aServerAssignedIdIsTheNumberTheAnswerAndTheConsoleAgreeOn() {
         #expect(WholeContext.numbers(in: "You are Client 12, port 40942") == ["12", "40942"])
     }
