@@ -75,6 +75,7 @@ public enum Grader {
     /// The RTO a manifest is graded at, with the explanation printed to the user.
     public static func effectiveRTO(manifest: Manifest, requested: Duration) -> (Duration, String) {
         if manifest.uses("rto") { return (requested, "graded at RTO \(formatSeconds(requested)) (the command takes {rto})") }
+        if let fixed = manifest.fixedRTO { return (fixed, "graded at RTO \(formatSeconds(fixed)): the program's own (the manifest's rto:)") }
         return (ProtocolDefaults.rto, "graded at RTO \(ProtocolDefaults.rto.compactDescription): the command does not take {rto}")
     }
 

@@ -31,35 +31,59 @@ enum WholeCases {
             throw CaseStop.fail("after the garbage, \(party.name) got no answer from the server within \(seconds(w.patience)) "
                 + "(nothing from port \(w.serverPort) to \(portList(party)))")
         }
-        if w.has("connect", "send"), w.clientID(of: pair[1]) != nil {
+        if w.canChat, w.clientID(of: pair[1]) != nil {
             let text = "after garbage \(pair[1].id ?? 0)"
             let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
             if shown.isEmpty { throw CaseStop.fail("after the garbage, the text '\(text)' typed on \(pair[0].name) never appeared on \(pair[1].name)'s console") }
         } else {
-            w.trace.note("judged on the joins: no chat (the client manifest has no input.connect / input.send, or \(pair[1].name)'s id cannot be told)")
+            w.trace.note("judged on the joins: no chat (no chat can be typed: no input.send, or neither input.connect nor {peer} in it; or \(pair[1].name)'s id cannot be told)")
         }
         try w.expectAlive(w.theServer!, "at the end of the session after the garbage")
     }
 
-    static let table = whole("W-TABLE", title: "the server's console names a client's port after it joins, and no longer after it leaves (assignment item 2)") { w in
+    static let table = whole("W-TABLE", title: "the server's console shows the table of active clients: after a second client joins it names both ports, after that one leaves the first one's (assignment item 2)") { w in
         try await w.startServer()
         try w.requireWire()
+        let first = try await tableJoin(w, earlier: [])
+        let second = try await tableJoin(w, earlier: [first])
+        guard w.has("quit") else {
+            w.base.lenient("only the joins were judged: the client manifest has no input.quit")
+            return
+        }
+        try await tableLeave(w, second, staying: first)
+    }
+
+    /// Whether `line` names one of `party`'s ports.
+    static func names(_ party: WholeParty) -> (String) -> Bool {
+        let ports = party.ports
+        return { line in ports.contains { WholeContext.names(line, port: $0) } }
+    }
+
+    /// W-TABLE's join: one more client joins; the server's console since the join must name its port
+    /// and the port of every client that joined before it and is still there (a table, not the newcomer).
+    static func tableJoin(_ w: WholeContext, earlier: [WholeParty]) async throws -> WholeParty {
         let joined = w.trace.now()
         let party = try await w.startClients(1)[0]
         guard try await w.settle(party, within: w.patience) else { throw joinFailed(w, party) }
-        let ports = party.ports
-        guard !ports.isEmpty else { throw CaseStop.unsupported("\(party.name)'s port cannot be told: the command has no {port} and its sockets cannot be read") }
-        let naming: (String) -> Bool = { line in ports.contains { WholeContext.names(line, port: $0) } }
-        guard let shown = try await w.waitForLine(of: w.theServer!, after: joined, within: .seconds(1), where: naming) else {
+        guard !party.ports.isEmpty else { throw CaseStop.unsupported("\(party.name)'s port cannot be told: the command has no {port} and its sockets cannot be read") }
+        guard let shown = try await w.waitForLine(of: w.theServer!, after: joined, within: .seconds(1), where: names(party)) else {
             let printed = w.lines(of: w.theServer!, after: joined).suffix(3).map { "'\($0.text)'" }
             throw CaseStop.fail("the server printed no table: after \(party.name) joined from port \(portList(party)), its console named "
                 + "none of them (since the join it printed \(printed.isEmpty ? "nothing" : printed.joined(separator: ", ")))")
         }
-        w.trace.note("the server's console named \(party.name)'s port: '\(shown.text)'")
-        guard w.has("quit") else {
-            w.base.lenient("only the join was judged: the client manifest has no input.quit")
-            return
+        try await w.waitForConsoleQuiet(w.theServer!, within: .seconds(2))
+        let lines = w.lines(of: w.theServer!, after: joined)
+        for other in earlier where !lines.contains(where: { names(other)($0.text) }) {
+            throw CaseStop.fail("after \(party.name) joined, the server's console named its port ('\(shown.text)') but not \(other.name)'s "
+                + "(port \(portList(other))), which is still active: it shows the newcomer, not the table of active clients")
         }
+        w.trace.note("the server's console named \(([party] + earlier).map(\.name).joined(separator: " and "))'s ports after \(party.name) joined: '\(shown.text)'")
+        return party
+    }
+
+    /// W-TABLE's leave: `party` quits; the server prints something, its last line no longer names
+    /// `party`'s port, and what it printed since names `staying`'s (the table of those left).
+    static func tableLeave(_ w: WholeContext, _ party: WholeParty, staying: WholeParty) async throws {
         let quit = w.trace.now()
         try w.type("quit", on: party)
         _ = try await w.waitForClose(of: party, within: w.patience)
@@ -69,11 +93,14 @@ enum WholeCases {
         try await w.waitForConsoleQuiet(w.theServer!, within: .seconds(2))
         let after = w.lines(of: w.theServer!, after: quit)
         guard let last = after.last else {
-            throw CaseStop.fail("no table after the leave: \(party.name) quit at t=\(seconds(quit)) and the server printed nothing since "
-                + "(its table after the join: '\(shown.text)')")
+            throw CaseStop.fail("no table after the leave: \(party.name) quit at t=\(seconds(quit)) and the server printed nothing since")
         }
-        if naming(last.text) {
+        if names(party)(last.text) {
             throw CaseStop.fail("after \(party.name) left, the server's last line still names its port: '\(last.text)' at t=\(seconds(last.time))")
+        }
+        if !after.contains(where: { names(staying)($0.text) }) {
+            throw CaseStop.fail("after \(party.name) left, the server printed no table of the clients left: nothing since the quit names "
+                + "\(staying.name)'s port \(portList(staying)) (it printed \(after.suffix(3).map { "'\($0.text)'" }.joined(separator: ", ")))")
         }
     }
 
@@ -96,7 +123,8 @@ enum WholeCases {
     }
 
     static let chat = whole("W-CHAT", title: "a text typed on one client appears exactly once on the other's console, direct or relayed (assignment item 4)",
-                            needs: ["connect", "send"]) { w in
+                            needs: ["send"]) { w in
+        try w.requireChat()
         let pair = try await joinedPair(w)
         let text = "whole chat \(pair[0].id ?? 0) to \(pair[1].id ?? 0)"
         let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
@@ -109,7 +137,7 @@ enum WholeCases {
         }
     }
 
-    static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server's answers held back 2 RTO first (assignment item 6)",
+    static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server's answers held back 2 RTO (at least 3 s) first (assignment item 6)",
                              needs: ["quit"]) { w in
         try await w.startServer()
         try w.requireWire()

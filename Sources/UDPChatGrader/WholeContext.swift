@@ -145,6 +145,18 @@ public final class WholeContext: @unchecked Sendable {
     /// Whether the client manifest has every one of `actions`.
     public func has(_ actions: String...) -> Bool { actions.allSatisfy { client.input[$0] != nil } }
 
+    /// A chat can be typed: `send`, and `connect` or a `send` that names the receiver itself
+    /// (`send {peer} {text}`: designs without a connection set-up, each message naming its receiver).
+    public var canChat: Bool { has("send") && (has("connect") || (client.input["send"]?.contains("{peer}") ?? false)) }
+
+    /// UNSUPPORTED, before anything starts, when no chat can be typed (`canChat`).
+    public func requireChat() throws {
+        guard canChat else {
+            throw CaseStop.unsupported(has("send") ? "the client manifest has no input.connect, and its input.send does not name the receiver ({peer})"
+                                                   : "the client manifest has no input.send")
+        }
+    }
+
     // MARK: holding the server still
 
     /// Stops the server's processes (SIGSTOP): what reaches it waits in its socket, unanswered,

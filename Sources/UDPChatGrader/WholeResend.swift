@@ -50,10 +50,13 @@ extension WholeCases {
     }
 
     /// W-RESEND-MSG: the datagram the relay dropped must carry `text` (else UNSUPPORTED: the loss hit
-    /// something else), and the same bytes must go the same way again within 0.5 … 2 RTO (MSG-2, TIME-2).
+    /// something else; FAIL when nothing at all was sent), and the same bytes must go the same way again
+    /// within 0.5 … 2 RTO (MSG-2, TIME-2).
     static func judgeMessageResend(_ w: WholeContext, _ relay: WholeRelay, from party: WholeParty, text: String) throws {
         guard let lost = relay.dropped.first else {
-            throw CaseStop.error("the relay dropped nothing after '\(text)' was typed on \(party.name) (did it send anything?)")
+            // The relay sees every datagram on the case's loopback: nothing to drop is nothing sent, the program's doing.
+            throw CaseStop.fail("after '\(text)' was typed on \(party.name), no datagram was sent at all (the relay, which sees every one, "
+                + "had none to drop): the message never left \(party.name)")
         }
         let shown = "'\(escapeDatagram(lost.payload).prefix(80))'"
         guard lost.payload.firstRange(of: Array(text.utf8)) != nil else {

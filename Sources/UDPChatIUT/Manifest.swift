@@ -59,6 +59,9 @@ public struct Manifest: Sendable, Codable {
     /// dialect file's yet). Only the behavioural cases (W-*) grade it; the format-level ones are
     /// UNSUPPORTED, pointing at `udpchat dialect infer`.
     public var dialectUnknown = false
+    /// The program's own RTO (`rto:`), for a command without `{rto}` whose waits are fixed in its
+    /// code (`usleep(500000)`): the grader grades at it instead of the contract's 10 s.
+    public var fixedRTO: Duration?
 
     /// The implementation's wire format: the manifest's `dialect:`, or the contract's (`Dialect.default`).
     public func dialect() throws -> Dialect {
@@ -110,7 +113,7 @@ public struct Manifest: Sendable, Codable {
     public static func parse(yaml: String, path: String, folder: String) throws(UDPChatError) -> Manifest {
         func fail(_ field: String, _ reason: String) -> UDPChatError { .invalidManifest(path, field: field, reason) }
         let mapping = try mapping(yaml, what: "the manifest", fail: fail)
-        let known = ["name", "role", "command", "workdir", "env", "input", "limits", "writable", "dialect"]
+        let known = ["name", "role", "command", "workdir", "env", "input", "limits", "writable", "dialect", "rto"]
         for key in mapping.keys {
             guard let name = key.string, known.contains(name) else {
                 throw fail(key.string ?? "?", "unknown field (known: \(known.joined(separator: ", ")))")
@@ -173,6 +176,7 @@ public struct Manifest: Sendable, Codable {
             }
         }
         var manifest = Manifest(name: name, role: role, command: command, workdir: workdir, env: env, input: input, path: path)
+        if let node = mapping["rto"] { manifest.fixedRTO = try parseFixedRTO(node, takesRTO: manifest.uses("rto"), fail: fail) }
         if let node = mapping["limits"] {
             manifest.limits = try parseLimits(node, fail: fail)
             manifest.limitKeys = node.mapping?.keys.compactMap(\.string) ?? []
@@ -220,6 +224,18 @@ public struct Manifest: Sendable, Codable {
         }
         guard let mapping = root?.mapping else { throw fail("(root)", "\(what) must be a YAML mapping") }
         return mapping
+    }
+
+    /// `rto: 500ms`: the RTO fixed in a program that takes no `{rto}` (with `{rto}` the grader chooses it).
+    static func parseFixedRTO(_ node: Node, takesRTO: Bool, fail: (String, String) -> UDPChatError) throws(UDPChatError) -> Duration {
+        let text = node.scalar?.string ?? ""
+        guard let rto = try? DurationParser.parse(text), rto > .zero else {
+            throw fail("rto", "'\(text)' is not a duration above zero (e.g. 500ms, 10s): the RTO fixed in the program's code")
+        }
+        if takesRTO {
+            throw fail("rto", "the command takes {rto}, so the grader chooses the RTO (--rto); rto: is for a program whose RTO is fixed in its code")
+        }
+        return rto
     }
 
     static func parseLimits(_ node: Node, fail: (String, String) -> UDPChatError) throws(UDPChatError) -> Limits {

@@ -104,6 +104,27 @@ import UDPChatWire
         }
     }
 
+    /// Binary datagrams (a C struct sent as it lies in memory: NUL-padded fields, as mattmiec/UdpChat
+    /// sends) carry the values, but no template can hold NUL: an error that says so, not an empty file
+    /// `dialect check` refuses (docs/REAL-SUBMISSIONS.md).
+    @Test func binaryDatagramsAreAnErrorNotAnEmptyDialect() {
+        func packet(_ type: String, _ from: String, _ to: String = "", _ text: String = "") -> [UInt8] {
+            func field(_ value: String, _ width: Int) -> [UInt8] { Array(value.utf8) + Array(repeating: 0, count: width - value.utf8.count) }
+            return field(type, 8) + field(from, 16) + field(to, 16) + field(text, 64)
+        }
+        let (a, b, s) = (InferSession.a, InferSession.b, InferSession.server)
+        let datagrams = [(a, s, packet("REG", "3")), (s, a, packet("ACK", "")), (b, s, packet("REG", "5")), (s, b, packet("ACK", "")),
+                         (a, b, packet("MESSAGE", "3", "5", "hello")), (b, a, packet("ACK", "5")), (a, s, packet("DEREG", "3")), (s, a, packet("ACK", ""))]
+            .enumerated().map { InferDatagram(time: Double($0.offset), from: $0.element.0, to: $0.element.1, bytes: $0.element.2) }
+        do {
+            let inferred = try DialectInference.infer(datagrams, server: s, values: InferValues(ids: [3, 5], texts: ["hello"]))
+            Issue.record("inferred \(inferred.messages.count) messages from binary datagrams:\n\(inferred.yaml)")
+        } catch {
+            #expect(error.message.contains("no message could be written as a template"))
+            #expect(error.message.contains("NUL"))
+        }
+    }
+
     @Test func aValuesFileIsReadAndItsMistakesNamed() throws {
         let values = try InferValues.parse(yaml: "ids: [1, 2]\nports: [40001]\ntexts: [hello, \"fine, you?\"]\n", file: "v.yaml")
         #expect(values == InferValues(ids: [1, 2], ports: [40001], texts: ["hello", "fine, you?"]))

@@ -33,6 +33,23 @@ import UDPChatSupport
         #expect(try parse("role: client\ncommand: [\"./c\", \"{server_port}\"]\n").pinnedPort == nil)
     }
 
+    @Test("rto: is the RTO fixed in a program's code; beside {rto} (the grader's to choose) or unreadable, it is refused")
+    func fixedRTOParses() throws {
+        let fixed = try parse("role: client\ncommand: [\"./UdpChat\", \"-c\", \"{id}\"]\nrto: 500ms\n")
+        #expect(fixed.fixedRTO == .milliseconds(500))
+        #expect(try parse("role: client\ncommand: [\"./c\"]\n").fixedRTO == nil)
+        for (yaml, reason) in [("role: client\ncommand: [\"./c\", \"{rto}\"]\nrto: 1s\n", "the command takes {rto}"),
+                               ("role: client\ncommand: [\"./c\"]\nrto: soon\n", "is not a duration"),
+                               ("role: client\ncommand: [\"./c\"]\nrto: 0s\n", "is not a duration")] {
+            do {
+                _ = try parse(yaml)
+                Issue.record("rto: should be refused in \(yaml)")
+            } catch {
+                #expect(error.reason.hasPrefix("m.yaml: field 'rto': ") && error.reason.contains(reason), "\(error.description)")
+            }
+        }
+    }
+
     @Test("{rto} has one rendering everywhere: whole seconds without a decimal point, as PROTOCOL.md promises")
     func rtoRendersAsTheContractSays() {
         #expect(rtoPlaceholder(.seconds(10)) == "10")

@@ -40,6 +40,12 @@ public enum DialectInference {
             result.unplaced.append("\(verb.rawValue): left out: \(why)")
             result.yaml = InferYAML.render(result)
         }
+        if messages.isEmpty {
+            // A file without messages is no dialect (`dialect check` refuses it): say why instead.
+            let why = result.unplaced.filter { $0.contains(": left out: ") }.prefix(3).joined(separator: "; ")
+            throw InferError("no message could be written as a template\(why.isEmpty ? "" : " (\(why))"): the wire format is not text or JSON "
+                + "templates (binary structs, pickles, …; docs/DIALECTS.md \"What a dialect cannot describe\"); grade it without a dialect")
+        }
         return result
     }
 
