@@ -92,7 +92,9 @@ final class Flood: @unchecked Sendable {
     func attachSink() {
         let sink = self.sink
         let senderLoop = sender.channel.eventLoop
-        sink.onReadComplete = { [unowned self] in
+        // Weak: a run cancelled (Ctrl-C) ends while the sockets still read and the ticker still fires.
+        sink.onReadComplete = { [weak self] in
+            guard let self else { return }
             let count = sink.received
             senderLoop.execute { self.arrived(count) }
         }
@@ -101,7 +103,8 @@ final class Flood: @unchecked Sendable {
     /// On the sender's loop.
     func start() {
         running = true
-        ticker = sender.channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(2), delay: .milliseconds(2)) { [unowned self] _ in
+        ticker = sender.channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(2), delay: .milliseconds(2)) { [weak self] _ in
+            guard let self else { return }
             // No progress for a tick: what is outstanding is lost (or delayed); open the window.
             if self.seen == self.lastProgress { self.forgiven = self.sent &- self.seen }
             self.lastProgress = self.seen
@@ -166,7 +169,7 @@ final class PingPong: @unchecked Sendable {
         let future: EventLoopFuture<Void> = try await loop.submit {
             let promise = self.loop.makePromise(of: Void.self)
             self.promise = promise
-            self.socket.onRead = { [unowned self] envelope in self.pong(envelope.data) }
+            self.socket.onRead = { [weak self] envelope in self?.pong(envelope.data) }
             self.ping()
             return promise.futureResult
         }.get()
@@ -183,8 +186,8 @@ final class PingPong: @unchecked Sendable {
         data.setInteger(generation, at: data.readerIndex)
         socket.channel.writeAndFlush(AddressedEnvelope(remoteAddress: throughReference ? reference! : target, data: data), promise: nil)
         let current = generation
-        timeout = loop.scheduleTask(in: .milliseconds(100)) { [unowned self] in
-            guard self.outstanding, self.generation == current else { return }
+        timeout = loop.scheduleTask(in: .milliseconds(100)) { [weak self] in
+            guard let self, self.outstanding, self.generation == current else { return }
             self.lost += 1
             self.next()
         }

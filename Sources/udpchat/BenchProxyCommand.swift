@@ -56,7 +56,11 @@ struct BenchProxyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = try options()
-        let runs = try await ProxyBench.run(options) { print($0) }
+        let outcome = try await GracefulRun.runCancelling { try await ProxyBench.run(options) { print($0) } }
+        guard let runs = outcome.value else {
+            Console.error("bench proxy: interrupted by \(outcome.signalName ?? "a signal"): stopped (its proxy and relays too); no report")
+            throw ExitCode(outcome.signalExitCode ?? 130)
+        }
         print(ProxyBench.report(runs, options: options))
     }
 }

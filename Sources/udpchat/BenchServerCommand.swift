@@ -39,11 +39,16 @@ struct BenchServerCommand: AsyncParsableCommand {
         bench.pipeline = pipeline
         bench.duration = duration.duration
         bench.registrations = registrations
+        let outcome: GracefulRun.Outcome<Void?>
         do {
-            try await bench.run { Console.line($0) }
+            outcome = try await GracefulRun.runCancelling { [bench] in try await bench.run { Console.line($0) } }
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(1)
+        }
+        if let signal = outcome.signalName, let code = outcome.signalExitCode {
+            Console.error("bench server: interrupted by \(signal): stopped (its server child too); no report")
+            throw ExitCode(code)
         }
     }
 }

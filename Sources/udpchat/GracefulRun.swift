@@ -49,6 +49,19 @@ enum GracefulRun {
         return Outcome(value: value, signal: box.shutdown ? (box.signal ?? SIGINT) : nil)
     }
 
+    /// Runs `body`, cancelling it on SIGINT or SIGTERM: work that only measures (the benches) has
+    /// nothing to finish, and its clean-up (child processes, sockets) runs as the cancellation
+    /// unwinds it. The value is nil when a signal cancelled it.
+    static func runCancelling<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> Outcome<T?> {
+        try await run { () async throws -> T? in
+            do {
+                return try await cancelWhenGracefulShutdown { try await body() }
+            } catch is CancellationError {
+                return nil
+            }
+        }
+    }
+
     /// Runs `ready` once SIGINT and SIGTERM are handled, then waits for one of them; returns its name.
     static func waitForSignal(ready: @escaping @Sendable () -> Void = {}) async throws -> String {
         try await run {

@@ -201,6 +201,28 @@ struct CLITests {
         }
     }
 
+    @Test("bench server and bench proxy stop on SIGTERM and SIGINT: exit 128 + signal, say so, and leave no child behind")
+    func benchesStopOnSignals() async throws {
+        for (arguments, signal) in [(["bench", "server", "--duration", "60s"], SIGTERM), (["bench", "proxy", "--duration", "60s"], SIGINT)] {
+            let bench = try await CLIProcess.start(arguments)
+            defer { bench.stop() }
+            let child: Int32? = arguments[1] == "server"
+                ? Int32(try await bench.waitForLine(containing: "server: pid").split(separator: " ")[2]) : nil
+            if child == nil { try await Task.sleep(for: .seconds(2)) }
+            kill(bench.process.pid, signal)
+            #expect(try await bench.waitForExit() == 128 + signal, "\(bench.stdout)\n\(bench.stderr)")
+            #expect(bench.stderr.contains("interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM")"), "\(bench.stderr)")
+            if let child {
+                var alive = true
+                for _ in 0..<100 where alive {
+                    alive = kill(child, 0) == 0 && !((try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.contains(") Z ") ?? true)
+                    if alive { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(!alive, "the bench's server child \(child) was stopped with it")
+            }
+        }
+    }
+
     @Test("scenario list outside the repository finds the catalogue of the repository it was built in, or says where it is")
     func scenarioListOutsideTheRepository() async throws {
         guard let binary = udpchatBinary else { return }
