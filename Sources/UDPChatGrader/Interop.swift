@@ -154,7 +154,9 @@ public enum Interop {
             let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace, dialect: dialect)
             probe.localID = 99
             nodes.append(probe)
-            let deadline = trace.now() + rto * 3 + .seconds(5)
+            // Starting is not judged (CaseContext.startup): on a loaded machine two interpreters and a
+            // server can take seconds to come up.
+            let deadline = trace.now() + max(rto * 3 + .seconds(5), CaseContext.startup)
             var registered = false
             while !registered, trace.now() < deadline {
                 try? probe.send(.register(id: 99, port: probe.address.port), to: server, tag: "probe")
@@ -165,7 +167,9 @@ public enum Interop {
                 registered = answers.contains { if case .peer(1, _, _) = $0 { true } else { false } }
                     && answers.contains { if case .peer(2, _, _) = $0 { true } else { false } }
             }
-            guard registered else { throw CaseStop.error("the two clients did not both register with the reference server") }
+            guard registered else {
+                throw CaseStop.error("the two clients did not both register with the reference server within \(seconds(max(rto * 3 + .seconds(5), CaseContext.startup)))")
+            }
             func type(_ process: TracedProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
                 let id = process === initiator ? "1" : "2"
                 guard let line = manifest.inputLine(action, values.merging(["id": id]) { given, _ in given }) else {

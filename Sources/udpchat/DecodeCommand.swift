@@ -26,17 +26,16 @@ struct DecodeCommand: AsyncParsableCommand {
             the other. A capture cut short shows every frame before the cut, then the error (exit 1). \
             A capture that starts in the middle of a session (an answer to a request it does not \
             hold) ends with a note saying so. --wireshark FILE writes the analysis (re-sends, \
-            duplicates, which request each answer answers) for the Wireshark dissector to show \
-            (docs/CAPTURE.md).
+            duplicates, which request each answer answers) for the Wireshark dissector to show: \
+            tshark or Wireshark with -X lua_script:contrib/wireshark/udpchat.lua and \
+            -o udpchat.analysis:FILE (docs/CAPTURE.md).
 
             """ + HelpLayout.examples(
                 "udpchat decode Fixtures/pcap/clean-chat.pcap",
                 "udpchat decode Fixtures/pcap/lossy-chat.received.pcap \\",
                 "    Fixtures/pcap/lossy-chat.sent.pcap --chat-port 9102",
                 "udpchat decode chat.pcap --json --filter 'udp port 7070'",
-                "udpchat decode chat.pcap --wireshark chat.analysis.lua",
-                "tshark -X lua_script:contrib/wireshark/udpchat.lua \\",
-                "    -o udpchat.analysis:chat.analysis.lua -r chat.pcap -Y udpchat.resend"))
+                "udpchat decode chat.pcap --wireshark chat.analysis.lua"))
 
     @Argument(help: ArgumentHelp("Pcap or pcapng files, decoded one after the other.", valueName: "file"))
     var files: [String]
