@@ -67,7 +67,9 @@ import UDPChatWire
     }
 
     @Test func reorderLetsTheNextOvertake() async throws {
-        let rig = try await Rig.start([("reorder", "up:100%,hold=2s")])
+        // The hold only bounds how long the first waits for one to overtake it: long, so that a loaded
+        // machine's pause between the two sends (seen over 2 s in a CI dry run) cannot release it alone.
+        let rig = try await Rig.start([("reorder", "up:100%,hold=30s")])
         try await rig.send("first")
         try await rig.send("second")
         let got = try await rig.server.waitFor(2)
