@@ -6,18 +6,21 @@ import UDPChatSupport
 enum WholeCases {
     static let section = "Whole submission"
 
-    static let all: [GradeCase] = [garbage, table, concurrent, chat, leave] + impaired
+    static let all: [GradeCase] = [garbage, garbageClient, table, concurrent, chat, leave] + impaired + registration
 
     /// A W-* case: its body gets the whole context.
-    static func whole(_ id: String, level: Level = .must, title: String, needs: [String] = [],
+    /// `slack`: time beyond the usual case timeout (several sessions, or a server slow to settle).
+    static func whole(_ id: String, slack: Duration = .zero, level: Level = .must, title: String, needs: [String] = [],
                       body: @Sendable @escaping (WholeContext) async throws -> Void) -> GradeCase {
-        GradeCase(id, .whole, section: section, level: level, title: title, needs: needs) { context in
+        var item = GradeCase(id, .whole, section: section, level: level, title: title, needs: needs) { context in
             guard let whole = context.whole else { throw CaseStop.error("\(id) needs a whole submission (a server and a client manifest)") }
             try await body(whole)
         }
+        item.slack = slack
+        return item
     }
 
-    static let garbage = whole("W-GARBAGE", title: "the server survives random and truncated datagrams; then two clients join and chat as usual (assignment item 1)") { w in
+    static let garbage = whole("W-GARBAGE", slack: .seconds(20), title: "the server survives random and truncated datagrams; then two clients join and chat as usual (assignment item 1)") { w in
         try await w.startServer()
         try w.requireWire()
         // A scout joins first: its own datagrams, spoiled, are garbage in the submission's own format.
@@ -33,12 +36,44 @@ enum WholeCases {
         }
         if w.canChat, w.clientID(of: pair[1]) != nil {
             let text = "after garbage \(pair[1].id ?? 0)"
-            let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
-            if shown.isEmpty { throw CaseStop.fail("after the garbage, the text '\(text)' typed on \(pair[0].name) never appeared on \(pair[1].name)'s console") }
+            // A spoiled join may be a valid one from a socket that never answers: a server re-sending to it
+            // before it serves the next client is slow, not broken, so the wire may take a while to settle.
+            let shown = try await chat(w, from: pair[0], to: pair[1], text: text, settling: w.patience * 4)
+            if shown.isEmpty {
+                throw CaseStop.fail("after the garbage, the text '\(text)' typed on \(pair[0].name) never appeared on \(pair[1].name)'s console"
+                    + said(w, pair[0], since: typedAt(w, pair[0], text)))
+            }
         } else {
             w.trace.note("judged on the joins: no chat (no chat can be typed: no input.send, or neither input.connect nor {peer} in it; or \(pair[1].name)'s id cannot be told)")
         }
         try w.expectAlive(w.theServer!, "at the end of the session after the garbage")
+    }
+
+    static let garbageClient = whole("W-GARBAGE-CLIENT", title: "a joined client survives random and truncated datagrams sent to its socket, then shows a text from another client as usual (assignment item 4)") { w in
+        let pair = try await joinedPair(w)
+        let target = pair[1]
+        guard let port = w.answers(to: target).first?.destination ?? target.givenPort ?? target.ports.sorted().first else { throw unknownPort(target) }
+        // What reached it, spoiled, is garbage in the submission's own format.
+        let observed = w.wire.between(pair[0].ports.union([w.serverPort]), target.ports).map(\.payload)
+        let garbage = w.trace.now()
+        try await w.sendGarbage(spoiling: observed.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }, to: target, port: port)
+        if w.canChat, w.clientID(of: target) != nil {
+            let text = "after garbage to \(target.name) \(target.id ?? 0)"
+            let why = "after the garbage to \(target.name)'s port \(port)"
+            do {
+                if try await chat(w, from: pair[0], to: target, text: text).isEmpty {
+                    try w.expectAlive(target, "after the garbage, before the text")
+                    throw CaseStop.fail("\(why), the text '\(text)' typed on \(pair[0].name) never appeared on its console" + said(w, target, since: garbage))
+                }
+            } catch let stop as CaseStop where stop.verdict == .fail && stop.reason.hasPrefix("setup: ") {
+                try w.expectAlive(target, "after the garbage, before the text")
+                throw CaseStop.fail("\(why), \(stop.reason.dropFirst("setup: ".count))" + said(w, target, since: garbage)
+                    + ": a datagram that is not a message changes nothing")
+            }
+        } else {
+            w.trace.note("judged on \(target.name) staying alive: no chat can be typed, or its id cannot be told")
+        }
+        try w.expectAlive(target, "at the end of the session after the garbage")
     }
 
     static let table = whole("W-TABLE", title: "the server's console shows the table of active clients: after a second client joins it names both ports, after that one leaves the first one's (assignment item 2)") { w in
@@ -154,6 +189,17 @@ enum WholeCases {
         let pair = try await w.startClients(2)
         for party in pair where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
         return pair
+    }
+
+    /// When `party`'s stdin got the line carrying `text` (zero when not seen).
+    static func typedAt(_ w: WholeContext, _ party: WholeParty, _ text: String) -> Duration {
+        w.trace.events.last { $0.kind == .stdin && $0.node == party.name && $0.text.contains(text) }?.time ?? .zero
+    }
+
+    /// What `party` printed since `since`, its last three lines, for a verdict (empty when nothing).
+    static func said(_ w: WholeContext, _ party: WholeParty, since: Duration) -> String {
+        let printed = w.lines(of: party, after: since).map(\.text).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.suffix(3)
+        return printed.isEmpty ? "" : " (\(party.name) printed since: \(printed.map { "'\($0.prefix(80))'" }.joined(separator: ", ")))"
     }
 
     static func joinFailed(_ w: WholeContext, _ party: WholeParty) -> CaseStop {

@@ -50,7 +50,8 @@ public final class WholeContext: @unchecked Sendable {
     /// The party that uses `port` (the server's port, or one of a client's), if known.
     func party(at port: UInt16) -> WholeParty? {
         if port == serverPort { return theServer }
-        return clients.first { $0.ports.contains(port) }
+        // The newest: a client started again on an earlier one's port (W-JOIN-REPEAT's second session) is the live one.
+        return clients.last { $0.ports.contains(port) }
     }
 
     // MARK: starting
@@ -60,6 +61,23 @@ public final class WholeContext: @unchecked Sendable {
     public func startServer() async throws {
         let port = server.pinnedPort ?? base.ports.next()
         try wire.start(context: self, port: port)
+        try await launchServer(port: port)
+        try await impairment?.attach(to: self)
+    }
+
+    /// Stops the server and every client (their processes end), then starts a fresh server on the same
+    /// port, waiting as `startServer()` does; the wire capture and any relay go on. For a case that learns
+    /// something from one session (W-LEAVE-STRANGER: a client's leave datagram) and judges another.
+    public func restartServer() async throws {
+        guard let old = theServer else { return try await startServer() }
+        for party in clients { await party.process.stop() }
+        await old.process.stop()
+        trace.note("server and clients stopped: a fresh server starts on port \(serverPort)")
+        try await launchServer(port: old.givenPort ?? serverPort)
+    }
+
+    /// Starts the server's process on `port` and waits until it holds a UDP socket there.
+    private func launchServer(port: UInt16) async throws {
         let process = try await base.start(server, values: ["port": String(port), "rto": base.rtoText], name: "server")
         let party = WholeParty(name: "server", id: nil, givenPort: port, process: process)
         lock.withLock { serverParty = party }
@@ -70,7 +88,6 @@ public final class WholeContext: @unchecked Sendable {
             }
             if party.refreshSockets().contains(port) || (!party.knowsSockets && UDPSocketTable.isBound(port)) {
                 trace.note("server is up: it holds UDP port \(port)")
-                try await impairment?.attach(to: self)
                 return
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -90,9 +107,16 @@ public final class WholeContext: @unchecked Sendable {
         }
     }
 
-    private func startClient(_ index: Int) async throws -> WholeParty {
-        let id = Self.firstClientID + ClientID(index)
-        let port = base.ports.next()
+    /// Starts one more client with the `{id}` `id` (not the next one): W-LEAVE-STRANGER's client that
+    /// takes an id again in a fresh session.
+    /// `port`: its `{port}` too (the same join from the same port, W-JOIN-REPEAT), else a fresh one.
+    func startClient(withID id: ClientID, port: UInt16? = nil) async throws -> WholeParty {
+        try await startClient(clients.count, id: id, port: port)
+    }
+
+    private func startClient(_ index: Int, id given: ClientID? = nil, port givenPort: UInt16? = nil) async throws -> WholeParty {
+        let id = given ?? Self.firstClientID + ClientID(index)
+        let port = givenPort ?? base.ports.next()
         let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
                       "advertise_port": String(port), "rto": base.rtoText]
         let name = "client-\(index + 1)"

@@ -37,12 +37,15 @@ extension WholeCases {
     }
 
     /// The trace time a copy of `lost` from `sender` reached the wire (got past the relay), up to `within`.
-    static func waitForCopyThrough(_ w: WholeContext, of lost: WireDatagram, from sender: WholeParty, within: Duration) async throws -> Duration? {
+    /// (Copies after `after` when given: W-JOIN-REPEAT's join, sent again after its answer was lost.)
+    static func waitForCopyThrough(_ w: WholeContext, of lost: WireDatagram, from sender: WholeParty, after: Duration? = nil,
+                                   within: Duration) async throws -> Duration? {
         let deadline = w.trace.now() + within
         let sources = sender.ports.union([lost.source])
+        let since = max(lost.time, after ?? lost.time)
         while true {
             let copy = w.wire.datagrams.first {
-                $0.time > lost.time && $0.destination == lost.destination && sources.contains($0.source) && isResend(of: lost.payload, $0.payload)
+                $0.time > since && $0.destination == lost.destination && sources.contains($0.source) && isResend(of: lost.payload, $0.payload)
             }
             if let copy { return copy.time }
             if w.trace.now() >= deadline { return nil }

@@ -4,25 +4,28 @@ import Foundation
 import UDPChatSupport
 
 extension WholeContext {
-    /// Sends `WholeGarbage` (and spoiled copies of `observed`, what a client really sent) to the server's
-    /// port from a grader socket, a few ms apart, and FAILs naming how far it got when the server exited.
-    public func sendGarbage(spoiling observed: [[UInt8]] = []) async throws {
+    /// Sends `WholeGarbage` (and spoiled copies of `observed`, what the submission really sent) to `port`
+    /// (the server's; or a client's, `target`) from a grader socket, a few ms apart, and FAILs naming how
+    /// far it got when the target (the server, or `target`) exited.
+    public func sendGarbage(spoiling observed: [[UInt8]] = [], to target: WholeParty? = nil, port: UInt16? = nil) async throws {
         let sender = try await base.node("garbage")
         wire.ignore(sender.address.port)
-        let target = Endpoint(host: "127.0.0.1", port: serverPort)
+        let destination = Endpoint(host: "127.0.0.1", port: port ?? serverPort)
+        let hit = target ?? theServer
         let garbage = WholeGarbage.datagrams(dialect: (try? server.dialect()) ?? .default) + WholeGarbage.mutations(of: observed)
-        trace.note("sending \(garbage.count) garbage datagrams to the server (random bytes, seed \(WholeGarbage.seed); truncated and malformed messages)")
+        trace.note("sending \(garbage.count) garbage datagrams to \(hit?.name ?? "the server") on port \(destination.port) "
+            + "(random bytes, seed \(WholeGarbage.seed); truncated and malformed messages)")
         var sent: [String] = []
         for item in garbage {
-            sender.send(item.bytes, to: target, tag: "garbage")
+            sender.send(item.bytes, to: destination, tag: "garbage")
             sent.append(item.why)
             try await Task.sleep(for: .milliseconds(10))
-            if theServer?.exited != nil { break }
+            if hit?.exited != nil { break }
         }
         try await Task.sleep(for: .milliseconds(300))
-        if let server = theServer, let exit = server.exited {
-            throw CaseStop.crashed("the server exited (status \(exit.status)) at t=\(seconds(exit.time)) once \(sent.count) "
-                + "of \(garbage.count) garbage datagrams had been sent, 10 ms apart (the last: \(sent.last ?? ""))\(stderrTail(server))")
+        if let hit, let exit = hit.exited {
+            throw CaseStop.crashed("\(hit.name == "server" ? "the server" : hit.name) exited (status \(exit.status)) at t=\(seconds(exit.time)) once \(sent.count) "
+                + "of \(garbage.count) garbage datagrams had been sent, 10 ms apart (the last: \(sent.last ?? ""))\(stderrTail(hit))")
         }
     }
 
@@ -32,6 +35,17 @@ extension WholeContext {
         while trace.now() < deadline {
             let last = lines(of: party).last?.time ?? .zero
             if trace.now() - last >= Self.quiet { return }
+            try await Task.sleep(for: Self.poll)
+        }
+    }
+
+    /// Waits until the wire as a whole (every datagram the capture saw, the grader's own too) was quiet
+    /// for `settled`, up to `within`: a server still busy with earlier joins (pushing tables one client
+    /// at a time, re-sending to a stranger) has not told every client about the others yet.
+    func waitForWireSettled(within: Duration) async throws {
+        let deadline = trace.now() + within
+        while trace.now() < deadline {
+            if trace.now() - wire.lastActivity >= Self.settled { return }
             try await Task.sleep(for: Self.poll)
         }
     }
@@ -54,14 +68,18 @@ extension WholeCases {
     /// containing the text, one per showing (a line showing it twice counts twice), watched until it
     /// showed once and a while longer (a second showing is a duplicate).
     /// `beforeSend` runs once the connection is made, just before the text is typed (W-DEDUP's relay starts there).
-    static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String,
-                     beforeSend: () async throws -> Void = {}) async throws -> [TraceEvent] {
-        if w.has("connect") {
+    /// `connected`: the two are connected already (a second text in the same chat): no set-up again.
+    /// `settling`: how long to wait at most for the whole wire to settle before the text (default: the patience).
+    static func chat(_ w: WholeContext, from a: WholeParty, to b: WholeParty, text: String, connected: Bool = false,
+                     settling: Duration? = nil, beforeSend: () async throws -> Void = {}) async throws -> [TraceEvent] {
+        if connected {
+            w.trace.note("\(a.name) and \(b.name) are connected already: the text is typed without a connection set-up")
+        } else if w.has("connect") {
             let connect = w.trace.now()
             try w.type("connect", on: a, peer: b)
             if w.has("accept") {
                 guard try await w.waitForLine(of: b, after: connect, within: w.patience) != nil else {
-                    throw CaseStop.fail("setup: connect: after \(a.name) typed connect to \(b.id ?? 0), \(b.name)'s console showed nothing "
+                    throw CaseStop.fail("setup: connect: after \(a.name) typed connect to \(w.clientID(of: b) ?? String(b.id ?? 0)), \(b.name)'s console showed nothing "
                         + "within \(seconds(w.patience)) (no prompt to accept)")
                 }
                 let accepted = w.trace.now()
@@ -77,6 +95,7 @@ extension WholeCases {
         }
         try await w.waitForWireQuiet(a, within: w.patience)
         try await w.waitForWireQuiet(b, within: w.patience)
+        try await w.waitForWireSettled(within: settling ?? w.patience)
         try await beforeSend()
         let typed = w.trace.now()
         try w.type("send", on: a, peer: b, text: text)

@@ -20,6 +20,9 @@ final class WholeWire: @unchecked Sendable {
     private var ignored: Set<UInt16> = []
     /// When the parties' sockets were last re-read for a datagram of unknown ports (`refreshDue`).
     private var lastRefresh = ContinuousClock.now - .seconds(1)
+    /// The trace time the capture last saw any datagram, the grader's own included (a server busy
+    /// re-sending to a garbage sender's port is not quiet).
+    private var lastAny: Duration = .zero
     /// Why there is no capture, when there is none.
     private(set) var unavailable: String?
 
@@ -50,6 +53,9 @@ final class WholeWire: @unchecked Sendable {
         tap?.stop()
     }
 
+    /// When the capture last saw a datagram of any kind (zero: none yet).
+    var lastActivity: Duration { lock.withLock { lastAny } }
+
     func ignore(_ port: UInt16) { _ = lock.withLock { ignored.insert(port) } }
 
     /// Why the capture stopped early, when it did.
@@ -60,6 +66,8 @@ final class WholeWire: @unchecked Sendable {
 
     private func record(_ datagram: UDPDatagram, context: WholeContext, everything: Bool) {
         let source = datagram.source.port, destination = datagram.destination.port
+        let now = context.trace.now()
+        lock.withLock { lastAny = now }
         if lock.withLock({ ignored.contains(source) || ignored.contains(destination) }) { return }
         var from = context.party(at: source), to = context.party(at: destination)
         if from == nil || to == nil, everything || !context.captureAll || from != nil || to != nil || refreshDue() {

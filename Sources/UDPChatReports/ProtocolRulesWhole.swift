@@ -24,6 +24,9 @@ extension ProtocolRules {
         "W-RESEND-LOOKUP": Behavioural(rules: ["REQ-2", "TIME-2", "TIME-3"], assignmentItem: 3),
         "W-RESEND-CONNECT": Behavioural(rules: ["CONN-2", "TIME-2", "TIME-3"], assignmentItem: 3, formatCases: ["C-CONNECT-RESEND"]),
         "W-RESEND-LEAVE": Behavioural(rules: ["REQ-2", "LEAVE-1", "TIME-2", "TIME-3"], assignmentItem: 6, formatCases: ["C-LEAVE-RESEND"]),
+        "W-GARBAGE-CLIENT": Behavioural(rules: ["WIRE-7", "WIRE-8"], assignmentItem: 4),
+        "W-JOIN-REPEAT": Behavioural(rules: ["SRV-4", "SRV-12", "REQ-2"], assignmentItem: 2),
+        "W-LEAVE-STRANGER": Behavioural(rules: ["SRV-11"], assignmentItem: 6),
         "W-CONNECT-ONCE": Behavioural(rules: ["CONN-4"], assignmentItem: 3, formatCases: ["C-INCOMING-REPEAT"]),
     ]
 }

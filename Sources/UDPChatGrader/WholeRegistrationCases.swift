@@ -1,0 +1,156 @@
+// The whole-submission cases about the server's table of clients beyond the join itself: a join repeated
+// because its answer was lost (W-JOIN-REPEAT), and a leave for a joined client sent from a stranger's
+// socket (W-LEAVE-STRANGER). Judged with no wire format: the answers compared as bytes (numbers and
+// random tokens aside), and whether the client still gets a text (docs/GRADER.md "Whole submissions").
+import UDPChatSupport
+
+extension WholeCases {
+    static let registration: [GradeCase] = [joinRepeat, leaveStranger]
+
+    static let joinRepeat = whole("W-JOIN-REPEAT", slack: .seconds(20), title: "the server's first answer to a join is lost: the client sends its join again, the server answers the repeat as it answers a join, and the client stays joined (assignment item 2)") { w in
+        try await w.startServer()
+        try w.requireWire()
+        // A first session shows what a lone join is answered with; the second, the same join (same id,
+        // same port, a fresh server) with the server's first answer lost.
+        let first = try await w.startClients(1)[0]
+        guard try await w.settle(first, within: w.patience) else { throw joinFailed(w, first) }
+        let restarted = w.trace.now()
+        let usual = w.answers(to: first)
+        try await w.restartServer()
+        let relay = WholeRelay(rules: ["drop dir=down nth=1"], why: "the server's first datagram to the client (its answer to the join) is lost")
+        try await w.impair(with: relay)
+        let party = try await w.startClient(withID: first.id ?? WholeContext.firstClientID, port: first.givenPort)
+        guard let lost = try await waitForLoss(w, relay, within: w.patience + CaseContext.startup) else { throw joinFailed(w, party) }
+        guard let join = w.wire.between(party.ports, [w.serverPort], after: restarted).first(where: { $0.time <= lost.time }) else {
+            throw CaseStop.error("the server's first datagram to \(party.name) was lost, but no datagram from \(party.name) to the server was seen before it")
+        }
+        let shown = "'\(escapeDatagram(join.payload).prefix(60))'"
+        guard let again = try await waitForCopyThrough(w, of: join, from: party, after: lost.time, within: w.rto * 2 + w.patience) else {
+            try w.expectAlive(party, "after the server's answer to its join was lost")
+            throw CaseStop.fail("the server's answer to \(party.name)'s join \(shown), '\(escapeDatagram(lost.payload).prefix(60))', was lost at t=\(seconds(lost.time)), "
+                + "and \(party.name) never sent its join again by t=\(seconds(w.trace.now())) (RTO \(seconds(w.rto))): a request is re-sent until answered")
+        }
+        guard try await w.waitForAnswer(to: party, after: again, within: w.patience) != nil else {
+            throw CaseStop.fail("\(party.name) sent its join \(shown) again at t=\(seconds(again)) after the server's answer was lost, and the server never answered "
+                + "the repeat (nothing from port \(w.serverPort) to \(portList(party)) within \(seconds(w.patience))): a repeated request gets the same answer again")
+        }
+        try await w.settle(party, within: w.patience)
+        let shapes = Set((usual + [lost] + w.answers(to: party, after: restarted).filter { $0.time < again }).map { answerShape($0.payload) })
+        if let odd = w.answers(to: party, after: again).first(where: { !shapes.contains(answerShape($0.payload)) }) {
+            throw CaseStop.fail("the server answered \(party.name)'s repeated join \(shown) with '\(escapeDatagram(odd.payload).prefix(100))' at t=\(seconds(odd.time)), "
+                + "which the same join from the same port did not get in a session without the loss (the lost answer was '\(escapeDatagram(lost.payload).prefix(60))'): "
+                + "a repeat from the same socket is the same request, and gets the same answer")
+        }
+        try w.expectAlive(party, "after its repeated join was answered")
+        guard w.canChat else {
+            w.trace.note("judged on the answers: no chat can be typed")
+            return
+        }
+        let other = try await w.startClients(1)[0]
+        guard try await w.settle(other, within: w.patience) else { throw joinFailed(w, other) }
+        let text = "after a repeated join \(party.id ?? 0)"
+        if w.clientID(of: party) != nil, try await chat(w, from: other, to: party, text: text).isEmpty {
+            throw CaseStop.fail("after its repeated join was answered, the text '\(text)' typed on \(other.name) never appeared on \(party.name)'s console "
+                + "within \(seconds(w.patience)): the repeat undid the join")
+        }
+    }
+
+    /// A payload with what differs from one answer to the next blurred: each run of 8 or more hex digits
+    /// and dashes holding a digit (a UUID, a hash, a date) and each run of digits becomes one `#`.
+    static func answerShape(_ payload: [UInt8]) -> [UInt8] {
+        func isHex(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46) || byte == 0x2D
+        }
+        var out: [UInt8] = []
+        var index = 0
+        while index < payload.count {
+            var end = index
+            while end < payload.count, isHex(payload[end]) { end += 1 }
+            let run = payload[index..<end]
+            if run.count >= 8, run.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) {
+                out.append(0x23)
+                index = end
+            } else if end > index {
+                out += run
+                index = end
+            } else {
+                out.append(payload[index])
+                index += 1
+            }
+        }
+        return digitsMasked(out)
+    }
+
+    static let leaveStranger = whole("W-LEAVE-STRANGER", slack: .seconds(20), title: "a client's own leave datagram, sent from a stranger's socket while that client is joined, removes nothing: the client still gets a text (assignment item 6)",
+                                     needs: ["quit", "send"]) { w in
+        try w.requireChat()
+        let assigned = !(w.client.uses("id") || (w.client.input["start"]?.contains("{id}") ?? false))
+        try await w.startServer()
+        try w.requireWire()
+        // A first session teaches the bytes of a leave for the id the next session's client will hold.
+        let first = try await w.startClients(1)[0]
+        guard try await w.settle(first, within: w.patience) else { throw joinFailed(w, first) }
+        let quit = w.trace.now()
+        try w.type("quit", on: first)
+        guard let leave = try await waitForRequest(w, from: first, after: quit) else {
+            throw CaseStop.unsupported("after quit, \(first.name) sent nothing to the server within \(seconds(w.patience)): no leave to send from a stranger")
+        }
+        _ = try await w.waitForAnswer(to: first, after: leave.time, within: w.patience)
+        let firstID = w.clientID(of: first)
+        try await w.restartServer()
+        // The owner joins first, alone: where the server assigns the ids, a fresh server gives it the same one.
+        let owner = try await w.startClient(withID: first.id ?? WholeContext.firstClientID)
+        guard try await w.settle(owner, within: w.patience) else { throw joinFailed(w, owner) }
+        if assigned, firstID == nil || firstID != w.clientID(of: owner) {
+            throw CaseStop.unsupported("the server assigns the ids, and the first client of a fresh server did not get the id the learned leave names "
+                + "(\(firstID ?? "unknown"), then \(w.clientID(of: owner) ?? "unknown"))")
+        }
+        // `other` chats before the stranger's leave, `third` after it (a fresh connection: no remembered answer).
+        let others = try await w.startClients(2)
+        let (other, third) = (others[0], others[1])
+        for party in [other, third] where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
+        // The same chat before the stranger's leave, where a text after it sets up anew (a design without a
+        // connection, or one that can end it): a FAIL afterwards is then the leave's doing.
+        let control = !w.has("connect") || w.has("terminate")
+        if control {
+            let before = "before a stranger's leave \(w.clientID(of: owner) ?? "")"
+            guard try await !chat(w, from: other, to: owner, text: before).isEmpty else {
+                throw CaseStop.fail("setup: chat: the text '\(before)' typed on \(other.name) never appeared on \(owner.name)'s console within \(seconds(w.patience))")
+            }
+            if w.has("connect") {
+                try w.type("terminate", on: other, peer: owner)
+                try await w.waitForWireSettled(within: w.patience)
+            }
+        }
+        let stranger = try await w.base.node("stranger")
+        w.wire.ignore(stranger.address.port)
+        let shown = "'\(escapeDatagram(leave.payload).prefix(60))'"
+        stranger.send(leave.payload, to: Endpoint(host: "127.0.0.1", port: w.serverPort), tag: "\(first.name)'s leave, from a stranger")
+        w.trace.note("a stranger's socket (port \(stranger.address.port)) sent the server \(shown), the leave \(first.name) sent for id \(w.clientID(of: owner) ?? "?"), "
+            + "while \(owner.name) holds that id from port \(portList(owner))")
+        try await Task.sleep(for: .milliseconds(300))
+        try w.expectAlive(w.theServer!, "after a stranger sent it a leave")
+        let after = "after a stranger's leave \(w.clientID(of: owner) ?? "")"
+        let why = "after a stranger's socket (port \(stranger.address.port)) sent \(shown), the leave of id \(w.clientID(of: owner) ?? "?")"
+        let blame = "\(control ? " (the same chat from \(other.name) before it did)" : ""): the stranger's leave removed \(owner.name), and only the owner of an id may leave"
+        do {
+            if try await chat(w, from: third, to: owner, text: after).isEmpty {
+                throw CaseStop.fail("\(why), the text '\(after)' typed on \(third.name) never appeared on \(owner.name)'s console\(blame)"
+                    + said(w, third, since: typedAt(w, third, after)))
+            }
+        } catch let stop as CaseStop where stop.verdict == .fail && stop.reason.hasPrefix("setup: ") {
+            throw CaseStop.fail("\(why), \(stop.reason.dropFirst("setup: ".count))\(blame)")
+        }
+        try w.expectAlive(owner, "after a stranger sent its leave")
+    }
+
+    /// The first datagram `party` sent to the server after `after` (up to the patience).
+    static func waitForRequest(_ w: WholeContext, from party: WholeParty, after: Duration) async throws -> WireDatagram? {
+        let deadline = w.trace.now() + w.patience
+        while true {
+            if let sent = w.wire.between(party.ports, [w.serverPort], after: after).first { return sent }
+            if w.trace.now() >= deadline { return nil }
+            try await Task.sleep(for: WholeContext.poll)
+        }
+    }
+}
