@@ -105,10 +105,11 @@ extension WholeCases {
             throw CaseStop.unsupported("the server assigns the ids, and the first client of a fresh server did not get the id the learned leave names "
                 + "(\(firstID ?? "unknown"), then \(w.clientID(of: owner) ?? "unknown"))")
         }
-        // `other` chats before the stranger's leave, `third` after it (a fresh connection: no remembered answer).
-        let others = try await w.startClients(2)
-        let (other, third) = (others[0], others[1])
-        for party in [other, third] where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
+        // `other` chats before the stranger's leave, and `third` after it where chat needs a connection (a fresh
+        // one: no answer remembered from the first); without connections `other` again (two clients, no more).
+        let others = try await w.startClients(w.has("connect") ? 2 : 1)
+        let (other, third) = (others[0], others.last!)
+        for party in others where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
         // The same chat before the stranger's leave, where a text after it sets up anew (a design without a
         // connection, or one that can end it): a FAIL afterwards is then the leave's doing.
         let control = !w.has("connect") || w.has("terminate")
