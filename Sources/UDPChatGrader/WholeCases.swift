@@ -9,14 +9,16 @@ enum WholeCases {
     static let all: [GradeCase] = [garbage, garbageClient, table, concurrent, chat, leave] + impaired + registration
 
     /// A W-* case: its body gets the whole context.
-    /// `slack`: time beyond the usual case timeout (several sessions, or a server slow to settle).
+    /// `slack`: time beyond the usual case timeout (several sessions, or a server slow to settle). Every
+    /// whole case also gets the start-up grace on top (`CaseContext.startup`): starting is not judged, and
+    /// JVMs on a loaded machine take most of it.
     static func whole(_ id: String, slack: Duration = .zero, level: Level = .must, title: String, needs: [String] = [],
                       body: @Sendable @escaping (WholeContext) async throws -> Void) -> GradeCase {
         var item = GradeCase(id, .whole, section: section, level: level, title: title, needs: needs) { context in
             guard let whole = context.whole else { throw CaseStop.error("\(id) needs a whole submission (a server and a client manifest)") }
             try await body(whole)
         }
-        item.slack = slack
+        item.slack = CaseContext.startup + slack
         return item
     }
 
