@@ -105,8 +105,8 @@ import UDPChatReports
 
     /// Fixtures/real/original (pinned to 7070, chat relayed, menus; FAULTS.md): run whole in the
     /// sandbox at its own 10 s, its faults 1 (the server dies on malformed datagrams), 4 (the leave is
-    /// never acknowledged; the client closes at once) and 5 (no table) are caught; the concurrent
-    /// joins it does right pass; the chat needs a connect action its menus cannot give (UNSUPPORTED).
+    /// never acknowledged; the client closes at once), 5 (no table) and 11 (four clients at most: the
+    /// fifth at once is refused) are caught; the chat needs a connect action its menus cannot give (UNSUPPORTED).
     @Test func theOriginalRunWholeHasItsFaultsCaught() async throws {
         guard await SandboxTests.plan() != nil else { return }
         let report = await Self.grade(try Self.whole("\(Self.original)/server.yaml", "\(Self.original)/client.yaml"))
@@ -114,7 +114,9 @@ import UDPChatReports
         #expect(verdicts["W-GARBAGE"] == .fail, "\(Self.details(report))")
         #expect(verdicts["W-LEAVE"] == .fail, "\(Self.details(report))")
         #expect(verdicts["W-TABLE"] == .fail, "\(Self.details(report))")
-        #expect(verdicts["W-CONCURRENT"] == .pass, "\(Self.details(report))")
+        // Fault 11: a table of four; the fifth client at once is refused (`connection_denied`).
+        #expect(verdicts["W-CONCURRENT"] == .fail, "\(Self.details(report))")
+        #expect(report.cases.first { $0.id == "W-CONCURRENT" }?.detail.contains("connection_denied") == true, "\(Self.details(report))")
         #expect(verdicts["W-CHAT"] == .unsupported, "\(Self.details(report))")
         let table = try #require(report.cases.first { $0.id == "W-TABLE" })
         #expect(table.detail.contains("the server printed no table"))
@@ -134,7 +136,7 @@ import UDPChatReports
         "assigned": ["W-GARBAGE", "W-RESEND-CONNECT", "W-GARBAGE-CLIENT", "W-LEAVE-STRANGER"],
         // 1: dies on malformed; 5: no table; 4: leave never acknowledged (the client closes at once, its leave sent once)
         "pushed": ["W-DEDUP"],                              // 1: a repeated message is shown again
-        "original": ["W-GARBAGE", "W-TABLE", "W-LEAVE", "W-RESEND-LEAVE"],
+        "original": ["W-GARBAGE", "W-TABLE", "W-LEAVE", "W-RESEND-LEAVE", "W-CONCURRENT"],    // and 11: four clients at most
         // 1: no table, ever; 3: a duplicate is shown again; 2: the request re-sent every 1 s (to the server, and forwarded)
         "routed": ["W-TABLE", "W-DEDUP", "W-RESEND-LOOKUP", "W-RESEND-CONNECT"],
         "tagged": ["W-RESEND-MSG", "W-CONNECT-ONCE"],       // 1: a chat message is sent once, never again; 2: a repeated CONN asks again
