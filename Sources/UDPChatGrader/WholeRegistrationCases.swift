@@ -21,7 +21,8 @@ extension WholeCases {
         try await w.impair(with: relay)
         let party = try await w.startClient(withID: first.id ?? WholeContext.firstClientID, port: first.givenPort)
         guard let lost = try await waitForLoss(w, relay, within: w.patience + CaseContext.startup) else { throw joinFailed(w, party) }
-        guard let join = w.wire.between(party.ports, [w.serverPort], after: restarted).first(where: { $0.time <= lost.time }) else {
+        // The capture reaches the trace from its own thread, behind the relay: the join may not be in it yet.
+        guard let join = try await waitForRequest(w, from: party, after: restarted, before: lost.time) else {
             throw CaseStop.error("the server's first datagram to \(party.name) was lost, but no datagram from \(party.name) to the server was seen before it")
         }
         let shown = "'\(escapeDatagram(join.payload).prefix(60))'"
@@ -145,12 +146,16 @@ extension WholeCases {
         try w.expectAlive(owner, "after a stranger sent its leave")
     }
 
-    /// The first datagram `party` sent to the server after `after` (up to the patience).
-    static func waitForRequest(_ w: WholeContext, from party: WholeParty, after: Duration) async throws -> WireDatagram? {
+    /// The first datagram `party` sent to the server after `after` (and no later than `before`), up to the patience.
+    static func waitForRequest(_ w: WholeContext, from party: WholeParty, after: Duration, before: Duration? = nil) async throws -> WireDatagram? {
         let deadline = w.trace.now() + w.patience
+        var polls = 0
         while true {
-            if let sent = w.wire.between(party.ports, [w.serverPort], after: after).first { return sent }
+            let sent = w.wire.between(party.ports, [w.serverPort], after: after).filter { datagram in before.map { datagram.time <= $0 } ?? true }
+            if let first = sent.first { return first }
             if w.trace.now() >= deadline { return nil }
+            polls += 1
+            if polls % 5 == 0 { party.refreshSockets() }
             try await Task.sleep(for: WholeContext.poll)
         }
     }
