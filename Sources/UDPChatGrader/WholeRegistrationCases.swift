@@ -21,10 +21,16 @@ extension WholeCases {
         try await w.impair(with: relay)
         let party = try await w.startClient(withID: first.id ?? WholeContext.firstClientID, port: first.givenPort)
         guard let lost = try await waitForLoss(w, relay, within: w.patience + CaseContext.startup) else { throw joinFailed(w, party) }
-        // The capture reaches the trace from its own thread, behind the relay: the join may not be in it yet.
-        guard let join = try await waitForRequest(w, from: party, after: restarted, before: lost.time) else {
-            throw CaseStop.error("the server's first datagram to \(party.name) was lost, but no datagram from \(party.name) to the server was seen before it")
+        // The capture reaches the trace from its own thread: the join may not be in it yet; and a client whose
+        // socket was not read yet is known by the port the server answered.
+        guard let join = try await waitForRequest(w, from: party, after: restarted, before: lost.time)
+                ?? w.wire.datagrams.last(where: { $0.time >= restarted && $0.time <= lost.time && $0.source == lost.destination && $0.destination == w.serverPort }) else {
+            let toServer = w.wire.datagrams.filter { $0.time >= restarted && $0.destination == w.serverPort }
+                .prefix(3).map { "t=\(seconds($0.time)) from \($0.source)" }.joined(separator: ", ")
+            throw CaseStop.error("the server's first datagram, to port \(lost.destination) at t=\(seconds(lost.time)), was lost, but no datagram from that port or "
+                + "\(party.name)'s (\(portList(party))) to the server was seen before it (to the server since the restart: \(toServer.isEmpty ? "none" : toServer))")
         }
+        party.attribute(port: join.source)
         let shown = "'\(escapeDatagram(join.payload).prefix(60))'"
         guard let again = try await waitForCopyThrough(w, of: join, from: party, after: lost.time, within: w.rto * 2 + w.patience) else {
             try w.expectAlive(party, "after the server's answer to its join was lost")
