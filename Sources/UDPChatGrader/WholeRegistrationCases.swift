@@ -14,9 +14,11 @@ extension WholeCases {
         // same port, a fresh server) with the server's first answer lost.
         let first = try await w.startClients(1)[0]
         guard try await w.settle(first, within: w.patience) else { throw joinFailed(w, first) }
-        let restarted = w.trace.now()
         let usual = w.answers(to: first)
         try await w.restartServer()
+        // From here on: what the first session's client sent while it was being stopped (a leave on end of
+        // input, from the same port) is not the second session's join.
+        let restarted = w.trace.now()
         let relay = WholeRelay(rules: ["drop dir=down nth=1"], why: "the server's first datagram to the client (its answer to the join) is lost")
         try await w.impair(with: relay)
         let party = try await w.startClient(withID: first.id ?? WholeContext.firstClientID, port: first.givenPort)

@@ -60,10 +60,11 @@ import UDPChatSupport
     @Test(arguments: ["colon-server-correct", "colon-client-correct", "json-server-correct", "json-client-correct"])
     func correctDialectFixturesFailNothing(fixture: String) async throws {
         let manifest = try Manifest.load(path: "\(Self.iut)/\(fixture).yaml")
-        // Six cases at a time: timing is graded, and the machine is a shared 2-core one.
+        // Four cases at a time at RTO 1 s: timing is graded, and the machine is a shared 2-core one (at 0.6 s and
+        // six at once a loaded run saw a CONNECT re-sent after 2.08 RTO, a FAIL on what the fixture does right).
         var options = GradeOptions()
-        options.rto = .milliseconds(600)
-        options.jobs = 6
+        options.rto = .seconds(1)
+        options.jobs = 4
         let report = await Grader.run(manifest: manifest, options: options)
         #expect(report.cases.count == Catalogue.cases(for: GradedRole(manifest.role)).count)
         for result in report.cases {
