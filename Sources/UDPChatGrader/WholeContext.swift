@@ -43,7 +43,7 @@ public final class WholeContext: @unchecked Sendable {
         self.client = client
     }
 
-    public var serverPort: UInt16 { server.pinnedPort ?? serverParty?.givenPort ?? 7070 }
+    public var serverPort: UInt16 { server.pinnedPort ?? serverParty?.givenPort ?? ProtocolDefaults.port }
     public var theServer: WholeParty? { lock.withLock { serverParty } }
     public var clients: [WholeParty] { lock.withLock { clientParties } }
 

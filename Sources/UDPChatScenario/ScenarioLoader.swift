@@ -107,7 +107,7 @@ struct ScenarioDecoder {
             let id = ClientID(node["id"]?.int ?? 1)
             if !seenIDs.insert(id).inserted { fail(node["id"], "client id \(id) is used twice") }
             let script = steps(node["script"])
-            var client = ScenarioClient(name: clientName, id: id, window: node["window"]?.int ?? 32,
+            var client = ScenarioClient(name: clientName, id: id, window: node["window"]?.int ?? ProtocolDefaults.window,
                                         manifest: node["manifest"]?.string, script: script)
             if let refresh = node["refresh"] {
                 if refresh.string == "off" {
