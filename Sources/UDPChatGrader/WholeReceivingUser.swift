@@ -38,6 +38,8 @@ struct ReceivingUser {
     static let bound = 4
     /// The non-blank lines the receiver's console showed when it first asked (`receive` was typed after them).
     var asking: Set<String> = []
+    /// How long before a datagram's capture time a console line about it may be stamped (`asked`).
+    static let stampSlack: Duration = .milliseconds(300)
     /// How many times `receive` was typed.
     var typed = 0
     /// How long the receiver is watched after the text first showed (a second showing is a duplicate).
@@ -77,11 +79,13 @@ extension WholeCases {
     /// When `b` was asked about something that reached it since `since`: a datagram to its ports (when they
     /// are known; a menu program may print between the text and the message, its chat screen, and is not
     /// asked then), then a console line that is not blank, then quiet. Nil when nothing came within the patience.
+    /// A line counts from `stampSlack` before the datagram: the capture's time and the console's are taken
+    /// apart, and a line printed as the datagram arrived was once stamped a fraction of a millisecond before it.
     static func asked(_ w: WholeContext, _ b: WholeParty, since: Duration) async throws -> Duration? {
         var from = since
         if !b.ports.isEmpty {
             guard let reached = try await w.waitForDatagram(to: b, after: since, within: w.patience) else { return nil }
-            from = reached.time
+            from = max(since, reached.time - ReceivingUser.stampSlack)
         }
         guard let line = try await w.waitForLine(of: b, after: from, within: w.patience, where: { !ReceivingUser.blank($0) }) else { return nil }
         try await w.waitForConsoleQuiet(b, within: w.patience)
