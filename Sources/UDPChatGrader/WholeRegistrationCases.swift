@@ -21,9 +21,7 @@ extension WholeCases {
         try await w.impair(with: relay)
         let party = try await w.startClient(withID: first.id ?? WholeContext.firstClientID, port: first.givenPort)
         guard let lost = try await waitForLoss(w, relay, within: w.patience + CaseContext.startup) else { throw joinFailed(w, party) }
-        guard let join = w.wire.between(party.ports, [w.serverPort], after: restarted).first(where: { $0.time <= lost.time }) else {
-            throw CaseStop.error("the server's first datagram to \(party.name) was lost, but no datagram from \(party.name) to the server was seen before it")
-        }
+        let join = try await lostJoin(w, party, answer: lost, since: restarted)
         let shown = "'\(escapeDatagram(join.payload).prefix(60))'"
         guard let again = try await waitForCopyThrough(w, of: join, from: party, after: lost.time, within: w.rto * 2 + w.patience) else {
             try w.expectAlive(party, "after the server's answer to its join was lost")
@@ -35,12 +33,8 @@ extension WholeCases {
                 + "the repeat (nothing from port \(w.serverPort) to \(portList(party)) within \(seconds(w.patience))): a repeated request gets the same answer again")
         }
         try await w.settle(party, within: w.patience)
-        let shapes = Set((usual + [lost] + w.answers(to: party, after: restarted).filter { $0.time < again }).map { answerShape($0.payload) })
-        if let odd = w.answers(to: party, after: again).first(where: { !shapes.contains(answerShape($0.payload)) }) {
-            throw CaseStop.fail("the server answered \(party.name)'s repeated join \(shown) with '\(escapeDatagram(odd.payload).prefix(100))' at t=\(seconds(odd.time)), "
-                + "which the same join from the same port did not get in a session without the loss (the lost answer was '\(escapeDatagram(lost.payload).prefix(60))'): "
-                + "a repeat from the same socket is the same request, and gets the same answer")
-        }
+        try judgeRepeatAnswers(w, party, usual: usual + [lost] + w.answers(to: party, after: restarted).filter { $0.time < again },
+                               again: again, join: shown, lost: lost)
         try w.expectAlive(party, "after its repeated join was answered")
         guard w.canChat else {
             w.trace.note("judged on the answers: no chat can be typed")
@@ -53,6 +47,33 @@ extension WholeCases {
             throw CaseStop.fail("after its repeated join was answered, the text '\(text)' typed on \(other.name) never appeared on \(party.name)'s console "
                 + "within \(seconds(w.patience)): the repeat undid the join")
         }
+    }
+
+    /// W-JOIN-REPEAT: the join whose answer (`answer`) the relay dropped — the first datagram from `party` to the
+    /// server since `since`, or from the port the answer went to (a client whose socket was not read yet);
+    /// the capture reaches the trace from its own thread, so it is waited for. ERROR, with what was seen, when none.
+    static func lostJoin(_ w: WholeContext, _ party: WholeParty, answer lost: WireDatagram, since: Duration) async throws -> WireDatagram {
+        let join = try await waitForRequest(w, from: party, after: since, before: lost.time)
+            ?? w.wire.datagrams.last { $0.time >= since && $0.time <= lost.time && $0.source == lost.destination && $0.destination == w.serverPort }
+        guard let join else {
+            let toServer = w.wire.datagrams.filter { $0.time >= since && $0.destination == w.serverPort }
+                .prefix(3).map { "t=\(seconds($0.time)) from \($0.source)" }.joined(separator: ", ")
+            throw CaseStop.error("the server's first datagram, to port \(lost.destination) at t=\(seconds(lost.time)), was lost, but no datagram from that port or "
+                + "\(party.name)'s (\(portList(party))) to the server was seen before it (to the server since the restart: \(toServer.isEmpty ? "none" : toServer))")
+        }
+        party.attribute(port: join.source)
+        return join
+    }
+
+    /// W-JOIN-REPEAT: FAIL when a datagram the server sent `party` from its repeated join on (`again`) has a shape
+    /// (`answerShape`) no join got otherwise (`usual`: the loss-free session's, the lost one, those before the repeat).
+    static func judgeRepeatAnswers(_ w: WholeContext, _ party: WholeParty, usual: [WireDatagram], again: Duration, join shown: String,
+                                   lost: WireDatagram) throws {
+        let shapes = Set(usual.map { answerShape($0.payload) })
+        guard let odd = w.answers(to: party, after: again).first(where: { !shapes.contains(answerShape($0.payload)) }) else { return }
+        throw CaseStop.fail("the server answered \(party.name)'s repeated join \(shown) with '\(escapeDatagram(odd.payload).prefix(100))' at t=\(seconds(odd.time)), "
+            + "which the same join from the same port did not get in a session without the loss (the lost answer was '\(escapeDatagram(lost.payload).prefix(60))'): "
+            + "a repeat from the same socket is the same request, and gets the same answer")
     }
 
     /// A payload with what differs from one answer to the next blurred: each run of 8 or more hex digits
@@ -85,18 +106,7 @@ extension WholeCases {
                                      needs: ["quit", "send"]) { w in
         try w.requireChat()
         let assigned = !(w.client.uses("id") || (w.client.input["start"]?.contains("{id}") ?? false))
-        try await w.startServer()
-        try w.requireWire()
-        // A first session teaches the bytes of a leave for the id the next session's client will hold.
-        let first = try await w.startClients(1)[0]
-        guard try await w.settle(first, within: w.patience) else { throw joinFailed(w, first) }
-        let quit = w.trace.now()
-        try w.type("quit", on: first)
-        guard let leave = try await waitForRequest(w, from: first, after: quit) else {
-            throw CaseStop.unsupported("after quit, \(first.name) sent nothing to the server within \(seconds(w.patience)): no leave to send from a stranger")
-        }
-        _ = try await w.waitForAnswer(to: first, after: leave.time, within: w.patience)
-        let firstID = w.clientID(of: first)
+        let (first, leave, firstID) = try await learnLeave(w)
         try await w.restartServer()
         // The owner joins first, alone: where the server assigns the ids, a fresh server gives it the same one.
         let owner = try await w.startClient(withID: first.id ?? WholeContext.firstClientID)
@@ -105,23 +115,15 @@ extension WholeCases {
             throw CaseStop.unsupported("the server assigns the ids, and the first client of a fresh server did not get the id the learned leave names "
                 + "(\(firstID ?? "unknown"), then \(w.clientID(of: owner) ?? "unknown"))")
         }
-        // `other` chats before the stranger's leave, `third` after it (a fresh connection: no remembered answer).
-        let others = try await w.startClients(2)
-        let (other, third) = (others[0], others[1])
-        for party in [other, third] where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
+        // `other` chats before the stranger's leave, and `third` after it where chat needs a connection (a fresh
+        // one: no answer remembered from the first); without connections `other` again (two clients, no more).
+        let others = try await w.startClients(w.has("connect") ? 2 : 1)
+        let (other, third) = (others[0], others.last!)
+        for party in others where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
         // The same chat before the stranger's leave, where a text after it sets up anew (a design without a
         // connection, or one that can end it): a FAIL afterwards is then the leave's doing.
         let control = !w.has("connect") || w.has("terminate")
-        if control {
-            let before = "before a stranger's leave \(w.clientID(of: owner) ?? "")"
-            guard try await !chat(w, from: other, to: owner, text: before).isEmpty else {
-                throw CaseStop.fail("setup: chat: the text '\(before)' typed on \(other.name) never appeared on \(owner.name)'s console within \(seconds(w.patience))")
-            }
-            if w.has("connect") {
-                try w.type("terminate", on: other, peer: owner)
-                try await w.waitForWireSettled(within: w.patience)
-            }
-        }
+        if control { try await controlChat(w, from: other, to: owner) }
         let stranger = try await w.base.node("stranger")
         w.wire.ignore(stranger.address.port)
         let shown = "'\(escapeDatagram(leave.payload).prefix(60))'"
@@ -144,12 +146,45 @@ extension WholeCases {
         try w.expectAlive(owner, "after a stranger sent its leave")
     }
 
-    /// The first datagram `party` sent to the server after `after` (up to the patience).
-    static func waitForRequest(_ w: WholeContext, from party: WholeParty, after: Duration) async throws -> WireDatagram? {
+    /// W-LEAVE-STRANGER's first session: the server up, one client joined and quit; returns it, the first datagram
+    /// it sent the server after quit (its leave), and its id. UNSUPPORTED when it sent nothing.
+    static func learnLeave(_ w: WholeContext) async throws -> (WholeParty, WireDatagram, String?) {
+        try await w.startServer()
+        try w.requireWire()
+        let first = try await w.startClients(1)[0]
+        guard try await w.settle(first, within: w.patience) else { throw joinFailed(w, first) }
+        let quit = w.trace.now()
+        try w.type("quit", on: first)
+        guard let leave = try await waitForRequest(w, from: first, after: quit) else {
+            throw CaseStop.unsupported("after quit, \(first.name) sent nothing to the server within \(seconds(w.patience)): no leave to send from a stranger")
+        }
+        _ = try await w.waitForAnswer(to: first, after: leave.time, within: w.patience)
+        return (first, leave, w.clientID(of: first))
+    }
+
+    /// W-LEAVE-STRANGER's control: a text from `other` reaches `owner` before the stranger's leave (then the
+    /// connection, if any, is ended so that a third client can connect).
+    static func controlChat(_ w: WholeContext, from other: WholeParty, to owner: WholeParty) async throws {
+        let before = "before a stranger's leave \(w.clientID(of: owner) ?? "")"
+        guard try await !chat(w, from: other, to: owner, text: before).isEmpty else {
+            throw CaseStop.fail("setup: chat: the text '\(before)' typed on \(other.name) never appeared on \(owner.name)'s console within \(seconds(w.patience))")
+        }
+        if w.has("connect") {
+            try w.type("terminate", on: other, peer: owner)
+            try await w.waitForWireSettled(within: w.patience)
+        }
+    }
+
+    /// The first datagram `party` sent to the server after `after` (and no later than `before`), up to the patience.
+    static func waitForRequest(_ w: WholeContext, from party: WholeParty, after: Duration, before: Duration? = nil) async throws -> WireDatagram? {
         let deadline = w.trace.now() + w.patience
+        var polls = 0
         while true {
-            if let sent = w.wire.between(party.ports, [w.serverPort], after: after).first { return sent }
+            let sent = w.wire.between(party.ports, [w.serverPort], after: after).filter { datagram in before.map { datagram.time <= $0 } ?? true }
+            if let first = sent.first { return first }
             if w.trace.now() >= deadline { return nil }
+            polls += 1
+            if polls % 5 == 0 { party.refreshSockets() }
             try await Task.sleep(for: WholeContext.poll)
         }
     }

@@ -76,8 +76,9 @@ final class WholeWire: @unchecked Sendable {
             to = context.party(at: destination)
         }
         // A client's first datagrams may come before its socket was read: one sent to the server from
-        // a port nobody holds is the only client's when one has started.
-        if from == nil, to?.name == "server", context.clients.count == 1, let only = context.clients.first {
+        // a port nobody holds is the only running client's when one runs (a case's second session stopped the first).
+        let running = context.clients.filter { $0.exited == nil }
+        if from == nil, to?.name == "server", running.count == 1, let only = running.first {
             only.attribute(port: source)
             from = only
         }

@@ -89,8 +89,10 @@ import UDPChatIUT
         let report = await Self.grade(manifest, rto: 0.5)
         #expect(report.cases.count == Catalogue.cases(for: GradedRole(manifest.role)).count)
         for result in report.cases {
-            // A loaded 2-core machine may push a re-send just outside the strict band: LENIENT is accepted there.
-            let allowed: Set<Verdict> = result.id.contains("RESEND") ? [.pass, .lenient] : [.pass]
+            // A loaded 2-core machine may push a re-send just outside the strict band: LENIENT is accepted in any
+            // case that times one (the *-RESEND cases, and C-CONNECT-SPOOF's re-send: "strict is 0.95–1.1 RTO").
+            let timed = result.id.contains("RESEND") || result.detail.contains("strict is")
+            let allowed: Set<Verdict> = timed ? [.pass, .lenient] : [.pass]
             #expect(allowed.contains(result.verdict), "\(fixture) \(result.id): \(result.verdict.rawValue): \(result.detail)")
         }
         #expect(!report.hasFailures)
@@ -129,7 +131,8 @@ import UDPChatIUT
         let manifest = try Self.referenceManifest(role, binary: try #require(Self.udpchatBinary))
         let report = await Self.grade(manifest, rto: 0.5)
         for result in report.cases {
-            let allowed: Set<Verdict> = result.id.contains("RESEND") ? [.pass, .lenient] : [.pass]
+            let timed = result.id.contains("RESEND") || result.detail.contains("strict is")
+            let allowed: Set<Verdict> = timed ? [.pass, .lenient] : [.pass]
             #expect(allowed.contains(result.verdict), "reference \(role) \(result.id): \(result.verdict.rawValue): \(result.detail)")
         }
     }

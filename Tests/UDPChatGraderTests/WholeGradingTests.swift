@@ -106,9 +106,10 @@ import UDPChatReports
     /// Fixtures/real/original (pinned to 7070, chat relayed, menus; FAULTS.md): run whole in the
     /// sandbox at its own 10 s, its faults 1 (the server dies on malformed datagrams), 3 (neither the
     /// lookup nor the connection request is re-sent), 4 (the leave is never acknowledged; the client
-    /// closes at once) and 5 (no table) are caught; the concurrent joins and the chat it does right
-    /// pass: the callee listens (`0`, the waiting room), the caller connects (`1`, `1`), and the
-    /// receiving user accepts the message (`receive`: `1` at `Response> `) before it is shown, once.
+    /// closes at once), 5 (no table) and 11 (four clients at most: the fifth at once is refused) are
+    /// caught; the chat it does right passes: the callee listens (`0`, the waiting room), the caller
+    /// connects (`1`, `1`), and the receiving user accepts the message (`receive`: `1` at `Response> `)
+    /// before it is shown, once.
     @Test func theOriginalRunWholeHasItsFaultsCaught() async throws {
         guard await SandboxTests.plan() != nil else { return }
         let report = await Self.grade(try Self.whole("\(Self.original)/server.yaml", "\(Self.original)/client.yaml"))
@@ -116,7 +117,9 @@ import UDPChatReports
         #expect(verdicts["W-GARBAGE"] == .fail, "\(Self.details(report))")
         #expect(verdicts["W-LEAVE"] == .fail, "\(Self.details(report))")
         #expect(verdicts["W-TABLE"] == .fail, "\(Self.details(report))")
-        #expect(verdicts["W-CONCURRENT"] == .pass, "\(Self.details(report))")
+        // Fault 11: a table of four; the fifth client at once is refused (`connection_denied`).
+        #expect(verdicts["W-CONCURRENT"] == .fail, "\(Self.details(report))")
+        #expect(report.cases.first { $0.id == "W-CONCURRENT" }?.detail.contains("connection_denied") == true, "\(Self.details(report))")
         #expect(verdicts["W-CHAT"] == .pass, "\(Self.details(report))")
         #expect(verdicts["W-RESEND-LOOKUP"] == .fail, "\(Self.details(report))")
         #expect(verdicts["W-RESEND-CONNECT"] == .fail, "\(Self.details(report))")
@@ -147,9 +150,10 @@ import UDPChatReports
         "assigned": ["W-GARBAGE", "W-RESEND-CONNECT", "W-GARBAGE-CLIENT", "W-LEAVE-STRANGER"],
         "pushed": ["W-DEDUP"],                              // 1: a repeated message is shown again
         // 1: dies on malformed (garbage, a stranger's `_exit`); 5: no table; 4: leave never acknowledged (the client closes at
-        // once, its leave sent once); 3: neither the lookup nor the request is re-sent; 13: garbage ends the waiting room's wait
+        // once, its leave sent once); 3: neither the lookup nor the request is re-sent; 13: garbage ends the waiting room's
+        // wait; 11: four clients at most
         "original": ["W-GARBAGE", "W-TABLE", "W-LEAVE", "W-RESEND-LEAVE", "W-RESEND-LOOKUP", "W-RESEND-CONNECT", "W-GARBAGE-CLIENT",
-                     "W-LEAVE-STRANGER"],
+                     "W-LEAVE-STRANGER", "W-CONCURRENT"],
         // 1: no table, ever; 3: a duplicate is shown again; 2: the request re-sent every 1 s (to the server, and forwarded)
         "routed": ["W-TABLE", "W-DEDUP", "W-RESEND-LOOKUP", "W-RESEND-CONNECT"],
         "tagged": ["W-RESEND-MSG", "W-CONNECT-ONCE"],       // 1: a chat message is sent once, never again; 2: a repeated CONN asks again
