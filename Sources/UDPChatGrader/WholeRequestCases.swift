@@ -53,6 +53,7 @@ extension WholeCases {
         guard !callee.ports.isEmpty else { throw unknownPort(callee) }
         let relay = WholeRelay(rules: ["duplicate"], why: "from the connect on, every datagram to \(callee.name) is delivered twice (an extra copy at once)",
                                scope: { _, destination in callee.ports.contains(destination) })
+        try await w.listen(on: callee)
         try await w.impair(with: relay)
         let typed = w.trace.now()
         try w.type("connect", on: caller, peer: callee)
@@ -69,7 +70,8 @@ extension WholeCases {
                 + "more than once (the relay doubled every datagram to it: \(relay.duplicated) extra copies; and \(caller.name) re-sent it while the user "
                 + "decided), and a repeat is not shown again")
         }
-        w.trace.note("\(callee.name) showed the request once ('\(first.text)'), though the relay made \(relay.duplicated) extra copies of what reached it")
+        let request = shown.first { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty } ?? first
+        w.trace.note("\(callee.name) showed the request once ('\(request.text)'), though the relay made \(relay.duplicated) extra copies of what reached it")
     }
 
     /// `n` datagrams, in words.

@@ -5,13 +5,14 @@ import Foundation
 import UDPChatSupport
 
 extension WholeCases {
-    /// Attaches `relay`, types `action` on `party` (naming `peer`), waits for the relay's first loss and
+    /// Attaches `relay` (after `peer` typed input.listen, for a connect), types `action` on `party` (naming `peer`), waits for the relay's first loss and
     /// for a copy of it to get through, and judges the copies (`judgeResends`). `sender` is whose copies
     /// count (nil: whoever sent what was lost, the caller or the server forwarding its request).
     /// UNSUPPORTED when nothing was lost (nothing of that flow was sent: no such request in this design);
     /// FAIL for a quit that sends nothing.
     static func judgeRequest(_ w: WholeContext, _ relay: WholeRelay, action: String, on party: WholeParty, peer: WholeParty?,
                              sender: WholeParty?, what: String) async throws {
+        if action == "connect", let peer { try await w.listen(on: peer) }
         try await w.impair(with: relay)
         try w.type(action, on: party, peer: peer)
         guard let lost = try await waitForLoss(w, relay, within: w.patience) else {

@@ -62,11 +62,13 @@ extension WholeContext {
 }
 
 extension WholeCases {
-    /// `from` connects to `to` (`to` accepts when the manifest has input.accept: after its console showed
-    /// something, the prompt whatever it looks like; no connect at all where input.send names the
-    /// receiver and there is no input.connect), then types `text`. Returns `to`'s console lines
-    /// containing the text, one per showing (a line showing it twice counts twice), watched until it
-    /// showed once and a while longer (a second showing is a duplicate).
+    /// `from` connects to `to` (`to` types input.listen first when the manifest has it, a menu's waiting
+    /// room; `to` accepts when the manifest has input.accept: after its console showed something, the
+    /// prompt whatever it looks like; no connect at all where input.send names the receiver and there is
+    /// no input.connect), then types `text`. Returns `to`'s console lines containing the text, one per
+    /// showing (a line showing it twice counts twice), watched until it showed once and a while longer
+    /// (a second showing is a duplicate). With input.receive, `to`'s user answers each time its console
+    /// asks about the incoming message (`firstShowing`, `watchForRepeats`).
     /// `beforeSend` runs once the connection is made, just before the text is typed (W-DEDUP's relay starts there).
     /// `connected`: the two are connected already (a second text in the same chat): no set-up again.
     /// `settling`: how long to wait at most for the whole wire to settle before the text (default: the patience).
@@ -75,6 +77,7 @@ extension WholeCases {
         if connected {
             w.trace.note("\(a.name) and \(b.name) are connected already: the text is typed without a connection set-up")
         } else if w.has("connect") {
+            try await w.listen(on: b)
             let connect = w.trace.now()
             try w.type("connect", on: a, peer: b)
             if w.has("accept") {
@@ -99,8 +102,9 @@ extension WholeCases {
         try await beforeSend()
         let typed = w.trace.now()
         try w.type("send", on: a, peer: b, text: text)
-        guard try await w.waitForLine(of: b, after: typed, within: w.patience, where: { $0.contains(text) }) != nil else { return [] }
-        try await Task.sleep(for: min(max(.seconds(1), w.rto), .seconds(3)))
+        var user = ReceivingUser()
+        guard let first = try await firstShowing(w, of: text, on: b, from: a, typed: typed, user: &user) else { return [] }
+        try await watchForRepeats(w, on: b, from: a, text: text, after: first.time, user: &user)
         // Once per showing: two threads printing at once can put two showings on one line.
         return w.lines(of: b, after: typed).flatMap { line in Array(repeating: line, count: showings(of: text, in: line.text)) }
     }

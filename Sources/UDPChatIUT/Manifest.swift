@@ -25,7 +25,9 @@ extension UDPChatError {
 public struct Manifest: Sendable, Codable {
     /// Input actions a client manifest may map to standard-input lines.
     /// `start` is typed once right after the implementation starts (e.g. an id it asks for on standard input).
-    public static let inputActions = ["start", "connect", "accept", "reject", "send", "terminate", "quit", "cancel"]
+    /// `listen` and `receive` are for menu consoles (whole cases only): the callee's line before a connect
+    /// (a waiting room), and the receiving user's answer to each incoming message it is asked about.
+    public static let inputActions = ["start", "connect", "accept", "reject", "send", "terminate", "quit", "cancel", "listen", "receive"]
     static let commandPlaceholders: [IUTRole: Set<String>] = [
         .server: ["port", "rto"],
         .client: ["id", "server_host", "server_port", "port", "advertise_port", "rto"],

@@ -41,6 +41,19 @@ import UDPChatSupport
         }
     }
 
+    /// The menu actions of the assignment's original (Fixtures/real/original/client.yaml): the waiting room
+    /// before a connect, and the receiving user's "1" to each incoming message; other actions are still refused.
+    @Test func aMenuConsoleHasListenAndReceive() throws {
+        let yaml = "role: client\ncommand: [\"./impl\"]\ninput:\n  listen: \"0\"\n  connect: [\"1\", \"1\"]\n  receive: \"1\"\n"
+        let client = try Manifest.parse(yaml: yaml, path: Self.dialects + "/m.yaml", folder: Self.dialects)
+        #expect(client.inputLine("listen", [:]) == "0")
+        #expect(client.inputLine("connect", ["peer": "22"]) == "1\n1")
+        #expect(client.inputLine("receive", ["text": "hi"]) == "1")
+        #expect(throws: UDPChatError.self) {
+            try Manifest.parse(yaml: "role: client\ncommand: [\"./impl\"]\ninput:\n  deliver: \"1\"\n", path: Self.dialects + "/m.yaml", folder: Self.dialects)
+        }
+    }
+
     @Test func implementationsSharingARunShareTheirDialect() throws {
         let colon = try manifest("colon.dialect.yaml"), json = try manifest("json.dialect.yaml"), contract = try manifest(nil)
         #expect(try Manifest.sharedDialect([("bob", colon), ("carol", try manifest("colon.dialect.yaml"))]).name == "colon-chat")
