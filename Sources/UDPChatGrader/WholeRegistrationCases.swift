@@ -54,9 +54,12 @@ extension WholeCases {
     /// W-JOIN-REPEAT: the join whose answer (`answer`) the relay dropped — the first datagram from `party` to the
     /// server since `since`, or from the port the answer went to (a client whose socket was not read yet);
     /// the capture reaches the trace from its own thread, so it is waited for. ERROR, with what was seen, when none.
+    /// The relay stamps its drop and the capture its datagrams, each by its own clock reading: the join may be
+    /// stamped a few ms after the answer it got (`stampSkew` of slack).
     static func lostJoin(_ w: WholeContext, _ party: WholeParty, answer lost: WireDatagram, since: Duration) async throws -> WireDatagram {
-        let join = try await waitForRequest(w, from: party, after: since, before: lost.time)
-            ?? w.wire.datagrams.last { $0.time >= since && $0.time <= lost.time && $0.source == lost.destination && $0.destination == w.serverPort }
+        let limit = lost.time + stampSkew
+        let join = try await waitForRequest(w, from: party, after: since, before: limit)
+            ?? w.wire.datagrams.last { $0.time >= since && $0.time <= limit && $0.source == lost.destination && $0.destination == w.serverPort }
         guard let join else {
             let toServer = w.wire.datagrams.filter { $0.time >= since && $0.destination == w.serverPort }
                 .prefix(3).map { "t=\(seconds($0.time)) from \($0.source)" }.joined(separator: ", ")
@@ -66,6 +69,9 @@ extension WholeCases {
         party.attribute(port: join.source)
         return join
     }
+
+    /// How far apart the relay's and the capture's stamps of one moment may be (seen: 1 ms under load).
+    static let stampSkew: Duration = .milliseconds(50)
 
     /// W-JOIN-REPEAT: FAIL when a datagram the server sent `party` from its repeated join on (`again`) has a shape
     /// (`answerShape`) no join got otherwise (`usual`: the loss-free session's, the lost one, those before the repeat).
