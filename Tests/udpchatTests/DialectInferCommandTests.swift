@@ -93,8 +93,19 @@ struct DialectInferCommandTests {
         #expect(await Self.run(["dialect", "infer", server, "--output", output]) == 2)
         #expect(await Self.run(["dialect", "infer", client, "--output", output]) == 2)
         #expect(await Self.run(["dialect", "infer", server, server, "--output", output]) == 2)
-        // Fixtures/real/original's client has no input.connect (menus the actions cannot say).
-        #expect(await Self.run(["dialect", "infer", "\(Self.real)/original/server.yaml", "\(Self.real)/original/client.yaml", "--output", output]) == 2)
+        // A client manifest without input.connect cannot be driven through a session.
+        let noConnect = Self.temporary("no-connect.yaml")
+        defer { try? FileManager.default.removeItem(atPath: noConnect) }
+        try """
+            name: wordy-client-no-connect
+            role: client
+            command: ["python3", "client.py", "--id", "{id}", "--server", "{server_host}:{server_port}", "--port", "{port}"]
+            workdir: \(Self.real)/wordy
+            input:
+              send: "{text}"
+              quit: "quit"
+            """.write(toFile: noConnect, atomically: true, encoding: .utf8)
+        #expect(await Self.run(["dialect", "infer", server, noConnect, "--output", output]) == 2)
         #expect(await Self.run(["dialect", "infer", server, client, "--pcap", Self.pcap, "--output", output]) == 2)
         #expect(await Self.run(["dialect", "infer", server, client, "--id", "3", "--output", output]) == 2)
         #expect(await Self.run(["dialect", "infer", "--output", output]) == 2)
