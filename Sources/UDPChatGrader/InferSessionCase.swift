@@ -128,12 +128,7 @@ enum InferSessionCase {
 extension WholeContext {
     /// Waits up to `within` for any datagram between the parties after `after`.
     func waitForDatagram(after: Duration, within: Duration) async throws -> Bool {
-        let deadline = trace.now() + within
-        while trace.now() < deadline {
-            if wire.datagrams.contains(where: { $0.time >= after }) { return true }
-            try await Task.sleep(for: Self.poll)
-        }
-        return false
+        try await waitForWire(within: within) { datagrams in datagrams.first { $0.time >= after } } != nil
     }
 
     /// Waits until no datagram and no console line of any party came for `quiet`, up to `within`.

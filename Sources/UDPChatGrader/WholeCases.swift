@@ -23,11 +23,8 @@ enum WholeCases {
     }
 
     static let garbage = whole("W-GARBAGE", slack: .seconds(20), title: "the server survives random and truncated datagrams; then two clients join and chat as usual (assignment item 1)") { w in
-        try await w.startServer()
-        try w.requireWire()
         // A scout joins first: its own datagrams, spoiled, are garbage in the submission's own format.
-        let scout = try await w.startClients(1)[0]
-        guard try await w.settle(scout, within: w.patience) else { throw joinFailed(w, scout) }
+        let scout = try await joined(w, 1)[0]
         let observed = w.wire.between(scout.ports, [w.serverPort]).map(\.payload)
         try await w.sendGarbage(spoiling: observed.reduce(into: []) { if !$0.contains($1) { $0.append($1) } })
         let pair = try await w.startClients(2)
@@ -52,7 +49,7 @@ enum WholeCases {
     }
 
     static let garbageClient = whole("W-GARBAGE-CLIENT", title: "a joined client survives random and truncated datagrams sent to its socket, then shows a text from another client as usual (assignment item 4)") { w in
-        let pair = try await joinedPair(w)
+        let pair = try await joined(w, 2)
         let target = pair[1]
         guard let port = w.answers(to: target).first?.destination ?? target.givenPort ?? target.ports.sorted().first else { throw unknownPort(target) }
         // What reached it, spoiled, is garbage in the submission's own format.
@@ -181,7 +178,7 @@ enum WholeCases {
     static let chat = whole("W-CHAT", title: "a text typed on one client appears exactly once on the other's console, direct or relayed (assignment item 4)",
                             needs: ["send"]) { w in
         try w.requireChat()
-        let pair = try await joinedPair(w)
+        let pair = try await joined(w, 2)
         let text = "whole chat \(pair[0].id ?? 0) to \(pair[1].id ?? 0)"
         let shown = try await chat(w, from: pair[0], to: pair[1], text: text)
         if shown.isEmpty {
@@ -195,21 +192,17 @@ enum WholeCases {
 
     static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server's answers held back 2 RTO (at least 3 s) first (assignment item 6)",
                              needs: ["quit"]) { w in
-        try await w.startServer()
-        try w.requireWire()
-        let party = try await w.startClients(1)[0]
-        guard try await w.settle(party, within: w.patience) else { throw joinFailed(w, party) }
-        try await judgeLeave(w, party)
+        try await judgeLeave(w, try await joined(w, 1)[0])
     }
 
-    /// The submission's server up and two of its clients joined (each answered, then quiet): the
-    /// start of every chat case.
-    static func joinedPair(_ w: WholeContext) async throws -> [WholeParty] {
+    /// The submission's server up and `count` of its clients joined (each answered, then quiet): the
+    /// start of most W cases (two for a chat, one for a leave).
+    static func joined(_ w: WholeContext, _ count: Int) async throws -> [WholeParty] {
         try await w.startServer()
         try w.requireWire()
-        let pair = try await w.startClients(2)
-        for party in pair where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
-        return pair
+        let parties = try await w.startClients(count)
+        for party in parties where !(try await w.settle(party, within: w.patience)) { throw joinFailed(w, party) }
+        return parties
     }
 
     /// When `party`'s stdin got the line carrying `text` (zero when not seen).

@@ -26,7 +26,7 @@ extension WholeCases {
     static let dedup = whole("W-DEDUP", title: "every datagram to the receiver delivered twice: a text typed on one client appears exactly once on the other's console (assignment item 4)",
                              needs: ["send"]) { w in
         try w.requireChat()
-        let pair = try await joinedPair(w)
+        let pair = try await joined(w, 2)
         let receiver = pair[1]
         let relay = WholeRelay(rules: ["duplicate"], why: "from the chat on, every datagram to \(receiver.name) is delivered twice (an extra copy at once)",
                                scope: { _, destination in receiver.ports.contains(destination) })
@@ -46,7 +46,7 @@ extension WholeCases {
     static let resendMessage = whole("W-RESEND-MSG", title: "the first datagram carrying a typed text is lost: the same bytes come again 0.5 … 2 RTO later, and the text appears once (assignment item 4)",
                                      needs: ["send"]) { w in
         try w.requireChat()
-        let pair = try await joinedPair(w)
+        let pair = try await joined(w, 2)
         let relay = WholeRelay(rules: ["drop nth=1"], why: "the first datagram after the text is typed is lost")
         let text = "lost once \(pair[0].id ?? 0) to \(pair[1].id ?? 0)"
         let shown = try await chat(w, from: pair[0], to: pair[1], text: text) { try await w.impair(with: relay) }

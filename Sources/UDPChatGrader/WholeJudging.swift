@@ -48,14 +48,28 @@ extension WholeContext {
         }
     }
 
+    /// The one wait on the wire: polls what the capture has seen until `find` finds something in it, up to
+    /// `within` (nil when nothing was found). `find` gets the datagrams seen so far, once per poll (a party's
+    /// ports read there are read once per poll); `refreshing`: a party whose sockets are re-read every
+    /// fifth poll, for a client whose port is learned late.
+    func waitForWire<Found>(within: Duration, refreshing party: WholeParty? = nil,
+                            find: ([WireDatagram]) -> Found?) async throws -> Found? {
+        let deadline = trace.now() + within
+        var polls = 0
+        while true {
+            if let found = find(wire.datagrams) { return found }
+            if trace.now() >= deadline { return nil }
+            polls += 1
+            if polls % 5 == 0 { party?.refreshSockets() }
+            try await Task.sleep(for: Self.poll)
+        }
+    }
+
     /// Waits up to `within` for a datagram from `party`'s ports after `after`; nil when none came.
     func waitForSent(by party: WholeParty, after: Duration, within: Duration) async throws -> WireDatagram? {
-        let deadline = trace.now() + within
-        while true {
+        try await waitForWire(within: within) { datagrams in
             let ports = party.ports
-            if let sent = wire.datagrams.first(where: { $0.time >= after && ports.contains($0.source) }) { return sent }
-            if trace.now() >= deadline { return nil }
-            try await Task.sleep(for: Self.poll)
+            return datagrams.first { $0.time >= after && ports.contains($0.source) }
         }
     }
 

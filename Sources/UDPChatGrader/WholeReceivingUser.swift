@@ -21,12 +21,9 @@ extension WholeContext {
 
     /// Waits up to `within` for a datagram to `party`'s ports after `after` (from the server or a peer); nil when none came.
     func waitForDatagram(to party: WholeParty, after: Duration, within: Duration) async throws -> WireDatagram? {
-        let deadline = trace.now() + within
-        while true {
+        try await waitForWire(within: within) { datagrams in
             let ports = party.ports
-            if let reached = wire.datagrams.first(where: { $0.time >= after && ports.contains($0.destination) }) { return reached }
-            if trace.now() >= deadline { return nil }
-            try await Task.sleep(for: Self.poll)
+            return datagrams.first { $0.time >= after && ports.contains($0.destination) }
         }
     }
 }

@@ -8,12 +8,9 @@ extension WholeCases {
     static let registration: [GradeCase] = [joinRepeat, leaveStranger]
 
     static let joinRepeat = whole("W-JOIN-REPEAT", slack: .seconds(20), title: "the server's first answer to a join is lost: the client sends its join again, the server answers the repeat as it answers a join, and the client stays joined (assignment item 2)") { w in
-        try await w.startServer()
-        try w.requireWire()
         // A first session shows what a lone join is answered with; the second, the same join (same id,
         // same port, a fresh server) with the server's first answer lost.
-        let first = try await w.startClients(1)[0]
-        guard try await w.settle(first, within: w.patience) else { throw joinFailed(w, first) }
+        let first = try await joined(w, 1)[0]
         let usual = w.answers(to: first)
         try await w.restartServer()
         // From here on: what the first session's client sent while it was being stopped (a leave on end of
@@ -157,10 +154,7 @@ extension WholeCases {
     /// W-LEAVE-STRANGER's first session: the server up, one client joined and quit; returns it, the first datagram
     /// it sent the server after quit (its leave), and its id. UNSUPPORTED when it sent nothing.
     static func learnLeave(_ w: WholeContext) async throws -> (WholeParty, WireDatagram, String?) {
-        try await w.startServer()
-        try w.requireWire()
-        let first = try await w.startClients(1)[0]
-        guard try await w.settle(first, within: w.patience) else { throw joinFailed(w, first) }
+        let first = try await joined(w, 1)[0]
         let quit = w.trace.now()
         try w.type("quit", on: first)
         guard let leave = try await waitForRequest(w, from: first, after: quit) else {
@@ -185,15 +179,12 @@ extension WholeCases {
 
     /// The first datagram `party` sent to the server after `after` (and no later than `before`), up to the patience.
     static func waitForRequest(_ w: WholeContext, from party: WholeParty, after: Duration, before: Duration? = nil) async throws -> WireDatagram? {
-        let deadline = w.trace.now() + w.patience
-        var polls = 0
-        while true {
-            let sent = w.wire.between(party.ports, [w.serverPort], after: after).filter { datagram in before.map { datagram.time <= $0 } ?? true }
-            if let first = sent.first { return first }
-            if w.trace.now() >= deadline { return nil }
-            polls += 1
-            if polls % 5 == 0 { party.refreshSockets() }
-            try await Task.sleep(for: WholeContext.poll)
+        let server = w.serverPort
+        return try await w.waitForWire(within: w.patience, refreshing: party) { datagrams in
+            let ports = party.ports
+            return datagrams.first { datagram in
+                datagram.time >= after && ports.contains(datagram.source) && datagram.destination == server && before.map { datagram.time <= $0 } ?? true
+            }
         }
     }
 }

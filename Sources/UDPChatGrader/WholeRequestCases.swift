@@ -13,7 +13,7 @@ extension WholeCases {
 
     static let resendLookup = whole("W-RESEND-LOOKUP", title: "after connect, the client's first datagrams to the server (its lookup) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 3)",
                                     needs: ["connect"]) { w in
-        let pair = try await joinedPair(w)
+        let pair = try await joined(w, 2)
         let (caller, server) = (pair[0], w.serverPort)
         let lost = losses(w)
         let relay = WholeRelay(rules: ["drop nth=1-\(lost)"], why: "the first \(copies(lost)) \(caller.name) sends to the server after connect \(lost == 1 ? "is" : "are") lost",
@@ -24,7 +24,7 @@ extension WholeCases {
 
     static let resendConnect = whole("W-RESEND-CONNECT", title: "after connect, the first datagrams to reach the other client (the connection request, direct or forwarded) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 3)",
                                      needs: ["connect"]) { w in
-        let pair = try await joinedPair(w)
+        let pair = try await joined(w, 2)
         let (caller, callee, server) = (pair[0], pair[1], w.serverPort)
         guard !callee.ports.isEmpty else { throw unknownPort(callee) }
         let lost = losses(w)
@@ -36,10 +36,7 @@ extension WholeCases {
 
     static let resendLeave = whole("W-RESEND-LEAVE", title: "after quit, the client's first datagrams to the server (its leave) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 6)",
                                    needs: ["quit"]) { w in
-        try await w.startServer()
-        try w.requireWire()
-        let party = try await w.startClients(1)[0]
-        guard try await w.settle(party, within: w.patience) else { throw joinFailed(w, party) }
+        let party = try await joined(w, 1)[0]
         let (server, lost) = (w.serverPort, losses(w))
         let relay = WholeRelay(rules: ["drop nth=1-\(lost)"], why: "the first \(copies(lost)) \(party.name) sends to the server after quit \(lost == 1 ? "is" : "are") lost",
                                scope: { source, destination in destination == server && party.ports.contains(source) })
@@ -48,7 +45,7 @@ extension WholeCases {
 
     static let connectOnce = whole("W-CONNECT-ONCE", title: "a connection request that reaches the client twice, and again when re-sent, is shown to its user once (assignment item 3)",
                                    needs: ["connect"]) { w in
-        let pair = try await joinedPair(w)
+        let pair = try await joined(w, 2)
         let (caller, callee) = (pair[0], pair[1])
         guard !callee.ports.isEmpty else { throw unknownPort(callee) }
         let relay = WholeRelay(rules: ["duplicate"], why: "from the connect on, every datagram to \(callee.name) is delivered twice (an extra copy at once)",

@@ -41,16 +41,12 @@ extension WholeCases {
     /// (Copies after `after` when given: W-JOIN-REPEAT's join, sent again after its answer was lost.)
     static func waitForCopyThrough(_ w: WholeContext, of lost: WireDatagram, from sender: WholeParty, after: Duration? = nil,
                                    within: Duration) async throws -> Duration? {
-        let deadline = w.trace.now() + within
         let sources = sender.ports.union([lost.source])
         let since = max(lost.time, after ?? lost.time)
-        while true {
-            let copy = w.wire.datagrams.first {
+        return try await w.waitForWire(within: within) { datagrams in
+            datagrams.first {
                 $0.time > since && $0.destination == lost.destination && sources.contains($0.source) && isResend(of: lost.payload, $0.payload)
-            }
-            if let copy { return copy.time }
-            if w.trace.now() >= deadline { return nil }
-            try await Task.sleep(for: WholeContext.poll)
+            }?.time
         }
     }
 
