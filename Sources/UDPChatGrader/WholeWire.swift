@@ -67,8 +67,11 @@ final class WholeWire: @unchecked Sendable {
     private func record(_ datagram: UDPDatagram, context: WholeContext, everything: Bool) {
         let source = datagram.source.port, destination = datagram.destination.port
         let now = context.trace.now()
-        lock.withLock { lastAny = now }
-        if lock.withLock({ ignored.contains(source) || ignored.contains(destination) }) { return }
+        let grader = lock.withLock { () -> Bool in
+            lastAny = now
+            return ignored.contains(source) || ignored.contains(destination)
+        }
+        if grader { return }
         var from = context.party(at: source), to = context.party(at: destination)
         if from == nil || to == nil, everything || !context.captureAll || from != nil || to != nil || refreshDue() {
             for party in context.clients { party.refreshSockets() }
