@@ -144,32 +144,19 @@ public enum Interop {
                 await manifest.typeStartInput(["id": String(id)]) { process.type($0) }
                 return process
             }
-            try await Task.sleep(for: .milliseconds(300))
+            let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace, dialect: dialect)
+            probe.localID = 99
+            nodes.append(probe)
+            let startup = InteropStartup(trace: trace, probe: probe, server: server, serverProcess: processes[0])
+            try await startup.serverAnswers()
             let initiatorPort = ports.next()
             let useRelay = b.uses("advertise_port") && b.uses("port")
             let initiator = try await start(a, id: 1, port: initiatorPort, advertise: initiatorPort, name: "initiator")
             let responder = try await start(b, id: 2, port: responderPort, advertise: useRelay ? relay.localAddress.port : responderPort, name: "responder")
             processes += [initiator, responder]
-            // Wait until both are registered (a probe client looks them up).
-            let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace, dialect: dialect)
-            probe.localID = 99
-            nodes.append(probe)
-            // Starting is not judged (CaseContext.startup): on a loaded machine two interpreters and a
-            // server can take seconds to come up.
-            let deadline = trace.now() + max(rto * 3 + .seconds(5), CaseContext.startup)
-            var registered = false
-            while !registered, trace.now() < deadline {
-                try? probe.send(.register(id: 99, port: probe.address.port), to: server, tag: "probe")
-                try? probe.send(.lookup(id: 1), to: server, tag: "probe")
-                try? probe.send(.lookup(id: 2), to: server, tag: "probe")
-                try await Task.sleep(for: .milliseconds(200))
-                let answers = trace.events.filter { $0.node == "probe" && $0.kind == .received }.compactMap(\.message)
-                registered = answers.contains { if case .peer(1, _, _) = $0 { true } else { false } }
-                    && answers.contains { if case .peer(2, _, _) = $0 { true } else { false } }
-            }
-            guard registered else {
-                throw CaseStop.error("the two clients did not both register with the reference server within \(seconds(max(rto * 3 + .seconds(5), CaseContext.startup)))")
-            }
+            try await startup.clientsBind([("initiator", initiator, a.uses("port") ? initiatorPort : nil),
+                                           ("responder", responder, b.uses("port") ? responderPort : nil)])
+            try await startup.clientsRegister([("initiator", initiator), ("responder", responder)], within: max(rto * 3 + .seconds(5), CaseContext.startup))
             func type(_ process: TracedProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
                 let id = process === initiator ? "1" : "2"
                 guard let line = manifest.inputLine(action, values.merging(["id": id]) { given, _ in given }) else {

@@ -29,6 +29,16 @@ import UDPChatSupport
         }
     }
 
+    /// The clients start only once the reference server answers: a server that dies at start is the
+    /// harness's ERROR at once, and no client was launched into it.
+    @Test func aReferenceServerThatDiesAtStartIsAnErrorBeforeAnyClientStarts() async throws {
+        let correct = try Manifest.load(path: "\(Self.iut)/colon-client-correct.yaml")
+        let (result, events) = await Interop.chat(correct, correct, serverCommand: ["sh", "-c", "exit 7"], requested: .milliseconds(300),
+                                                  loss: 0, seed: 1, ports: PortAllocator.shared)
+        #expect(result.verdict == .error && result.detail.contains("exited with status 7 during startup"), "\(result.detail)")
+        #expect(!events.contains { $0.node == "initiator" || $0.node == "responder" }, "no client was started")
+    }
+
     @Test func aFaultyColonClientIsFoundInItsPair() async throws {
         guard let server = Self.server() else { return }
         let correct = try Manifest.load(path: "\(Self.iut)/colon-client-correct.yaml")
