@@ -38,6 +38,10 @@ import UDPChatReports
         ("\(dialects)/json-server-correct.yaml", "\(dialects)/json-client-no-msg-resend.yaml", ["W-RESEND-MSG"]),
     ]
 
+    /// The RTO both kinds are graded at: re-sends are judged 0.5 … 2 RTO apart, and at 0.4 s a 1 s stall
+    /// of the loaded CI machine made a correct re-send late (C-LEAVE-RESEND "re-sent after 1.334 s").
+    static let rto: Duration = .seconds(1)
+
     /// The manifest as a submission that names no dialect: `dialect: none`.
     static func withoutDialect(_ manifest: Manifest) -> Manifest {
         var bare = manifest
@@ -60,7 +64,7 @@ import UDPChatReports
         let (serverPath, clientPath, faults) = Self.fixtures[index]
         let client = try Manifest.load(path: clientPath)
         let whole = try WholeSubmission.from([Self.withoutDialect(try Manifest.load(path: serverPath)), Self.withoutDialect(client)])
-        let behavioural = Self.verdicts(await WholeGradingTests.grade(whole, cases: Self.wholeCases))
+        let behavioural = Self.verdicts(await WholeGradingTests.grade(whole, cases: Self.wholeCases, rto: Self.rto))
         if behavioural.values.contains(where: WholeImpairedGradingTests.relayMissing) { return }
         let name = URL(fileURLWithPath: clientPath).lastPathComponent
         for id in Self.wholeCases {
@@ -73,7 +77,7 @@ import UDPChatReports
         }
         // The format cases judging the same rules, with the fixture's own dialect.
         let formatIDs = Self.wholeCases.flatMap { ProtocolRules.behavioural[$0]?.formatCases ?? [] }
-        let format = Self.verdicts(await FixtureGradingTests.grade(client, cases: formatIDs, rto: 0.4))
+        let format = Self.verdicts(await FixtureGradingTests.grade(client, cases: formatIDs, rto: Self.rto / .seconds(1)))
         var compared = 0
         for id in Self.wholeCases {
             guard let info = ProtocolRules.behavioural[id], let w = behavioural[id] else { continue }
