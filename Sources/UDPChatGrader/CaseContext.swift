@@ -52,6 +52,8 @@ public final class CaseContext: @unchecked Sendable {
     /// A whole-submission case's parties (W-*); nil in server and client cases.
     var whole: WholeContext?
     private var others: [TracedProcess] = []
+    /// Files the case wrote for its programs (a stand-in's dialect), removed at tear-down.
+    private var scratch: [String] = []
 
     init(manifest: Manifest, caseID: String, rto: Duration, group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) {
         self.control = control
@@ -143,6 +145,7 @@ public final class CaseContext: @unchecked Sendable {
         await process?.stop()
         for other in lock.withLock({ others }) { await other.stop() }
         for node in lock.withLock({ nodes }) { await node.close() }
+        for file in lock.withLock({ scratch }) { try? FileManager.default.removeItem(atPath: file) }
     }
 
     func launch(_ values: [String: String]) async throws {
@@ -152,11 +155,19 @@ public final class CaseContext: @unchecked Sendable {
     /// Starts `manifest`'s command with its placeholders filled from `values` (confined when the case
     /// runs in a sandbox); its console lines go into the trace under `name`. Stopped at tear-down.
     func start(_ manifest: Manifest, values: [String: String], name: String) async throws -> TracedProcess {
+        var values = values
+        if manifest.standsIn, manifest.uses("dialect") {
+            let file = try StandIn.dialectFile(manifest)
+            if file != "default" { lock.withLock { scratch.append(file) } }
+            values["dialect"] = file
+        }
         let command = manifest.command.map { fillPlaceholders($0, values) }
         let env = manifest.env.mapValues { fillPlaceholders($0, values) }
         do {
             var run = command, runEnv = env
-            if let limits = control.limits {
+            // A stand-in (the reference, trusted like the worker) runs unconfined in the case's sandbox: it
+            // reads its dialect from the sandbox's /tmp, and the confined programs cannot signal or trace it.
+            if let limits = control.limits, !manifest.standsIn {
                 run = try SandboxInside.confined(command, workdir: manifest.workdir, env: env, limits: limits)
                 runEnv = [:]
             }

@@ -59,6 +59,9 @@ public struct GradeCase: Sendable {
     public let needsRelay: Bool
     /// Time the case may take beyond the usual timeout of 8 RTO + 20 s (a whole driven session).
     public var slack: Duration = .zero
+    /// A whole case (W-*): the roles whose behaviour it judges. With the reference standing in for one
+    /// role (`WholeSubmission.standIn`), only the cases that judge the other role run.
+    public var judges: Set<IUTRole> = Set(IUTRole.allCases)
     /// Messages the grader's parties must write (`sends`) and the implementation must write for the
     /// case to have evidence (`observes`); a dialect without one of them makes the case UNSUPPORTED
     /// before it starts. A server case always sends REGISTER and a client case always waits for the

@@ -63,12 +63,14 @@ public func globMatch(_ pattern: String, _ text: String) -> Bool {
 
 /// Runs the case catalogue against an implementation.
 public enum Grader {
-    /// The catalogue for a role, filtered by --cases / --skip globs (comma-separated lists allowed).
-    public static func select(role: GradedRole, cases: [String], skip: [String]) -> [GradeCase] {
+    /// The catalogue for a role, filtered by --cases / --skip globs (comma-separated lists allowed);
+    /// `judging`: only the (whole) cases that judge that role (a stand-in pair's, `WholeSubmission.judged`).
+    public static func select(role: GradedRole, cases: [String], skip: [String], judging: IUTRole? = nil) -> [GradeCase] {
         let include = cases.flatMap { $0.split(separator: ",").map(String.init) }
         let exclude = skip.flatMap { $0.split(separator: ",").map(String.init) }
         return Catalogue.cases(for: role).filter { item in
             (include.isEmpty || include.contains { globMatch($0, item.id) }) && !exclude.contains { globMatch($0, item.id) }
+                && judging.map(item.judges.contains) ?? true
         }
     }
 
@@ -88,7 +90,7 @@ public enum Grader {
         let clock = ContinuousClock()
         let started = clock.now
         let (rto, rtoNote) = effectiveRTO(manifest: subject.timed, requested: options.rto)
-        let selected = select(role: subject.role, cases: options.cases, skip: options.skip)
+        let selected = select(role: subject.role, cases: options.cases, skip: options.skip, judging: subject.judged)
         let jobs = subject.pinned && options.sandbox == nil ? 1 : (options.jobs > 0 ? options.jobs : max(1, selected.count))
         let control = RunControl(options.control, sandbox: options.sandbox)
         func report(_ cases: [CaseResult]) -> GradeReport {

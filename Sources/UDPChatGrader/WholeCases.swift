@@ -1,6 +1,7 @@
 // The whole-submission catalogue (W-*): the submission's own server and clients run together, judged
 // from what the harness types and sees — consoles, datagrams on the wire, sockets, processes — with no
 // wire format (docs/GRADER.md "Whole submissions"). Rule ids: UDPChatReports' ProtocolRules.behavioural.
+import UDPChatIUT
 import UDPChatSupport
 
 enum WholeCases {
@@ -12,17 +13,19 @@ enum WholeCases {
     /// `slack`: time beyond the usual case timeout (several sessions, or a server slow to settle). Every
     /// whole case also gets the start-up grace on top (`CaseContext.startup`): starting is not judged, and
     /// JVMs on a loaded machine take most of it.
-    static func whole(_ id: String, slack: Duration = .zero, level: Level = .must, title: String, needs: [String] = [],
+    /// `judges`: the roles whose behaviour the case judges (both when it judges what they do together).
+    static func whole(_ id: String, judges: Set<IUTRole>, slack: Duration = .zero, level: Level = .must, title: String, needs: [String] = [],
                       body: @Sendable @escaping (WholeContext) async throws -> Void) -> GradeCase {
         var item = GradeCase(id, .whole, section: section, level: level, title: title, needs: needs) { context in
             guard let whole = context.whole else { throw CaseStop.error("\(id) needs a whole submission (a server and a client manifest)") }
             try await body(whole)
         }
         item.slack = CaseContext.startup + slack
+        item.judges = judges
         return item
     }
 
-    static let garbage = whole("W-GARBAGE", slack: .seconds(20), title: "the server survives random and truncated datagrams; then two clients join and chat as usual (assignment item 1)") { w in
+    static let garbage = whole("W-GARBAGE", judges: [.server], slack: .seconds(20), title: "the server survives random and truncated datagrams; then two clients join and chat as usual (assignment item 1)") { w in
         // A scout joins first: its own datagrams, spoiled, are garbage in the submission's own format.
         let scout = try await joined(w, 1)[0]
         let observed = w.wire.between(scout.ports, [w.serverPort]).map(\.payload)
@@ -48,7 +51,7 @@ enum WholeCases {
         try w.expectAlive(w.theServer!, "at the end of the session after the garbage")
     }
 
-    static let garbageClient = whole("W-GARBAGE-CLIENT", title: "a joined client survives random and truncated datagrams sent to its socket, then shows a text from another client as usual (assignment item 4)") { w in
+    static let garbageClient = whole("W-GARBAGE-CLIENT", judges: [.client], title: "a joined client survives random and truncated datagrams sent to its socket, then shows a text from another client as usual (assignment item 4)") { w in
         let pair = try await joined(w, 2)
         let target = pair[1]
         guard let port = w.answers(to: target).first?.destination ?? target.givenPort ?? target.ports.sorted().first else { throw unknownPort(target) }
@@ -75,7 +78,7 @@ enum WholeCases {
         try w.expectAlive(target, "at the end of the session after the garbage")
     }
 
-    static let table = whole("W-TABLE", title: "the server's console shows the table of active clients: after a second client joins it names both ports, after that one leaves the first one's (assignment item 2)") { w in
+    static let table = whole("W-TABLE", judges: [.server], title: "the server's console shows the table of active clients: after a second client joins it names both ports, after that one leaves the first one's (assignment item 2)") { w in
         try await w.startServer()
         try w.requireWire()
         let first = try await tableJoin(w, earlier: [])
@@ -142,7 +145,7 @@ enum WholeCases {
     /// (the assignment's original) can take.
     static let concurrency = 5
 
-    static let concurrent = whole("W-CONCURRENT", title: "\(concurrency) clients started at once each get an answer from the server, the same kind of answer, and none exits (assignment item 1)") { w in
+    static let concurrent = whole("W-CONCURRENT", judges: [.server], title: "\(concurrency) clients started at once each get an answer from the server, the same kind of answer, and none exits (assignment item 1)") { w in
         try await w.startServer()
         try w.requireWire()
         let parties = try await w.startClients(concurrency)
@@ -175,7 +178,7 @@ enum WholeCases {
             + "('\(escapeDatagram(usual[0].1.payload).prefix(60))', numbers aside): \(named); a server serving many clients answers each join alike")
     }
 
-    static let chat = whole("W-CHAT", title: "a text typed on one client appears exactly once on the other's console, direct or relayed (assignment item 4)",
+    static let chat = whole("W-CHAT", judges: [.server, .client], title: "a text typed on one client appears exactly once on the other's console, direct or relayed (assignment item 4)",
                             needs: ["send"]) { w in
         try w.requireChat()
         let pair = try await joined(w, 2)
@@ -190,7 +193,7 @@ enum WholeCases {
         }
     }
 
-    static let leave = whole("W-LEAVE", title: "after quit the client closes only once the server answered its leave; the server's answers held back 2 RTO (at least 3 s) first (assignment item 6)",
+    static let leave = whole("W-LEAVE", judges: [.client], title: "after quit the client closes only once the server answered its leave; the server's answers held back 2 RTO (at least 3 s) first (assignment item 6)",
                              needs: ["quit"]) { w in
         try await judgeLeave(w, try await joined(w, 1)[0])
     }

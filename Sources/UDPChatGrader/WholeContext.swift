@@ -34,6 +34,8 @@ public final class WholeContext: @unchecked Sendable {
     private var held = false
     /// The datagrams between the parties, as the wire showed them.
     let wire = WholeWire()
+    /// Why chat is not judged at all in this pair (a stand-in under a dialect), or nil.
+    let chatBlocked: String?
     /// The first id the harness gives a client ({id}); the next ones follow.
     public static let firstClientID: ClientID = 21
 
@@ -41,6 +43,7 @@ public final class WholeContext: @unchecked Sendable {
         self.base = base
         self.server = server
         self.client = client
+        chatBlocked = StandIn.chatBlocked(server: server, client: client)
     }
 
     public var serverPort: UInt16 { server.pinnedPort ?? serverParty?.givenPort ?? ProtocolDefaults.port }
@@ -171,10 +174,16 @@ public final class WholeContext: @unchecked Sendable {
 
     /// A chat can be typed: `send`, and `connect` or a `send` that names the receiver itself
     /// (`send {peer} {text}`: designs without a connection set-up, each message naming its receiver).
-    public var canChat: Bool { has("send") && (has("connect") || (client.input["send"]?.contains("{peer}") ?? false)) }
+    /// With the reference standing in under a dialect other than the contract's, no chat is typed
+    /// (`StandIn.chatBlocked`).
+    public var canChat: Bool {
+        chatBlocked == nil && has("send") && (has("connect") || (client.input["send"]?.contains("{peer}") ?? false))
+    }
+
 
     /// UNSUPPORTED, before anything starts, when no chat can be typed (`canChat`).
     public func requireChat() throws {
+        if let blocked = chatBlocked { throw CaseStop.unsupported(blocked) }
         guard canChat else {
             throw CaseStop.unsupported(has("send") ? "the client manifest has no input.connect, and its input.send does not name the receiver ({peer})"
                                                    : "the client manifest has no input.send")

@@ -7,7 +7,7 @@ import UDPChatSupport
 extension WholeCases {
     static let impaired: [GradeCase] = [resendJoin, dedup, resendMessage] + requests
 
-    static let resendJoin = whole("W-RESEND-JOIN", title: "a client's first datagrams to the server are lost: the same bytes come again 0.5 … 2 RTO after each copy, until answered (assignment item 2)") { w in
+    static let resendJoin = whole("W-RESEND-JOIN", judges: [.client], title: "a client's first datagrams to the server are lost: the same bytes come again 0.5 … 2 RTO after each copy, until answered (assignment item 2)") { w in
         // At a long RTO one loss is enough to see a re-send, and keeps the case short.
         let lost = losses(w)
         let relay = WholeRelay(rules: ["drop dir=up nth=1-\(lost)"], why: "the first \(lost) datagram\(lost == 1 ? "" : "s") a client sends to the server \(lost == 1 ? "is" : "are") lost")
@@ -23,7 +23,7 @@ extension WholeCases {
         w.trace.note("\(party.name) was answered at t=\(seconds(answer.time)) after re-sending what was lost")
     }
 
-    static let dedup = whole("W-DEDUP", title: "every datagram to the receiver delivered twice: a text typed on one client appears exactly once on the other's console (assignment item 4)",
+    static let dedup = whole("W-DEDUP", judges: [.client], title: "every datagram to the receiver delivered twice: a text typed on one client appears exactly once on the other's console (assignment item 4)",
                              needs: ["send"]) { w in
         try w.requireChat()
         let pair = try await joined(w, 2)
@@ -43,7 +43,7 @@ extension WholeCases {
         w.trace.note("the relay made \(relay.duplicated) extra copies; '\(text)' appeared once on \(pair[1].name)'s console")
     }
 
-    static let resendMessage = whole("W-RESEND-MSG", title: "the first datagram carrying a typed text is lost: the same bytes come again 0.5 … 2 RTO later, and the text appears once (assignment item 4)",
+    static let resendMessage = whole("W-RESEND-MSG", judges: [.client], title: "the first datagram carrying a typed text is lost: the same bytes come again 0.5 … 2 RTO later, and the text appears once (assignment item 4)",
                                      needs: ["send"]) { w in
         try w.requireChat()
         let pair = try await joined(w, 2)

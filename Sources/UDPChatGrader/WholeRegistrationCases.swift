@@ -7,7 +7,7 @@ import UDPChatSupport
 extension WholeCases {
     static let registration: [GradeCase] = [joinRepeat, leaveStranger]
 
-    static let joinRepeat = whole("W-JOIN-REPEAT", slack: .seconds(20), title: "the server's first answer to a join is lost: the client sends its join again, the server answers the repeat as it answers a join, and the client stays joined (assignment item 2)") { w in
+    static let joinRepeat = whole("W-JOIN-REPEAT", judges: [.server, .client], slack: .seconds(20), title: "the server's first answer to a join is lost: the client sends its join again, the server answers the repeat as it answers a join, and the client stays joined (assignment item 2)") { w in
         // A first session shows what a lone join is answered with; the second, the same join (same id,
         // same port, a fresh server) with the server's first answer lost.
         let first = try await joined(w, 1)[0]
@@ -107,7 +107,7 @@ extension WholeCases {
         return digitsMasked(out)
     }
 
-    static let leaveStranger = whole("W-LEAVE-STRANGER", slack: .seconds(20), title: "a client's own leave datagram, sent from a stranger's socket while that client is joined, removes nothing: the client still gets a text (assignment item 6)",
+    static let leaveStranger = whole("W-LEAVE-STRANGER", judges: [.server], slack: .seconds(20), title: "a client's own leave datagram, sent from a stranger's socket while that client is joined, removes nothing: the client still gets a text (assignment item 6)",
                                      needs: ["quit", "send"]) { w in
         try w.requireChat()
         let assigned = !(w.client.uses("id") || (w.client.input["start"]?.contains("{id}") ?? false))

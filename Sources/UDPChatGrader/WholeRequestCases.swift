@@ -11,7 +11,7 @@ extension WholeCases {
     /// over 2 s, to keep the run short (at 10 s one loss costs 10 s).
     static func losses(_ w: WholeContext) -> Int { w.rto <= .seconds(2) ? 2 : 1 }
 
-    static let resendLookup = whole("W-RESEND-LOOKUP", title: "after connect, the client's first datagrams to the server (its lookup) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 3)",
+    static let resendLookup = whole("W-RESEND-LOOKUP", judges: [.client], title: "after connect, the client's first datagrams to the server (its lookup) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 3)",
                                     needs: ["connect"]) { w in
         let pair = try await joined(w, 2)
         let (caller, server) = (pair[0], w.serverPort)
@@ -22,8 +22,10 @@ extension WholeCases {
                                what: "first datagram to the server after connect (its lookup, or its request in a relayed design)")
     }
 
-    static let resendConnect = whole("W-RESEND-CONNECT", title: "after connect, the first datagrams to reach the other client (the connection request, direct or forwarded) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 3)",
+    static let resendConnect = whole("W-RESEND-CONNECT", judges: [.client], title: "after connect, the first datagrams to reach the other client (the connection request, direct or forwarded) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 3)",
                                      needs: ["connect"]) { w in
+        // The request's way to the other client (straight, or through the server) is the design's: not judged with a stand-in under a dialect.
+        if let blocked = w.chatBlocked { throw CaseStop.unsupported(blocked) }
         let pair = try await joined(w, 2)
         let (caller, callee, server) = (pair[0], pair[1], w.serverPort)
         guard !callee.ports.isEmpty else { throw unknownPort(callee) }
@@ -34,7 +36,7 @@ extension WholeCases {
                                what: "connection request to \(callee.name) (the first datagram to reach it after connect)")
     }
 
-    static let resendLeave = whole("W-RESEND-LEAVE", title: "after quit, the client's first datagrams to the server (its leave) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 6)",
+    static let resendLeave = whole("W-RESEND-LEAVE", judges: [.client], title: "after quit, the client's first datagrams to the server (its leave) are lost: the same bytes come again 0.5 … 2 RTO after each copy (assignment item 6)",
                                    needs: ["quit"]) { w in
         let party = try await joined(w, 1)[0]
         let (server, lost) = (w.serverPort, losses(w))
@@ -43,8 +45,10 @@ extension WholeCases {
         try await judgeRequest(w, relay, action: "quit", on: party, peer: nil, sender: party, what: "first datagram to the server after quit (its leave)")
     }
 
-    static let connectOnce = whole("W-CONNECT-ONCE", title: "a connection request that reaches the client twice, and again when re-sent, is shown to its user once (assignment item 3)",
+    static let connectOnce = whole("W-CONNECT-ONCE", judges: [.client], title: "a connection request that reaches the client twice, and again when re-sent, is shown to its user once (assignment item 3)",
                                    needs: ["connect"]) { w in
+        // The request's way to the other client (straight, or through the server) is the design's: not judged with a stand-in under a dialect.
+        if let blocked = w.chatBlocked { throw CaseStop.unsupported(blocked) }
         let pair = try await joined(w, 2)
         let (caller, callee) = (pair[0], pair[1])
         guard !callee.ports.isEmpty else { throw unknownPort(callee) }

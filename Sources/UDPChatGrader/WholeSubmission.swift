@@ -47,6 +47,7 @@ public struct WholeSubmission: Sendable {
 
 extension Grader {
     /// Grades a submission whole: the W-* cases, each running its own server and clients together.
+    /// With a stand-in (`WholeSubmission.standIn`), only the cases that judge the submission's role.
     public static func run(whole: WholeSubmission, options: GradeOptions) async -> GradeReport {
         await run(GradeSubject(whole.server, partner: whole.client, name: whole.name), options: options)
     }
@@ -71,6 +72,11 @@ struct GradeSubject: Sendable {
     /// The manifest whose input actions the cases type (and whose `{rto}` sets the RTO graded at).
     var typed: Manifest { partner ?? manifest }
     var timed: Manifest { typed }
+    /// The role a stand-in pair judges (the submission's part), or nil.
+    var judged: IUTRole? {
+        guard let partner else { return nil }
+        return manifest.standsIn ? .client : partner.standsIn ? .server : nil
+    }
     /// True when a part is pinned to 7070: on the host, cases then run one at a time.
     var pinned: Bool { manifests.contains { $0.pinnedPort != nil } }
 }

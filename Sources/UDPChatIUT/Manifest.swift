@@ -61,6 +61,10 @@ public struct Manifest: Sendable, Codable {
     /// dialect file's yet). Only the behavioural cases (W-*) grade it; the format-level ones are
     /// UNSUPPORTED, pointing at `udpchat dialect infer`.
     public var dialectUnknown = false
+    /// True for the reference server or client the harness stands in with for the role a submission
+    /// graded alone lacks (`grade --stand-in`): not the submission's, and never judged. Its command
+    /// takes `{dialect}`: a file of the submission's dialect (written in the case), or `default`.
+    public var standsIn = false
     /// The program's own RTO (`rto:`), for a command without `{rto}` whose waits are fixed in its
     /// code (`usleep(500000)`): the grader grades at it instead of the contract's 10 s.
     public var fixedRTO: Duration?

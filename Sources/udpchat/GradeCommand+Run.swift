@@ -26,9 +26,13 @@ extension GradeCommand {
             if let artifacts, batch != nil { perManifest.artifacts = "\(artifacts)/\(safeName(manifest.name))" }
             let (_, note) = Grader.effectiveRTO(manifest: manifest, requested: options.rto)
             let said = "grading \(manifest.name) (\(manifest.role.rawValue)): \(note)"
-            guard var report = await gradeOne(GradedRole(manifest.role), label: manifest.name, saying: said, options: perManifest,
-                                              progress: progress, batched: batched, stopOnFailure: stopOnFailure,
-                                              { await Grader.run(manifest: manifest, options: $0) }) else { continue }
+            var graded = await gradeOne(GradedRole(manifest.role), label: manifest.name, saying: said, options: perManifest,
+                                        progress: progress, batched: batched, stopOnFailure: stopOnFailure,
+                                        { await Grader.run(manifest: manifest, options: $0) })
+            if standIn, !control.interrupted, !wholes.contains(where: { [$0.server.path, $0.client.path].contains(manifest.path) }) {
+                graded = await gradeWithStandIn(manifest, adding: graded, options: perManifest, progress: progress, batched: batched, stopOnFailure: stopOnFailure)
+            }
+            guard var report = graded else { continue }
             if batch != nil { report.submission = entry.submission }
             reports.append(report)
         }
@@ -45,11 +49,40 @@ extension GradeCommand {
         return reports
     }
 
+    /// `--stand-in`: the W-* cases that judge `manifest`'s role, with the reference counterpart standing
+    /// in, added to its report `own` (a note when nothing can stand in, e.g. `dialect: none`).
+    func gradeWithStandIn(_ manifest: Manifest, adding own: GradeReport?, options: GradeOptions, progress: ProgressReporter, batched: Bool,
+                          stopOnFailure: @escaping @Sendable (Bool) -> Void) async -> GradeReport? {
+        let pair: WholeSubmission
+        switch WholeSubmission.standIn(for: manifest, executable: Self.ownExecutable()) {
+        case .success(let made): pair = made
+        case .failure(let error):
+            // Said even with --quiet: the cases the user asked for are not run.
+            if quiet { FileHandle.standardError.write(Data("grade: --stand-in: \(error.reason)\n".utf8)) } else { progress.say("--stand-in: \(error.reason)") }
+            return own
+        }
+        var options = options
+        if let artifacts = options.artifacts { options.artifacts = artifacts + "/stand-in" }
+        let said = "grading \(manifest.name) with the reference \(pair.standIn?.rawValue ?? "counterpart") standing in: the W-* cases that judge its \(manifest.role.rawValue)"
+        guard let more = await gradeOne(.whole, label: manifest.name, judging: manifest.role, saying: said, options: options, progress: progress,
+                                        batched: batched, stopOnFailure: stopOnFailure, { await Grader.run(whole: pair, options: $0) }) else { return own }
+        guard var report = own else {
+            var alone = more
+            (alone.implementation, alone.role, alone.manifest) = (manifest.name, GradedRole(manifest.role), manifest.path)
+            return alone
+        }
+        report.cases += more.cases
+        report.duration += more.duration
+        report.setupError = report.setupError ?? more.setupError
+        return report
+    }
+
     /// Grades one implementation (or whole submission) on its chosen cases, with progress lines and the
     /// result matrix; nil when --cases, -k and --last-failed choose none of its cases.
-    func gradeOne(_ role: GradedRole, label: String, saying: String, options: GradeOptions, progress: ProgressReporter, batched: Bool,
+    /// `judging`: a stand-in pair's, only the whole cases that judge that role.
+    func gradeOne(_ role: GradedRole, label: String, judging: IUTRole? = nil, saying: String, options: GradeOptions, progress: ProgressReporter, batched: Bool,
                   stopOnFailure: @escaping @Sendable (Bool) -> Void, _ run: (GradeOptions) async -> GradeReport) async -> GradeReport? {
-        let chosen = chosen(role, label: label)
+        let chosen = chosen(role, label: label, judging: judging)
         guard !chosen.isEmpty else { return nil }
         var options = options
         options.cases = chosen.map(\.id)
@@ -73,15 +106,17 @@ extension GradeCommand {
 
     /// The cases of `role` to grade for the implementation labelled `label`: --cases and --skip, then
     /// -k (a case's id or title, or the label) and --last-failed (the cases it failed last time).
-    func chosen(_ role: GradedRole, label: String) -> [GradeCase] {
-        selection.select(Grader.select(role: role, cases: cases, skip: skip), command: .grade,
+    func chosen(_ role: GradedRole, label: String, judging: IUTRole? = nil) -> [GradeCase] {
+        selection.select(Grader.select(role: role, cases: cases, skip: skip, judging: judging), command: .grade,
                          names: { [$0.id, $0.title, label] }, key: { "\(label)\t\($0.id)" })
     }
 
     /// Whether an entry is graded at all: a loaded manifest with a chosen case; a broken one (its
     /// MANIFEST row) when its role has cases and -k / --last-failed keep it.
     func isChosen(_ entry: BatchEntry) -> Bool {
-        guard entry.graded == nil else { return !chosen(GradedRole(entry.role), label: entry.label).isEmpty }
+        guard entry.graded == nil else {
+            return !chosen(GradedRole(entry.role), label: entry.label).isEmpty || (standIn && !chosen(.whole, label: entry.label, judging: entry.role).isEmpty)
+        }
         guard !Grader.select(role: GradedRole(entry.role), cases: cases, skip: skip).isEmpty else { return false }
         return !selection.select([entry], command: .grade, names: { [$0.label, "MANIFEST"] }, key: { "\($0.label)\tMANIFEST" }).isEmpty
     }

@@ -17,13 +17,15 @@ struct GradeCommand: AsyncParsableCommand {
             command:) beside its dialect, scenarios and anything else. A server's and a client's manifest given \
             together (or a batch folder holding one of each) are also graded whole: the submission's own server and \
             clients run together in one sandbox, judged from consoles, the wire, sockets and processes (W-* cases). \
-            See docs/GRADER.md.
+            With --stand-in, a server or client graded alone gets the W-* cases of its role too, this udpchat's \
+            reference client or server standing in for the other role. See docs/GRADER.md.
 
             """ + HelpLayout.examples(
                 "udpchat grade Fixtures/iut/reference-client.yaml --rto 500ms",
                 "udpchat grade Fixtures/iut/reference-server.yaml --html report.html",
                 "udpchat grade Fixtures/iut/reference-client.yaml --cases 'C-MSG-*'",
                 "udpchat grade server.yaml client.yaml --cases 'W-*' --html whole.html",
+                "udpchat grade Fixtures/iut/faulty/server-no-repeat.yaml --stand-in",
                 "udpchat grade --list",
                 "udpchat grade --batch submissions --shard 1/4 --json shard-1.json",
                 "udpchat grade --batch submissions --gradescope-dir out --csv grades.csv \\\n    --rubric rubric.yaml",
@@ -84,6 +86,9 @@ struct GradeCommand: AsyncParsableCommand {
 
     @Option(help: "With --interop: the reference server command (default: this udpchat's 'server --port {port} --rto {rto} --dialect {dialect}'; {dialect}: a file of the clients' dialect, or the contract's own format).")
     var referenceServer: String?
+
+    @Flag(help: "A server or client graded alone (no manifest of the other role beside it) is also judged by the W-* cases of its role, with this udpchat's reference client or server standing in, speaking its dialect.")
+    var standIn = false
 
     @Flag(help: "Quiet: no progress lines.")
     var quiet = false
@@ -180,9 +185,11 @@ struct GradeCommand: AsyncParsableCommand {
         }
         do { wholes = try wholeSubmissions(entries) } catch { throw fail(error.description) }
         // With whole submissions a role that --cases leaves empty is skipped; nothing selected at all is exit 2.
-        let roles = Set(entries.compactMap(\.graded).map { GradedRole($0.role) }).union(wholes.isEmpty ? [] : [.whole])
+        // --stand-in: a manifest graded alone has whole cases too.
+        let lone = standIn && entries.compactMap(\.graded).contains { m in !wholes.contains { [$0.server.path, $0.client.path].contains(m.path) } }
+        let roles = Set(entries.compactMap(\.graded).map { GradedRole($0.role) }).union(wholes.isEmpty && !lone ? [] : [.whole])
         let empty = roles.filter { Grader.select(role: $0, cases: cases, skip: skip).isEmpty }
-        if let role = empty.first, wholes.isEmpty || empty == roles {
+        if let role = empty.first, (wholes.isEmpty && !lone) || empty == roles {
             throw fail("--cases/--skip select no \(role.rawValue) case (see `udpchat grade --list`)")
         }
         if !selection.asked.isEmpty, !entries.contains(where: isChosen), !wholes.contains(where: { !chosen(.whole, label: $0.name).isEmpty }) {
