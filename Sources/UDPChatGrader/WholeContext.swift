@@ -59,10 +59,11 @@ public final class WholeContext: @unchecked Sendable {
 
     // MARK: starting
 
-    /// Starts the wire capture, then the server (its `{port}`: a free port, or 7070 when pinned), and
+    /// Starts the wire capture, then the server (its `{port}`: a free port, or 7070 when pinned, or when
+    /// the client is: a client without `{server_port}`, beside the reference server standing in), and
     /// waits until it holds a UDP socket on that port (a readiness check that needs no wire format).
     public func startServer() async throws {
-        let port = server.pinnedPort ?? base.ports.next()
+        let port = server.pinnedPort ?? client.pinnedPort ?? base.ports.next()
         try wire.start(context: self, port: port)
         try await launchServer(port: port)
         try await impairment?.attach(to: self)

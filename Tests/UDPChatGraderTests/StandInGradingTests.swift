@@ -83,6 +83,18 @@ import UDPChatSupport
         #expect(result.detail.contains(says), "\(result.detail)")
     }
 
+    /// A client pinned to 127.0.0.1:7070 (no `{server_port}`) finds the reference server there: graded
+    /// alone with the stand-in, its correct join, re-send and leave pass (on a free port they all FAILed
+    /// "got no answer from the server": Fixtures/real/routed's and tagged's clients).
+    @Test func aPinnedClientFindsTheStandInServerOn7070() async throws {
+        let pinned = FixtureGradingTests.root.appendingPathComponent("Fixtures/iut/pinned/client-pinned.yaml").path
+        guard let report = try await Self.grade(pinned, cases: ["W-RESEND-JOIN", "W-LEAVE", "W-CHAT"]) else { return }
+        #expect(report.cases.count == 3)
+        for result in report.cases where !WholeImpairedGradingTests.relayMissing(result) {
+            #expect(result.verdict.isConforming, "\(result.id) \(result.verdict.rawValue): \(result.detail)")
+        }
+    }
+
     /// Under a dialect, a case that needs chat between the submission's part and the reference is
     /// UNSUPPORTED, saying why, and a server case judged on the joins alone still runs.
     @Test func chatWithAStandInIsNotJudgedUnderADialect() async throws {
