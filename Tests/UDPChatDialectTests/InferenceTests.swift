@@ -73,6 +73,32 @@ import UDPChatWire
         #expect(inferred.unplaced.contains { $0.hasPrefix("#8 server → 127.0.0.1:40001: relays the answer to #5") })
     }
 
+    /// Fixtures/real/routed's session as `dialect infer` recorded it: the connection set-up goes through the
+    /// server (`TO 21 CONNECT` from 22, passed on as `FROM 22 CONNECT`). A datagram the server passes on
+    /// is not the answer to the receiver's last request: INACTIVE is `Client 29 Inactive`, not the
+    /// `FROM 22 CONNECT` that came next (which made four cases FAIL what routed does right).
+    @Test func aRequestTheServerPassesOnIsNotAnAnswerToTheReceiver() throws {
+        let (a, b, s) = (Endpoint(host: "127.0.0.1", port: 33460), Endpoint(host: "127.0.0.1", port: 39381), InferSession.server)
+        let lines: [(Endpoint, Endpoint, String)] = [
+            (a, s, "HELLO 21"), (s, a, "success"), (b, s, "HELLO 22"), (s, b, "success"),
+            (a, s, "TO 29 CONNECT"), (s, a, "Client 29 Inactive"), (b, s, "TO 21 CONNECT"), (s, a, "FROM 22 CONNECT"),
+            (a, s, "TO 22 REJECT"), (s, b, "FROM 21 REJECT"), (a, s, "TO 22 CONNECT"), (s, b, "FROM 21 CONNECT"),
+            (b, s, "TO 21 ACCEPT"), (s, a, "FROM 22 ACCEPT"),
+            (a, s, "TO 22 MSG 1 hello"), (s, b, "FROM 21 MSG 1 hello"), (b, s, "TO 21 ACK 1"), (s, a, "FROM 22 ACK 1"),
+            (a, s, "TO 22 END"), (s, b, "FROM 21 END"), (b, s, "TO 21 ENDED"), (s, a, "FROM 22 ENDED"),
+            (a, s, "BYE 21"), (s, a, "Client Left"), (b, s, "BYE 22"), (s, b, "Client Left"),
+        ]
+        let datagrams = lines.enumerated().map { InferDatagram(time: Double($0.offset), from: $0.element.0, to: $0.element.1, bytes: Array($0.element.2.utf8)) }
+        let inferred = try DialectInference.infer(datagrams, server: s, values: InferValues(ids: [21, 22, 29], texts: InferSession.texts))
+        let templates = Dictionary(uniqueKeysWithValues: inferred.messages.map { ($0.verb, $0.template) })
+        #expect(templates[.inactive] == "\"Client {id} Inactive\"", "\(inferred.yaml)")
+        #expect(templates[.register] == "\"HELLO {id}\"" && templates[.left] == "\"Client Left\"", "\(inferred.yaml)")
+        #expect(inferred.unplaced.contains { $0.hasPrefix("#8 server → 127.0.0.1:33460: passes on #7, client 22's datagram naming client 21") }, "\(inferred.unplaced)")
+        #expect(inferred.unplaced.contains { $0.hasPrefix("#14 server → 127.0.0.1:33460: passes on #13") }, "\(inferred.unplaced)")
+        // The relayed chat's forwards are named as before.
+        #expect(inferred.unplaced.contains { $0.hasPrefix("#16 server → 127.0.0.1:39381: relays the chat message #15") }, "\(inferred.unplaced)")
+    }
+
     @Test func theFileSaysHowSureItIsAndWhereEachMessageCameFrom() throws {
         let (_, inferred, _) = try Self.recover("wordy")
         #expect(inferred.separator == " ")

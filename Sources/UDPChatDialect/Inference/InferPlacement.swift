@@ -44,6 +44,10 @@ struct InferPlacer {
     var msgCount: [ClientID: Int] = [:]
     /// Relayed designs: a client the server relayed a chat message to, and that message.
     var relayedTo: [Endpoint: Int] = [:]
+    /// Relayed designs: the last datagram (its index) a client sent the server naming another client's
+    /// id (`TO 21 CONNECT` from 22), by the id named: what the server sends that client next, before it
+    /// asks anything itself, passes it on (`FROM 22 CONNECT`) and answers none of its own requests.
+    var namedBy: [ClientID: (index: Int, from: ClientID)] = [:]
     /// The first chat message with a named text: others of its shape are chat with texts not named.
     var firstChat: InferShape?
     var firstChatIndex: Int?

@@ -24,6 +24,7 @@ extension InferPlacer {
                                    exchange: "\(who) registers with the server")
             return record(item, request: true, datagram)
         }
+        for other in values.ids where other != own && numbers.contains(UInt64(other)) { namedBy[other] = (index, own) }
         if let relayed = relayedTo.removeValue(forKey: client) {
             let message = placed[relayed]
             let item = InferPlaced(index: index, verb: .ack, shape: shape, subject: own, receiver: message.subject, seq: message.seq,
@@ -44,6 +45,14 @@ extension InferPlacer {
         if shape.text != nil { return chat(index, datagram, shape, relayed: true) }
         guard let requestIndex = lastRequest[[datagram.to, datagram.from]] else {
             unplaced.append("#\(index + 1) server → \(datagram.to): answers no request of that client: \(Self.quote(datagram.bytes))")
+            return
+        }
+        if let receiver = owner[datagram.to], let named = namedBy[receiver], named.index > placed[requestIndex].index,
+           placed[requestIndex].verb != .msg {
+            // Another client's datagram naming this one came after this one's last request: the server passes it on.
+            namedBy[receiver] = nil
+            unplaced.append("#\(index + 1) server → \(datagram.to): passes on #\(named.index + 1), client \(named.from)'s datagram naming client \(receiver) "
+                + "(a forwarded form is not a contract message): \(Self.quote(datagram.bytes))")
             return
         }
         answered.insert(requestIndex)
