@@ -57,6 +57,29 @@ import Glibc
         #expect(!report.cases.flatMap(\.events).contains { $0.text.contains("hunter2") || $0.text.contains("the answer key") })
     }
 
+    /// `grade --stand-in`: the reference client stands in beside a hostile server, unconfined in the case's
+    /// sandbox. Three seconds in (the clients run), the server looks for it — other processes to kill or
+    /// forge a PASS on, a stand-in's dialect file in /tmp — and finds nothing in reach (its own PID
+    /// namespace and /tmp); its fault (no answer to a repeated join) still FAILs, the table still PASSes.
+    @Test("a server graded with a stand-in cannot reach it: no process to kill or forge on, no file of it to read")
+    func theStandInIsOutOfReach() async throws {
+        guard let plan = await SandboxTests.plan(), let binary = FixtureGradingTests.udpchatBinary else { return }
+        let pair = try WholeSubmission.standIn(for: Self.attacker(["stand-in"], fault: "no-repeat"), executable: binary).get()
+        var options = GradeOptions()
+        options.rto = .milliseconds(500)
+        options.cases = ["W-JOIN-REPEAT", "W-TABLE"]
+        options.sandbox = plan
+        let report = await Grader.run(whole: pair, options: options)
+        let verdicts = Dictionary(uniqueKeysWithValues: report.cases.map { ($0.id, $0) })
+        if let repeated = verdicts["W-JOIN-REPEAT"], !WholeImpairedGradingTests.relayMissing(repeated) {
+            #expect(repeated.verdict == .fail && repeated.detail.contains("never answered the repeat"), "\(repeated.detail)")
+        }
+        #expect(verdicts["W-TABLE"]?.verdict.isConforming == true, "\(verdicts["W-TABLE"]?.detail ?? "not run")")
+        let claims = Self.claims(report)
+        #expect(claims.contains { $0.hasPrefix("attack stand-in: contained") }, "\(claims)")
+        #expect(!claims.contains { $0.contains("ESCAPED") }, "\(claims)")
+    }
+
     @Test("limits hold and are named: tasks, threads, memory asked beyond the policy, CPU", arguments: [
         ("fork-bomb", "{processes: 32}", "killed: process limit 32"),
         ("threads", "{processes: 32}", "killed: process limit 32"),

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -65,6 +66,20 @@ def forge():
     if killed:
         return "killed %s, wrote %s" % (killed, wrote)
     raise PermissionError("no other process to reach (wrote only to %s)" % wrote)
+
+
+def stand_in():
+    """Later, once the harness's clients run (`grade --stand-in`: the reference client standing in beside
+    it): find the stand-in, its processes and its dialect file in /tmp, and kill it or forge a PASS on its
+    output, so that the cases of its role are judged on a party it controls."""
+    time.sleep(3)
+    files = [name for name in os.listdir("/tmp") if name.startswith("udpchat-stand-in")]
+    seen = others()
+    if files:
+        return "found the stand-in's dialect file %s" % files
+    if seen:
+        return forge()
+    raise PermissionError("no stand-in in reach: no other process, no /tmp/udpchat-stand-in-* file")
 
 
 def syscall(number, *args):
@@ -201,7 +216,9 @@ def main():
         elif args[index] == "--attack":
             name = args[index + 1]
             index += 2
-            if name in ATTACKS:
+            if name == "stand-in":
+                threading.Thread(target=attempt, args=(name, stand_in), daemon=True).start()
+            elif name in ATTACKS:
                 attempt(name, ATTACKS[name])
             else:
                 exhaust(name)
