@@ -83,7 +83,8 @@ public enum HTMLReport {
                 let node = lane(event.node)
                 let special = event.tag != nil && event.tag != "probe"
                 let style: SequenceDiagram.Style = event.kind == .dropped ? .dropped : (special ? .highlighted : .normal)
-                return .message(time: time, from: event.kind == .sent ? node : 0, to: event.kind == .sent ? 0 : node,
+                let outgoing = event.kind == .sent || event.towardImplementation
+                return .message(time: time, from: outgoing ? node : 0, to: outgoing ? 0 : node,
                                 label: event.text, style: style, tag: event.kind == .dropped ? "dropped" : (special ? event.tag : nil))
             case .stdout, .stdin:
                 return .console(time: time, lane: 0, text: event.text, typed: event.kind == .stdin)

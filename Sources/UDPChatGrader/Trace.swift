@@ -39,8 +39,12 @@ public struct TraceEvent: Sendable, Codable, Hashable {
     /// True when a grader node read the datagram with the manifest's dialect (`dialectMessage`),
     /// false when `message` reads `bytes` with the contract's codec.
     var readByDialect = false
+    /// A `dropped` datagram that `node` sent toward the implementation (a whole case's relay losing a
+    /// client's datagram to the server), drawn node → implementation; false: one the implementation
+    /// sent the node (the grader's own drop rules, the relay's losses of the server's answers).
+    public var towardImplementation = false
 
-    enum CodingKeys: String, CodingKey { case time, kind, node, remote, local, text, tag }
+    enum CodingKeys: String, CodingKey { case time, kind, node, remote, local, text, tag, towardImplementation = "toward_implementation" }
 
     public init(time: Duration, kind: Kind, node: String, remote: String? = nil, local: String? = nil, text: String,
                 bytes: [UInt8]? = nil, tag: String? = nil) {
@@ -63,6 +67,7 @@ public struct TraceEvent: Sendable, Codable, Hashable {
         local = try container.decodeIfPresent(String.self, forKey: .local)
         text = try container.decode(String.self, forKey: .text)
         tag = try container.decodeIfPresent(String.self, forKey: .tag)
+        towardImplementation = try container.decodeIfPresent(Bool.self, forKey: .towardImplementation) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,6 +79,7 @@ public struct TraceEvent: Sendable, Codable, Hashable {
         try container.encodeIfPresent(local, forKey: .local)
         try container.encode(text, forKey: .text)
         try container.encodeIfPresent(tag, forKey: .tag)
+        if towardImplementation { try container.encode(true, forKey: .towardImplementation) }
     }
 
     /// The parsed message, if the datagram is well formed.
@@ -116,8 +122,10 @@ public final class Trace: @unchecked Sendable {
 
     /// Appends an event at `time` (default: now; a captured datagram gives the time it was on the wire).
     public func append(_ kind: TraceEvent.Kind, node: String, remote: String? = nil, local: String? = nil,
-                       text: String, bytes: [UInt8]? = nil, tag: String? = nil, decoded: Message?? = nil, at time: Duration? = nil) {
+                       text: String, bytes: [UInt8]? = nil, tag: String? = nil, decoded: Message?? = nil, at time: Duration? = nil,
+                       towardImplementation: Bool = false) {
         var event = TraceEvent(time: time ?? now(), kind: kind, node: node, remote: remote, local: local, text: text, bytes: bytes, tag: tag)
+        event.towardImplementation = towardImplementation
         if let decoded {
             event.readByDialect = true
             event.dialectMessage = decoded
@@ -146,7 +154,10 @@ public final class Trace: @unchecked Sendable {
             switch event.kind {
             case .sent: return "\(time)  \(event.node) -> iut \(event.remote ?? "")  \(event.text)\(tag)"
             case .received: return "\(time)  iut \(event.remote ?? "") -> \(event.node)  \(event.text)\(tag)"
-            case .dropped: return "\(time)  iut \(event.remote ?? "") -> \(event.node)  \(event.text)  [DROPPED by grader]"
+            case .dropped:
+                let why = event.tag.map { "[DROPPED: \($0)]" } ?? "[DROPPED by grader]"
+                return event.towardImplementation ? "\(time)  \(event.node) -> iut \(event.remote ?? "")  \(event.text)  \(why)"
+                    : "\(time)  iut \(event.remote ?? "") -> \(event.node)  \(event.text)  \(why)"
             case .stdout, .stderr, .stdin:
                 return "\(time)  \(event.node == "iut" ? "" : event.node + " ")\(event.kind.rawValue): \(event.text)"
             case .note: return "\(time)  # \(event.text)\(tag)"

@@ -78,9 +78,11 @@ final class WholeRelay: WholeImpairment, @unchecked Sendable {
             lock.withLock {
                 droppedSeen.append(WireDatagram(time: time, source: event.source.port, destination: event.destination.port, payload: event.payload))
             }
-            let node = from == "server" ? to : from
-            context.trace.append(.dropped, node: node, remote: event.destination.description, local: event.source.description, text: text,
-                                 bytes: event.payload, tag: "relay dropped \(from) → \(to)\(rule)", at: time)
+            // The server is the implementation's lane: a client's loss is drawn from it, the server's toward it.
+            let up = from != "server"
+            context.trace.append(.dropped, node: up ? from : to, remote: (up ? event.destination : event.source).description,
+                                 local: (up ? event.source : event.destination).description, text: text,
+                                 bytes: event.payload, tag: "relay dropped \(from) → \(to)\(rule)", at: time, towardImplementation: up)
         } else {
             if verdict == "duplicated" { lock.withLock { duplicatedCount += 1 } }
             context.trace.note("relay \(verdict) \(from) → \(to): \(text.prefix(120))\(rule)", tag: "impairment")

@@ -51,6 +51,29 @@ struct ReportOutputTests {
         #expect(!after[probeDetails.upperBound...].prefix(4000).contains("LEAVE 2147480000"))
     }
 
+    /// A whole case's relay loses datagrams both ways: a client's to the server is drawn from the client
+    /// (it never reached the server), the server's answer from the server; each says who lost it. The
+    /// direction survives the JSON the sandboxed worker sends and the report keeps.
+    @Test func aDroppedDatagramIsDrawnTheWayItWent() throws {
+        let trace = Trace()
+        trace.append(.dropped, node: "client-1", remote: "127.0.0.1:7070", local: "127.0.0.1:40001", text: "REGISTER 21 40001",
+                     tag: "relay dropped client-1 → server (rule 'drop dir=up nth=1')", towardImplementation: true)
+        trace.append(.dropped, node: "client-1", remote: "127.0.0.1:7070", local: "127.0.0.1:40001", text: "REGISTERED 21 40001",
+                     tag: "relay dropped server → client-1")
+        trace.append(.dropped, node: "server", remote: "127.0.0.1:9000", local: "127.0.0.1:7070", text: "LEFT 1")
+        let lines = trace.render().split(separator: "\n").map { String($0.drop { $0 == " " }) }
+        #expect(lines[0].hasSuffix("client-1 -> iut 127.0.0.1:7070  REGISTER 21 40001  [DROPPED: relay dropped client-1 → server (rule 'drop dir=up nth=1')]"), "\(lines)")
+        #expect(lines[1].hasSuffix("iut 127.0.0.1:7070 -> client-1  REGISTERED 21 40001  [DROPPED: relay dropped server → client-1]"), "\(lines)")
+        #expect(lines[2].hasSuffix("iut 127.0.0.1:9000 -> server  LEFT 1  [DROPPED by grader]"), "\(lines)")
+        let decoded = try JSONDecoder().decode([TraceEvent].self, from: JSONEncoder().encode(trace.events))
+        #expect(decoded.map(\.towardImplementation) == [true, false, false])
+        // The HTML report takes the event as it is.
+        let svg = HTMLReport.render([GradeReport(implementation: "w", role: .whole, manifest: "s + c", rto: .seconds(1), rtoNote: "",
+                                                 duration: .seconds(1), cases: [CaseResult(id: "W-RESEND-JOIN", section: "Whole submission", level: .must,
+                                                 title: "t", verdict: .pass, detail: "ok", duration: .seconds(1), runs: 1, passed: 1, events: trace.events)])])
+        #expect(svg.contains("REGISTER 21 40001"))
+    }
+
     @Test func jsonCarriesRunInfoRulesAndEvents() throws {
         let run = RunInfo(timestamp: "2026-01-02T03:04:05Z", seed: 1, command: ["udpchat", "grade", "x.yaml"])
         let json = try #require(try JSONSerialization.jsonObject(with: ReportFormat.json(Self.report, run: run)) as? [String: Any])
