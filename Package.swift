@@ -93,7 +93,7 @@ let package = Package(
         .systemLibrary(name: "CNetfilterQueue", pkgConfig: "libnetfilter_queue", providers: [.apt(["libnetfilter-queue-dev"])]),
         .target(
             name: "UDPChatTransparent",
-            dependencies: ["CNetfilterQueue", "UDPChatProxy", "UDPChatRelay", "UDPChatCapture", "UDPChatIUT", "UDPChatImpairment", "UDPChatSupport"]
+            dependencies: ["CNetfilterQueue", "UDPChatProxy", "UDPChatRelay", "UDPChatCapture", "UDPChatIUT", "UDPChatImpairment", "UDPChatSupport", "UDPChatWire"]
         ),
         .target(
             name: "UDPChatCapture",

@@ -4,6 +4,7 @@ import NIOPosix
 import UDPChatCore
 import UDPChatDialect
 import UDPChatSupport
+import UDPChatWire
 
 /// How to run a chat server.
 public struct ChatServerOptions: Sendable {
@@ -25,7 +26,7 @@ public struct ChatServerOptions: Sendable {
     public var dialect: Dialect = .default
 
     public init(
-        host: String = "127.0.0.1", port: Int = 7070, registry: ServerConfig = ServerConfig(),
+        host: String = "127.0.0.1", port: Int = Int(ProtocolDefaults.port), registry: ServerConfig = ServerConfig(),
         vectorReadCount: Int = 32, receiveBufferSize: Int = 4 << 20, onTableChange: (@Sendable ([TableRow]) -> Void)? = nil
     ) {
         self.host = host

@@ -1,6 +1,7 @@
 import UDPChatImpairment
 import UDPChatProxy
 import UDPChatRelay
+import UDPChatWire
 import UDPChatSupport
 
 /// Everything `TransparentRelay.start(_:)` needs.
@@ -12,8 +13,9 @@ public struct TransparentConfiguration: Sendable {
     public var seed: UInt64
     /// Datagrams to this port are `up` (toward the server), from it `down`; between two other ports
     /// (client ↔ client) the pair's first speaker is the initiator. nil: always the first speaker.
-    public var serverPort: UInt16? = 7070
-    /// The netfilter queue number (queues are per network namespace).
+    public var serverPort: UInt16? = ProtocolDefaults.port
+    /// The netfilter queue number (queues are per network namespace); 7070 only as a number easy to
+    /// recognise in `iptables -L`, not the protocol's port.
     public var queue: UInt16 = 7070
     /// The packet mark of the relay's own injections, which the rule lets pass.
     public var mark: UInt32 = 0x7564

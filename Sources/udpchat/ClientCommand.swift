@@ -30,7 +30,7 @@ struct ClientCommand: AsyncParsableCommand {
     var advertisePort: Int?
 
     @Option(help: ArgumentHelp("Retransmission timeout: wait this long for an answer before re-sending; 10s, 500ms or plain seconds, greater than zero.", valueName: "duration"))
-    var rto = DurationArgument(.seconds(10))
+    var rto = DurationArgument(ProtocolDefaults.rto)
 
     @Option(help: ArgumentHelp("Once registered, re-send REGISTER this often as a refresh, so NATs, proxies and servers run with --expire-after keep the registration; 10s, 500ms or plain seconds, or off (or 0) to never refresh.", valueName: "duration"))
     var refreshEvery = RefreshArgument(ProtocolDefaults.refreshEvery)

@@ -5,6 +5,7 @@ import UDPChatImpairment
 import UDPChatProxy
 import UDPChatSupport
 import UDPChatTransparent
+import UDPChatWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,7 +38,7 @@ struct TransparentCommand: AsyncParsableCommand {
 
     @OptionGroup var impairment: ImpairmentOptions
     @Option(help: "Datagrams to this port are up (toward the server), from it down; 0: the first speaker of each pair is up.")
-    var serverPort: UInt16 = 7070
+    var serverPort: UInt16 = ProtocolDefaults.port
     @Option(help: "Seed of every random decision (default: random, printed).") var seed: UInt64?
     @Option(help: "Write one JSON line per datagram event to this file (the proxy's trace format).") var trace: String?
     @Option(help: "Write what is queued (before impairment) to FILE.received.pcap and what leaves (after) to FILE.sent.pcap.") var pcap: String?
