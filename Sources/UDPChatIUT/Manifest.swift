@@ -115,7 +115,8 @@ public struct Manifest: Sendable, Codable {
         return try parse(yaml: text, path: path, folder: folder)
     }
 
-    /// Parses manifest YAML; `folder` is what a relative `workdir` is resolved against.
+    /// Parses manifest YAML; `folder` is what a relative `workdir` is resolved against. Each field is read
+    /// by its own function (ManifestFields.swift), each error naming the field and what it must be.
     public static func parse(yaml: String, path: String, folder: String) throws(UDPChatError) -> Manifest {
         func fail(_ field: String, _ reason: String) -> UDPChatError { .invalidManifest(path, field: field, reason) }
         let mapping = try mapping(yaml, what: "the manifest", fail: fail)
@@ -127,95 +128,19 @@ public struct Manifest: Sendable, Codable {
         }
         guard let roleText = mapping["role"]?.string else { throw fail("role", "missing; must be 'client' or 'server'") }
         guard let role = IUTRole(rawValue: roleText) else { throw fail("role", "'\(roleText)' is not 'client' or 'server'") }
-        guard let commandNode = mapping["command"] else { throw fail("command", "missing; a list like [\"python3\", \"server.py\"]") }
-        guard let sequence = commandNode.sequence, !sequence.isEmpty else {
-            throw fail("command", "must be a non-empty list of strings")
-        }
-        var command: [String] = []
-        for (index, item) in sequence.enumerated() {
-            guard let word = item.scalar?.string else { throw fail("command[\(index)]", "must be a string") }
-            try checkPlaceholders(word, allowed: commandPlaceholders[role]!, field: "command[\(index)]", fail: fail)
-            command.append(word)
-        }
-        if command[0].isEmpty { throw fail("command[0]", "the program name is empty") }
+        let command = try parseCommand(mapping["command"], role: role, fail: fail)
         let name = mapping["name"]?.string ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        var workdir = folder
-        if let node = mapping["workdir"] {
-            guard let dir = node.string, !dir.isEmpty else { throw fail("workdir", "must be a folder path") }
-            workdir = dir.hasPrefix("/") ? dir : URL(fileURLWithPath: folder).appendingPathComponent(dir).standardized.path
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: workdir, isDirectory: &isDir), isDir.boolValue else {
-                throw fail("workdir", "'\(dir)' is not a folder (resolved to \(workdir))")
-            }
-        }
-        var env: [String: String] = [:]
-        if let node = mapping["env"], !(node.scalar?.string.isEmpty ?? false) {
-            guard let envMap = node.mapping else { throw fail("env", "must be a mapping of NAME: value") }
-            for (key, value) in envMap {
-                guard let k = key.string, let v = value.scalar?.string else { throw fail("env", "every entry must be NAME: string") }
-                try checkPlaceholders(v, allowed: commandPlaceholders[role]!, field: "env.\(k)", fail: fail)
-                env[k] = v
-            }
-        }
-        var input: [String: String] = [:]
-        if let node = mapping["input"] {
-            guard role == .client else { throw fail("input", "only a client manifest maps input actions") }
-            guard let inputMap = node.mapping else { throw fail("input", "must be a mapping of action: line") }
-            for (key, value) in inputMap {
-                guard let action = key.string, inputActions.contains(action) else {
-                    throw fail("input.\(key.string ?? "?")", "unknown action (known: \(inputActions.joined(separator: ", ")))")
-                }
-                // One line, or a list of lines typed one after another (a numbered menu: "1", then the entry).
-                let lines: [String]
-                if let line = value.scalar?.string {
-                    lines = [line]
-                } else if let items = value.sequence, !items.isEmpty, items.allSatisfy({ $0.scalar?.string != nil }) {
-                    lines = items.compactMap { $0.scalar?.string }
-                } else {
-                    throw fail("input.\(action)", "must be a line, or a list of lines typed one after another")
-                }
-                for line in lines {
-                    if line.contains("\n") { throw fail("input.\(action)", "must be single lines (give several as a list)") }
-                    try checkPlaceholders(line, allowed: inputPlaceholders, field: "input.\(action)", fail: fail)
-                }
-                input[action] = lines.joined(separator: "\n")
-            }
-        }
+        let workdir = try mapping["workdir"].map { node throws(UDPChatError) in try parseWorkdir(node, folder: folder, fail: fail) } ?? folder
+        let env = try parseEnv(mapping["env"], role: role, fail: fail)
+        let input = try parseInput(mapping["input"], role: role, fail: fail)
         var manifest = Manifest(name: name, role: role, command: command, workdir: workdir, env: env, input: input, path: path)
         if let node = mapping["rto"] { manifest.fixedRTO = try parseFixedRTO(node, takesRTO: manifest.uses("rto"), fail: fail) }
         if let node = mapping["limits"] {
             manifest.limits = try parseLimits(node, fail: fail)
             manifest.limitKeys = node.mapping?.keys.compactMap(\.string) ?? []
         }
-        if let node = mapping["writable"] {
-            guard let items = node.sequence else { throw fail("writable", "must be a list of paths inside the workdir") }
-            for (index, item) in items.enumerated() {
-                guard let text = item.string, !text.isEmpty else { throw fail("writable[\(index)]", "must be a path") }
-                let path = text.hasPrefix("/") ? text : URL(fileURLWithPath: folder).appendingPathComponent(text).standardized.path
-                // The whole copy of the workdir is writable in a sandbox; nothing outside it ever is.
-                guard path == workdir || path.hasPrefix(workdir + "/") else {
-                    throw fail("writable[\(index)]", "'\(text)' is outside the workdir \(workdir): an implementation writes only its own copy of its workdir")
-                }
-                manifest.writable.append(path)
-            }
-        }
-        if let node = mapping["dialect"] {
-            guard let value = node.string, !value.isEmpty else { throw fail("dialect", "must be a dialect file path (or 'default', or 'none')") }
-            if value == "none" {
-                manifest.dialectUnknown = true
-            } else if value != "default" {
-                let resolved = value.hasPrefix("/") ? value : URL(fileURLWithPath: folder).appendingPathComponent(value).standardized.path
-                do {
-                    _ = try Dialect.load(value, relativeTo: folder)
-                } catch let error as DialectFileError {
-                    throw UDPChatError(.invalidManifest, "\(path): field 'dialect': \(value) is not a valid dialect file:\n\(error.description)")
-                } catch {
-                    throw fail("dialect", "cannot read '\(value)' (resolved to \(resolved))")
-                }
-                manifest.dialectPath = resolved
-                manifest.dialectText = try? String(contentsOfFile: resolved, encoding: .utf8)
-            }
-        }
+        if let node = mapping["writable"] { manifest.writable = try parseWritable(node, folder: folder, workdir: workdir, fail: fail) }
+        if let node = mapping["dialect"] { try manifest.readDialect(node, path: path, folder: folder, fail: fail) }
         return manifest
     }
 
