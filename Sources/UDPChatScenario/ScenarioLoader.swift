@@ -97,13 +97,26 @@ struct ScenarioDecoder {
         if let list = root["modes"]?.sequence { modes = Set(list.compactMap { $0.string.flatMap(ScenarioMode.init(rawValue:)) }) }
         let serverName = root["server"]?["name"]?.string ?? "server"
         let serverManifest = root["server"]?["manifest"]?.string
-        var clients: [ScenarioClient] = []
-        var strangers: [ScenarioStranger] = []
         var seenNames: Set<String> = [serverName]
+        let clients = decodeClients(Array(root["clients"]?.sequence ?? []), rto: rto, names: &seenNames)
+        let strangers = decodeStrangers(Array(root["strangers"]?.sequence ?? []), names: &seenNames)
+        checkScripts(root, clients: clients, strangers: strangers, parties: seenNames)
+        let (proxies, proxyNames) = decodeProxies(Array(root["proxies"]?.sequence ?? []), rto: rto, clientNames: Set(clients.map(\.name)), serverName: serverName)
+        let expectations = (root["expect"]?.sequence ?? []).compactMap { expectation($0, parties: seenNames, proxies: proxyNames) }
+        let seed = UInt64(root["seed"]?.int ?? 1)
+        let timeout = root["timeout"].flatMap { duration($0) }
+        return Scenario(path: path, name: name, description: root["description"]?.string ?? "", rto: rto, seed: seed,
+                        timeout: timeout, latency: latency, modes: modes, serverName: serverName, serverManifest: serverManifest,
+                        clients: clients, strangers: strangers, proxies: proxies, expectations: expectations)
+    }
+
+    /// `clients:`: each with a name and an id used once, its window, manifest, refresh and script.
+    mutating func decodeClients(_ nodes: [Node], rto: Duration, names: inout Set<String>) -> [ScenarioClient] {
+        var clients: [ScenarioClient] = []
         var seenIDs: Set<ClientID> = []
-        for node in root["clients"]?.sequence ?? [] {
+        for node in nodes {
             let clientName = node["name"]?.string ?? "?"
-            if !seenNames.insert(clientName).inserted { fail(node["name"], "party name '\(clientName)' is used twice") }
+            if !names.insert(clientName).inserted { fail(node["name"], "party name '\(clientName)' is used twice") }
             let id = ClientID(node["id"]?.int ?? 1)
             if !seenIDs.insert(id).inserted { fail(node["id"], "client id \(id) is used twice") }
             let script = steps(node["script"])
@@ -118,13 +131,22 @@ struct ScenarioDecoder {
             }
             clients.append(client)
         }
-        for node in root["strangers"]?.sequence ?? [] {
+        return clients
+    }
+
+    /// `strangers:`: each with a name used once and its script.
+    mutating func decodeStrangers(_ nodes: [Node], names: inout Set<String>) -> [ScenarioStranger] {
+        nodes.map { node in
             let strangerName = node["name"]?.string ?? "?"
-            if !seenNames.insert(strangerName).inserted { fail(node["name"], "party name '\(strangerName)' is used twice") }
-            strangers.append(ScenarioStranger(name: strangerName, script: steps(node["script"])))
+            if !names.insert(strangerName).inserted { fail(node["name"], "party name '\(strangerName)' is used twice") }
+            return ScenarioStranger(name: strangerName, script: steps(node["script"]))
         }
+    }
+
+    /// What each script names must exist: a client connects to a client and waits for another one; a
+    /// stranger sends raw datagrams to a party and waits for a client's line, and does nothing else.
+    mutating func checkScripts(_ root: Node, clients: [ScenarioClient], strangers: [ScenarioStranger], parties: Set<String>) {
         let clientNames = Set(clients.map(\.name))
-        // Cross-check script references.
         for (node, client) in zip(root["clients"]?.sequence ?? [], clients) {
             for (stepNode, step) in zip(node["script"]?.sequence ?? [], client.script) {
                 switch step {
@@ -141,7 +163,7 @@ struct ScenarioDecoder {
         for (node, stranger) in zip(root["strangers"]?.sequence ?? [], strangers) {
             for (stepNode, step) in zip(node["script"]?.sequence ?? [], stranger.script) {
                 switch step {
-                case .raw(let to, _) where !seenNames.contains(to):
+                case .raw(let to, _) where !parties.contains(to):
                     fail(stepNode, "raw: unknown party '\(to)'")
                 case .command, .waitFor:
                     fail(stepNode, "a stranger only sleeps, waits for a client's line and sends raw datagrams")
@@ -151,76 +173,6 @@ struct ScenarioDecoder {
                 }
             }
         }
-        var proxies: [ScenarioProxy] = []
-        var proxyNames: Set<String> = []
-        for node in root["proxies"]?.sequence ?? [] {
-            let target = node["in-front-of"]?.string ?? "?"
-            if !(clientNames.contains(target) || target == serverName) {
-                fail(node["in-front-of"], "in-front-of: '\(target)' is neither the server nor a client")
-            }
-            let proxyName = node["name"]?.string ?? target
-            if !proxyNames.insert(proxyName).inserted { fail(node, "two proxies are named '\(proxyName)' (one proxy per party; use name: to tell them apart)") }
-            var proxy = ScenarioProxy(name: proxyName, target: target)
-            if proxies.contains(where: { $0.target == target }) { fail(node, "'\(target)' already has a proxy in front of it") }
-            for (key, directions) in [("both", LinkDirection.allCases), ("up", [.up]), ("down", [.down])] {
-                for (settingKey, value) in node[key]?.mapping ?? [:] {
-                    guard let name = settingKey.string, let text = value.string else { continue }
-                    proxy.settings.append(ScenarioSetting(directions: directions, key: name, value: text, line: value.mark?.line ?? 1))
-                }
-            }
-            for window in node["blackhole"]?.sequence ?? [] {
-                proxy.settings.append(ScenarioSetting(directions: LinkDirection.allCases, key: "blackhole", value: window.string ?? "",
-                                                      line: window.mark?.line ?? 1))
-            }
-            proxy.rules = node["rules"]?.sequence?.compactMap(\.string) ?? []
-            if let idle = node["flow-idle"], let value = duration(idle) {
-                if value.resolved(rto: rto) > .zero { proxy.flowIdle = value } else { fail(idle, "flow-idle must be greater than zero") }
-            }
-            if let limit = node["max-flows"] {
-                if let value = limit.int, value >= 1 { proxy.maxFlows = value } else { fail(limit, "max-flows must be a whole number of at least 1") }
-            }
-            // Check every value with the proxy's own parser (at the file's RTO).
-            let settingNodes = ["both", "up", "down"].flatMap { node[$0]?.mapping.map { Array($0.values) } ?? [] } + (node["blackhole"]?.sequence.map(Array.init) ?? [])
-            for (setting, valueNode) in zip(proxy.settings, settingNodes) {
-                do {
-                    _ = try Setting.parse(key: setting.key, value: RTOUnits.resolve(setting.value, rto: rto))
-                } catch {
-                    fail(valueNode, "\(setting.key): \(error)")
-                }
-            }
-            for entry in node["timeline"]?.sequence ?? [] {
-                guard let at = duration(entry["at"]) else { continue }
-                let directions: [LinkDirection] = switch entry["dir"]?.string {
-                case "up": [.up]
-                case "down": [.down]
-                default: LinkDirection.allCases
-                }
-                for (settingKey, value) in entry["set"]?.mapping ?? [:] {
-                    guard let name = settingKey.string, let text = value.string else { continue }
-                    let setting = ScenarioSetting(directions: directions, key: name, value: text, line: value.mark?.line ?? 1)
-                    do {
-                        _ = try Setting.parse(key: name, value: RTOUnits.resolve(text, rto: rto))
-                        proxy.timeline.append((at, setting))
-                    } catch {
-                        fail(value, "timeline \(name): \(error)")
-                    }
-                }
-            }
-            for ruleNode in node["rules"]?.sequence ?? [] {
-                do {
-                    _ = try Rule.parse(RTOUnits.resolve(ruleNode.string ?? "", rto: rto))
-                } catch {
-                    fail(ruleNode, "rule: \(error)")
-                }
-            }
-            proxies.append(proxy)
-        }
-        let expectations = (root["expect"]?.sequence ?? []).compactMap { expectation($0, parties: seenNames, proxies: proxyNames) }
-        let seed = UInt64(root["seed"]?.int ?? 1)
-        let timeout = root["timeout"].flatMap { duration($0) }
-        return Scenario(path: path, name: name, description: root["description"]?.string ?? "", rto: rto, seed: seed,
-                        timeout: timeout, latency: latency, modes: modes, serverName: serverName, serverManifest: serverManifest,
-                        clients: clients, strangers: strangers, proxies: proxies, expectations: expectations)
     }
 
     mutating func steps(_ node: Node?) -> [ScriptStep] {
