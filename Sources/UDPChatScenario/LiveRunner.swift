@@ -128,40 +128,10 @@ public enum LiveRunner {
     private static func execute(_ scenario: Scenario, seed: UInt64, rto: Duration, manifests: [String: Manifest], pcapPath: String?,
                                 options: LiveOptions, group: MultiThreadedEventLoopGroup, teardown: LiveTeardown) async throws -> Observation {
         let dialect = try dialect(of: manifests)
-        let reader = MessageReader(dialect)
-        let origin = NIODeadline.now()
-        let console = LiveConsole(origin: origin, observer: options.observer)
-        let observer = options.observer
-        let serverName = scenario.serverName
-        var closers: [Task<Void, Never>] = []
-        var server: ChatServer?
-        var serverProcess: IUTProcess?
-        let serverAddress: Endpoint
-        if let manifest = manifests[serverName] {
-            // A third-party server: a real process on a free port (or 7070 when it cannot be told).
-            var port = Int(manifest.pinnedPort ?? 0)
-            if port == 0 { port = freePort() }
-            let values = ["port": String(port), "rto": rtoPlaceholder(rto)]
-            let process = try await launch(manifest, values: values, name: serverName, console: console, isClient: false,
-                                          sandboxed: options.launched)
-            serverProcess = process
-            teardown.add { await process.stop() }
-            serverAddress = Endpoint(host: "127.0.0.1", port: UInt16(port))
-            await waitUntilBound(port: UInt16(port), process: process)
-        } else {
-            var serverOptions = ChatServerOptions(host: "127.0.0.1", port: 0, onTableChange: { rows in
-                observer?.tableChanged(rows)
-                console.show(rows.isEmpty ? "table: (empty)" : "table: " + rows.map { "\($0.id)@\($0.reachable)" }.joined(separator: ", "),
-                             party: serverName)
-            })
-            serverOptions.dialect = dialect
-            let chat = try await ChatServer.start(serverOptions, group: group)
-            server = chat
-            teardown.add { try? await chat.close() }
-            serverAddress = chat.localAddress
-            observer?.serverStarted(serverAddress)
-        }
-        var names: [Endpoint: String] = [serverAddress: serverName]
+        let run = LiveRun(scenario: scenario, seed: seed, rto: rto, manifests: manifests, options: options, group: group, teardown: teardown,
+                          dialect: dialect, console: LiveConsole(origin: NIODeadline.now(), observer: options.observer))
+        let server = try await startServer(run)
+        var names: [Endpoint: String] = [server.address: scenario.serverName]
         var ports: [String: Int] = [:]
         for client in scenario.clients {
             let port = freePort()
@@ -171,137 +141,38 @@ public enum LiveRunner {
         // One proxy process-equivalent: every link in one ProxyServer, one time origin.
         let tracePath = "/tmp/udpchat-live-\(getpid())-\(seed)-\(UInt64.random(in: 0...UInt64.max)).trace.jsonl"
         teardown.add { unlink(tracePath) }
-        var links: [LinkConfiguration] = []
-        for proxy in scenario.proxies {
-            let target = proxy.target == serverName ? serverAddress
-                : Endpoint(host: "127.0.0.1", port: UInt16(ports[proxy.target] ?? 0))
-            var impairments = try proxy.config(rto: rto)
-            impairments.reader = reader
-            links.append(LinkConfiguration(name: proxy.name, listen: Endpoint(host: "127.0.0.1", port: 0), target: target,
-                                           impairments: impairments, flowIdle: proxy.flowIdle(rto: rto), maxFlows: proxy.flowLimit))
-        }
-        var proxy: ProxyServer?
         let pcap = try pcapPath.map { path throws(CaptureError) in try PcapWriter(path: path) }
-        if !links.isEmpty {
-            var config = ProxyConfiguration(links: links, seed: seed)
-            config.tracePath = tracePath
-            config.tap = { datagram in
-                if datagram.point == .received, let conn = reader(datagram.payload)?.conn { console.saw(conn: conn) }
-                try? pcap?.write(timestamp: datagram.timestamp, source: datagram.source, destination: datagram.destination,
-                                 payload: datagram.payload)
-            }
-            if let observer { config.observer = { event in observer.proxyDecided(event) } }
-            let started = try await ProxyServer.start(config: config, group: group)
-            proxy = started
-            teardown.add { _ = await started.stop() }
-            observer?.proxiesStarted(zip(links, started.localAddresses).map { ($0.name, $1, $0.target) })
-        }
-        var reachable: [String: Endpoint] = [serverName: serverAddress]
+        let proxy = try await startProxies(run, server: server.address, ports: ports, tracePath: tracePath, pcap: pcap)
+        var reachable: [String: Endpoint] = [scenario.serverName: server.address]
         for client in scenario.clients { reachable[client.name] = Endpoint(host: "127.0.0.1", port: UInt16(ports[client.name]!)) }
         for (index, spec) in scenario.proxies.enumerated() { reachable[spec.target] = proxy?.localAddresses[index] }
-
-        var clients: [String: ChatClientRuntime] = [:]
-        var processes: [String: (IUTProcess, Manifest)] = [:]
-        var ids: [String: ClientID] = [:]
-        for client in scenario.clients {
-            ids[client.name] = client.id
-            let advertised = scenario.proxies.contains { $0.target == client.name } ? reachable[client.name]?.port : nil
-            let name = client.name
-            if let manifest = manifests[name] {
-                let values = [
-                    "id": String(client.id), "server_host": reachable[serverName]!.host, "server_port": String(reachable[serverName]!.port),
-                    "port": String(ports[name]!), "advertise_port": String(advertised ?? UInt16(ports[name]!)),
-                    "rto": rtoPlaceholder(rto),
-                ]
-                let process = try await launch(manifest, values: values, name: name, console: console, isClient: true,
-                                              sandboxed: options.launched)
-                processes[name] = (process, manifest)
-                teardown.add { await process.stop() }
-                await manifest.typeStartInput(["id": String(client.id)]) { process.type($0) }
-                continue
-            }
-            var clientOptions = ChatClientOptions(
-                id: client.id, server: reachable[serverName]!, bindHost: "127.0.0.1", port: ports[client.name]!,
-                advertisePort: advertised, rto: rto, window: client.window,
-                seed: SplitMix64.stream(seed: seed, label: "client/\(client.name)").state, refreshEvery: client.refresh?.resolved(rto: rto))
-            clientOptions.dialect = dialect
-            let runtime = try await ChatClientRuntime.start(clientOptions, group: group, onEvent: { event in
-                console.show(event.description, party: name)
-            })
-            clients[name] = runtime
-            teardown.add { await runtime.abort() }
-            closers.append(Task {
-                if let exit = try? await runtime.exit() { console.closed(name, exit: exit) }
-            })
-        }
-        var strangerChannels: [String: Channel] = [:]
-        for stranger in scenario.strangers {
-            let channel = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-            strangerChannels[stranger.name] = channel
-            teardown.add { try? await channel.close() }
-            if let local = channel.localAddress.flatMap(Endpoint.init) { names[local] = stranger.name }
-        }
-
+        let clients = try await startClients(run, reachable: reachable, ports: ports)
+        let strangers = try await startStrangers(run, names: &names)
         let timeout = scenario.timeout?.resolved(rto: rto) ?? rto * 360
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
-        var driver = LiveScriptDriver(interpreter: ScriptInterpreter(
-            parties: scenario.clients.map { ScriptInterpreter.Party(name: $0.name, steps: $0.script, isClient: true) }
-                + scenario.strangers.map { ScriptInterpreter.Party(name: $0.name, steps: $0.script, isClient: false) },
-            rto: rto), console: console)
-        let partyNames = driver.interpreter.parties.map(\.name)
-        let outcome = await driver.run(until: console.now + timeout, patience: options.patience) { party, action in
-            let name = partyNames[party]
-            observer?.acting(name, action)
-            switch action {
-            case .command(let command):
-                if let (process, manifest) = processes[name] {
-                    var values = ["id": String(ids[name] ?? 0)]
-                    switch command {
-                    case .connect(let target): values["peer"] = String(ids[target] ?? ClientID(target) ?? 0)
-                    case .send(let text): values["text"] = text
-                    default: break
-                    }
-                    if let line = manifest.inputLine(command.manifestAction, values) { process.type(line) }
-                } else {
-                    clients[name]?.submit(command.userCommand(ids: ids))
-                }
-            case .raw(let to, let text):
-                guard let channel = strangerChannels[name], let destination = reachable[to],
-                      let address = try? SocketAddress(ipAddress: destination.host, port: Int(destination.port))
-                else { return }
-                let bytes = Placeholders.expand(text, ids: ids, conn: console.lastConn)
-                try? await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(string: bytes)))
-            case .sleep, .blocked, .done:
-                break
-            }
-        }
-        let stuck = outcome.stuck
+        let outcome = await drive(run, clients: clients, strangers: strangers, reachable: reachable, timeout: timeout)
         // Scripts are done: give the clients up to 3 RTO to close, then let in-flight copies land.
         let settle = NIODeadline.now() + .nanoseconds((rto * 3).nanoseconds)
-        while outcome.outOfPatience == nil, console.closes.count < scenario.clients.count, NIODeadline.now() < settle,
+        while outcome.outOfPatience == nil, run.console.closes.count < scenario.clients.count, NIODeadline.now() < settle,
               NIODeadline.now() < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         try? await Task.sleep(for: .milliseconds(50) + rto / 20)
         teardown.disarm()
-        if let stats = await proxy?.stop() { observer?.proxiesStopped(stats) }
+        if let stats = await proxy?.stop() { options.observer?.proxiesStopped(stats) }
         _ = try? pcap?.finish()
-        for runtime in clients.values { await runtime.abort() }
-        for (process, _) in processes.values { await process.stop() }
-        for task in closers { task.cancel() }
-        for channel in strangerChannels.values { try? await channel.close() }
-        try? await server?.close()
-        await serverProcess?.stop()
-
+        await clients.stop()
+        for channel in strangers.values { try? await channel.close() }
+        try? await server.chat?.close()
+        await server.process?.stop()
         let trace = try LiveTrace.read(path: tracePath, names: names)
         unlink(tracePath)
-        let end = console.now
-        var observation = Observation(trace: trace, displays: console.displays, closes: console.closes, stuck: stuck, ids: ids, rto: rto, endTime: end)
+        var observation = Observation(trace: trace, displays: run.console.displays, closes: run.console.closes, stuck: outcome.stuck,
+                                      ids: clients.ids, rto: rto, endTime: run.console.now)
         observation.timingAllowance = Observation.liveTimingAllowance
         observation.outOfPatience = outcome.outOfPatience
         return observation
     }
-
 }
 
 /// How a live run is watched and bounded.
