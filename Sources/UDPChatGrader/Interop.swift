@@ -113,36 +113,14 @@ public enum Interop {
             let values = ["port": String(serverPort), "rto": rtoText, "dialect": dialectFile ?? "default"]
             processes.append(try await TracedProcess.launch(serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:],
                                                            trace: trace, name: "server"))
-            // The relay in front of the responder: the project's impairment proxy with seeded random
-            // loss both ways; its decisions go into the case trace as the relay's evidence.
             let responderPort = ports.next()
-            var impairments = ImpairmentConfig()
-            impairments.apply(.loss(.random(probability: probability, correlation: 0)))
-            impairments.reader = MessageReader(dialect)
-            var relayConfig = ProxyConfiguration(
-                listen: Endpoint(host: "127.0.0.1", port: 0), target: Endpoint(host: "127.0.0.1", port: responderPort),
-                impairments: impairments, seed: seed)
-            relayConfig.observer = { event in
-                let dropped = if case .drop = event.decision { true } else { false }
-                trace.append(dropped ? .dropped : .received, node: "relay", remote: event.source.description, local: event.destination.description,
-                             text: escapeDatagram(event.payload), bytes: event.payload,
-                             tag: dropped || event.verdict == "forwarded" ? nil : event.verdict,
-                             decoded: .some(try? dialect.parse(event.payload)))
-            }
-            let relay = try await ProxyServer.start(config: relayConfig)
+            let relay = try await startRelay(to: responderPort, loss: probability, seed: seed, dialect: dialect, trace: trace)
             relays.append(relay)
             let server = Endpoint(host: "127.0.0.1", port: serverPort)
             func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) async throws -> TracedProcess {
-                let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
-                              "advertise_port": String(advertise), "rto": rtoText]
-                let command = manifest.command.map { fillPlaceholders($0, values) }
-                let env = manifest.env.mapValues { fillPlaceholders($0, values) }
-                // In the pair's sandbox each client runs confined, as a case's implementation does (no-op on the host).
-                let confined = try SandboxInside.confined(command, workdir: manifest.workdir, env: env, limits: manifest.limits)
-                let process = try await TracedProcess.launch(confined, shown: command, workdir: manifest.workdir,
-                                                            env: confined == command ? env : [:], trace: trace, name: name)
-                await manifest.typeStartInput(["id": String(id)]) { process.type($0) }
-                return process
+                try await startClient(manifest, values: ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort),
+                                                         "port": String(port), "advertise_port": String(advertise), "rto": rtoText],
+                                      name: name, trace: trace)
             }
             let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace, dialect: dialect)
             probe.localID = 99
@@ -157,57 +135,7 @@ public enum Interop {
             try await startup.clientsBind([("initiator", initiator, a.uses("port") ? initiatorPort : nil),
                                            ("responder", responder, b.uses("port") ? responderPort : nil)])
             try await startup.clientsRegister([("initiator", initiator), ("responder", responder)], within: max(rto * 3 + .seconds(5), CaseContext.startup))
-            func type(_ process: TracedProcess, _ manifest: Manifest, _ action: String, _ values: [String: String] = [:]) throws {
-                let id = process === initiator ? "1" : "2"
-                guard let line = manifest.inputLine(action, values.merging(["id": id]) { given, _ in given }) else {
-                    throw CaseStop.unsupported("\(manifest.name) has no input.\(action)")
-                }
-                process.type(line)
-            }
-            func waitFor(_ what: String, within: Duration, _ condition: () -> Bool) async throws {
-                let end = trace.now() + within
-                while !condition() {
-                    if trace.now() > end { throw CaseStop.fail("timed out after \(formatSeconds(within)) waiting for \(what)") }
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-            }
-            let relayed = { (verb: Verb) in trace.events.contains { $0.node == "relay" && $0.kind == .received && $0.message?.verb == verb } }
-            try type(initiator, a, "connect", ["peer": "2"])
-            try await waitFor("the CONNECT to reach the responder", within: rto * 3 + .seconds(2)) { relayed(.connect) }
-            try await Task.sleep(for: .milliseconds(300))
-            try type(responder, b, "accept")
-            try await waitFor("the responder's ACCEPT", within: rto * 3 + .seconds(2)) { relayed(.accept) }
-            try await Task.sleep(for: .milliseconds(300))
-            let aTexts = (1...3).map { "interop from 1 number \($0)" }, bTexts = (1...3).map { "interop from 2 number \($0)" }
-            for n in 0..<3 {
-                try type(initiator, a, "send", ["text": aTexts[n]])
-                try type(responder, b, "send", ["text": bTexts[n]])
-            }
-            func lines(_ node: String) -> [String] { trace.events.filter { $0.kind == .stdout && $0.node == node }.map(\.text) }
-            func shown(_ text: String, on node: String) -> Int { lines(node).filter { $0.contains(text) }.count }
-            let expected = aTexts.map { ($0, "responder") } + bTexts.map { ($0, "initiator") }
-            do {
-                try await waitFor("all six messages to be shown on the other side", within: rto * 8 + .seconds(2)) {
-                    expected.allSatisfy { shown($0.0, on: $0.1) >= 1 }
-                }
-            } catch let stop as CaseStop {
-                let missing = expected.filter { shown($0.0, on: $0.1) == 0 }.map { "'\($0.0)' on the \($0.1)" }
-                throw CaseStop.fail("\(stop.reason) (never shown: \(missing.joined(separator: ", ")))")
-            }
-            try await Task.sleep(for: min(rto, .seconds(2)) * 1.2)
-            for (text, node) in expected where shown(text, on: node) != 1 {
-                throw CaseStop.fail("'\(text)' was shown \(shown(text, on: node)) times on the \(node) (expected once)")
-            }
-            for (texts, node) in [(aTexts, "responder"), (bTexts, "initiator")] {
-                let order = lines(node)
-                let positions = texts.compactMap { text in order.firstIndex { $0.contains(text) } }
-                if positions != positions.sorted() { throw CaseStop.fail("the \(node) showed the messages out of order") }
-            }
-            try type(initiator, a, "terminate")
-            try await waitFor("TERMINATED from the responder", within: ProtocolDefaults.rememberFor(rto: rto) + .seconds(2)) { relayed(.terminated) }
-            try type(initiator, a, "quit")
-            try type(responder, b, "quit")
-            try await waitFor("both clients to exit after LEFT", within: rto * 4 + .seconds(2)) { initiator.exited != nil && responder.exited != nil }
+            try await InteropPair(trace: trace, a: a, b: b, initiator: initiator, responder: responder, rto: rto).talk()
         } catch let stop as CaseStop {
             verdict = stop.verdict
             detail = stop.reason
