@@ -77,48 +77,7 @@ public enum ScenarioChecker {
                 excerpt: consoleExcerpt(o.lines(of: to)) + excerpt(o.records(WireFilter(verb: .msg, from: from)), limit: 8))
 
         case .resent(let filter):
-            let records = o.records(filter).sorted { $0.time < $1.time }
-            guard let first = records.first else {
-                return CheckResult(title: "re-sent \(filter)", line: 0, passed: false, expected: "\(filter) on the wire",
-                                   observed: neverSeen, excerpt: excerpt(Array(o.trace.suffix(10))))
-            }
-            // A re-send is a later transmission of the very same datagram (same bytes).
-            var groups: [String: [TraceRecord]] = [:]
-            var order: [String] = []
-            for record in records {
-                let key = record.message?.serialized ?? "\(record.from)/\(record.size)"
-                if groups[key] == nil { order.append(key) }
-                groups[key, default: []].append(record)
-            }
-            let resends = records.count - order.count
-            var problems: [String] = []
-            if !filter.bound.allows(resends) { problems.append("re-sent \(counted(resends, "time"))") }
-            var intervalText = ""
-            var gaps: [String] = []
-            if let (low, high) = filter.interval {
-                let lo = low.resolved(rto: o.rto)
-                let hi = high.resolved(rto: o.rto)
-                let slack = o.timingAllowance
-                intervalText = ", each \(lo.compactDescription)–\(hi.compactDescription) after the previous"
-                    + (slack > .zero ? " (± \(slack.compactDescription) for a real clock)" : "")
-                for key in order {
-                    let group = groups[key]!
-                    for (previous, next) in zip(group, group.dropFirst()) {
-                        let gap = next.time - previous.time
-                        gaps.append(gap.compactDescription)
-                        if gap < lo - slack || gap > hi + slack {
-                            problems.append("'\(key.prefix(40))' re-sent \(gap.compactDescription) after the transmission at \(JSON.seconds(previous.time))s")
-                        }
-                    }
-                }
-            }
-            let shownGaps = gaps.count > 8 ? gaps.prefix(8).joined(separator: ", ") + ", …" : gaps.joined(separator: ", ")
-            return CheckResult(
-                title: "re-sent \(filter)", line: 0, passed: problems.isEmpty,
-                expected: "re-sent \(filter.bound.counting("time"))\(intervalText) (first at \(JSON.seconds(first.time))s)",
-                observed: problems.isEmpty ? "re-sent \(counted(resends, "time")), intervals [\(shownGaps)]"
-                    : problems.prefix(4).joined(separator: "; ") + " (intervals [\(shownGaps)])",
-                excerpt: excerpt(records))
+            return resent(filter, o)
 
         case .wire(let filter):
             let records = o.records(filter)
@@ -127,25 +86,7 @@ public enum ScenarioChecker {
                                excerpt: excerpt(records.isEmpty ? Array(o.trace.suffix(8)) : records))
 
         case .dedup(let at, let from, let seq):
-            let msgs = o.records(WireFilter(verb: .msg, from: from, to: at, seq: seq))
-            let reached = msgs.reduce(0) { $0 + $1.copies }
-            var text = ""
-            if let record = msgs.first, case .msg(_, _, _, let body) = record.message { text = body }
-            let delivered = o.delivered(at: at, from: o.ids[from] ?? 0)
-            // The live trace does not carry MSG texts: then "displayed once" means no text shown twice.
-            let shown = text.isEmpty ? (Set(delivered).count == delivered.count && !delivered.isEmpty ? 1 : 0)
-                : delivered.filter { $0 == text }.count
-            let acks = o.records(WireFilter(verb: .ack, from: at, to: from, seq: seq)).count
-            var problems: [String] = []
-            if reached < 2 { problems.append("MSG \(seq) reached \(at) \(counted(reached, "time")), so no duplicate was seen") }
-            if shown != 1 { problems.append("displayed \(counted(shown, "time"))") }
-            if acks < 2 { problems.append("ACK \(seq) sent \(counted(acks, "time"))") }
-            return CheckResult(
-                title: "dedup: MSG \(seq) from \(from) at \(at)", line: 0, passed: problems.isEmpty,
-                expected: "MSG \(seq) reaches \(at) ≥ 2 times, displayed once, ACKed ≥ 2 times",
-                observed: problems.isEmpty ? "reached \(reached)×, displayed once, ACKed \(acks)×" : problems.joined(separator: "; "),
-                excerpt: excerpt((msgs + o.records(WireFilter(verb: .ack, from: at, seq: seq))).sorted { $0.time < $1.time })
-                    + consoleExcerpt(o.lines(of: at), limit: 6))
+            return dedup(at: at, from: from, seq: seq, o)
 
         case .displayed(let party, let text, let bound):
             let lines = o.lines(of: party)
@@ -163,6 +104,76 @@ public enum ScenarioChecker {
         case .stuck:
             return CheckResult(title: "stuck", line: 0, passed: true, expected: "", observed: "", excerpt: [])
         }
+    }
+
+    /// `resent`: later transmissions of the very same datagram, as many as the bound says, each within
+    /// the interval after the one before (± the timing allowance of a real clock).
+    static func resent(_ filter: WireFilter, _ o: Observation) -> CheckResult {
+        let records = o.records(filter).sorted { $0.time < $1.time }
+        guard let first = records.first else {
+            return CheckResult(title: "re-sent \(filter)", line: 0, passed: false, expected: "\(filter) on the wire",
+                               observed: neverSeen, excerpt: excerpt(Array(o.trace.suffix(10))))
+        }
+        // A re-send is a later transmission of the very same datagram (same bytes).
+        var groups: [String: [TraceRecord]] = [:]
+        var order: [String] = []
+        for record in records {
+            let key = record.message?.serialized ?? "\(record.from)/\(record.size)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(record)
+        }
+        let resends = records.count - order.count
+        var problems: [String] = []
+        if !filter.bound.allows(resends) { problems.append("re-sent \(counted(resends, "time"))") }
+        var intervalText = ""
+        var gaps: [String] = []
+        if let (low, high) = filter.interval {
+            let lo = low.resolved(rto: o.rto)
+            let hi = high.resolved(rto: o.rto)
+            let slack = o.timingAllowance
+            intervalText = ", each \(lo.compactDescription)–\(hi.compactDescription) after the previous"
+                + (slack > .zero ? " (± \(slack.compactDescription) for a real clock)" : "")
+            for key in order {
+                let group = groups[key]!
+                for (previous, next) in zip(group, group.dropFirst()) {
+                    let gap = next.time - previous.time
+                    gaps.append(gap.compactDescription)
+                    if gap < lo - slack || gap > hi + slack {
+                        problems.append("'\(key.prefix(40))' re-sent \(gap.compactDescription) after the transmission at \(JSON.seconds(previous.time))s")
+                    }
+                }
+            }
+        }
+        let shownGaps = gaps.count > 8 ? gaps.prefix(8).joined(separator: ", ") + ", …" : gaps.joined(separator: ", ")
+        return CheckResult(
+            title: "re-sent \(filter)", line: 0, passed: problems.isEmpty,
+            expected: "re-sent \(filter.bound.counting("time"))\(intervalText) (first at \(JSON.seconds(first.time))s)",
+            observed: problems.isEmpty ? "re-sent \(counted(resends, "time")), intervals [\(shownGaps)]"
+                : problems.prefix(4).joined(separator: "; ") + " (intervals [\(shownGaps)])",
+            excerpt: excerpt(records))
+    }
+
+    /// `dedup`: a MSG reached the receiver at least twice, was displayed once and ACKed each time.
+    static func dedup(at: String, from: String, seq: SeqNo, _ o: Observation) -> CheckResult {
+        let msgs = o.records(WireFilter(verb: .msg, from: from, to: at, seq: seq))
+        let reached = msgs.reduce(0) { $0 + $1.copies }
+        var text = ""
+        if let record = msgs.first, case .msg(_, _, _, let body) = record.message { text = body }
+        let delivered = o.delivered(at: at, from: o.ids[from] ?? 0)
+        // The live trace does not carry MSG texts: then "displayed once" means no text shown twice.
+        let shown = text.isEmpty ? (Set(delivered).count == delivered.count && !delivered.isEmpty ? 1 : 0)
+            : delivered.filter { $0 == text }.count
+        let acks = o.records(WireFilter(verb: .ack, from: at, to: from, seq: seq)).count
+        var problems: [String] = []
+        if reached < 2 { problems.append("MSG \(seq) reached \(at) \(counted(reached, "time")), so no duplicate was seen") }
+        if shown != 1 { problems.append("displayed \(counted(shown, "time"))") }
+        if acks < 2 { problems.append("ACK \(seq) sent \(counted(acks, "time"))") }
+        return CheckResult(
+            title: "dedup: MSG \(seq) from \(from) at \(at)", line: 0, passed: problems.isEmpty,
+            expected: "MSG \(seq) reaches \(at) ≥ 2 times, displayed once, ACKed ≥ 2 times",
+            observed: problems.isEmpty ? "reached \(reached)×, displayed once, ACKed \(acks)×" : problems.joined(separator: "; "),
+            excerpt: excerpt((msgs + o.records(WireFilter(verb: .ack, from: at, seq: seq))).sorted { $0.time < $1.time })
+                + consoleExcerpt(o.lines(of: at), limit: 6))
     }
 
     static func terminated(by: String, peer: String, _ o: Observation) -> CheckResult {
