@@ -60,30 +60,7 @@ extension Dialect {
         func issue(_ node: Node?, _ message: String) {
             issues.append(DialectIssue(file: file, line: node?.mark?.line ?? 1, message: message))
         }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw DialectFileError(issues: [DialectIssue(file: file, line: 1, message: "empty file")])
-            }
-            root = node
-        } catch let error as DialectFileError {
-            throw error
-        } catch let error as YamlError {
-            var line = 1
-            var problem = "\(error)"
-            switch error {
-            case .scanner(_, let what, let mark, _), .parser(_, let what, let mark, _), .composer(_, let what, let mark, _):
-                line = mark.line
-                problem = what
-            case .duplicatedKeysInMapping(let duplicates, let context):
-                line = context.mark.line
-                problem = "duplicated keys \(duplicates.joined(separator: ", "))"
-            default: break
-            }
-            throw DialectFileError(issues: [DialectIssue(file: file, line: line, message: "YAML: \(problem)")])
-        } catch {
-            throw DialectFileError(issues: [DialectIssue(file: file, line: 1, message: "YAML: \(error)")])
-        }
+        let root = try compose(text, file: file)
         guard let mapping = root.mapping else { throw DialectFileError(issues: [DialectIssue(file: file, line: 1, message: "a dialect file is a mapping of keys")]) }
 
         var name = "unnamed"
@@ -116,21 +93,7 @@ extension Dialect {
             case "max-datagram":
                 if let size = value.int, (1...65507).contains(size) { maxDatagram = size } else { issue(value, "max-datagram must be 1 … 65507") }
             case "error-codes":
-                guard let codes = value.mapping else { issue(value, "error-codes maps ID_IN_USE, ADDRESS_IN_USE, NOT_OWNER, NOT_REGISTERED to words"); continue }
-                for (codeNode, wordNode) in codes {
-                    guard let code = ErrorCode(rawValue: codeNode.string ?? "") else {
-                        issue(codeNode, "unknown error code '\(codeNode.string ?? "")' (ID_IN_USE, ADDRESS_IN_USE, NOT_OWNER, NOT_REGISTERED)")
-                        continue
-                    }
-                    guard let word = wordNode.scalar?.string, !word.isEmpty,
-                          !word.utf8.contains(where: { $0 == 0x20 || $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
-                        issue(wordNode, "the word for \(code.rawValue) must be non-empty, without spaces, quotes or control characters")
-                        continue
-                    }
-                    errorCodes[code] = word
-                }
-                let words = ErrorCode.allCases.map { (errorCodes[$0] ?? $0.rawValue).lowercased() }
-                if Set(words).count != words.count { issue(value, "two error codes have the same word") }
+                errorCodes = Self.errorCodes(value, issue: issue)
             case "messages":
                 messagesNode = value
                 messagesKey = keyNode
@@ -148,6 +111,58 @@ extension Dialect {
         guard issues.isEmpty else { throw DialectFileError(issues: issues.sorted { $0.line < $1.line }) }
         return Dialect(name: name, format: format, terminator: terminator, peerSource: peerSource, caseInsensitive: caseInsensitive,
                        errorCodes: errorCodes, maxDatagram: maxDatagram, ids: ids, forms: forms, source: text)
+    }
+
+    /// The file's YAML as a node, or the YAML error with its line.
+    static func compose(_ text: String, file: String) throws(DialectFileError) -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw DialectFileError(issues: [DialectIssue(file: file, line: 1, message: "empty file")])
+            }
+            return node
+        } catch let error as DialectFileError {
+            throw error
+        } catch let error as YamlError {
+            var line = 1
+            var problem = "\(error)"
+            switch error {
+            case .scanner(_, let what, let mark, _), .parser(_, let what, let mark, _), .composer(_, let what, let mark, _):
+                line = mark.line
+                problem = what
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                line = context.mark.line
+                problem = "duplicated keys \(duplicates.joined(separator: ", "))"
+            default: break
+            }
+            throw DialectFileError(issues: [DialectIssue(file: file, line: line, message: "YAML: \(problem)")])
+        } catch {
+            throw DialectFileError(issues: [DialectIssue(file: file, line: 1, message: "YAML: \(error)")])
+        }
+    }
+
+    /// `error-codes:`: each of the contract's codes to one word (no spaces, quotes or control
+    /// characters), no two codes the same word.
+    static func errorCodes(_ value: Node, issue: (Node?, String) -> Void) -> [ErrorCode: String] {
+        guard let codes = value.mapping else {
+            issue(value, "error-codes maps ID_IN_USE, ADDRESS_IN_USE, NOT_OWNER, NOT_REGISTERED to words")
+            return [:]
+        }
+        var errorCodes: [ErrorCode: String] = [:]
+        for (codeNode, wordNode) in codes {
+            guard let code = ErrorCode(rawValue: codeNode.string ?? "") else {
+                issue(codeNode, "unknown error code '\(codeNode.string ?? "")' (ID_IN_USE, ADDRESS_IN_USE, NOT_OWNER, NOT_REGISTERED)")
+                continue
+            }
+            guard let word = wordNode.scalar?.string, !word.isEmpty,
+                  !word.utf8.contains(where: { $0 == 0x20 || $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+                issue(wordNode, "the word for \(code.rawValue) must be non-empty, without spaces, quotes or control characters")
+                continue
+            }
+            errorCodes[code] = word
+        }
+        let words = ErrorCode.allCases.map { (errorCodes[$0] ?? $0.rawValue).lowercased() }
+        if Set(words).count != words.count { issue(value, "two error codes have the same word") }
+        return errorCodes
     }
 
     /// The `messages:` mapping compiled: each verb's template, or its list of forms (the first
