@@ -232,34 +232,10 @@ public final class CaseContext: @unchecked Sendable {
         }
         peer = try await node("peer", id: peerID)
         directory[peerID] = peer.address
-        let directorySnapshot = directory
-        let answerRegister = true
-        // ids: server-assigned: the fake server gives the client its id (the REGISTER names none).
-        if assignsIDs { fakeServer.assignIDs(from: clientID) }
-        if dropFirstRegister { fakeServer.addDrop(DropRule(first: 1) { $0.verb == .register }) }
-        fakeServer.setResponder { message, _ in
-            switch message {
-            case .register(let id, let port): return answerRegister ? [.registered(id: id, port: port)] : []
-            case .lookup(let id):
-                if let endpoint = directorySnapshot[id] { return [.peer(id: id, host: endpoint.host, port: endpoint.port)] }
-                return [.inactive(id: id)]
-            case .leave(let id): return answerLeave ? [.left(id: id)] : []
-            default: return []
-            }
-        }
+        answerAsServer(dropFirstRegister: dropFirstRegister, answerLeave: answerLeave)
         let port = ports.next()
         givenAdvertisePort = port
-        if relay {
-            // A plain UDP relay in front of the client: the peer's side ↔ the client's {port} (anything
-            // not from the peer is the client's, which may send from another socket with peer-source: any).
-            let relayNode = try await node("relay")
-            let clientPort = Endpoint(host: "127.0.0.1", port: port)
-            let peerAddress = peer.address
-            relayNode.setRawResponder { [weak relayNode] bytes, source in
-                relayNode?.send(bytes, to: source == peerAddress ? clientPort : peerAddress, tag: "relayed")
-            }
-            givenAdvertisePort = relayNode.address.port
-        }
+        if relay { givenAdvertisePort = try await relayInFront(of: port) }
         try await launch([
             "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
             "port": String(port), "advertise_port": String(givenAdvertisePort), "rto": rtoText,
@@ -294,6 +270,37 @@ public final class CaseContext: @unchecked Sendable {
         let advertised = register.message?.port ?? port
         clientAddress = Endpoint(host: "127.0.0.1", port: advertised)
         try await pause(.milliseconds(150))
+    }
+
+    /// The fake server's answers: REGISTERED, PEER for the peer (else INACTIVE), LEFT unless
+    /// `answerLeave` is false; under `ids: server-assigned` it gives the client its id.
+    private func answerAsServer(dropFirstRegister: Bool, answerLeave: Bool) {
+        let directorySnapshot = directory
+        if assignsIDs { fakeServer.assignIDs(from: clientID) }
+        if dropFirstRegister { fakeServer.addDrop(DropRule(first: 1) { $0.verb == .register }) }
+        fakeServer.setResponder { message, _ in
+            switch message {
+            case .register(let id, let port): return [.registered(id: id, port: port)]
+            case .lookup(let id):
+                if let endpoint = directorySnapshot[id] { return [.peer(id: id, host: endpoint.host, port: endpoint.port)] }
+                return [.inactive(id: id)]
+            case .leave(let id): return answerLeave ? [.left(id: id)] : []
+            default: return []
+            }
+        }
+    }
+
+    /// A plain UDP relay in front of the client: the peer's side ↔ the client's `port` (anything not from
+    /// the peer is the client's, which may send from another socket with peer-source: any). Returns the
+    /// port the client advertises (the relay's).
+    private func relayInFront(of port: UInt16) async throws -> UInt16 {
+        let relayNode = try await node("relay")
+        let clientPort = Endpoint(host: "127.0.0.1", port: port)
+        let peerAddress = peer.address
+        relayNode.setRawResponder { [weak relayNode] bytes, source in
+            relayNode?.send(bytes, to: source == peerAddress ? clientPort : peerAddress, tag: "relayed")
+        }
+        return relayNode.address.port
     }
 
     /// Runs a set-up step of a case (not the rule it checks): its FAIL says so ("setup: accept: expected …"),
