@@ -130,17 +130,8 @@ public enum ChatDecoder {
         for frame in capture.frames {
             summary.frames += 1
             guard let datagram = frame.datagram, let result = parsed[frame.number] else {
-                let reason: String
-                switch frame.content {
-                case .notUDP(let text): reason = "not UDP: \(text)"
-                case .truncated(let text): reason = "truncated: \(text)"
-                case .fragmented(let text): reason = "fragmented: \(text)"
-                case .udp: reason = "unreadable"
-                }
                 summary.skipped += 1
-                timeline.append(TimelineEntry(
-                    frame: frame.number, timestamp: frame.timestamp, relative: frame.timestamp - start,
-                    source: nil, destination: nil, payload: [], kind: .skipped(reason), repetition: nil))
+                timeline.append(skipped(frame, start: start))
                 continue
             }
             var entry = TimelineEntry(
@@ -166,38 +157,55 @@ public enum ChatDecoder {
                     summary.nonChat += 1
                 }
             }
-            if case .nonChat = entry.kind {} else {
-                var payload = datagram.payload
-                if case .chat(let message) = entry.kind { payload = options.dialect.repeatKey(payload, readAs: message) }
-                let key = RepeatKey(source: datagram.source, destination: datagram.destination, payload: payload)
-                if let previous = lastCopy[key] {
-                    let copy = previous.copies + 1
-                    if datagram.timestamp - previous.time < options.duplicateWindow {
-                        entry.repetition = .duplicate(copy: copy)
-                        summary.duplicates += 1
-                    } else {
-                        entry.repetition = .resend(copy: copy)
-                        summary.resends += 1
-                        summary.resendsByVerb[verbLabel(entry.kind), default: 0] += 1
-                    }
-                    lastCopy[key] = (datagram.timestamp, copy)
-                } else {
-                    lastCopy[key] = (datagram.timestamp, 1)
-                }
-            }
+            if case .nonChat = entry.kind {} else { markRepetition(&entry, datagram, lastCopy: &lastCopy, summary: &summary, options: options) }
             timeline.append(entry)
         }
-        for key in senderOrder {
-            guard let seen = sequences[key], let highest = seen.max() else { continue }
-            var missing: [SeqNo] = []
-            var seq: SeqNo = 1
-            while seq < highest {
-                if !seen.contains(seq) { missing.append(seq) }
-                seq += 1
-            }
-            if !missing.isEmpty { summary.gaps.append(SequenceGap(conn: key.conn, sender: key.sender, missing: missing)) }
-        }
+        summary.gaps += gaps(senderOrder, sequences)
         return DecodedCapture(timeline: timeline, summary: summary, exchanges: Exchanges.link(timeline))
+    }
+
+    /// The timeline entry of a frame that carries no readable UDP datagram, saying why.
+    private static func skipped(_ frame: CapturedFrame, start: Double) -> TimelineEntry {
+        let reason = switch frame.content {
+        case .notUDP(let text): "not UDP: \(text)"
+        case .truncated(let text): "truncated: \(text)"
+        case .fragmented(let text): "fragmented: \(text)"
+        case .udp: "unreadable"
+        }
+        return TimelineEntry(frame: frame.number, timestamp: frame.timestamp, relative: frame.timestamp - start,
+                             source: nil, destination: nil, payload: [], kind: .skipped(reason), repetition: nil)
+    }
+
+    /// The same datagram again between the same endpoints: a duplicate within `duplicateWindow`, else a
+    /// re-send (counted by verb).
+    private static func markRepetition(_ entry: inout TimelineEntry, _ datagram: UDPDatagram, lastCopy: inout [RepeatKey: (time: Double, copies: Int)],
+                                       summary: inout DecodeSummary, options: Options) {
+        var payload = datagram.payload
+        if case .chat(let message) = entry.kind { payload = options.dialect.repeatKey(payload, readAs: message) }
+        let key = RepeatKey(source: datagram.source, destination: datagram.destination, payload: payload)
+        guard let previous = lastCopy[key] else {
+            lastCopy[key] = (datagram.timestamp, 1)
+            return
+        }
+        let copy = previous.copies + 1
+        if datagram.timestamp - previous.time < options.duplicateWindow {
+            entry.repetition = .duplicate(copy: copy)
+            summary.duplicates += 1
+        } else {
+            entry.repetition = .resend(copy: copy)
+            summary.resends += 1
+            summary.resendsByVerb[verbLabel(entry.kind), default: 0] += 1
+        }
+        lastCopy[key] = (datagram.timestamp, copy)
+    }
+
+    /// Each sender's missing sequence numbers below the highest it sent, per connection.
+    private static func gaps(_ senders: [SenderKey], _ sequences: [SenderKey: Set<SeqNo>]) -> [SequenceGap] {
+        senders.compactMap { key in
+            guard let seen = sequences[key], let highest = seen.max() else { return nil }
+            let missing = (1..<max(highest, 1)).filter { !seen.contains($0) }
+            return missing.isEmpty ? nil : SequenceGap(conn: key.conn, sender: key.sender, missing: missing)
+        }
     }
 
     /// A datagram that fails to parse is reported as malformed chat if it looks like the dialect's
