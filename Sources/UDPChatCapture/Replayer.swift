@@ -90,33 +90,9 @@ public enum Replayer {
         defer {
             for entry in channels.values { entry.channel.close(promise: nil) }
         }
-        for source in sources {
-            let collector = ReplyCollector()
-            let channel = try await DatagramBootstrap(group: group)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
-                }
-                .bind(host: bindHost, port: 0).get()
-            channels[source] = (channel, collector)
-        }
+        for source in sources { channels[source] = try await bindSource(host: bindHost, group: group) }
 
-        let first = requests[0].timestamp
-        let start = NIODeadline.now()
-        var sent: [Endpoint: Int] = [:]
-        for request in requests {
-            if !options.fast {
-                let offset = (request.timestamp - first) / max(options.speed, 1e-6)
-                let due = start + .nanoseconds(Int64(offset * 1e9))
-                let wait = due - NIODeadline.now()
-                if wait.nanoseconds > 0 { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) }
-            }
-            guard let channel = channels[request.source]?.channel else { continue }
-            var buffer = channel.allocator.buffer(capacity: request.payload.count)
-            buffer.writeBytes(request.payload)
-            try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: targetAddress, data: buffer)).get()
-            sent[request.source, default: 0] += 1
-        }
+        let sent = try await send(requests, to: targetAddress, from: channels.mapValues(\.channel), options: options)
 
         // Wait until every source has at least its expected replies, or the settle time passes;
         // then a short grace period catches extra replies.
@@ -141,6 +117,41 @@ public enum Replayer {
             results.append(result)
         }
         return Report(originalServer: server, sources: results, differences: differences)
+    }
+
+    /// A socket (and what it collects) standing in for one source of the capture.
+    private static func bindSource(host: String, group: any EventLoopGroup) async throws -> (channel: any Channel, replies: ReplyCollector) {
+        let collector = ReplyCollector()
+        let channel = try await DatagramBootstrap(group: group)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .bind(host: host, port: 0).get()
+        return (channel, collector)
+    }
+
+    /// Sends each request from its source's socket at its captured offset (divided by `speed`; at once
+    /// with `fast`); returns how many each source sent.
+    private static func send(_ requests: [UDPDatagram], to target: SocketAddress, from channels: [Endpoint: any Channel],
+                             options: Options) async throws -> [Endpoint: Int] {
+        let first = requests[0].timestamp
+        let start = NIODeadline.now()
+        var sent: [Endpoint: Int] = [:]
+        for request in requests {
+            if !options.fast {
+                let offset = (request.timestamp - first) / max(options.speed, 1e-6)
+                let due = start + .nanoseconds(Int64(offset * 1e9))
+                let wait = due - NIODeadline.now()
+                if wait.nanoseconds > 0 { try await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) }
+            }
+            guard let channel = channels[request.source] else { continue }
+            var buffer = channel.allocator.buffer(capacity: request.payload.count)
+            buffer.writeBytes(request.payload)
+            try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer)).get()
+            sent[request.source, default: 0] += 1
+        }
+        return sent
     }
 
     /// Identical bytes, or (under a dialect) the same message.
