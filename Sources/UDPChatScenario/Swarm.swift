@@ -127,26 +127,46 @@ public enum Swarm {
         ]
         if withCarol {
             notes.append("carol asks bob while he is busy")
-            clients.append(SimClient(name: "carol", id: 3, script: [
-                .waitFor("registered"), .waitForParty(party: "bob", text: "connection established"), .command(.connect("bob")),
-                .waitFor("connection rejected by client 2"), .command(.quit),
-            ], rememberFor: memory))
+            clients.append(carol(memory: memory))
         }
         var strangers: [SimStranger] = []
         if chance(&random, 0.25) {
             notes.append("mallory spoofs alice and bob")
-            strangers.append(SimStranger(name: "mallory", script: [
-                .sleep(.absolute(.milliseconds(pick(&random, 1...30_000)))),
-                .raw(to: "bob", text: "MSG {conn} {alice} 1 spoofed"),
-                .raw(to: "bob", text: "TERMINATE {conn} {alice}"),
-                .raw(to: "alice", text: "ACK {conn} {bob} 1"),
-                .raw(to: "alice", text: "MSG {conn} {bob} 1 spoofed"),
-                .raw(to: "server", text: "LEAVE 1"),
-            ]))
+            strangers.append(mallory(&random))
         }
-        // The proxies model lossy links, not NATs: a connected pair may be quiet towards each
-        // other for longer than the proxy's default 60 s flow idle (alice waits for carol through
-        // blackholes), and the protocol has no peer-to-peer keepalive. Flows stay for 10 minutes.
+        let proxies = proxies(&random, rto: rto, notes: &notes)
+        // The server is run as a careful operator runs it: clients refresh (the reference default),
+        // so registrations that are not refreshed expire, and a ghost cannot outlive the expiry.
+        let setup = SimSetup(seed: seed, rto: rto, timeout: rto * 500, settle: rto * 500, clients: clients, strangers: strangers, proxies: proxies,
+                             recordAllDisplays: false, serverExpiry: expiry)
+        return World(setup: setup, aliceTexts: aliceTexts, bobTexts: bobTexts, withCarol: withCarol, summary: notes)
+    }
+
+    /// Carol asks bob while he is busy, and is turned away.
+    static func carol(memory: Duration) -> SimClient {
+        SimClient(name: "carol", id: 3, script: [
+            .waitFor("registered"), .waitForParty(party: "bob", text: "connection established"), .command(.connect("bob")),
+            .waitFor("connection rejected by client 2"), .command(.quit),
+        ], rememberFor: memory)
+    }
+
+    /// Mallory, at a random moment, spoofs alice to bob and bob to alice, and leaves for alice.
+    static func mallory(_ random: inout SplitMix64) -> SimStranger {
+        SimStranger(name: "mallory", script: [
+            .sleep(.absolute(.milliseconds(pick(&random, 1...30_000)))),
+            .raw(to: "bob", text: "MSG {conn} {alice} 1 spoofed"),
+            .raw(to: "bob", text: "TERMINATE {conn} {alice}"),
+            .raw(to: "alice", text: "ACK {conn} {bob} 1"),
+            .raw(to: "alice", text: "MSG {conn} {bob} 1 spoofed"),
+            .raw(to: "server", text: "LEAVE 1"),
+        ])
+    }
+
+    /// A lossy proxy in front of the server and of bob, and sometimes of alice.
+    /// The proxies model lossy links, not NATs: a connected pair may be quiet towards each other for
+    /// longer than the proxy's default 60 s flow idle (alice waits for carol through blackholes), and
+    /// the protocol has no peer-to-peer keepalive. Flows stay for 10 minutes.
+    static func proxies(_ random: inout SplitMix64, rto: Duration, notes: inout [String]) -> [SimProxy] {
         let flowIdle = Duration.seconds(600)
         var proxies = [
             SimProxy(name: "server", target: "server", impairment: impairment(&random, rto: rto, notes: &notes, name: "server"), flowIdle: flowIdle),
@@ -156,11 +176,7 @@ public enum Swarm {
             proxies.append(SimProxy(name: "alice", target: "alice", impairment: impairment(&random, rto: rto, notes: &notes, name: "alice"),
                                     flowIdle: flowIdle))
         }
-        // The server is run as a careful operator runs it: clients refresh (the reference default),
-        // so registrations that are not refreshed expire, and a ghost cannot outlive the expiry.
-        let setup = SimSetup(seed: seed, rto: rto, timeout: rto * 500, settle: rto * 500, clients: clients, strangers: strangers, proxies: proxies,
-                             recordAllDisplays: false, serverExpiry: expiry)
-        return World(setup: setup, aliceTexts: aliceTexts, bobTexts: bobTexts, withCarol: withCarol, summary: notes)
+        return proxies
     }
 
     /// No registration of a client that left survives longer than the expiry after its LEAVE: a
