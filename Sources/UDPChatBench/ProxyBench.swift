@@ -158,25 +158,8 @@ public enum ProxyBench {
             for socket in [sink, echo, sender] { socket.channel.close(promise: nil) }
         }
 
-        // Throughput.
-        let flood = Flood(sender: sender, sink: sink, target: sinkTarget, payload: options.payload, window: options.window)
-        try await sinkLoop.submit { flood.attachSink() }.get()
-        try await loop.submit { flood.start() }.get()
-        try await Task.sleep(for: options.warmup)
-        let (received0, start) = try await sinkLoop.submit { (sink.received, NIODeadline.now()) }.get()
-        let proxied0 = await proxies.first?.stats().links[0].up.received
-        let cpu0 = try await proxyLoop.submit { threadCPUSeconds() }.get()
-        try await Task.sleep(for: options.duration)
-        let (received1, end) = try await sinkLoop.submit { (sink.received, NIODeadline.now()) }.get()
-        let proxied1 = await proxies.first?.stats().links[0].up.received
-        let cpu1 = try await proxyLoop.submit { threadCPUSeconds() }.get()
-        try await loop.submit { flood.stop() }.get()
-        try await sinkLoop.submit { sink.onReadComplete = nil }.get()
-        let seconds = Double((end - start).nanoseconds) / 1e9
-        let delivered = Double(received1 - received0) / seconds
-        let proxied = proxied0.flatMap { p0 in proxied1.map { Double($0 - p0) / seconds } }
-        var micros: Double?
-        if let proxied, proxied > 0, let cpu0, let cpu1 { micros = (cpu1 - cpu0) * 1e6 / (proxied * seconds) }
+        let (delivered, proxied, micros) = try await throughput(from: sender, to: sink, through: sinkTarget, proxy: proxies.first,
+                                                                loop: loop, sinkLoop: sinkLoop, proxyLoop: proxyLoop, options: options)
 
         // Latency.
         let ping = PingPong(socket: sender, target: echoTarget, reference: referenceTarget, payload: options.payload, count: options.pings, loop: loop)
@@ -198,6 +181,31 @@ public enum ProxyBench {
             referenceP50: referenceTarget == nil ? nil : histogram.reference.percentile(0.5),
             referenceP99: referenceTarget == nil ? nil : histogram.reference.percentile(0.99),
             pingsLost: histogram.lost, kernelDrops: kernelDrops, proxyMicrosPerDatagram: micros)
+    }
+
+    /// Throughput: a flood from `sender` to `sink` through `target` for the options' duration after their
+    /// warm-up; with a proxy, its own rate and the CPU its thread spent per datagram.
+    static func throughput(from sender: BenchSocket, to sink: BenchSocket, through target: Endpoint, proxy: ProxyServer?, loop: any EventLoop,
+                           sinkLoop: any EventLoop, proxyLoop: any EventLoop, options: ProxyBenchOptions) async throws -> (Double, Double?, Double?) {
+        let flood = Flood(sender: sender, sink: sink, target: target, payload: options.payload, window: options.window)
+        try await sinkLoop.submit { flood.attachSink() }.get()
+        try await loop.submit { flood.start() }.get()
+        try await Task.sleep(for: options.warmup)
+        let (received0, start) = try await sinkLoop.submit { (sink.received, NIODeadline.now()) }.get()
+        let proxied0 = await proxy?.stats().links[0].up.received
+        let cpu0 = try await proxyLoop.submit { threadCPUSeconds() }.get()
+        try await Task.sleep(for: options.duration)
+        let (received1, end) = try await sinkLoop.submit { (sink.received, NIODeadline.now()) }.get()
+        let proxied1 = await proxy?.stats().links[0].up.received
+        let cpu1 = try await proxyLoop.submit { threadCPUSeconds() }.get()
+        try await loop.submit { flood.stop() }.get()
+        try await sinkLoop.submit { sink.onReadComplete = nil }.get()
+        let seconds = Double((end - start).nanoseconds) / 1e9
+        let delivered = Double(received1 - received0) / seconds
+        let proxied = proxied0.flatMap { p0 in proxied1.map { Double($0 - p0) / seconds } }
+        var micros: Double?
+        if let proxied, proxied > 0, let cpu0, let cpu1 { micros = (cpu1 - cpu0) * 1e6 / (proxied * seconds) }
+        return (delivered, proxied, micros)
     }
 
     /// The report printed by `udpchat bench proxy`.
