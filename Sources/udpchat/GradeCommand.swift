@@ -185,11 +185,15 @@ struct GradeCommand: AsyncParsableCommand {
         }
         do { wholes = try wholeSubmissions(entries) } catch { throw fail(error.description) }
         // With whole submissions a role that --cases leaves empty is skipped; nothing selected at all is exit 2.
-        // --stand-in: a manifest graded alone has whole cases too.
-        let lone = standIn && entries.compactMap(\.graded).contains { m in !wholes.contains { [$0.server.path, $0.client.path].contains(m.path) } }
-        let roles = Set(entries.compactMap(\.graded).map { GradedRole($0.role) }).union(wholes.isEmpty && !lone ? [] : [.whole])
-        let empty = roles.filter { Grader.select(role: $0, cases: cases, skip: skip).isEmpty }
-        if let role = empty.first, (wholes.isEmpty && !lone) || empty == roles {
+        // --stand-in: a manifest graded alone has the whole cases of its role too.
+        let lone = standIn ? entries.compactMap(\.graded).filter { m in !wholes.contains { [$0.server.path, $0.client.path].contains(m.path) } }.map(\.role) : []
+        let roles = Set(entries.compactMap(\.graded).map { GradedRole($0.role) }).union(wholes.isEmpty && lone.isEmpty ? [] : [.whole])
+        let empty = roles.filter { role in
+            guard role == .whole else { return Grader.select(role: role, cases: cases, skip: skip).isEmpty }
+            return (wholes.isEmpty || Grader.select(role: .whole, cases: cases, skip: skip).isEmpty)
+                && lone.allSatisfy { Grader.select(role: .whole, cases: cases, skip: skip, judging: $0).isEmpty }
+        }
+        if let role = empty.first, (wholes.isEmpty && lone.isEmpty) || empty == roles {
             throw fail("--cases/--skip select no \(role.rawValue) case (see `udpchat grade --list`)")
         }
         if !selection.asked.isEmpty, !entries.contains(where: isChosen), !wholes.contains(where: { !chosen(.whole, label: $0.name).isEmpty }) {

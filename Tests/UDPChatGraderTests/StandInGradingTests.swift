@@ -133,5 +133,8 @@ import UDPChatSupport
         try unknown.write(toFile: "\(folder)/server.yaml", atomically: true, encoding: .utf8)
         let (noneStatus, noneOutput) = try await udpchat(["grade", "\(folder)/server.yaml", "--stand-in", "--rto", "400ms", "--cases", "S-REGISTER,W-TABLE"])
         #expect(noneStatus == 3 && noneOutput.contains("no stand-in") && noneOutput.contains("dialect: none"), "\(noneOutput)")
+        // A case of the other role only is no selection at all: said, exit 2 (W-TABLE judges a server, not this client).
+        let (otherStatus, otherOutput) = try await udpchat(["grade", "\(Self.faulty)/client-correct.yaml", "--stand-in", "--cases", "W-TABLE"])
+        #expect(otherStatus == 2 && otherOutput.contains("select no"), "\(otherOutput)")
     }
 }
