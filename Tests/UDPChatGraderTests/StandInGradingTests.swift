@@ -48,6 +48,15 @@ import UDPChatSupport
         #expect(Set(Grader.select(role: .whole, cases: [], skip: [], judging: .client).map(\.id)).isDisjoint(with: ["W-TABLE", "W-LEAVE-STRANGER", "W-CONCURRENT"]))
     }
 
+    /// The stand-in runs unconfined (it is the reference, trusted like the worker): a submission cannot
+    /// say it is one. A manifest naming the flag is refused; only `standIn(for:)` sets it.
+    @Test func aSubmissionCannotCallItselfAStandIn() throws {
+        for key in ["standsIn", "stands-in", "stand-in"] {
+            #expect(throws: UDPChatError.self) { try Manifest.parse(yaml: "role: server\ncommand: [x]\n\(key): true\n", path: "m.yaml", folder: "/") }
+        }
+        #expect(try !Manifest.parse(yaml: "role: server\ncommand: [x]\n", path: "m.yaml", folder: "/").standsIn)
+    }
+
     @Test func nothingStandsInForAnUnknownFormat() throws {
         var unknown = try Manifest.load(path: "\(Self.faulty)/server-correct.yaml")
         unknown.dialectUnknown = true
