@@ -16,7 +16,7 @@ extension WholeCases {
         try w.requireWire()
         let party = try await w.startClients(1)[0]
         let answer = try await w.waitForAnswer(to: party, within: w.rto * (2 * lost) + w.patience)
-        try await judgeResends(w, relay, party, until: answer?.time ?? w.trace.now())
+        try await judgeResends(w, relay, party, until: answer?.time ?? w.trace.now(), answered: answer != nil)
         guard let answer else {
             throw CaseStop.fail("\(party.name) re-sent its lost datagram, but the server never answered it (nothing from port \(w.serverPort) to \(portList(party)))")
         }

@@ -17,12 +17,12 @@ struct AutograderPackTests {
     }
 
     @Test(.enabled(if: ready, "needs .build/debug/udpchat, zip, unzip, setpriv and root (to become nobody)"))
-    func runAutograderGradesASubmissionAsAnOrdinaryUser() throws {
+    func runAutograderGradesASubmissionAsAnOrdinaryUser() async throws {
         let folder = try SandboxTests.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder)
         try "S-ID-*: 6\nvisibility:\n  S-ID-*: after_due_date\n".write(toFile: folder + "/rubric.yaml", atomically: true, encoding: .utf8)
-        let (packed, log) = try ShardMergeTests.udpchat(["autograder", "pack", "--output", folder + "/autograder.zip", "--rubric", folder + "/rubric.yaml",
+        let (packed, log) = try await ShardMergeTests.udpchat(["autograder", "pack", "--output", folder + "/autograder.zip", "--rubric", folder + "/rubric.yaml",
                                                          "--rto", "300ms", "--cases", "S-REGISTER,S-ID-IN-USE", "--isolation", "none"])
         #expect(packed == 0, "\(log)")
         #expect(log.contains("Swift runtime"), "a toolchain-linked binary is warned about\n\(log)")

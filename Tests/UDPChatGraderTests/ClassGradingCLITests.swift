@@ -31,12 +31,12 @@ import Testing
     }
 
     @Test(.enabled(if: ShardMergeTests.binary != nil, "needs .build/debug/udpchat (swift build)"))
-    func aBatchGivesAResultsFilePerSubmissionAndAGradebookAndMergedShardsGiveTheSame() throws {
+    func aBatchGivesAResultsFilePerSubmissionAndAGradebookAndMergedShardsGiveTheSame() async throws {
         let folder = try SandboxTests.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let batch = try Self.batch(in: folder)
         let common = ["grade", "--batch", batch, "--rto", "300ms", "--quiet", "--isolation", "none", "--cases", "S-REGISTER,S-ID-IN-USE"]
-        let (status, output) = try ShardMergeTests.udpchat(common + ["--gradescope-dir", folder + "/all", "--csv", folder + "/all.csv"])
+        let (status, output) = try await ShardMergeTests.udpchat(common + ["--gradescope-dir", folder + "/all", "--csv", folder + "/all.csv"])
         #expect(status == 1, "bob fails S-ID-IN-USE\n\(output)")
         // Rows are labelled by submission folder, not by the name both students chose.
         let rows = output.split(separator: "\n").map(String.init)
@@ -56,15 +56,15 @@ import Testing
 
         // The shards of a job array, merged: the same files.
         for index in 1...2 {
-            let (shard, log) = try ShardMergeTests.udpchat(common + ["--shard", "\(index)/2", "--json", "\(folder)/shard-\(index).json"])
+            let (shard, log) = try await ShardMergeTests.udpchat(common + ["--shard", "\(index)/2", "--json", "\(folder)/shard-\(index).json"])
             #expect(shard == (index == 1 ? 0 : 1), "\(log)")
         }
-        let (merged, log) = try ShardMergeTests.udpchat(["report", "merge", folder + "/shard-1.json", folder + "/shard-2.json",
+        let (merged, log) = try await ShardMergeTests.udpchat(["report", "merge", folder + "/shard-1.json", folder + "/shard-2.json",
                                                          "--gradescope-dir", folder + "/merged", "--csv", folder + "/merged.csv"])
         #expect(merged == 1, "\(log)")
         #expect(try String(contentsOfFile: folder + "/merged.csv", encoding: .utf8) == csv)
         #expect(try Self.tests(folder + "/merged/alice/results.json") == alice && Self.tests(folder + "/merged/bob/results.json") == bob)
-        let (misused, message) = try ShardMergeTests.udpchat(["report", "merge", folder + "/shard-1.json", "--rubric", "r.yaml"])
+        let (misused, message) = try await ShardMergeTests.udpchat(["report", "merge", folder + "/shard-1.json", "--rubric", "r.yaml"])
         #expect(misused == 2 && message.contains("--rubric needs --gradescope FILE, --gradescope-dir DIR or --csv FILE"), "\(message)")
     }
 
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test(.enabled(if: ShardMergeTests.binary != nil, "needs .build/debug/udpchat (swift build)"))
-    func gradeSelectsAndStopsAsPytestDoes() throws {
+    func gradeSelectsAndStopsAsPytestDoes() async throws {
         let folder = URL(fileURLWithPath: try SandboxTests.temporaryFolder())
         defer { try? FileManager.default.removeItem(at: folder) }
         let manifest = folder.appendingPathComponent("hijackable.yaml").path
@@ -90,7 +90,7 @@ import Testing
         let selected = ["--cases", "S-REGISTER,S-ID-IN-USE,S-ADDRESS-IN-USE,S-NEWLINE"]  // in the catalogue's order
 
         // --exitfirst: the failing S-ID-IN-USE stops the run; the cases after it are not run (INTERRUPTED).
-        let (first, log) = try ShardMergeTests.udpchat(common + selected + ["--exitfirst", "--json", "x.json"], workdir: folder)
+        let (first, log) = try await ShardMergeTests.udpchat(common + selected + ["--exitfirst", "--json", "x.json"], workdir: folder)
         #expect(first == 1, "\(log)")
         #expect(log.contains("stopped after the first failure (--exitfirst): 2 cases not run"), "\(log)")
         let stopped = try Self.cases(folder.appendingPathComponent("x.json").path)
@@ -98,15 +98,15 @@ import Testing
         #expect(stopped["S-NEWLINE"]?.0 == "INTERRUPTED" && stopped["S-NEWLINE"]?.1.contains("--exitfirst") == true, "\(stopped)")
 
         // --last-failed: only what failed last time, in this folder.
-        let (again, log2) = try ShardMergeTests.udpchat(common + selected + ["--last-failed", "--json", "y.json"], workdir: folder)
+        let (again, log2) = try await ShardMergeTests.udpchat(common + selected + ["--last-failed", "--json", "y.json"], workdir: folder)
         #expect(again == 1, "\(log2)")
         #expect(try Self.cases(folder.appendingPathComponent("y.json").path).keys.sorted() == ["S-ID-IN-USE"])
 
         // -k: a case's id or title, any case.
-        let (keyword, log3) = try ShardMergeTests.udpchat(common + selected + ["-k", "address-in-use", "-k", "NEWLINE", "--json", "z.json"], workdir: folder)
+        let (keyword, log3) = try await ShardMergeTests.udpchat(common + selected + ["-k", "address-in-use", "-k", "NEWLINE", "--json", "z.json"], workdir: folder)
         #expect(keyword == 0, "\(log3)")
         #expect(try Self.cases(folder.appendingPathComponent("z.json").path).keys.sorted() == ["S-ADDRESS-IN-USE", "S-NEWLINE"])
-        let (none, log4) = try ShardMergeTests.udpchat(common + ["-k", "nothing-matches"], workdir: folder)
+        let (none, log4) = try await ShardMergeTests.udpchat(common + ["-k", "nothing-matches"], workdir: folder)
         #expect(none == 2 && log4.contains("grade: no case is selected (-k nothing-matches)"), "\(log4)")
     }
 }

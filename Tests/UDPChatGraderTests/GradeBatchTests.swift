@@ -47,10 +47,10 @@ import UDPChatIUT
     }
 
     @Test(.enabled(if: FixtureGradingTests.udpchatBinary != nil, "needs .build/debug/udpchat (swift build)"))
-    func aBrokenManifestIsOneErrorRowAndTheRestAreGraded() throws {
+    func aBrokenManifestIsOneErrorRowAndTheRestAreGraded() async throws {
         let folder = try Self.submissions()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (status, output) = try ShardMergeTests.udpchat(["grade", "--batch", folder, "--rto", "300ms", "--quiet", "--isolation", "none",
+        let (status, output) = try await ShardMergeTests.udpchat(["grade", "--batch", folder, "--rto", "300ms", "--quiet", "--isolation", "none",
                                                             "--cases", "S-REGISTER,S-LOOKUP-ACTIVE"])
         #expect(status == 1, "an ERROR row: exit 1\n\(output)")
         let rows = output.split(separator: "\n").map(String.init)
@@ -62,10 +62,10 @@ import UDPChatIUT
     }
 
     @Test(.enabled(if: FixtureGradingTests.udpchatBinary != nil, "needs .build/debug/udpchat (swift build)"))
-    func aRunThatJudgedNothingExits3() throws {
+    func aRunThatJudgedNothingExits3() async throws {
         // The quiet dialect has no REGISTERED: S-REGISTER is the one selected case, and it cannot be judged.
         let manifest = "\(DialectGradingTests.iut)/quiet-server-correct.yaml"
-        let (status, output) = try ShardMergeTests.udpchat(["grade", manifest, "--rto", "300ms", "--quiet", "--isolation", "none",
+        let (status, output) = try await ShardMergeTests.udpchat(["grade", manifest, "--rto", "300ms", "--quiet", "--isolation", "none",
                                                             "--cases", "S-REGISTER"])
         #expect(status == 3, "\(output)")
         let last = output.split(separator: "\n").last.map(String.init) ?? ""

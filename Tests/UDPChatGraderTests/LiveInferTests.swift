@@ -120,13 +120,13 @@ import UDPChatWire
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let (server, client) = try #require(Self.fixtures["wordy"])
-        let (status, printed) = try ShardMergeTests.udpchat(["dialect", "infer", server, client, "--output", output, "--name", "wordy"])
+        let (status, printed) = try await ShardMergeTests.udpchat(["dialect", "infer", server, client, "--output", output, "--name", "wordy"])
         #expect(status == 0, "\(printed)")
         for line in ["dialect infer: driving wordy-server + wordy-client in a sandbox", "client-1 joined (REGISTER, REGISTERED)",
                      "client-2 types \"fine, you?\" (MSG, ACK)", "dialect infer: recorded", "dialect wordy, format text, 14 messages"] {
             #expect(printed.contains(line), "\(line)\n\(printed)")
         }
-        let (checked, report) = try ShardMergeTests.udpchat(["dialect", "check", output])
+        let (checked, report) = try await ShardMergeTests.udpchat(["dialect", "check", output])
         #expect(checked == 0, "\(report)")
     }
 }

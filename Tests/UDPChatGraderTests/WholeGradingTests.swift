@@ -94,7 +94,7 @@ import UDPChatReports
     @Test(.enabled(if: FixtureGradingTests.udpchatBinary != nil, "needs .build/debug/udpchat (swift build)"))
     func twoManifestsOnTheCommandLineAreGradedWhole() async throws {
         guard await SandboxTests.plan() != nil else { return }
-        let (status, output) = try ShardMergeTests.udpchat(["grade", "\(Self.faulty)/server-correct.yaml", "\(Self.faulty)/client-leave-early.yaml",
+        let (status, output) = try await ShardMergeTests.udpchat(["grade", "\(Self.faulty)/server-correct.yaml", "\(Self.faulty)/client-leave-early.yaml",
                                                             "--rto", "300ms", "--quiet", "--cases", "W-LEAVE,W-CONCURRENT"])
         #expect(status == 1, "W-LEAVE fails: exit 1\n\(output)")
         #expect(output.contains("python-server-correct + python-client-leave-early (whole"), "\(output)")
