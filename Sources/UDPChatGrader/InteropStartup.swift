@@ -32,14 +32,9 @@ struct InteropStartup {
     /// Until each client holds the port it was told (a socket in /proc/net/udp); a client told no
     /// `{port}` binds one of its own choosing, so there is nothing to wait for.
     func clientsBind(_ clients: [(name: String, process: TracedProcess, port: UInt16?)]) async throws {
-        let told = clients.compactMap(\.port)
-        let boundBy = trace.now() + CaseContext.startup
-        while !told.allSatisfy(UDPSocketTable.isBound), trace.now() < boundBy {
-            if let (name, exit) = clients.lazy.compactMap({ c in c.process.exited.map { (c.name, $0) } }).first {
-                throw CaseStop.error("the \(name) exited with status \(exit.status) during startup")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        func exited() -> (String, Int32)? { clients.lazy.compactMap { c in c.process.exited.map { (c.name, $0.status) } }.first }
+        let bound = await UDPSocketTable.waitUntilBound(clients.compactMap(\.port), timeout: CaseContext.startup, poll: .milliseconds(50)) { exited() != nil }
+        if !bound, let (name, status) = exited() { throw CaseStop.error("the \(name) exited with status \(status) during startup") }
     }
 
     /// Until the server knows clients 1 and 2 (the probe looks them up), within `within`.

@@ -47,6 +47,19 @@ public enum UDPSocketTable {
         read()?.contains { $0.port == port } ?? false
     }
 
+    /// Waits until every one of `ports` is bound, `stop()` turns true (the program that should bind them
+    /// exited) or `timeout` passed, looking every `poll`; true when they all are.
+    public static func waitUntilBound(_ ports: [UInt16], timeout: Duration, poll: Duration = .milliseconds(10),
+                                      stop: () -> Bool = { false }) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while !ports.allSatisfy(isBound) {
+            if stop() || clock.now >= deadline { return false }
+            try? await Task.sleep(for: poll)
+        }
+        return true
+    }
+
     private static func readFile(_ path: String) -> String? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }

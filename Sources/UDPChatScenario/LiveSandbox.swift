@@ -282,11 +282,7 @@ extension LiveRunner {
     /// a loaded machine) then costs no re-sent REGISTER. Elsewhere than Linux: 300 ms.
     static func waitUntilBound(port: UInt16, process: IUTProcess, timeout: Duration = .seconds(5)) async {
         #if os(Linux)
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while process.exited == nil, clock.now < deadline, !UDPSocketTable.isBound(port) {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await UDPSocketTable.waitUntilBound([port], timeout: timeout) { process.exited != nil }
         #else
         try? await Task.sleep(for: .milliseconds(300))
         #endif
