@@ -151,15 +151,16 @@ public enum Interop {
                 trace.events)
     }
 
-    /// The dialect as a file for the reference server's `{dialect}` (nil for the contract's own
-    /// format: then `default`). Written to this process's temporary folder (a sandbox's own /tmp).
+    /// The dialect as a file for a reference party's `{dialect}` (the interop server's, a stand-in's; nil
+    /// for the contract's own format: then `default`). Written to this process's temporary folder (a
+    /// sandbox's own /tmp); the caller removes it.
     static func writeDialectFile(_ dialect: Dialect) throws -> String? {
         guard !dialect.isDefault else { return nil }
-        let path = NSTemporaryDirectory() + "udpchat-interop-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).dialect.yaml"
+        let path = NSTemporaryDirectory() + "udpchat-reference-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).dialect.yaml"
         do {
             try dialect.source.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw CaseStop.error("cannot write the dialect for the reference server to \(path): \(error.localizedDescription)")
+            throw CaseStop.error("cannot write the dialect for the reference to \(path): \(error.localizedDescription)")
         }
         return path
     }

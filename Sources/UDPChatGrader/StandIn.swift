@@ -30,7 +30,7 @@ extension WholeSubmission {
     }
 
     /// The role the reference stands in for, or nil for a submission's own pair.
-    public var standIn: IUTRole? { server.standsIn ? .server : client.standsIn ? .client : nil }
+    public var standIn: IUTRole? { StandIn.role(server: server, client: client) }
 
     /// The role a stand-in pair judges (the submission's), or nil for a submission's own pair.
     public var judged: IUTRole? { standIn.map { $0 == .server ? .client : .server } }
@@ -45,34 +45,35 @@ extension WholeSubmission {
     }
 
     static func referenceServer(_ executable: String, workdir: String) -> Manifest {
-        Manifest(name: "the reference server", role: .server,
-                 command: [executable, "server", "--host", "127.0.0.1", "--port", "{port}", "--rto", "{rto}", "--dialect", "{dialect}"],
+        Manifest(name: "the reference server", role: .server, command: Interop.defaultServerCommand(executable: executable),
                  workdir: workdir, path: "(the reference server, standing in)")
     }
 }
 
 enum StandIn {
+    /// The role of the pair's manifest that is the reference standing in, or nil.
+    static func role(server: Manifest, client: Manifest) -> IUTRole? { server.standsIn ? .server : client.standsIn ? .client : nil }
+
     /// Why a case that needs the chat to go the reference's way cannot run in a stand-in pair, or nil.
     /// A dialect file describes bytes, not routes (`Dialect.chatIsDirect`): the reference chats straight
     /// between the clients, a relaying design through its server, so under a dialect other than the
     /// contract's, chat between a submission's part and the reference is not judged.
     static func chatBlocked(server: Manifest, client: Manifest) -> String? {
-        guard let reference = server.standsIn ? server : client.standsIn ? client : nil,
+        guard let role = role(server: server, client: client), case let reference = role == .server ? server : client,
               let dialect = try? reference.dialect(), !dialect.chatIsDirect else { return nil }
         return "the reference \(reference.role.rawValue) stands in, speaking dialect \(dialect.name): a dialect says the bytes, not whether chat "
             + "goes straight between the clients (the reference's way) or through the server, so no chat is judged with a stand-in"
     }
 
     /// The `{dialect}` a stand-in's command is given: the submission's dialect written to a file in the
-    /// case's temporary folder (inside its sandbox), or `default` for the contract's format.
+    /// case's temporary folder (inside its sandbox), or `default` for the contract's format. Not written,
+    /// the case cannot be set up (the grader's failure).
     static func dialectFile(_ manifest: Manifest) throws -> String {
-        guard let text = manifest.dialectText, let dialect = try? manifest.dialect(), !dialect.isDefault else { return "default" }
-        let path = NSTemporaryDirectory() + "udpchat-stand-in-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).dialect.yaml"
+        guard let dialect = try? manifest.dialect() else { return "default" }
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw CaseStop.setup("cannot write the dialect for the stand-in to \(path): \(error.localizedDescription)")
+            return try Interop.writeDialectFile(dialect) ?? "default"
+        } catch let stop as CaseStop {
+            throw CaseStop.setup(stop.reason)
         }
-        return path
     }
 }

@@ -73,13 +73,13 @@ def stand_in():
     it): find the stand-in, its processes and its dialect file in /tmp, and kill it or forge a PASS on its
     output, so that the cases of its role are judged on a party it controls."""
     time.sleep(3)
-    files = [name for name in os.listdir("/tmp") if name.startswith("udpchat-stand-in")]
+    files = [name for name in os.listdir("/tmp") if name.startswith("udpchat-reference")]
     seen = others()
     if files:
         return "found the stand-in's dialect file %s" % files
     if seen:
         return forge()
-    raise PermissionError("no stand-in in reach: no other process, no /tmp/udpchat-stand-in-* file")
+    raise PermissionError("no stand-in in reach: no other process, no /tmp/udpchat-reference-* file")
 
 
 def syscall(number, *args):
