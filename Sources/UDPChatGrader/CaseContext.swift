@@ -52,8 +52,8 @@ public final class CaseContext: @unchecked Sendable {
     /// A whole-submission case's parties (W-*); nil in server and client cases.
     var whole: WholeContext?
     private var others: [TracedProcess] = []
-    /// Files the case wrote for its programs (a stand-in's dialect), removed at tear-down.
-    private var scratch: [String] = []
+    /// The dialect file the case wrote for its stand-ins, removed at tear-down.
+    private var standInDialectFile: String?
 
     init(manifest: Manifest, caseID: String, rto: Duration, group: EventLoopGroup, ports: PortAllocator, control: RunControl = RunControl()) {
         self.control = control
@@ -145,7 +145,7 @@ public final class CaseContext: @unchecked Sendable {
         await process?.stop()
         for other in lock.withLock({ others }) { await other.stop() }
         for node in lock.withLock({ nodes }) { await node.close() }
-        for file in lock.withLock({ scratch }) { try? FileManager.default.removeItem(atPath: file) }
+        if let file = lock.withLock({ standInDialectFile }) { try? FileManager.default.removeItem(atPath: file) }
     }
 
     func launch(_ values: [String: String]) async throws {
@@ -156,11 +156,7 @@ public final class CaseContext: @unchecked Sendable {
     /// runs in a sandbox); its console lines go into the trace under `name`. Stopped at tear-down.
     func start(_ manifest: Manifest, values: [String: String], name: String) async throws -> TracedProcess {
         var values = values
-        if manifest.standsIn, manifest.uses("dialect") {
-            let file = try StandIn.dialectFile(manifest)
-            if file != "default" { lock.withLock { scratch.append(file) } }
-            values["dialect"] = file
-        }
+        if manifest.standsIn, manifest.uses("dialect") { values["dialect"] = try standInDialect(manifest) }
         let command = manifest.command.map { fillPlaceholders($0, values) }
         let env = manifest.env.mapValues { fillPlaceholders($0, values) }
         do {
@@ -178,6 +174,14 @@ public final class CaseContext: @unchecked Sendable {
         } catch {
             throw CaseStop.setup(error.reason)
         }
+    }
+
+    /// The stand-in's `{dialect}`: written once per case (W-CONCURRENT starts five stand-ins), removed at tear-down.
+    private func standInDialect(_ manifest: Manifest) throws -> String {
+        if let file = lock.withLock({ standInDialectFile }) { return file }
+        let file = try StandIn.dialectFile(manifest)
+        if file != "default" { lock.withLock { standInDialectFile = file } }
+        return file
     }
 
     var rtoText: String {

@@ -75,7 +75,7 @@ struct GradeSubject: Sendable {
     /// The role a stand-in pair judges (the submission's part), or nil.
     var judged: IUTRole? {
         guard let partner else { return nil }
-        return manifest.standsIn ? .client : partner.standsIn ? .server : nil
+        return StandIn.role(server: manifest, client: partner).map { $0 == .server ? .client : .server }
     }
     /// True when a part is pinned to 7070: on the host, cases then run one at a time.
     var pinned: Bool { manifests.contains { $0.pinnedPort != nil } }

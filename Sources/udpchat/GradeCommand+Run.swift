@@ -29,7 +29,7 @@ extension GradeCommand {
             var graded = await gradeOne(GradedRole(manifest.role), label: manifest.name, saying: said, options: perManifest,
                                         progress: progress, batched: batched, stopOnFailure: stopOnFailure,
                                         { await Grader.run(manifest: manifest, options: $0) })
-            if standIn, !control.interrupted, !wholes.contains(where: { [$0.server.path, $0.client.path].contains(manifest.path) }) {
+            if standIn, !control.interrupted, Self.gradedAlone(manifest, wholes) {
                 graded = await gradeWithStandIn(manifest, adding: graded, options: perManifest, progress: progress, batched: batched, stopOnFailure: stopOnFailure)
             }
             guard var report = graded else { continue }

@@ -186,7 +186,7 @@ struct GradeCommand: AsyncParsableCommand {
         do { wholes = try wholeSubmissions(entries) } catch { throw fail(error.description) }
         // With whole submissions a role that --cases leaves empty is skipped; nothing selected at all is exit 2.
         // --stand-in: a manifest graded alone has the whole cases of its role too.
-        let lone = standIn ? entries.compactMap(\.graded).filter { m in !wholes.contains { [$0.server.path, $0.client.path].contains(m.path) } }.map(\.role) : []
+        let lone = standIn ? entries.compactMap(\.graded).filter { Self.gradedAlone($0, wholes) }.map(\.role) : []
         let roles = Set(entries.compactMap(\.graded).map { GradedRole($0.role) }).union(wholes.isEmpty && lone.isEmpty ? [] : [.whole])
         let empty = roles.filter { role in
             guard role == .whole else { return Grader.select(role: role, cases: cases, skip: skip).isEmpty }
@@ -303,6 +303,11 @@ extension GradeCommand {
 extension GradeCommand {
     /// The whole submissions to grade: the two manifests of the command line (one server, one client),
     /// or each batch submission folder holding one server and one client manifest.
+    /// Whether `manifest` is graded without the other role's manifest beside it (then `--stand-in` pairs it).
+    static func gradedAlone(_ manifest: Manifest, _ wholes: [WholeSubmission]) -> Bool {
+        !wholes.contains { [$0.server.path, $0.client.path].contains(manifest.path) }
+    }
+
     func wholeSubmissions(_ entries: [BatchEntry]) throws(UDPChatError) -> [WholeSubmission] {
         if manifests.count == 2 { return [try WholeSubmission.from(entries.compactMap(\.graded))] }
         return batch == nil ? [] : WholeSubmission.pairs(entries)
