@@ -123,13 +123,7 @@ import UDPChatSupport
         guard await SandboxTests.plan() != nil, FixtureGradingTests.udpchatBinary != nil else { return }
         let folder = try SandboxTests.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        // Launched and awaited (not a blocking wait, which would hold one of the test pool's threads).
-        let binary = try #require(FixtureGradingTests.udpchatBinary), root = FixtureGradingTests.root.path
-        func udpchat(_ arguments: [String]) async throws -> (Int32?, String) {
-            let run = try await IUTProcess.launch([binary] + arguments, workdir: root, name: "grade")
-            let exit = await run.waitForExit(timeout: .seconds(180))
-            return (exit?.status, (run.lines(.stdout) + run.lines(.stderr)).joined(separator: "\n"))
-        }
+        let udpchat = { (arguments: [String]) async throws in try await ShardMergeTests.udpchat(arguments) }
         let (status, output) = try await udpchat(["grade", "\(Self.faulty)/server-no-repeat.yaml", "--stand-in", "--rto", "400ms", "--quiet",
                                                   "--cases", "S-REGISTER,W-JOIN-REPEAT,W-RESEND-JOIN", "--json", "\(folder)/report.json"])
         #expect(status == 1, "W-JOIN-REPEAT fails: exit 1\n\(output)")
