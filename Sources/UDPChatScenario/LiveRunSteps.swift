@@ -63,6 +63,13 @@ extension LiveRunner {
                                           sandboxed: run.options.launched)
             run.teardown.add { await process.stop() }
             await waitUntilBound(port: UInt16(port), process: process)
+            if let exit = process.exited {
+                // A server gone before it held its port would leave every REGISTER unanswered and the
+                // run to FAIL on its timeout, with nothing saying why.
+                let said = process.lines(.stderr).suffix(3).joined(separator: " | ")
+                throw UDPChatError.cannotStart(serverName,
+                                               "it exited (\(exit)) before it bound port \(port)" + (said.isEmpty ? "" : "; stderr: " + said.prefix(400)))
+            }
             return LiveServer(process: process, address: Endpoint(host: "127.0.0.1", port: UInt16(port)))
         }
         let (observer, console) = (run.observer, run.console)

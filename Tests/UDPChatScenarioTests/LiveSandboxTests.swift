@@ -154,6 +154,19 @@ import Glibc
         #expect(limit?.observed.hasPrefix("killed: memory limit 64 MiB") == true, "\(ScenarioReports.text(report))")
     }
 
+    @Test("a third-party server that exits before it binds its port fails the run at once, with its status and stderr")
+    func serverGoneAtStartIsSaid() async throws {
+        let (folder, path) = try Self.pinnedScenario(serverCommand: #"["sh", "-c", "echo cannot open table.db >&2; exit 3"]"#, workdir: nil)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let reports = await LiveRunner.runAll([(try ScenarioFiles.load(path), 1)], jobs: 1, rto: .seconds(1))
+        let report = try #require(reports.first)
+        let text = ScenarioReports.text(report)
+        #expect(!report.passed)
+        #expect(text.contains("exited (exit status 3) before it bound port"), "\(text)")
+        #expect(text.contains("cannot open table.db"), "\(text)")
+        #expect(report.wallTime < .seconds(20), "it did not wait for the run's timeout (25 RTO = 25 s): \(report.wallTime)")
+    }
+
     @Test("a third-party server counts as up once its UDP port shows in /proc/net/udp")
     func boundPortIsSeen() throws {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -173,8 +186,11 @@ import Glibc
     func interruptKillsTheSandbox() async throws {
         guard let binary = await Self.binary() else { return }
         // The server under `sh -c` named after the folder, so its process tree carries the marker; alice waits long.
-        let (folder, path) = try Self.pinnedScenario(serverCommand: #"["sh", "-c", "python3 \#(Self.faulty)/server.py --port {port}; true", "FOLDER"]"#,
-                                                     workdir: nil, script: "      - sleep: 100rto\n")
+        // It runs from its workdir: the confined server sees that (its copy) and the system, not the
+        // repository's path (given as an absolute path, server.py was not found, the `sh` lived a few
+        // milliseconds, and the run started only when the poll happened to catch it).
+        let (folder, path) = try Self.pinnedScenario(serverCommand: #"["sh", "-c", "python3 server.py --port {port}", "FOLDER"]"#,
+                                                     script: "      - sleep: 100rto\n")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let marker = folder
         // RTO 1 s: the run's own timeout (25 RTO) must outlast a loaded machine's sandbox start-up (seen over 12 s).
