@@ -5,7 +5,7 @@
 import UDPChatSupport
 
 extension WholeCases {
-    static let registration: [GradeCase] = [joinRepeat, leaveStranger]
+    static let registration: [GradeCase] = [joinRepeat, leaveStranger, lookupStranger, portGiven]
 
     static let joinRepeat = whole("W-JOIN-REPEAT", judges: [.server, .client], slack: .seconds(20), title: "the server's first answer to a join is lost: the client sends its join again, the server answers the repeat as it answers a join, and the client stays joined (assignment item 2)") { w in
         // A first session shows what a lone join is answered with; the second, the same join (same id,

@@ -26,7 +26,9 @@ extension ProtocolRules {
         "W-RESEND-LEAVE": Behavioural(rules: ["REQ-2", "LEAVE-1", "TIME-2", "TIME-3"], assignmentItem: 6, formatCases: ["C-LEAVE-RESEND"]),
         "W-GARBAGE-CLIENT": Behavioural(rules: ["WIRE-7", "WIRE-8"], assignmentItem: 4),
         "W-JOIN-REPEAT": Behavioural(rules: ["SRV-4", "SRV-12", "REQ-2"], assignmentItem: 2),
+        "W-PORT-GIVEN": Behavioural(rules: ["SRV-7", "SRV-2"], assignmentItem: 3),
         "W-LEAVE-STRANGER": Behavioural(rules: ["SRV-11"], assignmentItem: 6),
+        "W-LOOKUP-STRANGER": Behavioural(rules: ["SRV-8"], assignmentItem: 3, formatCases: ["S-LOOKUP-UNREGISTERED"]),
         "W-CONNECT-ONCE": Behavioural(rules: ["CONN-4"], assignmentItem: 3, formatCases: ["C-INCOMING-REPEAT"]),
     ]
 }

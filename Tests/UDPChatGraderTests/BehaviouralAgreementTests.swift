@@ -93,6 +93,25 @@ import UDPChatReports
         #expect(compared == Self.wholeCases.count - 1, "\(name): every case but W-RESEND-LOOKUP (no format counterpart) compared")
     }
 
+    /// The server side: W-LOOKUP-STRANGER (no dialect) and S-LOOKUP-UNREGISTERED (the contract's format)
+    /// agree on the server that answers anyone's LOOKUP and on the correct one.
+    @Test(arguments: [("server-correct.yaml", false), ("server-lookup-unregistered.yaml", true)])
+    func aStrangersLookupIsJudgedAlikeWithAndWithoutADialect(server: String, leaks: Bool) async throws {
+        guard await SandboxTests.plan() != nil else {
+            print("BehaviouralAgreementTests: no sandbox here, so no relay: not judged")
+            return
+        }
+        let manifest = try Manifest.load(path: "\(Self.faulty)/\(server)")
+        let client = Self.withoutDialect(try Manifest.load(path: "\(Self.faulty)/client-correct.yaml"))
+        let whole = await WholeGradingTests.grade(try WholeSubmission.from([Self.withoutDialect(manifest), client]), cases: ["W-LOOKUP-STRANGER"], rto: Self.rto)
+        let behavioural = try #require(whole.cases.first)
+        if WholeImpairedGradingTests.relayMissing(behavioural) { return }
+        let format = try #require(await FixtureGradingTests.grade(manifest, cases: ["S-LOOKUP-UNREGISTERED"], rto: 1).cases.first)
+        #expect(behavioural.verdict.isFailure == leaks, "\(server): W-LOOKUP-STRANGER \(behavioural.verdict.rawValue): \(behavioural.detail)")
+        #expect(format.verdict.isFailure == leaks, "\(server): S-LOOKUP-UNREGISTERED \(format.verdict.rawValue): \(format.detail)")
+        if leaks { #expect(behavioural.detail.contains("which never joined"), "\(behavioural.detail)") }
+    }
+
     @Test(arguments: ["colon", "json"])
     func aDialectServerThatCrashesOnGarbageFailsGarbageWithoutItsDialect(wire: String) async throws {
         let server = Self.withoutDialect(try Manifest.load(path: "\(Self.dialects)/\(wire)-server-crash-malformed.yaml"))

@@ -39,7 +39,8 @@ import UDPChatSupport
         #expect(pair.client.dialectText == server.dialectText && pair.client.dialectText != nil)
         // Only the cases that judge a server run; those needing chat say why they cannot under a dialect.
         let ids = Grader.select(role: .whole, cases: [], skip: [], judging: .server).map(\.id)
-        #expect(Set(ids) == ["W-GARBAGE", "W-TABLE", "W-CONCURRENT", "W-CHAT", "W-JOIN-REPEAT", "W-LEAVE-STRANGER"])
+        #expect(Set(ids) == ["W-GARBAGE", "W-TABLE", "W-CONCURRENT", "W-CHAT", "W-JOIN-REPEAT", "W-LEAVE-STRANGER", "W-LOOKUP-STRANGER",
+                             "W-PORT-GIVEN"])
         #expect(StandIn.chatBlocked(server: pair.server, client: pair.client)?.contains("dialect colon") == true)
         // The contract's format: chat is the reference's way, so it is judged.
         let contract = try WholeSubmission.standIn(for: try Manifest.load(path: "\(Self.faulty)/client-correct.yaml"), executable: "/opt/udpchat").get()

@@ -60,6 +60,7 @@ import UDPChatReports
     /// client that dies on garbage); the correct pair passes them (`theCorrectPairPassesEveryWholeCase`).
     @Test(arguments: [("server-leave-any.yaml", "client-correct.yaml", "W-LEAVE-STRANGER", "the stranger's leave removed"),
                       ("server-no-repeat.yaml", "client-correct.yaml", "W-JOIN-REPEAT", "never answered the repeat"),
+                      ("server-lookup-unregistered.yaml", "client-correct.yaml", "W-LOOKUP-STRANGER", "which never joined"),
                       ("server-correct.yaml", "client-crash-malformed.yaml", "W-GARBAGE-CLIENT", "exited")])
     func aFaultOfTheTableOrOfGarbageAtAClientFailsItsCase(server: String, client: String, id: String, says: String) async throws {
         let report = await Self.grade(try Self.whole("\(Self.faulty)/\(server)", "\(Self.faulty)/\(client)"), cases: [id])
@@ -67,6 +68,20 @@ import UDPChatReports
         if WholeImpairedGradingTests.relayMissing(result) { return }
         #expect(result.verdict == .fail, "\(result.detail)")
         #expect(result.detail.contains(says), "\(result.detail)")
+    }
+
+    /// A port is found as a number of its own or as 16-bit binary either way round; a token only where no
+    /// letter or digit touches it.
+    @Test func aPortOrAnIdIsFoundInTextAndBinaryButNotInsideAnotherNumber() {
+        #expect(WholeCases.carries(Array("PEER 22 127.0.0.1 40220".utf8), port: 40220))
+        #expect(!WholeCases.carries(Array("PEER 22 127.0.0.1 140220".utf8), port: 40220))
+        #expect(WholeCases.carries([0x52, 0x45, 0x47, 0x00, 0x9d, 0x1c, 0x00], port: 0x9d1c))
+        #expect(WholeCases.carries([0x4d, 0x1c, 0x9d, 0x94], port: 0x9d1c), "a pickle's BININT2, little-endian")
+        #expect(!WholeCases.carries(Array("[1] Client_2 ==> bob\n".utf8), port: 40220))
+        #expect(WholeCases.contains(Array("[1] Client_2 ==> 22\n".utf8), "22"))
+        #expect(WholeCases.contains(Array("PEER 22 127.0.0.1 4000".utf8), "22"))
+        #expect(!WholeCases.contains(Array("PEER 21 127.0.0.1 4022".utf8), "22"))
+        #expect(!WholeCases.contains(Array("user22".utf8), "22"))
     }
 
     /// A repeated join's answers are compared with numbers, UUIDs, hashes and dates blurred, and nothing else.
@@ -147,15 +162,17 @@ import UDPChatReports
     static let listed: [String: Set<String>] = [
         // 3: a number that is not a number ends the server; 2: the request is sent once; other deviations: the client takes
         // an id out of range (garbage makes it busy), anyone may leave any id
-        "assigned": ["W-GARBAGE", "W-RESEND-CONNECT", "W-GARBAGE-CLIENT", "W-LEAVE-STRANGER"],
+        // and a stranger may look clients up
+        "assigned": ["W-GARBAGE", "W-RESEND-CONNECT", "W-GARBAGE-CLIENT", "W-LEAVE-STRANGER", "W-LOOKUP-STRANGER"],
         "pushed": ["W-DEDUP"],                              // 1: a repeated message is shown again
         // 1: dies on malformed (garbage, a stranger's `_exit`); 5: no table; 4: leave never acknowledged (the client closes at
         // once, its leave sent once); 3: neither the lookup nor the request is re-sent; 13: garbage ends the waiting room's
-        // wait; 11: four clients at most
+        // wait; 11: four clients at most; 12: a stranger may list the clients; 6: no port is ever given out
         "original": ["W-GARBAGE", "W-TABLE", "W-LEAVE", "W-RESEND-LEAVE", "W-RESEND-LOOKUP", "W-RESEND-CONNECT", "W-GARBAGE-CLIENT",
-                     "W-LEAVE-STRANGER", "W-CONCURRENT"],
+                     "W-LEAVE-STRANGER", "W-CONCURRENT", "W-LOOKUP-STRANGER", "W-PORT-GIVEN"],
         // 1: no table, ever; 3: a duplicate is shown again; 2: the request re-sent every 1 s (to the server, and forwarded)
-        "routed": ["W-TABLE", "W-DEDUP", "W-RESEND-LOOKUP", "W-RESEND-CONNECT"],
+        // and, relayed, it never gives out a port
+        "routed": ["W-TABLE", "W-DEDUP", "W-RESEND-LOOKUP", "W-RESEND-CONNECT", "W-PORT-GIVEN"],
         "tagged": ["W-RESEND-MSG", "W-CONNECT-ONCE"],       // 1: a chat message is sent once, never again; 2: a repeated CONN asks again
         // 3: quit exits at once, without waiting for Client Left (its leave sent once); 2: duplicates shown
         "wordy": ["W-LEAVE", "W-DEDUP", "W-RESEND-LEAVE"],
@@ -178,8 +195,11 @@ import UDPChatReports
         for result in report.cases where !WholeImpairedGradingTests.relayMissing(result) {
             if expected.contains(result.id) {
                 #expect(result.verdict == .fail, "\(folder) \(result.id): a listed fault, but \(result.verdict.rawValue): \(result.detail)")
-            } else if folder == "pushed", ["W-RESEND-LOOKUP", "W-RESEND-CONNECT", "W-CONNECT-ONCE"].contains(result.id) {
+            } else if folder == "pushed", ["W-RESEND-LOOKUP", "W-RESEND-CONNECT", "W-CONNECT-ONCE", "W-LOOKUP-STRANGER"].contains(result.id) {
                 // No connection set-up (the text names its receiver): nothing to look up or request.
+                #expect(result.verdict == .unsupported, "\(result.detail)")
+            } else if folder == "routed", result.id == "W-LOOKUP-STRANGER" {
+                // Relayed: its request through the server (`TO 22 CONNECT`) is answered only once the other user decides.
                 #expect(result.verdict == .unsupported, "\(result.detail)")
             } else if folder == "original", ["W-RESEND-JOIN", "W-RESEND-MSG"].contains(result.id) {
                 // Its join is re-sent every 20 s, and a lost message after 20 s (two 10 s receives): 2 RTO, on the
@@ -244,6 +264,7 @@ struct WholeSubmissionTests {
         }
         #expect(Catalogue.cases(for: .whole).map(\.id) == ["W-GARBAGE", "W-GARBAGE-CLIENT", "W-TABLE", "W-CONCURRENT", "W-CHAT", "W-LEAVE",
                                                            "W-RESEND-JOIN", "W-DEDUP", "W-RESEND-MSG", "W-RESEND-LOOKUP", "W-RESEND-CONNECT",
-                                                           "W-RESEND-LEAVE", "W-CONNECT-ONCE", "W-JOIN-REPEAT", "W-LEAVE-STRANGER"])
+                                                           "W-RESEND-LEAVE", "W-CONNECT-ONCE", "W-JOIN-REPEAT", "W-LEAVE-STRANGER",
+                                                           "W-LOOKUP-STRANGER", "W-PORT-GIVEN"])
     }
 }
