@@ -1,3 +1,4 @@
+// How `udpchat decode` shows a decoded capture: the human timeline and summary, or the same as JSON.
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else

@@ -1,3 +1,4 @@
+// The client state machine's handling of datagrams from other clients: connection requests, answers and ends.
 import UDPChatSupport
 import UDPChatWire
 

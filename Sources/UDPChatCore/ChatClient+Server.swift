@@ -1,3 +1,4 @@
+// The client state machine's handling of the server's answers, and the leave it begins.
 import UDPChatSupport
 import UDPChatWire
 

@@ -1,3 +1,4 @@
+// The client state machine's live connection: MSG and ACK, the send window, and the TERMINATE once all is acknowledged.
 import UDPChatSupport
 import UDPChatWire
 

@@ -1,3 +1,4 @@
+// The client state machine's handling of the user's actions: connect, accept or reject, cancel, text, end, quit.
 import UDPChatSupport
 import UDPChatWire
 

@@ -1,3 +1,4 @@
+// What a client state machine is configured with: its id, the server, the port it advertises, RTO and window.
 import UDPChatSupport
 import UDPChatWire
 

@@ -1,3 +1,4 @@
+// Reading a dialect file (YAML) into a Dialect, with every problem reported at its line.
 import UDPChatSupport
 import UDPChatWire
 internal import Yams

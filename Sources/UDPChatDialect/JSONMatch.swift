@@ -1,3 +1,4 @@
+// Reading a `format: json` dialect's datagrams: the template whose constants an object carries.
 import UDPChatWire
 
 extension Dialect {

@@ -1,3 +1,4 @@
+// Reading a `format: text` dialect's datagrams: the templates tried by their leading literal, longest first.
 import UDPChatWire
 
 extension Dialect {

@@ -1,3 +1,4 @@
+// The steps the client cases (C-*) share: waiting for console lines, playing the peer that connects, sending chat.
 import UDPChatSupport
 import UDPChatWire
 

@@ -1,3 +1,4 @@
+// The steps the server cases (S-*) share: send a message from a grader socket and expect its answer, register.
 import UDPChatSupport
 import UDPChatWire
 

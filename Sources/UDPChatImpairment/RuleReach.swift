@@ -1,3 +1,4 @@
+// Why a protocol-aware rule can never match a dialect's datagrams: the proxy's warning at start.
 import UDPChatWire
 
 extension Rule {

@@ -1,3 +1,4 @@
+// The control API's JSON bodies: link settings parsed in, link descriptions written out in a fixed key order.
 import Foundation
 import UDPChatImpairment
 import UDPChatProxy

@@ -1,3 +1,4 @@
+// Between the protocol's Endpoint and NIO's SocketAddress (resolving a host name once, at start).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,4 @@
+// A scenario's proxy rules that can never match what its parties send: the warnings `scenario validate` and `run` print.
 import UDPChatDialect
 import UDPChatImpairment
 

@@ -1,3 +1,4 @@
+// A Message's exact wire text and bytes (the inverse of the parser), and the check on a user's chat text.
 extension Message {
     /// The exact wire text (no trailing newline). `parse(serialized) == self` for every valid message.
     public var serialized: String {

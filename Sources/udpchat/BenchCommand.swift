@@ -1,3 +1,4 @@
+// `udpchat bench`: Benchmarks: server lookups, proxy throughput and latency.
 import ArgumentParser
 
 struct BenchCommand: AsyncParsableCommand {

@@ -1,3 +1,4 @@
+// `udpchat bench proxy`: Measure throughput and RTT directly and through the impairment proxy.
 import ArgumentParser
 import UDPChatBench
 import UDPChatImpairment

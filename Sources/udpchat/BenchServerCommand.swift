@@ -1,3 +1,4 @@
+// `udpchat bench server`: Load-test the reference server: registrations, pipelined LOOKUPs, latency, RSS.
 import ArgumentParser
 import UDPChatBench
 

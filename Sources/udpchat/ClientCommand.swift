@@ -1,3 +1,4 @@
+// `udpchat client`: Run the reference chat client, driven by commands on standard input.
 import ArgumentParser
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+// `udpchat decode`: Show a pcap/pcapng capture as chat protocol messages.
 import ArgumentParser
 import Foundation
 import UDPChatCapture

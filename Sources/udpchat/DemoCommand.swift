@@ -1,3 +1,4 @@
+// `udpchat demo`: Run a server and two clients on loopback and play a short conversation through a lossy proxy.
 import ArgumentParser
 import Logging
 import UDPChatImpairment

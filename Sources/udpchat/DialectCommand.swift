@@ -1,3 +1,4 @@
+// `udpchat dialect`: Show, check, dissect and infer dialects: other implementations' wire formats (docs/DIALECTS.md).
 import ArgumentParser
 import UDPChatDialect
 import UDPChatWire

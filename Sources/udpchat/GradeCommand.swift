@@ -1,3 +1,4 @@
+// `udpchat grade`: Grade a third-party server or client against the protocol, case by case.
 import ArgumentParser
 import Foundation
 import UDPChatGrader

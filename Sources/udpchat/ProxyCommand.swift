@@ -1,3 +1,4 @@
+// `udpchat proxy`: Relay UDP through an impaired network: loss, delay, duplication, reordering, rules.
 import ArgumentParser
 import Dispatch
 import Foundation

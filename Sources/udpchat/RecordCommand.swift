@@ -1,3 +1,4 @@
+// `udpchat record`: Capture live traffic to a pcap file with libpcap.
 import ArgumentParser
 import Dispatch
 import Foundation

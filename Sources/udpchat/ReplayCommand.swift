@@ -1,3 +1,4 @@
+// `udpchat replay`: Replay the UDP payloads of a capture against a target.
 import ArgumentParser
 import NIOPosix
 import UDPChatCapture

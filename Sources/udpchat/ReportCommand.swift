@@ -1,3 +1,4 @@
+// `udpchat report`: Work with grade reports: join the shards of a sharded batch run.
 import ArgumentParser
 import Foundation
 import UDPChatGrader

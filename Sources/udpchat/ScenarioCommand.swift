@@ -1,3 +1,4 @@
+// `udpchat scenario`: Run, list and validate impairment scenarios (live or simulated); swarm-test in simulation.
 import Foundation
 import ArgumentParser
 

@@ -1,3 +1,4 @@
+// `udpchat scenario list`: List scenarios: name, file, modes, what it checks.
 import ArgumentParser
 import UDPChatReports
 import UDPChatSupport

@@ -1,3 +1,4 @@
+// `udpchat scenario run`: Run scenarios and check their expectations.
 import ArgumentParser
 import Foundation
 import UDPChatIUT

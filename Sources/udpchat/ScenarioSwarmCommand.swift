@@ -1,3 +1,4 @@
+// `udpchat scenario swarm`: Simulation only: random topologies and impairments over the reference chat, checking invariants.
 import ArgumentParser
 import Foundation
 import UDPChatReports

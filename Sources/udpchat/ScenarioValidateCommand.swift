@@ -1,3 +1,4 @@
+// `udpchat scenario validate`: Check scenario files against the schema (Scenarios/scenario.schema.json) and their cross-references.
 import ArgumentParser
 import UDPChatSupport
 import UDPChatScenario

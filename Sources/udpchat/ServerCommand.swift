@@ -1,3 +1,4 @@
+// `udpchat server`: Run the reference chat server (UDP, default 127.0.0.1:7070).
 import ArgumentParser
 import Logging
 import UDPChatCore

@@ -1,3 +1,4 @@
+// The `udpchat` command: its subcommands, git-style (each in its own *Command.swift).
 import ArgumentParser
 import Foundation
 import UDPChatReports
