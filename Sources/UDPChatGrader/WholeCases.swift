@@ -7,7 +7,7 @@ import UDPChatSupport
 enum WholeCases {
     static let section = "Whole submission"
 
-    static let all: [GradeCase] = [garbage, garbageClient, table, concurrent, chat, leave] + impaired + registration
+    static let all: [GradeCase] = [garbage, garbageClient, table, concurrent, chat, ackNames, leave] + impaired + registration
 
     /// A W-* case: its body gets the whole context.
     /// `slack`: time beyond the usual case timeout (several sessions, or a server slow to settle). Every

@@ -17,6 +17,7 @@ extension ProtocolRules {
         "W-TABLE": Behavioural(rules: ["SRV-13"], assignmentItem: 2),
         "W-CONCURRENT": Behavioural(rules: ["SRV-1"], assignmentItem: 1),
         "W-CHAT": Behavioural(rules: ["MSG-7"], assignmentItem: 4),
+        "W-ACK-NAMES": Behavioural(rules: ["MSG-5", "MSG-1"], assignmentItem: 4),
         "W-LEAVE": Behavioural(rules: ["SRV-9", "LEAVE-2"], assignmentItem: 6, formatCases: ["C-LEAVE"]),
         "W-RESEND-JOIN": Behavioural(rules: ["REQ-2", "TIME-2", "TIME-3"], assignmentItem: 2, formatCases: ["C-REGISTER-RESEND"]),
         "W-DEDUP": Behavioural(rules: ["MSG-4", "MSG-7"], assignmentItem: 4, formatCases: ["C-MSG-DEDUP"]),

@@ -167,9 +167,10 @@ import UDPChatReports
         "pushed": ["W-DEDUP"],                              // 1: a repeated message is shown again
         // 1: dies on malformed (garbage, a stranger's `_exit`); 5: no table; 4: leave never acknowledged (the client closes at
         // once, its leave sent once); 3: neither the lookup nor the request is re-sent; 13: garbage ends the waiting room's
-        // wait; 11: four clients at most; 12: a stranger may list the clients; 6: no port is ever given out
+        // wait; 11: four clients at most; 12: a stranger may list the clients; 6: no port is ever given out; 7: the
+        // acknowledgements carry no number
         "original": ["W-GARBAGE", "W-TABLE", "W-LEAVE", "W-RESEND-LEAVE", "W-RESEND-LOOKUP", "W-RESEND-CONNECT", "W-GARBAGE-CLIENT",
-                     "W-LEAVE-STRANGER", "W-CONCURRENT", "W-LOOKUP-STRANGER", "W-PORT-GIVEN"],
+                     "W-LEAVE-STRANGER", "W-CONCURRENT", "W-LOOKUP-STRANGER", "W-PORT-GIVEN", "W-ACK-NAMES"],
         // 1: no table, ever; 3: a duplicate is shown again; 2: the request re-sent every 1 s (to the server, and forwarded)
         // and, relayed, it never gives out a port
         "routed": ["W-TABLE", "W-DEDUP", "W-RESEND-LOOKUP", "W-RESEND-CONNECT", "W-PORT-GIVEN"],
@@ -262,7 +263,7 @@ struct WholeSubmissionTests {
             #expect(ProtocolRules.behavioural[item.id]?.assignmentItem != nil, "\(item.id)")
             #expect(ProtocolRules.rules(forCase: item.id).allSatisfy { ProtocolRules.rule($0) != nil })
         }
-        #expect(Catalogue.cases(for: .whole).map(\.id) == ["W-GARBAGE", "W-GARBAGE-CLIENT", "W-TABLE", "W-CONCURRENT", "W-CHAT", "W-LEAVE",
+        #expect(Catalogue.cases(for: .whole).map(\.id) == ["W-GARBAGE", "W-GARBAGE-CLIENT", "W-TABLE", "W-CONCURRENT", "W-CHAT", "W-ACK-NAMES", "W-LEAVE",
                                                            "W-RESEND-JOIN", "W-DEDUP", "W-RESEND-MSG", "W-RESEND-LOOKUP", "W-RESEND-CONNECT",
                                                            "W-RESEND-LEAVE", "W-CONNECT-ONCE", "W-JOIN-REPEAT", "W-LEAVE-STRANGER",
                                                            "W-LOOKUP-STRANGER", "W-PORT-GIVEN"])
