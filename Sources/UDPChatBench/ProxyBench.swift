@@ -128,7 +128,7 @@ public enum ProxyBench {
         var proxies: [ProxyServer] = []
         var externals: [ExternalRelay] = []
         defer { for relay in externals { relay.process.signalGroup(SIGKILL) } }  // on every way out, errors included
-        let tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) }
+        let tapFiles = try pcap.map { file throws(UDPChatError) in try TapFiles(file: file) }
         func target(_ socket: BenchSocket, impairments: ImpairmentConfig? = impairments) async throws -> Endpoint {
             if let external {
                 let relay = try await ExternalRelay.start(external, target: socket.endpoint)

@@ -36,7 +36,7 @@ public struct ServerChildProcess: Sendable {
 
 extension UDPChatError.Code {
     /// A load generator that could not run.
-    public static let bench: Self = "bench.failed"
+    public static let bench = Self(BenchCodes.bench)
 }
 
 extension UDPChatError {

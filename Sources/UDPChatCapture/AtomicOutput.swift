@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import UDPChatSupport
 
 /// An output file that is written under a temporary name in the same folder and only renamed
 /// to its real name once complete, so a failed run never leaves a partial file that looks good.
@@ -23,11 +24,11 @@ struct AtomicOutput: Sendable {
     }
 
     /// Moves the temporary file to its final name.
-    func commit() throws(CaptureError) {
+    func commit() throws(UDPChatError) {
         guard rename(temporaryPath, path) == 0 else {
             let reason = String(cString: strerror(errno))
             discard()
-            throw CaptureError(.cannotWrite, "cannot write \(path): \(reason)")
+            throw UDPChatError(.cannotWrite, "cannot write \(path): \(reason)")
         }
     }
 

@@ -9,6 +9,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import UDPChatSupport
 
 /// Live capture through libpcap (`pcap_create`, immediate mode, snaplen 65535, a BPF filter)
 /// into a pcap file. `init` opens and activates the interface, so traffic from then on is
@@ -55,10 +56,10 @@ public final class LiveCapture: @unchecked Sendable {
     private let stopRequested = NIOLockedValueBox(false)
 
     /// Opens `options.interface`, applies the filter and opens `outputPath` (written on success).
-    public init(options: Options, outputPath: String) throws(CaptureError) {
+    public init(options: Options, outputPath: String) throws(UDPChatError) {
         self.options = options
         let handle = try Self.open(options)
-        do throws(CaptureError) {
+        do throws(UDPChatError) {
             writer = try PcapWriter(path: outputPath, handle: handle, ownsHandle: false)
         } catch {
             pcap_close(handle)
@@ -70,11 +71,11 @@ public final class LiveCapture: @unchecked Sendable {
     /// An activated libpcap handle on `options.interface` (immediate mode, snaplen 65535, the
     /// filter applied; on `lo` only the incoming copy of each datagram is kept). Shared by the
     /// file capture and `WireTap`.
-    static func open(_ options: Options) throws(CaptureError) -> OpaquePointer {
+    static func open(_ options: Options) throws(UDPChatError) -> OpaquePointer {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let handle = pcap_create(options.interface, &errorBuffer) else {
             let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw CaptureError(.captureFailed, "cannot open interface '\(options.interface)': \(reason)")
+            throw UDPChatError(.captureFailed, "cannot open interface '\(options.interface)': \(reason)")
         }
         pcap_set_snaplen(handle, 65535)
         pcap_set_promisc(handle, 0)
@@ -87,7 +88,7 @@ public final class LiveCapture: @unchecked Sendable {
             pcap_close(handle)
             throw Self.activationError(status: status, interface: options.interface, detail: detail)
         }
-        do throws(CaptureError) {
+        do throws(UDPChatError) {
             try BPF.apply(options.filter, to: handle, netmask: PCAP_NETMASK_UNKNOWN)
         } catch {
             pcap_close(handle)
@@ -102,19 +103,19 @@ public final class LiveCapture: @unchecked Sendable {
         pcap_close(handle)
     }
 
-    static func activationError(status: Int32, interface: String, detail: String) -> CaptureError {
+    static func activationError(status: Int32, interface: String, detail: String) -> UDPChatError {
         switch status {
         case PCAP_ERROR_NO_SUCH_DEVICE:
-            return CaptureError(.noSuchInterface, "no such interface '\(interface)' (list them with `ip link` or `tcpdump -D`)")
+            return UDPChatError(.noSuchInterface, "no such interface '\(interface)' (list them with `ip link` or `tcpdump -D`)")
         case PCAP_ERROR_PERM_DENIED, PCAP_ERROR_PROMISC_PERM_DENIED:
-            return CaptureError(
+            return UDPChatError(
                 .permissionDenied,
                 "no permission to capture on '\(interface)': run as root, or grant the binary the capability with `sudo setcap cap_net_raw,cap_net_admin+eip $(which udpchat)`")
         case PCAP_ERROR_IFACE_NOT_UP:
-            return CaptureError(.captureFailed, "interface '\(interface)' is not up")
+            return UDPChatError(.captureFailed, "interface '\(interface)' is not up")
         default:
             let message = detail.isEmpty ? String(cString: pcap_statustostr(status)) : detail
-            return CaptureError(.captureFailed, "cannot capture on '\(interface)': \(message)")
+            return UDPChatError(.captureFailed, "cannot capture on '\(interface)': \(message)")
         }
     }
 
@@ -129,7 +130,7 @@ public final class LiveCapture: @unchecked Sendable {
 
     /// Captures until stopped, then closes the file under its final name and returns the
     /// statistics. On failure the partial file is deleted.
-    public func run() throws(CaptureError) -> Statistics {
+    public func run() throws(UDPChatError) -> Statistics {
         let deadline = options.duration.map { Self.monotonicSeconds() + $0 }
         if let duration = options.duration {
             // With TPACKET_V3 a quiet interface blocks the read; breakloop wakes it on time.
@@ -144,10 +145,10 @@ public final class LiveCapture: @unchecked Sendable {
         #endif
         guard let dumper = writer.dumperForCaptureLoop else {
             writer.abandon()
-            throw CaptureError(.captureFailed, "capture on '\(options.interface)' already ran")
+            throw UDPChatError(.captureFailed, "capture on '\(options.interface)' already ran")
         }
         var captured = 0
-        do throws(CaptureError) {
+        do throws(UDPChatError) {
             while !stopRequested.withLockedValue({ $0 }) {
                 if let limit = options.count, captured >= limit { break }
                 if let deadline, Self.monotonicSeconds() >= deadline { break }
@@ -160,7 +161,7 @@ public final class LiveCapture: @unchecked Sendable {
                 } else if status == 0 || status == PCAP_ERROR_BREAK {
                     continue  // timeout or breakloop: re-check the stop conditions
                 } else {
-                    throw CaptureError(.captureFailed, "capture on '\(options.interface)' failed: \(String(cString: pcap_geterr(handle)))")
+                    throw UDPChatError(.captureFailed, "capture on '\(options.interface)' failed: \(String(cString: pcap_geterr(handle)))")
                 }
             }
             var stats = pcap_stat()

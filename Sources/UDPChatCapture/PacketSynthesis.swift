@@ -16,12 +16,12 @@ public enum PacketSynthesis {
     /// An Ethernet frame carrying `payload` from `source` to `destination` over UDP.
     public static func ethernetFrame(
         source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer
-    ) throws(CaptureError) -> [UInt8] {
+    ) throws(UDPChatError) -> [UInt8] {
         guard let from = IPAddressBytes(source.host) else {
-            throw CaptureError(.badAddress, "'\(source.host)' is not an IP address")
+            throw UDPChatError(.badAddress, "'\(source.host)' is not an IP address")
         }
         guard let to = IPAddressBytes(destination.host) else {
-            throw CaptureError(.badAddress, "'\(destination.host)' is not an IP address")
+            throw UDPChatError(.badAddress, "'\(destination.host)' is not an IP address")
         }
         return try ethernetFrame(from: from, sourcePort: source.port, to: to, destinationPort: destination.port, payload: payload)
     }
@@ -30,9 +30,9 @@ public enum PacketSynthesis {
     public static func ethernetFrame(
         from: IPAddressBytes, sourcePort: UInt16, to: IPAddressBytes, destinationPort: UInt16,
         payload: UnsafeRawBufferPointer
-    ) throws(CaptureError) -> [UInt8] {
+    ) throws(UDPChatError) -> [UInt8] {
         guard payload.count <= maxPayload else {
-            throw CaptureError(.payloadTooLarge, "UDP payload of \(payload.count) bytes is over \(maxPayload)")
+            throw UDPChatError(.payloadTooLarge, "UDP payload of \(payload.count) bytes is over \(maxPayload)")
         }
         var frame = [UInt8](repeating: 0, count: maxHeaderLength + payload.count)
         let length = frame.withUnsafeMutableBytes { out in
@@ -48,9 +48,9 @@ public enum PacketSynthesis {
 
     /// An IP packet (no link layer) carrying `payload` from `source` to `destination` over UDP, both
     /// checksums right: what the transparent relay re-injects through a raw socket.
-    public static func ipPacket(source: Endpoint, destination: Endpoint, payload: [UInt8]) throws(CaptureError) -> [UInt8] {
-        let frame: Result<[UInt8], CaptureError> = payload.withUnsafeBytes { bytes in
-            Result { () throws(CaptureError) in try ethernetFrame(source: source, destination: destination, payload: bytes) }
+    public static func ipPacket(source: Endpoint, destination: Endpoint, payload: [UInt8]) throws(UDPChatError) -> [UInt8] {
+        let frame: Result<[UInt8], UDPChatError> = payload.withUnsafeBytes { bytes in
+            Result { () throws(UDPChatError) in try ethernetFrame(source: source, destination: destination, payload: bytes) }
         }
         return Array(try frame.get()[14...])
     }

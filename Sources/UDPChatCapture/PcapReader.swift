@@ -1,4 +1,5 @@
 import CPcap
+import UDPChatSupport
 
 /// Everything read from a capture file.
 public struct Capture: Sendable {
@@ -8,7 +9,7 @@ public struct Capture: Sendable {
     public var frames: [CapturedFrame]
     /// Why reading stopped before the end of the file (a truncated or corrupt file), if it did:
     /// `frames` holds every frame before the cut. Only `PcapReader.readPartial` returns one.
-    public var cut: CaptureError?
+    public var cut: UDPChatError?
 
     /// The complete UDP datagrams, in capture order.
     public var datagrams: [UDPDatagram] { frames.compactMap(\.datagram) }
@@ -18,8 +19,8 @@ public struct Capture: Sendable {
 /// nanosecond timestamps) and extracts their UDP datagrams.
 public enum PcapReader {
     /// Reads a whole capture. `filter` is a BPF expression applied by libpcap while reading.
-    /// Throws a `CaptureError` naming the file for a missing, non-pcap, corrupt or truncated file.
-    public static func read(path: String, filter: String? = nil) throws(CaptureError) -> Capture {
+    /// Throws a `UDPChatError` naming the file for a missing, non-pcap, corrupt or truncated file.
+    public static func read(path: String, filter: String? = nil) throws(UDPChatError) -> Capture {
         let capture = try readPartial(path: path, filter: filter)
         if let cut = capture.cut { throw cut }
         return capture
@@ -28,7 +29,7 @@ public enum PcapReader {
     /// Reads a capture as far as it can be read: a file cut short or damaged part-way gives every
     /// frame before the damage, with the error in `cut`. Throws only when nothing can be read
     /// (missing, not a capture, unsupported link type, bad filter).
-    public static func readPartial(path: String, filter: String? = nil) throws(CaptureError) -> Capture {
+    public static func readPartial(path: String, filter: String? = nil) throws(UDPChatError) -> Capture {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
             let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -37,7 +38,7 @@ public enum PcapReader {
         defer { pcap_close(handle) }
         let linkType = pcap_datalink(handle)
         guard LinkType.supported[linkType] != nil else {
-            throw CaptureError(.unsupportedLinkType, "\(path): link type \(LinkType.name(linkType)) is not supported (use Ethernet, Linux cooked, raw IP or loopback captures)")
+            throw UDPChatError(.unsupportedLinkType, "\(path): link type \(LinkType.name(linkType)) is not supported (use Ethernet, Linux cooked, raw IP or loopback captures)")
         }
         if let filter { try BPF.apply(filter, to: handle, netmask: PCAP_NETMASK_UNKNOWN) }
 
@@ -45,7 +46,7 @@ public enum PcapReader {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         var number = 0
-        var cut: CaptureError?
+        var cut: UDPChatError?
         while true {
             let status = pcap_next_ex(handle, &header, &data)
             if status == 1, let header, let data {
@@ -66,40 +67,40 @@ public enum PcapReader {
         return Capture(path: path, linkType: linkType, frames: frames, cut: cut)
     }
 
-    static func openError(path: String, reason: String) -> CaptureError {
+    static func openError(path: String, reason: String) -> UDPChatError {
         if reason.contains("unknown file format") || reason.contains("bad dump file format") {
-            return CaptureError(.notACapture, "\(path) is not a pcap or pcapng capture (\(reason))")
+            return UDPChatError(.notACapture, "\(path) is not a pcap or pcapng capture (\(reason))")
         }
         if reason.contains("file header bytes, only got 0") {
-            return CaptureError(.truncated, "\(path) is empty, not a pcap or pcapng capture")
+            return UDPChatError(.truncated, "\(path) is empty, not a pcap or pcapng capture")
         }
         if reason.contains("truncated") {
-            return CaptureError(.truncated, "\(path) is truncated: \(reason)")
+            return UDPChatError(.truncated, "\(path) is truncated: \(reason)")
         }
         if reason.contains("No such file") || reason.contains("Permission denied") || reason.contains("Is a directory") {
-            return CaptureError(.cannotOpen, "cannot open \(path): \(reason.components(afterColon: true))")
+            return UDPChatError(.cannotOpen, "cannot open \(path): \(reason.components(afterColon: true))")
         }
-        return CaptureError(.corrupt, "\(path) is not a readable capture: \(reason)")
+        return UDPChatError(.corrupt, "\(path) is not a readable capture: \(reason)")
     }
 
-    static func readError(path: String, reason: String, afterFrames: Int) -> CaptureError {
+    static func readError(path: String, reason: String, afterFrames: Int) -> UDPChatError {
         if reason.contains("truncated") {
-            return CaptureError(.truncated, "\(path) is truncated after frame \(afterFrames): \(reason)")
+            return UDPChatError(.truncated, "\(path) is truncated after frame \(afterFrames): \(reason)")
         }
-        return CaptureError(.corrupt, "\(path) is corrupt after frame \(afterFrames): \(reason)")
+        return UDPChatError(.corrupt, "\(path) is corrupt after frame \(afterFrames): \(reason)")
     }
 }
 
 /// BPF filters compiled by libpcap.
 enum BPF {
-    static func apply(_ filter: String, to handle: OpaquePointer, netmask: UInt32) throws(CaptureError) {
+    static func apply(_ filter: String, to handle: OpaquePointer, netmask: UInt32) throws(UDPChatError) {
         var program = bpf_program()
         guard pcap_compile(handle, &program, filter, 1, netmask) == 0 else {
-            throw CaptureError(.badFilter, "filter '\(filter)' does not compile: \(String(cString: pcap_geterr(handle)))")
+            throw UDPChatError(.badFilter, "filter '\(filter)' does not compile: \(String(cString: pcap_geterr(handle)))")
         }
         defer { pcap_freecode(&program) }
         guard pcap_setfilter(handle, &program) == 0 else {
-            throw CaptureError(.badFilter, "filter '\(filter)' cannot be applied: \(String(cString: pcap_geterr(handle)))")
+            throw UDPChatError(.badFilter, "filter '\(filter)' cannot be applied: \(String(cString: pcap_geterr(handle)))")
         }
     }
 }

@@ -32,21 +32,21 @@ public final class PcapWriter: @unchecked Sendable {
     private var finished = false
 
     /// Opens a new synthesized-Ethernet pcap file at `path` (written on `finish()`).
-    public convenience init(path: String) throws(CaptureError) {
+    public convenience init(path: String) throws(UDPChatError) {
         guard let dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
-            throw CaptureError(.cannotWrite, "cannot write \(path): libpcap could not create a capture handle")
+            throw UDPChatError(.cannotWrite, "cannot write \(path): libpcap could not create a capture handle")
         }
         try self.init(path: path, handle: dead, ownsHandle: true)
     }
 
     /// Opens a pcap file for frames captured on `handle` (same link type and snaplen).
-    init(path: String, handle: OpaquePointer, ownsHandle: Bool) throws(CaptureError) {
+    init(path: String, handle: OpaquePointer, ownsHandle: Bool) throws(UDPChatError) {
         self.path = path
         self.output = AtomicOutput(path: path)
         guard let dumper = pcap_dump_open(handle, output.temporaryPath) else {
             let reason = String(cString: pcap_geterr(handle))
             if ownsHandle { pcap_close(handle) }
-            throw CaptureError(.cannotWrite, "cannot write \(path): \(reason)")
+            throw UDPChatError(.cannotWrite, "cannot write \(path): \(reason)")
         }
         self.handle = ownsHandle ? handle : nil
         self.dumper = dumper
@@ -64,21 +64,21 @@ public final class PcapWriter: @unchecked Sendable {
 
     /// Appends one UDP datagram as a complete Ethernet/IP/UDP frame.
     /// - Parameter timestamp: Unix time in seconds.
-    public func write(timestamp: Double, source: Endpoint, destination: Endpoint, payload: [UInt8]) throws(CaptureError) {
+    public func write(timestamp: Double, source: Endpoint, destination: Endpoint, payload: [UInt8]) throws(UDPChatError) {
         let result = payload.withUnsafeBytes { raw in
-            Result { () throws(CaptureError) in try write(timestamp: timestamp, source: source, destination: destination, payload: raw) }
+            Result { () throws(UDPChatError) in try write(timestamp: timestamp, source: source, destination: destination, payload: raw) }
         }
         try result.get()
     }
 
     /// Appends one UDP datagram as a complete Ethernet/IP/UDP frame.
-    public func write(timestamp: Double, source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer) throws(CaptureError) {
+    public func write(timestamp: Double, source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer) throws(UDPChatError) {
         guard payload.count <= PacketSynthesis.maxPayload else {
-            throw CaptureError(.payloadTooLarge, "UDP payload of \(payload.count) bytes is over \(PacketSynthesis.maxPayload)")
+            throw UDPChatError(.payloadTooLarge, "UDP payload of \(payload.count) bytes is over \(PacketSynthesis.maxPayload)")
         }
         lock.lock()
         defer { lock.unlock() }
-        guard let dumper else { throw CaptureError(.cannotWrite, "cannot write \(path): already closed") }
+        guard let dumper else { throw UDPChatError(.cannotWrite, "cannot write \(path): already closed") }
         let from = try address(source.host)
         let to = try address(destination.host)
         scratch.withUnsafeMutableBytes { out in
@@ -106,18 +106,18 @@ public final class PcapWriter: @unchecked Sendable {
     func addCaptured(_ frames: Int) { lock.withLock { count += frames } }
 
     /// Appends a frame that already carries its link-layer header (live capture).
-    func writeFrame(header: UnsafePointer<pcap_pkthdr>, bytes: UnsafePointer<UInt8>) throws(CaptureError) {
+    func writeFrame(header: UnsafePointer<pcap_pkthdr>, bytes: UnsafePointer<UInt8>) throws(UDPChatError) {
         lock.lock()
         defer { lock.unlock() }
-        guard let dumper else { throw CaptureError(.cannotWrite, "cannot write \(path): already closed") }
+        guard let dumper else { throw UDPChatError(.cannotWrite, "cannot write \(path): already closed") }
         pcap_dump(UnsafeMutablePointer<UInt8>(dumper), header, bytes)
         count += 1
     }
 
     /// Parsed addresses of the few hosts seen last (a proxy has two or three).
-    private func address(_ host: String) throws(CaptureError) -> IPAddressBytes {
+    private func address(_ host: String) throws(UDPChatError) -> IPAddressBytes {
         for entry in addresses where entry.host == host { return entry.bytes }
-        guard let parsed = IPAddressBytes(host) else { throw CaptureError(.badAddress, "'\(host)' is not an IP address") }
+        guard let parsed = IPAddressBytes(host) else { throw UDPChatError(.badAddress, "'\(host)' is not an IP address") }
         if addresses.count >= 8 { addresses.removeFirst() }
         addresses.append((host, parsed))
         return parsed
@@ -125,7 +125,7 @@ public final class PcapWriter: @unchecked Sendable {
 
     /// Flushes, closes and moves the file to its final name. Returns the packet count.
     @discardableResult
-    public func finish() throws(CaptureError) -> Int {
+    public func finish() throws(UDPChatError) -> Int {
         lock.lock()
         defer { lock.unlock() }
         guard !finished else { return count }
@@ -140,7 +140,7 @@ public final class PcapWriter: @unchecked Sendable {
         handle = nil
         if failed {
             output.discard()
-            throw CaptureError(.cannotWrite, "cannot write \(path): flushing failed (disk full?)")
+            throw UDPChatError(.cannotWrite, "cannot write \(path): flushing failed (disk full?)")
         }
         try output.commit()
         return count

@@ -71,10 +71,10 @@ public enum Replayer {
     /// acts on them (`--expect`).
     public static func run(datagrams: [UDPDatagram], options: Options, group: any EventLoopGroup) async throws -> Report {
         guard let server = options.originalServer ?? originalServer(in: datagrams, targetPort: options.target.port) else {
-            throw CaptureError(.replayFailed, "the capture has no UDP datagrams to replay")
+            throw UDPChatError(.replayFailed, "the capture has no UDP datagrams to replay")
         }
         let requests = datagrams.filter { $0.destination == server }
-        guard !requests.isEmpty else { throw CaptureError(.replayFailed, "the capture has no datagrams sent to \(server)") }
+        guard !requests.isEmpty else { throw UDPChatError(.replayFailed, "the capture has no datagrams sent to \(server)") }
         var sources: [Endpoint] = []
         for request in requests where !sources.contains(request.source) { sources.append(request.source) }
         let expected = Dictionary(grouping: datagrams.filter { $0.source == server }, by: \.destination)
@@ -83,7 +83,7 @@ public enum Replayer {
         do {
             targetAddress = try SocketAddress(ipAddress: options.target.host, port: Int(options.target.port))
         } catch {
-            throw CaptureError(.badAddress, "target \(options.target) is not an IP address and port")
+            throw UDPChatError(.badAddress, "target \(options.target) is not an IP address and port")
         }
         let bindHost = targetAddress.protocol == .inet6 ? "::" : "0.0.0.0"
         var channels: [Endpoint: (channel: any Channel, replies: ReplyCollector)] = [:]

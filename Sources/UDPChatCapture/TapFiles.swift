@@ -19,7 +19,7 @@ public final class TapFiles: Sendable {
         return (stem + ".received.pcap", stem + ".sent.pcap")
     }
 
-    public init(file: String) throws(CaptureError) {
+    public init(file: String) throws(UDPChatError) {
         let paths = Self.paths(for: file)
         received = try PcapWriter(path: paths.received)
         do {
@@ -56,7 +56,7 @@ public final class TapFiles: Sendable {
     public var failed: Int { failures.withLockedValue { $0 } }
 
     /// Closes both files under their final names; returns the packet counts.
-    public func finish() throws(CaptureError) -> (received: Int, sent: Int) {
+    public func finish() throws(UDPChatError) -> (received: Int, sent: Int) {
         let receivedCount: Int
         do {
             receivedCount = try received.finish()

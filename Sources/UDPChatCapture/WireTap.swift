@@ -9,6 +9,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import UDPChatSupport
 
 /// Live capture on an interface (the same libpcap handle as `LiveCapture`: immediate mode, a BPF
 /// filter, only the incoming copy on `lo`), on a thread of its own, calling `onDatagram` for every
@@ -26,7 +27,7 @@ public final class WireTap: @unchecked Sendable {
     private var frames = 0
 
     /// Opens `interface` with `filter` (e.g. `udp`); throws when capture is not permitted there.
-    public init(interface: String, filter: String, onDatagram: @escaping Handler) throws(CaptureError) {
+    public init(interface: String, filter: String, onDatagram: @escaping Handler) throws(UDPChatError) {
         handle = try LiveCapture.open(LiveCapture.Options(interface: interface, filter: filter, bufferSize: 32 << 20))
         linkType = pcap_datalink(handle)
         self.onDatagram = onDatagram

@@ -4,12 +4,6 @@
 import Foundation
 import UDPChatReports
 
-/// A report file that cannot be read or written, or a rubric that does not parse.
-public struct ReportError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 public enum Gradescope {
     struct Test: Codable {
         var name: String

@@ -14,8 +14,8 @@ public enum ReportMerge {
     }
 
     /// Reads one shard: a batch report (`{"implementations": …}`) or a single report.
-    public static func load(path: String) throws(ReportError) -> ([GradeReport], [InteropResult], RunInfo?) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ReportError("\(path): cannot read it") }
+    public static func load(path: String) throws(UDPChatError) -> ([GradeReport], [InteropResult], RunInfo?) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw UDPChatError.report("\(path): cannot read it") }
         let decoder = JSONDecoder()
         do {
             if let batch = try? decoder.decode(ReportFormat.JSONBatch.self, from: data) {
@@ -24,14 +24,14 @@ public enum ReportMerge {
             }
             let single = try decoder.decode(ReportFormat.JSONReport.self, from: data)
             return ([try report(single, path: path)], [], runInfo(single.tool, single.version, single.timestamp, single.seed, single.command))
-        } catch let error as ReportError {
+        } catch let error as UDPChatError {
             throw error
         } catch {
-            throw ReportError("\(path): not a udpchat grade JSON report (\(error))")
+            throw UDPChatError.report("\(path): not a udpchat grade JSON report (\(error))")
         }
     }
 
-    public static func merge(paths: [String]) throws(ReportError) -> Merged {
+    public static func merge(paths: [String]) throws(UDPChatError) -> Merged {
         var reports: [GradeReport] = []
         var interop: [InteropResult] = []
         var shards: [RunInfo] = []
@@ -41,7 +41,7 @@ public enum ReportMerge {
             for report in shardReports {
                 let key = "\(report.manifest)\u{0}\(report.implementation)"
                 if let other = seen[key] {
-                    throw ReportError("\(report.implementation) (\(report.manifest)) is in both \(other) and \(path): overlapping shards")
+                    throw UDPChatError.report("\(report.implementation) (\(report.manifest)) is in both \(other) and \(path): overlapping shards")
                 }
                 seen[key] = path
             }
@@ -59,10 +59,10 @@ public enum ReportMerge {
     }
 
     static func report(_ json: ReportFormat.JSONReport, path: String) throws -> GradeReport {
-        guard let role = GradedRole(rawValue: json.role) else { throw ReportError("\(path): unknown role \(json.role)") }
+        guard let role = GradedRole(rawValue: json.role) else { throw UDPChatError.report("\(path): unknown role \(json.role)") }
         let cases = try json.cases.map { item -> CaseResult in
             guard let verdict = Verdict(rawValue: item.verdict), let level = Level(rawValue: item.level) else {
-                throw ReportError("\(path): \(item.id): unknown verdict \(item.verdict) or level \(item.level)")
+                throw UDPChatError.report("\(path): \(item.id): unknown verdict \(item.verdict) or level \(item.level)")
             }
             return CaseResult(id: item.id, section: item.section, level: level, title: item.title, verdict: verdict, detail: item.detail,
                               duration: .seconds(item.duration), runs: item.runs, passed: item.passed, events: item.events ?? [])

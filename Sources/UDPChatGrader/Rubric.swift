@@ -2,6 +2,7 @@
 // LENIENT penalty, and Gradescope's visibility per case glob (docs/GRADER.md "Rubric").
 import Foundation
 import Yams
+import UDPChatSupport
 
 /// Points per case for `grade --gradescope` / `--gradescope-dir` / `--csv`: case globs → points (the
 /// first matching glob wins), else by the case's level. The default weighs a MUST case 4 points, a
@@ -45,23 +46,23 @@ public struct Rubric: Sendable, Equatable {
     }
 
     /// Parses a rubric file's text (a YAML mapping, in order).
-    public static func parse(_ text: String) throws(ReportError) -> Rubric {
+    public static func parse(_ text: String) throws(UDPChatError) -> Rubric {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
         } catch {
-            throw ReportError("rubric: not YAML: \(error)")
+            throw UDPChatError.report("rubric: not YAML: \(error)")
         }
-        guard let mapping = node?.mapping else { throw ReportError("rubric: expected a mapping of case glob → points") }
+        guard let mapping = node?.mapping else { throw UDPChatError.report("rubric: expected a mapping of case glob → points") }
         var rubric = Rubric.default
         for (key, value) in mapping {
-            guard let name = key.string else { throw ReportError("rubric: a key is not text") }
+            guard let name = key.string else { throw UDPChatError.report("rubric: a key is not text") }
             if name == "visibility" {
                 rubric.visibilities = try visibilities(value)
                 continue
             }
             guard let points = value.scalar.flatMap({ Double($0.string) }), points >= 0 else {
-                throw ReportError("rubric: \(name): points must be a number ≥ 0")
+                throw UDPChatError.report("rubric: \(name): points must be a number ≥ 0")
             }
             switch name {
             case "MUST": rubric.levels[.must] = points
@@ -75,22 +76,22 @@ public struct Rubric: Sendable, Equatable {
     }
 
     /// `visibility:`'s mapping of case glob → one of Gradescope's four visibilities.
-    static func visibilities(_ node: Node) throws(ReportError) -> [(glob: String, visibility: Visibility)] {
-        guard let mapping = node.mapping else { throw ReportError("rubric: visibility: expected a mapping of case glob → visibility") }
+    static func visibilities(_ node: Node) throws(UDPChatError) -> [(glob: String, visibility: Visibility)] {
+        guard let mapping = node.mapping else { throw UDPChatError.report("rubric: visibility: expected a mapping of case glob → visibility") }
         let allowed = Visibility.allCases.map(\.rawValue).joined(separator: ", ")
         var result: [(glob: String, visibility: Visibility)] = []
         for (key, value) in mapping {
-            guard let glob = key.string else { throw ReportError("rubric: visibility: a key is not text") }
+            guard let glob = key.string else { throw UDPChatError.report("rubric: visibility: a key is not text") }
             guard let visibility = value.string.flatMap(Visibility.init(rawValue:)) else {
-                throw ReportError("rubric: visibility: \(glob): must be one of \(allowed)")
+                throw UDPChatError.report("rubric: visibility: \(glob): must be one of \(allowed)")
             }
             result.append((glob, visibility))
         }
         return result
     }
 
-    public static func load(path: String) throws(ReportError) -> Rubric {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ReportError("rubric \(path): cannot read it") }
+    public static func load(path: String) throws(UDPChatError) -> Rubric {
+        guard let data = FileManager.default.contents(atPath: path) else { throw UDPChatError.report("rubric \(path): cannot read it") }
         return try parse(String(decoding: data, as: UTF8.self))
     }
 

@@ -32,7 +32,7 @@ public struct ProcessExit: Sendable, Equatable, CustomStringConvertible {
 
 extension UDPChatError.Code {
     /// A program that could not be started (not found, not executable, missing folder): a setup error.
-    public static let cannotStart: Self = "iut.cannot-start"
+    public static let cannotStart = Self(IUTCodes.cannotStart)
 }
 
 extension UDPChatError {

@@ -11,7 +11,7 @@ public enum IUTRole: String, Sendable, Codable, CaseIterable {
 
 extension UDPChatError.Code {
     /// A manifest the grader cannot accept; the reason names the file and the field.
-    public static let invalidManifest: Self = "manifest.invalid"
+    public static let invalidManifest = Self(IUTCodes.invalidManifest)
 }
 
 extension UDPChatError {

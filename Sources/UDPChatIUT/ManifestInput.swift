@@ -28,7 +28,7 @@ extension Manifest {
 
 extension UDPChatError.Code {
     /// Implementations that must share one wire (a live scenario, an interop pair) name different dialects.
-    public static let mixedDialects: Self = "manifest.mixed-dialects"
+    public static let mixedDialects = Self(IUTCodes.mixedDialects)
 }
 
 extension Manifest {

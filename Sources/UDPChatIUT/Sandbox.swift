@@ -13,9 +13,9 @@ public enum Isolation: String, Sendable, CaseIterable, Codable {
 
 extension UDPChatError.Code {
     /// The system cannot make a sandbox (no bubblewrap, namespaces forbidden, not Linux).
-    public static let noSandbox: Self = "sandbox.unavailable"
+    public static let noSandbox = Self(IUTCodes.noSandbox)
     /// A case's sandbox could not be prepared.
-    public static let sandboxSetup: Self = "sandbox.setup"
+    public static let sandboxSetup = Self(IUTCodes.sandboxSetup)
 }
 
 extension UDPChatError {

@@ -67,7 +67,7 @@ public struct SandboxPolicy: Sendable, Equatable {
 
 extension UDPChatError.Code {
     /// A sandbox policy file the grader cannot accept.
-    public static let invalidPolicy: Self = "policy.invalid"
+    public static let invalidPolicy = Self(IUTCodes.invalidPolicy)
 }
 
 extension UDPChatError {

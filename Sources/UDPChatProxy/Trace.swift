@@ -45,11 +45,11 @@ public final class TraceWriter {
 
 extension UDPChatError.Code {
     /// A link that cannot start: a bad address, a port in use, two links of one name.
-    public static let proxySetup: Self = "proxy.setup"
+    public static let proxySetup = Self(ProxyCodes.proxySetup)
     /// A `--config` file that cannot be read or is not valid.
-    public static let proxyConfig: Self = "proxy.config"
+    public static let proxyConfig = Self(ProxyCodes.proxyConfig)
     /// The trace file cannot be written.
-    public static let proxyTrace: Self = "proxy.trace"
+    public static let proxyTrace = Self(ProxyCodes.proxyTrace)
 }
 
 /// The proxy's errors: one line each, in the project's one error shape.

@@ -70,11 +70,11 @@ extension Instant {
 
 extension UDPChatError.Code {
     /// Binding a UDP socket failed (port in use, address not available, permission).
-    public static let cannotBind: Self = "runtime.cannot-bind"
+    public static let cannotBind = Self(RuntimeCodes.cannotBind)
     /// A host name that does not resolve to an address.
-    public static let unresolvable: Self = "runtime.unresolvable"
+    public static let unresolvable = Self(RuntimeCodes.unresolvable)
     /// The socket closed before the client finished (not by a `.close` effect).
-    public static let socketClosed: Self = "runtime.socket-closed"
+    public static let socketClosed = Self(RuntimeCodes.socketClosed)
 }
 
 /// The runtime's errors, each a clear one-line explanation.

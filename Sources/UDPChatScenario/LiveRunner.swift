@@ -141,7 +141,7 @@ public enum LiveRunner {
         // One proxy process-equivalent: every link in one ProxyServer, one time origin.
         let tracePath = "/tmp/udpchat-live-\(getpid())-\(seed)-\(UInt64.random(in: 0...UInt64.max)).trace.jsonl"
         teardown.add { unlink(tracePath) }
-        let pcap = try pcapPath.map { path throws(CaptureError) in try PcapWriter(path: path) }
+        let pcap = try pcapPath.map { path throws(UDPChatError) in try PcapWriter(path: path) }
         let proxy = try await startProxies(run, server: server.address, ports: ports, tracePath: tracePath, pcap: pcap)
         var reachable: [String: Endpoint] = [scenario.serverName: server.address]
         for client in scenario.clients { reachable[client.name] = Endpoint(host: "127.0.0.1", port: UInt16(ports[client.name]!)) }

@@ -80,7 +80,7 @@ extension LiveRunner {
             sandbox = try Sandbox.prepare(for: manifests.sorted { $0.key < $1.key }.map(\.value),
                                           limits: Limits.together(manifests.values.map(\.limits)), policy: plan.policy)
         } catch {
-            return report(.failure(WorkerFailure(description: error.reason)))
+            return report(.failure(UDPChatError.worker(error.reason)))
         }
         defer { sandbox.remove() }
         let output = sandbox.scratch + "/out"
@@ -91,7 +91,7 @@ extension LiveRunner {
             yaml = try ScenarioFiles.read(scenario.path)
             encoded = try JSONEncoder().encode(manifests)
         } catch {
-            return report(.failure(WorkerFailure(description: "cannot hand the run to its worker: \(error)")))
+            return report(.failure(UDPChatError.worker("cannot hand the run to its worker: \(error)")))
         }
         var inner = plan.worker + ["--scenario", scenario.path, "--yaml", yaml, "--manifests-json", String(decoding: encoded, as: UTF8.self),
                                    "--seed", String(seed)]
@@ -106,12 +106,12 @@ extension LiveRunner {
             interrupted.interrupted = true
             return interrupted
         case .wallLimit(let wall):
-            return report(.failure(WorkerFailure(description: Limits.Hit.wall(wall).description)), limit: Limits.Hit.wall(wall).description)
+            return report(.failure(UDPChatError.worker(Limits.Hit.wall(wall).description)), limit: Limits.Hit.wall(wall).description)
         case .cannotStart(let why), .failed(let why):
-            return report(.failure(WorkerFailure(description: why)))
+            return report(.failure(UDPChatError.worker(why)))
         case .result(let line):
             guard let result = try? JSONDecoder().decode(LiveWorkerResult.self, from: Data(line.utf8)) else {
-                return report(.failure(WorkerFailure(description: "the sandboxed worker's result does not parse")))
+                return report(.failure(UDPChatError.worker("the sandboxed worker's result does not parse")))
             }
             if let pcapPath {
                 try? FileManager.default.removeItem(atPath: pcapPath)
@@ -119,14 +119,9 @@ extension LiveRunner {
             }
             if let skipped = result.skipped { return report(.failure(ScenarioSkip(skipped))) }
             if let observation = result.observation?.observation { return report(.success(observation), limit: result.limit) }
-            return report(.failure(WorkerFailure(description: result.failure ?? "the sandboxed worker observed nothing")), limit: result.limit)
+            return report(.failure(UDPChatError.worker(result.failure ?? "the sandboxed worker observed nothing")), limit: result.limit)
         }
     }
-}
-
-/// Why a sandboxed run could not run (it becomes the report's "could start" check).
-struct WorkerFailure: Error, CustomStringConvertible {
-    let description: String
 }
 
 /// The third-party processes a run started, with their manifests' limits (inside a sandbox).

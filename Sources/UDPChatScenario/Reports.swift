@@ -78,7 +78,7 @@ public enum ScenarioReports {
 
     /// A pcap of a simulated run: each datagram as it reached a proxy and each copy as it left,
     /// stamped with virtual time (seconds since the epoch = seconds since the start of the run).
-    public static func writePcap(_ observation: Observation, to path: String) throws(CaptureError) {
+    public static func writePcap(_ observation: Observation, to path: String) throws(UDPChatError) {
         let writer = try PcapWriter(path: path)
         var packets: [(Instant, Int, TraceRecord)] = []
         for (index, record) in observation.trace.enumerated() {

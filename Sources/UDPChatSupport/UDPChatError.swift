@@ -1,11 +1,13 @@
 /// The one error shape of udpchat: a stable machine-readable code and a one-line reason for people.
 ///
-/// Modeled on swift-certificates' `X509/Error.swift`: a struct (not an enum, so modules can add
-/// codes without changing this file), built by static factory methods that each module declares
-/// in an extension next to the code that throws, and compared by code alone.
+/// Modeled on swift-certificates' `X509/Error.swift`: a struct, built by static factory methods that
+/// each module declares in an extension next to the code that throws, and compared by code alone.
+/// Each module's codes are a closed enum (`UDPChatErrorCodes`); a `Code` is made only from one, so a
+/// misspelt code does not compile.
 ///
 /// ```swift
-/// extension UDPChatError.Code { public static let cannotListen = Self("proxy.cannot-listen") }
+/// public enum ProxyCodes: String, UDPChatErrorCodes { case cannotListen = "proxy.cannot-listen" }
+/// extension UDPChatError.Code { public static let cannotListen = Self(ProxyCodes.cannotListen) }
 /// extension UDPChatError {
 ///     static func cannotListen(_ link: String, _ address: Endpoint, _ cause: String) -> Self {
 ///         Self(.cannotListen, "link \(link): cannot listen on \(address): \(cause)")
@@ -13,12 +15,10 @@
 /// }
 /// ```
 public struct UDPChatError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A stable identifier, `area.what` (`proxy.cannot-listen`, `grader.setup`), for programs and tests.
-    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible, ExpressibleByStringLiteral {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { self.rawValue = value }
+    /// A stable identifier, `area.what` (`proxy.setup`, `capture.truncated`), for programs and tests.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init<Codes: UDPChatErrorCodes>(_ code: Codes) { rawValue = code.rawValue }
         public var description: String { rawValue }
     }
 
@@ -31,6 +31,10 @@ public struct UDPChatError: Error, Hashable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    public init<Codes: UDPChatErrorCodes>(_ code: Codes, _ reason: String) {
+        self.init(Code(code), reason)
+    }
+
     public var description: String { reason }
 
     /// Errors compare by code: two `proxy.cannot-listen` errors are the same kind of failure.
@@ -38,11 +42,14 @@ public struct UDPChatError: Error, Hashable, Sendable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
+/// One module's error codes: a closed enum whose raw values are `area.what`.
+public protocol UDPChatErrorCodes: RawRepresentable, Sendable where RawValue == String {}
+
 extension UDPChatError.Code {
     /// Bad input from the user (a flag, a file, a value): the command could not start.
-    public static let usage: Self = "usage"
+    public static let usage = Self(SupportCodes.usage)
     /// A file could not be read or written.
-    public static let file: Self = "file"
+    public static let file = Self(SupportCodes.file)
 }
 
 extension UDPChatError {

@@ -4,11 +4,11 @@ import UDPChatSupport
 
 extension UDPChatError.Code {
     /// The relay cannot start: not root, no queue, a bad option.
-    public static let transparentSetup: Self = "transparent.setup"
+    public static let transparentSetup = Self(TransparentCodes.transparentSetup)
     /// The network namespace is not a private one: the relay refuses to touch its firewall.
-    public static let transparentNotPrivate: Self = "transparent.not-private"
+    public static let transparentNotPrivate = Self(TransparentCodes.transparentNotPrivate)
     /// The system cannot do it: no iptables, no NFQUEUE in the kernel. Tests skip on this code.
-    public static let transparentUnsupported: Self = "transparent.unsupported"
+    public static let transparentUnsupported = Self(TransparentCodes.transparentUnsupported)
 }
 
 extension UDPChatError {

@@ -126,7 +126,7 @@ struct DialectInferCommand: AsyncParsableCommand {
             inferred = try DialectInference.infer(datagrams, server: server.flatMap(Endpoint.init(parsing:)), values: known,
                                                   console: consoleText, name: name)
         } catch {
-            throw fail(1, "\(pcap): \(error.message)")
+            throw fail(1, "\(pcap): \(error.reason)")
         }
         try write(inferred)
     }
@@ -148,7 +148,7 @@ struct DialectInferCommand: AsyncParsableCommand {
         var known = InferValues(ids: ids, ports: ports, texts: texts)
         if let values {
             guard let text = try? String(contentsOfFile: values, encoding: .utf8) else { throw fail(2, "cannot read the values file \(values)") }
-            do { known = try InferValues.parse(yaml: text, file: values).merged(with: known) } catch { throw fail(2, error.message) }
+            do { known = try InferValues.parse(yaml: text, file: values).merged(with: known) } catch { throw fail(2, error.reason) }
         }
         if known.ids.isEmpty && known.texts.isEmpty { throw fail(2, "no values: name the session's client ids and typed texts (--id, --text or --values FILE)") }
         return known

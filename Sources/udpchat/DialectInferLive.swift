@@ -44,7 +44,7 @@ extension DialectInferCommand {
             inferred = try DialectInference.infer(recording.datagrams, server: recording.server, values: recording.values,
                                                   console: recording.console, name: name)
         } catch {
-            throw fail(1, "\(whole.name): \(error.message)")
+            throw fail(1, "\(whole.name): \(error.reason)")
         }
         try write(inferred)
     }

@@ -26,7 +26,7 @@ struct GradebookOptions: ParsableArguments {
     }
 
     /// The rubric to score with: --rubric's, or the default.
-    func loadRubric() throws(ReportError) -> Rubric {
+    func loadRubric() throws(UDPChatError) -> Rubric {
         guard let rubric else { return .default }
         return try Rubric.load(path: rubric)
     }

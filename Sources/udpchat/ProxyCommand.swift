@@ -113,7 +113,7 @@ struct ProxyCommand: AsyncParsableCommand {
             throw Self.fail("\(error)")
         }
         let tapFiles: TapFiles?
-        do { tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) } } catch {
+        do { tapFiles = try pcap.map { file throws(UDPChatError) in try TapFiles(file: file) } } catch {
             throw Self.fail(error.description)
         }
         if let tapFiles {

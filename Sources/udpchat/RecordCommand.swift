@@ -12,6 +12,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import UDPChatSupport
 
 struct RecordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,8 +82,8 @@ struct RecordCommand: AsyncParsableCommand {
             }
             let pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
-            let result: Result<LiveCapture.Statistics, CaptureError> = try await pool.runIfActive {
-                Result { () throws(CaptureError) in try capture.run() }
+            let result: Result<LiveCapture.Statistics, UDPChatError> = try await pool.runIfActive {
+                Result { () throws(UDPChatError) in try capture.run() }
             }
             try await pool.shutdownGracefully()
             return result

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import UDPChatGrader
 import UDPChatReports
+import UDPChatSupport
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,11 +48,11 @@ struct ReportMergeCommand: AsyncParsableCommand {
         let merged: ReportMerge.Merged
         let points: Rubric
         do {
-            guard !shards.isEmpty else { throw ReportError("give the shards' JSON reports") }
+            guard !shards.isEmpty else { throw UDPChatError.report("give the shards' JSON reports") }
             try gradebook.check()
             points = try gradebook.loadRubric()
             merged = try ReportMerge.merge(paths: shards)
-        } catch let error as ReportError {
+        } catch let error as UDPChatError {
             FileHandle.standardError.write(Data("report merge: \(error.description)\n".utf8))
             throw ExitCode(2)
         } catch {

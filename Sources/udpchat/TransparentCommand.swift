@@ -73,7 +73,7 @@ struct TransparentCommand: AsyncParsableCommand {
         var configuration: TransparentConfiguration
         do { configuration = try makeConfiguration() } catch { throw Self.fail("\(error)") }
         let tapFiles: TapFiles?
-        do { tapFiles = try pcap.map { file throws(CaptureError) in try TapFiles(file: file) } } catch { throw Self.fail(error.description) }
+        do { tapFiles = try pcap.map { file throws(UDPChatError) in try TapFiles(file: file) } } catch { throw Self.fail(error.description) }
         if let tapFiles {
             configuration.tap = { datagram in
                 tapFiles.record(sent: datagram.point == .sent, timestamp: datagram.timestamp, source: datagram.source,

@@ -68,19 +68,19 @@ import UDPChatWire
 
         let notPcap = folder + "/text.pcap"
         try Data("just some text, not a capture\n".utf8).write(to: URL(fileURLWithPath: notPcap))
-        #expect(throws: CaptureError(.notACapture, "")) { try PcapReader.read(path: notPcap) }
+        #expect(throws: UDPChatError(.notACapture, "")) { try PcapReader.read(path: notPcap) }
 
         let truncated = folder + "/truncated.pcap"
         try bytes.prefix(bytes.count - 7).write(to: URL(fileURLWithPath: truncated))
-        #expect(throws: CaptureError(.truncated, "")) { try PcapReader.read(path: truncated) }
+        #expect(throws: UDPChatError(.truncated, "")) { try PcapReader.read(path: truncated) }
 
         let corrupt = folder + "/corrupt.pcap"
         var damaged = [UInt8](bytes)
         damaged[24 + 8] = 0xFF; damaged[24 + 9] = 0xFF; damaged[24 + 10] = 0xFF; damaged[24 + 11] = 0x7F  // caplen of frame 1
         try Data(damaged).write(to: URL(fileURLWithPath: corrupt))
-        #expect(throws: CaptureError(.corrupt, "")) { try PcapReader.read(path: corrupt) }
+        #expect(throws: UDPChatError(.corrupt, "")) { try PcapReader.read(path: corrupt) }
 
-        #expect(throws: CaptureError(.cannotOpen, "")) { try PcapReader.read(path: folder + "/missing.pcap") }
+        #expect(throws: UDPChatError(.cannotOpen, "")) { try PcapReader.read(path: folder + "/missing.pcap") }
         do {
             _ = try PcapReader.read(path: truncated)
         } catch {

@@ -107,10 +107,10 @@ func canCapture() -> Bool {
     @Test func badInterfaceAndFilterAreClearErrors() throws {
         guard canCapture() else { return }
         let folder = temporaryFolder()
-        #expect(throws: CaptureError(.noSuchInterface, "")) {
+        #expect(throws: UDPChatError(.noSuchInterface, "")) {
             try LiveCapture(options: LiveCapture.Options(interface: "nosuchif0", filter: "udp"), outputPath: folder + "/a.pcap")
         }
-        #expect(throws: CaptureError(.badFilter, "")) {
+        #expect(throws: UDPChatError(.badFilter, "")) {
             try LiveCapture(options: LiveCapture.Options(interface: "lo", filter: "udp and port"), outputPath: folder + "/b.pcap")
         }
         #expect(files(in: folder).isEmpty, "no partial output")

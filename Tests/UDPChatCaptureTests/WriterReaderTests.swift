@@ -76,7 +76,7 @@ import UDPChatSupport
         ], in: folder)
         let capture = try PcapReader.read(path: path, filter: "udp port 7070")
         #expect(capture.datagrams.map(\.destination) == [server])
-        #expect(throws: CaptureError(.badFilter, "")) { try PcapReader.read(path: path, filter: "udp port banana") }
+        #expect(throws: UDPChatError(.badFilter, "")) { try PcapReader.read(path: path, filter: "udp port banana") }
     }
 
     @Test func parserReportsFragmentsTruncationAndOtherProtocols() throws {

@@ -120,13 +120,13 @@ import UDPChatWire
     }
 
     @Test func nothingToInferFromIsAnErrorThatSaysWhy() {
-        #expect(throws: InferError.self) { try DialectInference.infer([], server: nil, values: InferValues(ids: [1])) }
+        #expect(throws: UDPChatError.self) { try DialectInference.infer([], server: nil, values: InferValues(ids: [1])) }
         let noise = [InferDatagram(time: 0, from: InferSession.a, to: InferSession.server, bytes: Array("HELLO 77".utf8))]
         do {
             _ = try DialectInference.infer(noise, server: nil, values: InferValues(ids: [1, 2], texts: ["hi"]))
             Issue.record("inferred from datagrams without the values")
         } catch {
-            #expect(error.message.contains("none of the values appear in the datagrams"))
+            #expect(error.reason.contains("none of the values appear in the datagrams"))
         }
     }
 
@@ -146,8 +146,8 @@ import UDPChatWire
             let inferred = try DialectInference.infer(datagrams, server: s, values: InferValues(ids: [3, 5], texts: ["hello"]))
             Issue.record("inferred \(inferred.messages.count) messages from binary datagrams:\n\(inferred.yaml)")
         } catch {
-            #expect(error.message.contains("no message could be written as a template"))
-            #expect(error.message.contains("NUL"))
+            #expect(error.reason.contains("no message could be written as a template"))
+            #expect(error.reason.contains("NUL"))
         }
     }
 
@@ -155,8 +155,8 @@ import UDPChatWire
         let values = try InferValues.parse(yaml: "ids: [1, 2]\nports: [40001]\ntexts: [hello, \"fine, you?\"]\n", file: "v.yaml")
         #expect(values == InferValues(ids: [1, 2], ports: [40001], texts: ["hello", "fine, you?"]))
         #expect(values.merged(with: InferValues(ids: [2, 3])).ids == [1, 2, 3])
-        #expect(throws: InferError.self) { try InferValues.parse(yaml: "ids: [0]\n", file: "v.yaml") }
-        #expect(throws: InferError.self) { try InferValues.parse(yaml: "names: [bob]\n", file: "v.yaml") }
+        #expect(throws: UDPChatError.self) { try InferValues.parse(yaml: "ids: [0]\n", file: "v.yaml") }
+        #expect(throws: UDPChatError.self) { try InferValues.parse(yaml: "names: [bob]\n", file: "v.yaml") }
     }
 
     @Test func garbageAmongTheDatagramsIsNamedNeverACrash() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UDPChatIUT
 @testable import UDPChatGrader
+import UDPChatSupport
 
 /// Reports for a class (issue 19): one Gradescope results.json per submission, cases that were not run,
 /// visibility from the rubric, the CSV gradebook, rows labelled by submission folder.
@@ -77,8 +78,8 @@ struct ClassReportTests {
         // Without visibility: no field (Gradescope's default, visible).
         let plain = try #require(try Self.json(Gradescope.results([Self.reports[0]], rubric: .default))["tests"] as? [[String: Any]])
         #expect(plain.allSatisfy { $0["visibility"] == nil })
-        #expect(throws: ReportError.self) { try Rubric.parse("visibility:\n  S-*: secret\n") }
-        #expect(throws: ReportError.self) { try Rubric.parse("visibility: hidden\n") }
+        #expect(throws: UDPChatError.self) { try Rubric.parse("visibility:\n  S-*: secret\n") }
+        #expect(throws: UDPChatError.self) { try Rubric.parse("visibility: hidden\n") }
     }
 
     @Test func theGradebookHasARowPerSubmissionAColumnPerCaseAndTheTotal() throws {

@@ -3,6 +3,7 @@ import Testing
 import UDPChatIUT
 import UDPChatReports
 @testable import UDPChatGrader
+import UDPChatSupport
 
 /// The grade reports for people and for instructors' tools: HTML, JSON run info, Gradescope, rubric.
 struct ReportOutputTests {
@@ -106,8 +107,8 @@ struct ReportOutputTests {
         #expect(Rubric.default.maxPoints(must) > Rubric.default.maxPoints(should))
         #expect(Rubric.default.maxPoints(should) > Rubric.default.maxPoints(Self.result("C-Z", .pass, level: .info)))
         #expect(Rubric.default.points(Self.result("C-X", .lenient)) == 3)
-        #expect(throws: ReportError.self) { try Rubric.parse("S-*: lots") }
-        #expect(throws: ReportError.self) { try Rubric.parse("- a list") }
+        #expect(throws: UDPChatError.self) { try Rubric.parse("S-*: lots") }
+        #expect(throws: UDPChatError.self) { try Rubric.parse("- a list") }
     }
 
     static let jsonschemaAvailable = (try? run(["python3", "-c", "import jsonschema"]).0) == 0

@@ -1,8 +1,13 @@
 import Testing
 import UDPChatSupport
 
+/// A module's closed set of codes, as each module declares its own.
+private enum TestCodes: String, UDPChatErrorCodes {
+    case example = "test.example"
+}
+
 extension UDPChatError.Code {
-    fileprivate static let example: Self = "test.example"
+    fileprivate static let example = Self(TestCodes.example)
 }
 
 extension UDPChatError {
@@ -24,6 +29,12 @@ struct ErrorShapeTests {
 
     @Test func isMatchedByCodeInExpectThrows() {
         #expect(throws: UDPChatError.example("anything")) { throw UDPChatError.example("the real reason") }
+    }
+
+    @Test func aCodeRendersAsItsEnumsRawValue() {
+        #expect(UDPChatError.example("x").code.description == "test.example")
+        #expect(UDPChatError(TestCodes.example, "y") == UDPChatError.example("x"))
+        #expect(UDPChatError.usage("z").code.rawValue == "usage")
     }
 
     @Test func fileErrorsNameThePath() {

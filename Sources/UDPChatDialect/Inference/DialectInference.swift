@@ -8,10 +8,10 @@ public enum DialectInference {
     /// `console`: the session's console log, which only raises confidence.
     /// Throws when there is nothing to infer from (no datagrams, none of the values on the wire).
     public static func infer(_ datagrams: [InferDatagram], server: Endpoint?, values: InferValues,
-                             console: String? = nil, name: String = "inferred") throws(InferError) -> InferredDialect {
-        guard !datagrams.isEmpty else { throw InferError("no UDP datagrams to infer from") }
+                             console: String? = nil, name: String = "inferred") throws(UDPChatError) -> InferredDialect {
+        guard !datagrams.isEmpty else { throw UDPChatError.infer("no UDP datagrams to infer from") }
         guard !values.ids.isEmpty || !values.texts.isEmpty else {
-            throw InferError("no values given: name the session's client ids and typed texts (--id, --text or --values)")
+            throw UDPChatError.infer("no values given: name the session's client ids and typed texts (--id, --text or --values)")
         }
         let serverNote = server == nil ? "guessed: the one most endpoints send their first datagram to; --server to say" : "given"
         let server = server ?? guessServer(datagrams)
@@ -43,7 +43,7 @@ public enum DialectInference {
         if messages.isEmpty {
             // A file without messages is no dialect (`dialect check` refuses it): say why instead.
             let why = result.unplaced.filter { $0.contains(": left out: ") }.prefix(3).joined(separator: "; ")
-            throw InferError("no message could be written as a template\(why.isEmpty ? "" : " (\(why))"): the wire format is not text or JSON "
+            throw UDPChatError.infer("no message could be written as a template\(why.isEmpty ? "" : " (\(why))"): the wire format is not text or JSON "
                 + "templates (binary structs, pickles, …; docs/DIALECTS.md \"What a dialect cannot describe\"); grade it without a dialect")
         }
         return result
@@ -90,15 +90,15 @@ public enum DialectInference {
     static func isLiteral(_ token: InferToken) -> Bool { if case .literal = token.kind { true } else { false } }
 
     /// Values that never appear on the wire mean the recording is not of this session.
-    static func checkValuesSeen(_ placer: InferPlacer, values: InferValues, server: Endpoint) throws(InferError) {
+    static func checkValuesSeen(_ placer: InferPlacer, values: InferValues, server: Endpoint) throws(UDPChatError) {
         let numbers = Set(placer.placed.flatMap(\.shape.numbers))
         let texts = Set(placer.placed.compactMap(\.shape.text))
         let idsSeen = values.ids.filter { numbers.contains(UInt64($0)) }
         if placer.placed.isEmpty {
-            throw InferError("no datagram could be placed in an exchange with the server \(server) (is --server right?)")
+            throw UDPChatError.infer("no datagram could be placed in an exchange with the server \(server) (is --server right?)")
         }
         if idsSeen.isEmpty && texts.isEmpty {
-            throw InferError("none of the values appear in the datagrams (ids \(values.ids.map(String.init).joined(separator: ", ")); texts \(values.texts.map(\.debugDescription).joined(separator: ", "))): is this the session's recording?")
+            throw UDPChatError.infer("none of the values appear in the datagrams (ids \(values.ids.map(String.init).joined(separator: ", ")); texts \(values.texts.map(\.debugDescription).joined(separator: ", "))): is this the session's recording?")
         }
     }
 }

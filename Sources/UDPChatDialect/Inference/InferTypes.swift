@@ -32,13 +32,6 @@ public struct InferValues: Sendable, Hashable {
     }
 }
 
-/// Why nothing could be inferred.
-public struct InferError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-    public init(_ message: String) { self.message = message }
-}
-
 /// What inference found for one verb.
 public struct InferredMessage: Sendable {
     public var verb: Verb

@@ -5,11 +5,11 @@ import UDPChatWire
 internal import Yams
 
 extension InferValues {
-    /// Reads a values file's text; throws `InferError` naming the key or value that is wrong.
-    public static func parse(yaml text: String, file: String) throws(InferError) -> InferValues {
+    /// Reads a values file's text; throws `UDPChatError` naming the key or value that is wrong.
+    public static func parse(yaml text: String, file: String) throws(UDPChatError) -> InferValues {
         let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch { throw InferError("\(file): not YAML: \(error)") }
-        guard let mapping = root?.mapping else { throw InferError("\(file): a values file is a mapping (ids:, ports:, texts:)") }
+        do { root = try Yams.compose(yaml: text) } catch { throw UDPChatError.infer("\(file): not YAML: \(error)") }
+        guard let mapping = root?.mapping else { throw UDPChatError.infer("\(file): a values file is a mapping (ids:, ports:, texts:)") }
         var values = InferValues()
         for (keyNode, node) in mapping {
             let key = keyNode.string ?? ""
@@ -17,17 +17,17 @@ extension InferValues {
             let scalars = items.compactMap(\.string)
             switch key {
             case "ids":
-                values.ids = try scalars.map { (s: String) throws(InferError) -> ClientID in
-                    guard let id = ClientID(s), id > 0, id <= WireLimits.maxID else { throw InferError("\(file): ids: \(s.debugDescription) is not a client id (1 … 2147483647)") }
+                values.ids = try scalars.map { (s: String) throws(UDPChatError) -> ClientID in
+                    guard let id = ClientID(s), id > 0, id <= WireLimits.maxID else { throw UDPChatError.infer("\(file): ids: \(s.debugDescription) is not a client id (1 … 2147483647)") }
                     return id
                 }
             case "ports":
-                values.ports = try scalars.map { (s: String) throws(InferError) -> UInt16 in
-                    guard let port = UInt16(s), port > 0 else { throw InferError("\(file): ports: \(s.debugDescription) is not a port (1 … 65535)") }
+                values.ports = try scalars.map { (s: String) throws(UDPChatError) -> UInt16 in
+                    guard let port = UInt16(s), port > 0 else { throw UDPChatError.infer("\(file): ports: \(s.debugDescription) is not a port (1 … 65535)") }
                     return port
                 }
             case "texts": values.texts = scalars
-            default: throw InferError("\(file): unknown key \(key.debugDescription) (ids, ports, texts)")
+            default: throw UDPChatError.infer("\(file): unknown key \(key.debugDescription) (ids, ports, texts)")
             }
         }
         return values
