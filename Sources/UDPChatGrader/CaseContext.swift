@@ -148,17 +148,16 @@ public final class CaseContext: @unchecked Sendable {
         if let file = lock.withLock({ standInDialectFile }) { try? FileManager.default.removeItem(atPath: file) }
     }
 
-    func launch(_ values: [String: String]) async throws {
+    func launch(_ values: LaunchValues) async throws {
         process = try await start(manifest, values: values, name: "iut")
     }
 
     /// Starts `manifest`'s command with its placeholders filled from `values` (confined when the case
     /// runs in a sandbox); its console lines go into the trace under `name`. Stopped at tear-down.
-    func start(_ manifest: Manifest, values: [String: String], name: String) async throws -> TracedProcess {
+    func start(_ manifest: Manifest, values: LaunchValues, name: String) async throws -> TracedProcess {
         var values = values
-        if manifest.standsIn, manifest.uses("dialect") { values["dialect"] = try standInDialect(manifest) }
-        let command = manifest.command.map { fillPlaceholders($0, values) }
-        let env = manifest.env.mapValues { fillPlaceholders($0, values) }
+        if manifest.standsIn, manifest.uses("dialect") { values.dialect = try standInDialect(manifest) }
+        let (command, env) = values.fill(manifest)
         do {
             var run = command, runEnv = env
             // A stand-in (the reference, trusted like the worker) runs unconfined in the case's sandbox: it
@@ -184,16 +183,12 @@ public final class CaseContext: @unchecked Sendable {
         return file
     }
 
-    var rtoText: String {
-        rtoPlaceholder(rto)
-    }
-
     /// Starts a server under test and waits until it answers a probe (LEAVE for an unused id).
     public func startServer() async throws {
         let port = manifest.pinnedPort ?? ports.next()
         serverAddress = Endpoint(host: "127.0.0.1", port: port)
         serverStarted = true
-        try await launch(["port": String(port), "rto": rtoText])
+        try await launch(.server(port: port, rto: rto))
         let probe = try await node("probe")
         let deadline = trace.now() + Self.startup
         let probeID: ClientID = 2_147_480_000
@@ -240,10 +235,8 @@ public final class CaseContext: @unchecked Sendable {
         let port = ports.next()
         givenAdvertisePort = port
         if relay { givenAdvertisePort = try await relayInFront(of: port) }
-        try await launch([
-            "id": String(clientID), "server_host": "127.0.0.1", "server_port": String(fakeServer.address.port),
-            "port": String(port), "advertise_port": String(givenAdvertisePort), "rto": rtoText,
-        ])
+        try await launch(.client(id: clientID, server: Endpoint(host: "127.0.0.1", port: fakeServer.address.port), port: port,
+                                 advertise: givenAdvertisePort, rto: rto))
         if let process {
             await manifest.typeStartInput(inputValues(peer: nil, text: nil)) { process.type($0) }
         }

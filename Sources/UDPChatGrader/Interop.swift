@@ -109,8 +109,7 @@ public enum Interop {
             dialectFile = try Self.writeDialectFile(dialect)
             if !dialect.isDefault { trace.note("the pair speaks dialect \(dialect.name): so do the reference server, the relay's trace and the probe") }
             let serverPort = ports.next()
-            let rtoText = rtoPlaceholder(rto)
-            let values = ["port": String(serverPort), "rto": rtoText, "dialect": dialectFile ?? "default"]
+            let values = LaunchValues.server(port: serverPort, rto: rto, dialect: dialectFile ?? "default").rendered
             processes.append(try await TracedProcess.launch(serverCommand.map { fillPlaceholders($0, values) }, workdir: ".", env: [:],
                                                            trace: trace, name: "server"))
             let responderPort = ports.next()
@@ -118,8 +117,7 @@ public enum Interop {
             relays.append(relay)
             let server = Endpoint(host: "127.0.0.1", port: serverPort)
             func start(_ manifest: Manifest, id: ClientID, port: UInt16, advertise: UInt16, name: String) async throws -> TracedProcess {
-                try await startClient(manifest, values: ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort),
-                                                         "port": String(port), "advertise_port": String(advertise), "rto": rtoText],
+                try await startClient(manifest, values: .client(id: id, server: server, port: port, advertise: advertise, rto: rto),
                                       name: name, trace: trace)
             }
             let probe = try await FakeNode.bind(name: "probe", group: group, trace: trace, dialect: dialect)

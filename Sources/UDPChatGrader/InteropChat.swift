@@ -29,13 +29,12 @@ extension Interop {
 
     /// A client of the pair with its placeholders filled; in the pair's sandbox it runs confined, as a
     /// case's implementation does (no-op on the host); `input.start` typed.
-    static func startClient(_ manifest: Manifest, values: [String: String], name: String, trace: Trace) async throws -> TracedProcess {
-        let command = manifest.command.map { fillPlaceholders($0, values) }
-        let env = manifest.env.mapValues { fillPlaceholders($0, values) }
+    static func startClient(_ manifest: Manifest, values: LaunchValues, name: String, trace: Trace) async throws -> TracedProcess {
+        let (command, env) = values.fill(manifest)
         let confined = try SandboxInside.confined(command, workdir: manifest.workdir, env: env, limits: manifest.limits)
         let process = try await TracedProcess.launch(confined, shown: command, workdir: manifest.workdir,
                                                     env: confined == command ? env : [:], trace: trace, name: name)
-        await manifest.typeStartInput(["id": values["id"] ?? ""]) { process.type($0) }
+        await manifest.typeStartInput(["id": values.id.map(String.init) ?? ""]) { process.type($0) }
         return process
     }
 }

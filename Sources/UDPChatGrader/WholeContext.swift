@@ -82,7 +82,7 @@ public final class WholeContext: @unchecked Sendable {
 
     /// Starts the server's process on `port` and waits until it holds a UDP socket there.
     private func launchServer(port: UInt16) async throws {
-        let process = try await base.start(server, values: ["port": String(port), "rto": base.rtoText], name: "server")
+        let process = try await base.start(server, values: .server(port: port, rto: base.rto), name: "server")
         let party = WholeParty(name: "server", id: nil, givenPort: port, process: process)
         lock.withLock { serverParty = party }
         let deadline = trace.now() + CaseContext.startup
@@ -121,8 +121,7 @@ public final class WholeContext: @unchecked Sendable {
     private func startClient(_ index: Int, id given: ClientID? = nil, port givenPort: UInt16? = nil) async throws -> WholeParty {
         let id = given ?? Self.firstClientID + ClientID(index)
         let port = givenPort ?? base.ports.next()
-        let values = ["id": String(id), "server_host": "127.0.0.1", "server_port": String(serverPort), "port": String(port),
-                      "advertise_port": String(port), "rto": base.rtoText]
+        let values = LaunchValues.client(id: id, server: Endpoint(host: "127.0.0.1", port: serverPort), port: port, rto: base.rto)
         let name = "client-\(index + 1)"
         let process = try await base.start(client, values: values, name: name)
         let party = WholeParty(name: name, id: id, givenPort: client.uses("port") ? port : nil, process: process)

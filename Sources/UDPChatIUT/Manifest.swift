@@ -227,13 +227,6 @@ public struct Manifest: Sendable, Codable {
     }
 }
 
-/// The one rendering of `{rto}` (PROTOCOL.md: seconds as a decimal, `10`, `0.5`), for the grader,
-/// live scenarios and interop alike: an implementation that parses an integer sees `10`, never `10.0`.
-public func rtoPlaceholder(_ rto: Duration) -> String {
-    let value = Double(rto.components.seconds) + Double(rto.components.attoseconds) / 1e18
-    return value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
-}
-
 /// Replaces every `{name}` in `template` with `values[name]`; unknown names are left as they are.
 public func fillPlaceholders(_ template: String, _ values: [String: String]) -> String {
     var result = template

@@ -58,7 +58,7 @@ extension LiveRunner {
         if let manifest = run.manifests[serverName] {
             var port = Int(manifest.pinnedPort ?? 0)
             if port == 0 { port = freePort() }
-            let values = ["port": String(port), "rto": rtoPlaceholder(run.rto)]
+            let values = LaunchValues.server(port: UInt16(port), rto: run.rto)
             let process = try await launch(manifest, values: values, name: serverName, console: run.console, isClient: false,
                                           sandboxed: run.options.launched)
             run.teardown.add { await process.stop() }
@@ -122,8 +122,7 @@ extension LiveRunner {
             started.ids[name] = client.id
             let advertised = run.scenario.proxies.contains { $0.target == name } ? reachable[name]?.port : nil
             if let manifest = run.manifests[name] {
-                let values = ["id": String(client.id), "server_host": server.host, "server_port": String(server.port), "port": String(ports[name]!),
-                              "advertise_port": String(advertised ?? UInt16(ports[name]!)), "rto": rtoPlaceholder(run.rto)]
+                let values = LaunchValues.client(id: client.id, server: server, port: UInt16(ports[name]!), advertise: advertised, rto: run.rto)
                 let process = try await launch(manifest, values: values, name: name, console: run.console, isClient: true, sandboxed: run.options.launched)
                 started.processes[name] = (process, manifest)
                 run.teardown.add { await process.stop() }

@@ -94,10 +94,9 @@ public enum LiveRunner {
     /// Starts a third-party implementation from its manifest, placeholders filled with `values`:
     /// its standard output lines go to its console, and a client's exit closes its socket.
     /// `sandboxed`: inside a sandbox, the command runs under its manifest's rlimits and is logged there.
-    static func launch(_ manifest: Manifest, values: [String: String], name: String, console: LiveConsole,
+    static func launch(_ manifest: Manifest, values: LaunchValues, name: String, console: LiveConsole,
                        isClient: Bool, sandboxed: LaunchLog? = nil) async throws -> IUTProcess {
-        var command = manifest.command.map { fillPlaceholders($0, values) }
-        var env = manifest.env.mapValues { fillPlaceholders($0, values) }
+        var (command, env) = values.fill(manifest)
         if sandboxed != nil {
             command = try SandboxInside.confined(command, workdir: manifest.workdir, env: env, limits: manifest.limits)
             env = [:]

@@ -52,10 +52,28 @@ import UDPChatSupport
 
     @Test("{rto} has one rendering everywhere: whole seconds without a decimal point, as PROTOCOL.md promises")
     func rtoRendersAsTheContractSays() {
-        #expect(rtoPlaceholder(.seconds(10)) == "10")
-        #expect(rtoPlaceholder(.milliseconds(500)) == "0.5")
-        #expect(rtoPlaceholder(.milliseconds(300)) == "0.3")
-        #expect(rtoPlaceholder(.milliseconds(1250)) == "1.25")
+        #expect(LaunchValues.render(rto: .seconds(10)) == "10")
+        #expect(LaunchValues.render(rto: .milliseconds(500)) == "0.5")
+        #expect(LaunchValues.render(rto: .milliseconds(300)) == "0.3")
+        #expect(LaunchValues.render(rto: .milliseconds(1250)) == "1.25")
+    }
+
+    @Test("every launch fills a manifest's placeholders from typed values: the same text in the grader, scenarios and interop")
+    func launchValuesFillCommandAndEnvironment() throws {
+        let client = try Manifest.parse(yaml: """
+            role: client
+            command: [prog, "--id={id}", "{server_host}:{server_port}", "--port", "{port}", "--adv", "{advertise_port}", "--rto", "{rto}"]
+            env: {RTO: "{rto}"}
+            """, path: "c.yaml", folder: "/")
+        let values = LaunchValues.client(id: 21, server: Endpoint(host: "127.0.0.1", port: 7070), port: 30001, rto: .seconds(10))
+        let (command, env) = values.fill(client)
+        #expect(command == ["prog", "--id=21", "127.0.0.1:7070", "--port", "30001", "--adv", "30001", "--rto", "10"])
+        #expect(env == ["RTO": "10"])
+        let relayed = LaunchValues.client(id: 21, server: Endpoint(host: "127.0.0.1", port: 7070), port: 30001, advertise: 40000, rto: .milliseconds(500))
+        #expect(relayed.fill(client).command.suffix(4) == ["--adv", "40000", "--rto", "0.5"])
+        let server = try Manifest.parse(yaml: "role: server\ncommand: [prog, \"{port}\", \"{rto}\"]\n", path: "s.yaml", folder: "/")
+        #expect(LaunchValues.server(port: 7070, rto: .seconds(1)).fill(server).command == ["prog", "7070", "1"])
+        #expect(LaunchValues.server(port: 7070, rto: .seconds(1), dialect: "/tmp/d.yaml").rendered["dialect"] == "/tmp/d.yaml")
     }
 
     @Test("a policy file sets the ceiling and what implementations see; a bad one names its field")
