@@ -161,8 +161,8 @@ struct CodedObservation: Sendable, Codable {
         var from: String
         var to: String
         var size: Int
-        var message: CodedMessage?
-        var verdict: String
+        var message: Message?
+        var verdict: TraceVerdict
         var deliveries: [Int64]
         var notes: [UInt16]
         var dropReason: String?
@@ -195,7 +195,7 @@ struct CodedObservation: Sendable, Codable {
         trace = observation.trace.map { record in
             Record(time: record.time.nanoseconds, proxy: record.proxy, direction: record.direction.rawValue, flow: record.flow,
                    serial: record.serial, source: record.source.description, destination: record.destination.description,
-                   from: record.from, to: record.to, size: record.size, message: record.message.map(CodedMessage.init), verdict: record.verdict,
+                   from: record.from, to: record.to, size: record.size, message: record.message, verdict: record.verdict,
                    deliveries: record.deliveries.map(\.nanoseconds), notes: record.notes.map(\.rawValue), dropReason: record.dropReason,
                    rule: record.rule)
         }
@@ -224,7 +224,7 @@ struct CodedObservation: Sendable, Codable {
                   let destination = Endpoint(parsing: coded.destination) else { return nil }
             var record = TraceRecord(time: Instant(nanoseconds: coded.time), proxy: coded.proxy, direction: direction, flow: coded.flow,
                                      serial: coded.serial, source: source, destination: destination, from: coded.from, to: coded.to,
-                                     size: coded.size, message: coded.message?.message)
+                                     size: coded.size, message: coded.message)
             record.verdict = coded.verdict
             record.deliveries = coded.deliveries.map(Instant.init(nanoseconds:))
             record.notes = coded.notes.map(DeliveryNotes.init(rawValue:))

@@ -46,10 +46,10 @@ enum LiveTrace {
             }
             let position = index[key]!
             if records[position].time > time { records[position].time = time }
-            let verdict = object["verdict"] as? String ?? ""
+            let verdict = (object["verdict"] as? String).flatMap(TraceVerdict.init(rawValue:))
             let rule = object["rule"] as? String
-            if verdict == "dropped" || verdict == "queue-overflow" {
-                records[position].drop(reason: object["reason"] as? String ?? verdict, rule: rule)
+            if let verdict, verdict == .dropped || verdict == .queueOverflow {
+                records[position].drop(reason: object["reason"] as? String ?? verdict.rawValue, rule: rule)
             } else {
                 records[position].addDelivery(at: released ? lineTime : lineTime + delay, notes: notes, rule: rule)
             }
@@ -61,10 +61,10 @@ enum LiveTrace {
     /// port only: MSG's text is left empty, PEER's host is loopback, ERROR's code NOT_REGISTERED.
     static func message(_ fields: [String: Any]?) -> Message? {
         guard let fields, let verb = fields["verb"] as? String else { return nil }
-        return CodedMessage(
+        return Message(
             verb: verb, id: (fields["id"] as? NSNumber)?.uint32Value ?? 0, conn: (fields["conn"] as? NSNumber)?.uint32Value,
             seq: (fields["seq"] as? NSNumber)?.uint32Value, port: (fields["port"] as? NSNumber)?.uint16Value,
             host: "127.0.0.1", code: ErrorCode.notRegistered.rawValue
-        ).message
+        )
     }
 }

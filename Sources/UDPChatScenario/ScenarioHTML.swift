@@ -81,9 +81,9 @@ public enum ScenarioHTML {
         var timed: [(Instant, Int, SequenceDiagram.Row)] = []
         for record in observation.trace {
             let label = record.message.map(\.serialized) ?? "(\(record.size) bytes, not chat)"
-            let dropped = record.deliveries.isEmpty && record.verdict != "held"
-            let impaired = record.verdict != "forwarded"
-            var tag: String? = impaired ? record.verdict : nil
+            let dropped = record.deliveries.isEmpty && record.verdict != .held
+            let impaired = record.verdict != .forwarded
+            var tag: String? = impaired ? record.verdict.rawValue : nil
             if record.deliveries.count > 1 { tag = "\(record.verdict) ×\(record.deliveries.count)" }
             if let first = record.deliveries.first, first > record.time, !dropped, let shown = tag {
                 tag = "\(shown) +\((first - record.time).compactDescription)"

@@ -253,7 +253,7 @@ struct ScenarioDecoder {
                 filter.proxy = proxyName
             }
             filter.direction = value["dir"]?.string.flatMap(LinkDirection.init(rawValue:))
-            filter.verdict = value["verdict"]?.string
+            filter.verdict = value["verdict"]?.string.flatMap(TraceVerdict.init(rawValue:))  // the schema allows only these
             filter.bound = CountBound(exact: value["count"]?.int, min: value["min"]?.int, max: value["max"]?.int)
             if let interval = value["interval"]?.sequence, interval.count == 2 {
                 let bounds = interval.map { node -> ScenarioDuration? in

@@ -138,7 +138,7 @@ public struct WireFilter: Hashable, Sendable, CustomStringConvertible {
     public var seq: SeqNo?
     public var proxy: String?
     public var direction: LinkDirection?
-    public var verdict: String?
+    public var verdict: TraceVerdict?
     public var bound = CountBound()
     public var interval: (low: ScenarioDuration, high: ScenarioDuration)?
 

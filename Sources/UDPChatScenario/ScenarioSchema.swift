@@ -486,7 +486,18 @@ public enum ScenarioSchema {
           ]
         },
         "verdict": {
-          "type": "string"
+          "type": "string",
+          "enum": [
+            "forwarded",
+            "dropped",
+            "duplicated",
+            "delayed",
+            "reordered",
+            "corrupted",
+            "truncated",
+            "queue-overflow",
+            "held"
+          ]
         },
         "count": {
           "type": "integer",

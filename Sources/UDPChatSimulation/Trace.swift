@@ -24,9 +24,8 @@ public struct TraceRecord: Hashable, Sendable {
     public var size: Int
     /// The decoded message; nil when the payload is not a valid chat datagram.
     public var message: Message?
-    /// `forwarded`, `dropped`, `duplicated`, `delayed`, `reordered`, `corrupted`, `truncated`,
-    /// `queue-overflow`, or `held` (kept back by reorder and not yet released).
-    public var verdict: String
+    /// What became of it (`held` while reorder keeps it back and has not released it yet).
+    public var verdict: TraceVerdict
     /// Copies that left the proxy and when (0 when dropped).
     public var deliveries: [Instant]
     /// The engine's notes per copy (`delayed`, `duplicate`, `reordered`, …).
@@ -47,7 +46,7 @@ public struct TraceRecord: Hashable, Sendable {
         self.to = to
         self.size = size
         self.message = message
-        self.verdict = "held"
+        self.verdict = .held
         self.deliveries = []
         self.notes = []
     }
@@ -60,23 +59,23 @@ public struct TraceRecord: Hashable, Sendable {
         deliveries.append(at)
         self.notes.append(notes)
         if let rule { self.rule = rule }
-        verdict = deliveries.count > 1 ? "duplicated" : Self.verdict(notes)
+        verdict = deliveries.count > 1 ? .duplicated : Self.verdict(notes)
     }
 
     /// Marks it dropped.
     public mutating func drop(reason: String, rule: String?) {
-        verdict = reason == "queue-overflow" ? "queue-overflow" : "dropped"
+        verdict = reason == TraceVerdict.queueOverflow.rawValue ? .queueOverflow : .dropped
         dropReason = reason
         self.rule = rule
     }
 
-    static func verdict(_ notes: DeliveryNotes) -> String {
-        if notes.contains(.duplicate) { return "duplicated" }
-        if notes.contains(.reordered) { return "reordered" }
-        if notes.contains(.corrupted) { return "corrupted" }
-        if notes.contains(.truncated) { return "truncated" }
-        if notes.contains(.delayed) { return "delayed" }
-        return "forwarded"
+    static func verdict(_ notes: DeliveryNotes) -> TraceVerdict {
+        if notes.contains(.duplicate) { return .duplicated }
+        if notes.contains(.reordered) { return .reordered }
+        if notes.contains(.corrupted) { return .corrupted }
+        if notes.contains(.truncated) { return .truncated }
+        if notes.contains(.delayed) { return .delayed }
+        return .forwarded
     }
 
     /// The proxy's trace format: one JSON object per decision (a dropped datagram gives one line,
@@ -140,4 +139,14 @@ extension String {
     func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
+}
+
+/// What became of one datagram at a proxy: the trace's `verdict` (docs/PROXY.md "The trace").
+public enum TraceVerdict: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    case forwarded, dropped, duplicated, delayed, reordered, corrupted, truncated
+    case queueOverflow = "queue-overflow"
+    /// Kept back by reorder and not released (yet).
+    case held
+
+    public var description: String { rawValue }
 }

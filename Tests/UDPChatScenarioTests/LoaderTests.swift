@@ -1,6 +1,7 @@
 import Testing
 import UDPChatImpairment
 import UDPChatScenario
+import UDPChatSimulation
 
 @Suite struct LoaderTests {
     static let minimal = """
@@ -43,6 +44,20 @@ import UDPChatScenario
         #expect(found.first?.line == 5)
         #expect(found.first?.description.hasPrefix("t.yaml:5:") == true)
         #expect(found.first?.message.contains("unknown key 'colour'") == true)
+    }
+
+    @Test func aWireVerdictIsOneOfTheTracesOwn() throws {
+        let yaml = Self.minimal.replacingOccurrences("  - left: alice", "  - left: alice\n  - wire: {verb: LEAVE, verdict: dropt}")
+        let found = issues(yaml)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.line == 11 && found.first?.message.contains("'dropt' is not one of") == true, "\(found)")
+        let scenario = try ScenarioLoader.load(yaml: yaml.replacingOccurrences("dropt", "queue-overflow"), path: "t.yaml")
+        #expect(scenario.expectations.count == 2)
+        // The schema's list is the trace's own (TraceVerdict): one missing there would be refused at load.
+        let accepted = TraceVerdict.allCases.filter { verdict in
+            (try? ScenarioLoader.load(yaml: yaml.replacingOccurrences("dropt", verdict.rawValue), path: "t.yaml")) != nil
+        }
+        #expect(accepted == TraceVerdict.allCases)
     }
 
     @Test func wrongTypeAndMissingKey() {
