@@ -144,7 +144,7 @@ let package = Package(
             ] + nio
         ),
         .testTarget(name: "UDPChatScriptTests", dependencies: ["UDPChatScript", "UDPChatCore", "UDPChatSupport"]),
-        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatSupport"]),
+        .testTarget(name: "UDPChatSimulationTests", dependencies: ["UDPChatSimulation", "UDPChatScript", "UDPChatCore", "UDPChatImpairment", "UDPChatRelay", "UDPChatSupport", "UDPChatWire"]),
         .testTarget(
             name: "UDPChatScenarioTests",
             dependencies: ["UDPChatScenario", "UDPChatScript", "UDPChatDialect", "UDPChatIUT", "UDPChatReports", "UDPChatSimulation", "UDPChatRuntime", "UDPChatImpairment", "UDPChatWire", "UDPChatHost", "UDPChatSupport",

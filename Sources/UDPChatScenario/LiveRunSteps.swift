@@ -1,6 +1,7 @@
 // The steps of one live scenario run (`LiveRunner.execute` calls them in order): the server (the
 // reference, or a submission's process), the impairment proxies, the clients (reference runtimes or
 // submissions' processes), the strangers' sockets, and the scripts driven until done.
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import UDPChatCapture
@@ -9,6 +10,7 @@ import UDPChatDialect
 import UDPChatImpairment
 import UDPChatIUT
 import UDPChatProxy
+import UDPChatRelay
 import UDPChatRuntime
 import UDPChatScript
 import UDPChatSimulation
@@ -85,9 +87,10 @@ extension LiveRunner {
         return LiveServer(chat: chat, address: chat.localAddress)
     }
 
-    /// Every proxy of the scenario as a link of one ProxyServer (one time origin), its trace to
-    /// `tracePath`, its datagrams to `pcap`; nil when there is none.
-    static func startProxies(_ run: LiveRun, server: Endpoint, ports: [String: Int], tracePath: String, pcap: PcapWriter?) async throws -> ProxyServer? {
+    /// Every proxy of the scenario as a link of one ProxyServer (one time origin), its decisions kept
+    /// in `decisions`, its datagrams to `pcap`; nil when there is none.
+    static func startProxies(_ run: LiveRun, server: Endpoint, ports: [String: Int], decisions: LiveDecisions,
+                             pcap: PcapWriter?) async throws -> ProxyServer? {
         let reader = MessageReader(run.dialect)
         var links: [LinkConfiguration] = []
         for proxy in run.scenario.proxies {
@@ -99,13 +102,16 @@ extension LiveRunner {
         }
         guard !links.isEmpty else { return nil }
         var config = ProxyConfiguration(links: links, seed: run.seed)
-        config.tracePath = tracePath
         let console = run.console
         config.tap = { datagram in
             if datagram.point == .received, let conn = reader(datagram.payload)?.conn { console.saw(conn: conn) }
             try? pcap?.write(timestamp: datagram.timestamp, source: datagram.source, destination: datagram.destination, payload: datagram.payload)
         }
-        if let observer = run.observer { config.observer = { event in observer.proxyDecided(event) } }
+        let observer = run.observer
+        config.observer = { event in
+            decisions.add(event)
+            observer?.proxyDecided(event)
+        }
         let started = try await ProxyServer.start(config: config, group: run.group)
         run.teardown.add { _ = await started.stop() }
         run.observer?.proxiesStarted(zip(links, started.localAddresses).map { ($0.name, $1, $0.target) })
@@ -195,5 +201,19 @@ extension LiveRunner {
                 break
             }
         }
+    }
+}
+
+/// The proxy's decisions during a live run, as they come from its event loops; folded into the
+/// observation's trace once the run is over (`TraceFold`, as the simulator's records are made).
+final class LiveDecisions: Sendable {
+    private let events = NIOLockedValueBox<[RelayTraceEvent]>([])
+
+    func add(_ event: RelayTraceEvent) { events.withLockedValue { $0.append(event) } }
+
+    func trace(names: [Endpoint: String]) -> [TraceRecord] {
+        var fold = TraceFold(names: names)
+        for event in events.withLockedValue({ $0 }) { fold.add(event) }
+        return fold.trace
     }
 }

@@ -138,10 +138,9 @@ public enum LiveRunner {
             names[Endpoint(host: "127.0.0.1", port: UInt16(port))] = client.name
         }
         // One proxy process-equivalent: every link in one ProxyServer, one time origin.
-        let tracePath = "/tmp/udpchat-live-\(getpid())-\(seed)-\(UInt64.random(in: 0...UInt64.max)).trace.jsonl"
-        teardown.add { unlink(tracePath) }
+        let decisions = LiveDecisions()
         let pcap = try pcapPath.map { path throws(UDPChatError) in try PcapWriter(path: path) }
-        let proxy = try await startProxies(run, server: server.address, ports: ports, tracePath: tracePath, pcap: pcap)
+        let proxy = try await startProxies(run, server: server.address, ports: ports, decisions: decisions, pcap: pcap)
         var reachable: [String: Endpoint] = [scenario.serverName: server.address]
         for client in scenario.clients { reachable[client.name] = Endpoint(host: "127.0.0.1", port: UInt16(ports[client.name]!)) }
         for (index, spec) in scenario.proxies.enumerated() { reachable[spec.target] = proxy?.localAddresses[index] }
@@ -164,9 +163,7 @@ public enum LiveRunner {
         for channel in strangers.values { try? await channel.close() }
         try? await server.chat?.close()
         await server.process?.stop()
-        let trace = try LiveTrace.read(path: tracePath, names: names)
-        unlink(tracePath)
-        var observation = Observation(trace: trace, displays: run.console.displays, closes: run.console.closes, stuck: outcome.stuck,
+        var observation = Observation(trace: decisions.trace(names: names), displays: run.console.displays, closes: run.console.closes, stuck: outcome.stuck,
                                       ids: clients.ids, rto: rto, endTime: run.console.now)
         observation.timingAllowance = Observation.liveTimingAllowance
         observation.outOfPatience = outcome.outOfPatience

@@ -80,10 +80,7 @@ extension SimEngine {
                 schedule(.proxyTimeout(proxy: index), at: max(at, now))
             case .trace(let event):
                 guard let record = proxies[index].recordIndex[event.decision.serial] else { continue }
-                switch event.decision {
-                case .deliver(let delivery): trace[record].addDelivery(at: delivery.at, notes: delivery.notes, rule: event.rule)
-                case .drop(let drop): trace[record].drop(reason: drop.reason.rawValue, rule: event.rule)
-                }
+                trace[record].apply(event)
             case .flowLimited(let client, let size):
                 var record = TraceRecord(time: now, proxy: proxies[index].name, direction: .up, flow: 0, serial: .max, source: client,
                                          destination: proxies[index].target, from: names[client] ?? "?",
