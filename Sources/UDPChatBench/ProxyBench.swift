@@ -107,74 +107,30 @@ public enum ProxyBench {
     static func measure(
         name: String, relay: Relay, options: ProxyBenchOptions, group: MultiThreadedEventLoopGroup, log: @Sendable (String) -> Void
     ) async throws -> ProxyBenchRun {
-        var impairments: ImpairmentConfig?
-        var pcap: String?
-        var external: ExternalRelayKind?
-        var reference = false
-        var verbs = false
-        switch relay {
-        case .direct: break
-        case .proxy(let config, let file, let withReference, let counting): (impairments, pcap, reference, verbs) = (config, file, withReference, counting)
-        case .external(let kind): external = kind
-        }
         let loop = group.next()
         var sinkLoop = group.next()
         if sinkLoop === loop { sinkLoop = group.next() }
         let proxyGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { proxyGroup.shutdownGracefully { _ in } }
-        let proxyLoop = proxyGroup.next()
         let sink = try await BenchSocket.bind(on: sinkLoop, echo: false)
         let echo = try await BenchSocket.bind(on: sinkLoop, echo: true)
-        var proxies: [ProxyServer] = []
-        var externals: [ExternalRelay] = []
-        defer { for relay in externals { relay.process.signalGroup(SIGKILL) } }  // on every way out, errors included
-        let tapFiles = try pcap.map { file throws(UDPChatError) in try TapFiles(file: file) }
-        func target(_ socket: BenchSocket, impairments: ImpairmentConfig? = impairments) async throws -> Endpoint {
-            if let external {
-                let relay = try await ExternalRelay.start(external, target: socket.endpoint)
-                externals.append(relay)
-                return relay.endpoint
-            }
-            guard let impairments else { return socket.endpoint }
-            var config = ProxyConfiguration(
-                listen: Endpoint(host: "127.0.0.1", port: 0), target: socket.endpoint, impairments: impairments, seed: options.seed)
-            config.maxFlows = 4
-            config.countVerbs = verbs
-            if let tapFiles {
-                config.tap = { datagram in
-                    tapFiles.record(sent: datagram.point == .sent, timestamp: datagram.timestamp, source: datagram.source,
-                                    destination: datagram.destination, payload: datagram.payload)
-                }
-            }
-            let proxy = try await ProxyServer.start(config: config, group: proxyGroup)
-            proxies.append(proxy)
-            return proxy.localAddress
-        }
-        let sinkTarget = try await target(sink)
-        let echoTarget = try await target(echo)
-        let referenceTarget = reference ? try await target(echo, impairments: ImpairmentConfig()) : nil
+        let relays = try BenchRelays(relay, seed: options.seed, group: proxyGroup)
+        defer { relays.killExternals() }  // on every way out, errors included
+        let sinkTarget = try await relays.target(sink)
+        let echoTarget = try await relays.target(echo)
+        let referenceTarget = relays.reference ? try await relays.target(echo, impairments: ImpairmentConfig()) : nil
         let sender = try await BenchSocket.bind(on: loop, echo: false)
         defer {
             for socket in [sink, echo, sender] { socket.channel.close(promise: nil) }
         }
 
-        let (delivered, proxied, micros) = try await throughput(from: sender, to: sink, through: sinkTarget, proxy: proxies.first,
-                                                                loop: loop, sinkLoop: sinkLoop, proxyLoop: proxyLoop, options: options)
+        let (delivered, proxied, micros) = try await throughput(from: sender, to: sink, through: sinkTarget, proxy: relays.proxies.first,
+                                                                loop: loop, sinkLoop: sinkLoop, proxyLoop: proxyGroup.next(), options: options)
 
         // Latency.
         let ping = PingPong(socket: sender, target: echoTarget, reference: referenceTarget, payload: options.payload, count: options.pings, loop: loop)
         let histogram = try await ping.run()
-
-        var kernelDrops: UInt64?
-        for proxy in proxies {
-            let stats = await proxy.stop()
-            kernelDrops = (kernelDrops ?? 0) + (stats.links[0].kernelDrops ?? 0)
-        }
-        if let tapFiles {
-            let counts = try tapFiles.finish()
-            log("pcap tap wrote \(counts.received) received and \(counts.sent) sent datagrams (files removed)")
-            for path in [tapFiles.received.path, tapFiles.sent.path] { try? FileManager.default.removeItem(atPath: path) }
-        }
+        let kernelDrops = try await relays.finish(log: log)
         return ProxyBenchRun(
             name: name, deliveredPerSecond: delivered, proxiedPerSecond: proxied, rttP50: histogram.histogram.percentile(0.5),
             rttP99: histogram.histogram.percentile(0.99),
@@ -279,5 +235,72 @@ func threadCPUSeconds() -> Double? {
 extension String {
     fileprivate func leftPad(_ width: Int) -> String {
         count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+    }
+}
+
+/// The relays one bench run measures through, in front of each target socket: none (direct), this
+/// proxy (impaired, tapped to pcap, counting verbs as asked), or an external relay process.
+final class BenchRelays {
+    private let impairments: ImpairmentConfig?
+    private let external: ExternalRelayKind?
+    private let verbs: Bool
+    private let seed: UInt64
+    private let group: MultiThreadedEventLoopGroup
+    private let tapFiles: TapFiles?
+    /// The proxy also stands, unimpaired, in front of the echo: the reference RTT.
+    let reference: Bool
+    private(set) var proxies: [ProxyServer] = []
+    private var externals: [ExternalRelay] = []
+
+    init(_ relay: ProxyBench.Relay, seed: UInt64, group: MultiThreadedEventLoopGroup) throws {
+        var (impairments, pcap, external, reference, verbs): (ImpairmentConfig?, String?, ExternalRelayKind?, Bool, Bool) = (nil, nil, nil, false, false)
+        switch relay {
+        case .direct: break
+        case .proxy(let config, let file, let withReference, let counting): (impairments, pcap, reference, verbs) = (config, file, withReference, counting)
+        case .external(let kind): external = kind
+        }
+        (self.impairments, self.external, self.reference, self.verbs, self.seed, self.group) = (impairments, external, reference, verbs, seed, group)
+        tapFiles = try pcap.map { file throws(UDPChatError) in try TapFiles(file: file) }
+    }
+
+    /// Where to send for `socket`: the relay in front of it, started now, or the socket itself.
+    func target(_ socket: BenchSocket, impairments chosen: ImpairmentConfig? = nil) async throws -> Endpoint {
+        if let external {
+            let relay = try await ExternalRelay.start(external, target: socket.endpoint)
+            externals.append(relay)
+            return relay.endpoint
+        }
+        guard let impairments = chosen ?? impairments else { return socket.endpoint }
+        var config = ProxyConfiguration(listen: Endpoint(host: "127.0.0.1", port: 0), target: socket.endpoint, impairments: impairments, seed: seed)
+        config.maxFlows = 4
+        config.countVerbs = verbs
+        if let tapFiles {
+            config.tap = { datagram in
+                tapFiles.record(sent: datagram.point == .sent, timestamp: datagram.timestamp, source: datagram.source,
+                                destination: datagram.destination, payload: datagram.payload)
+            }
+        }
+        let proxy = try await ProxyServer.start(config: config, group: group)
+        proxies.append(proxy)
+        return proxy.localAddress
+    }
+
+    /// Stops the proxies (their kernel drops, summed; nil without one) and ends the pcap tap (its files removed).
+    func finish(log: @Sendable (String) -> Void) async throws -> UInt64? {
+        var kernelDrops: UInt64?
+        for proxy in proxies {
+            let stats = await proxy.stop()
+            kernelDrops = (kernelDrops ?? 0) + (stats.links[0].kernelDrops ?? 0)
+        }
+        if let tapFiles {
+            let counts = try tapFiles.finish()
+            log("pcap tap wrote \(counts.received) received and \(counts.sent) sent datagrams (files removed)")
+            for path in [tapFiles.received.path, tapFiles.sent.path] { try? FileManager.default.removeItem(atPath: path) }
+        }
+        return kernelDrops
+    }
+
+    func killExternals() {
+        for relay in externals { relay.process.signalGroup(SIGKILL) }
     }
 }

@@ -263,20 +263,52 @@ public struct ImpairmentEngine: Sendable {
         func drop(_ reason: DropReason) -> Decision {
             .drop(Drop(serial: serial, direction: dir, flow: datagram.flow, reason: reason, rule: nil))
         }
-        if !settings.blackholes.isEmpty, let origin {
-            let offset = now - origin
-            if settings.blackholes.contains(where: { $0.contains(offset) }) {
-                counters[dir].dropped.blackhole += 1
-                out.append(drop(.blackhole))
-                return
-            }
-        }
-        if let loss = settings.loss, directions[d].lose(loss) {
-            counters[dir].dropped.loss += 1
-            out.append(drop(.loss))
+        if let reason = lostOnTheWay(dir, settings, now: now) {
+            out.append(drop(reason))
             return
         }
         var bytes = datagram.bytes
+        let notes = damage(&bytes, dir, settings)
+        var copies = 1
+        if settings.duplicate > 0, directions[d].duplicateChance(settings.duplicate, correlation: settings.duplicateCorrelation) { copies = 2 }
+        // netem's limit, or the rate limiter's queue: the whole datagram is refused when full.
+        let limited = settings.rate != nil || settings.limit != nil
+        if limited {
+            directions[d].drainQueue(now: now)
+            if directions[d].waiting.count + copies > (settings.limit ?? settings.queue) {
+                counters[dir].dropped.queueOverflow += 1
+                out.append(drop(.queueOverflow))
+                return
+            }
+        }
+        let hold = settings.reorder.map { directions[d].reorderDecision($0) } ?? false
+        counters[dir].delivered += 1
+        for copy in 0..<copies {
+            let delivery = Delivery(serial: serial, direction: dir, flow: datagram.flow, bytes: bytes, at: now, delay: .zero,
+                                    notes: copy == 0 ? notes : notes.union(.duplicate), rule: nil)
+            if let scheduled = schedule(delivery, copy: copy, held: copy == 0 && hold, limited: limited, settings, now: now) {
+                out.append(.deliver(scheduled))
+            }
+        }
+    }
+
+    /// A blackhole window, then loss: why the datagram is lost before anything else touches it
+    /// (counted), or nil.
+    private mutating func lostOnTheWay(_ dir: Direction, _ settings: ImpairmentSettings, now: Instant) -> DropReason? {
+        if !settings.blackholes.isEmpty, let origin, settings.blackholes.contains(where: { $0.contains(now - origin) }) {
+            counters[dir].dropped.blackhole += 1
+            return .blackhole
+        }
+        if let loss = settings.loss, directions[dir.index].lose(loss) {
+            counters[dir].dropped.loss += 1
+            return .loss
+        }
+        return nil
+    }
+
+    /// Corruption (one bit flipped) and the MTU's cut, counted: the notes they leave on every copy.
+    private mutating func damage(_ bytes: inout [UInt8], _ dir: Direction, _ settings: ImpairmentSettings) -> DeliveryNotes {
+        let d = dir.index
         var notes: DeliveryNotes = []
         if settings.corrupt > 0, directions[d].corruptChance(settings.corrupt, correlation: settings.corruptCorrelation),
            flipBit(&bytes, random: &directions[d].corruptRandom) {
@@ -288,61 +320,49 @@ public struct ImpairmentEngine: Sendable {
             notes.insert(.truncated)
             counters[dir].truncated += 1
         }
-        var copies = 1
-        if settings.duplicate > 0, directions[d].duplicateChance(settings.duplicate, correlation: settings.duplicateCorrelation) { copies = 2 }
+        return notes
+    }
 
-        // netem's limit, or the rate limiter's queue: the whole datagram is refused when full.
-        let limited = settings.rate != nil || settings.limit != nil
-        if limited {
-            directions[d].drainQueue(now: now)
-            if directions[d].waiting.count + copies > (settings.limit ?? settings.queue) {
-                counters[dir].dropped.queueOverflow += 1
-                out.append(drop(.queueOverflow))
-                return
-            }
+    /// When one copy leaves: delay and jitter, then the rate and the slot. The first copy that reorder
+    /// holds back (`held`) is kept for `release` instead (nil). Counted.
+    private mutating func schedule(_ copy: Delivery, copy index: Int, held: Bool, limited: Bool, _ settings: ImpairmentSettings,
+                                   now: Instant) -> Delivery? {
+        let dir = copy.direction
+        let d = dir.index
+        var delivery = copy
+        var delay = settings.delay
+        if settings.jitter > .zero {
+            delay += directions[d].sampleJitter(settings.jitter, settings.distribution, correlation: settings.delayCorrelation)
+            if delay < .zero { delay = .zero }
         }
-
-        let hold = settings.reorder.map { directions[d].reorderDecision($0) } ?? false
-        counters[dir].delivered += 1
-        for copy in 0..<copies {
-            var delivery = Delivery(
-                serial: serial, direction: dir, flow: datagram.flow, bytes: bytes, at: now, delay: .zero,
-                notes: copy == 0 ? notes : notes.union(.duplicate), rule: nil
-            )
-            var delay = settings.delay
-            if settings.jitter > .zero {
-                delay += directions[d].sampleJitter(settings.jitter, settings.distribution, correlation: settings.delayCorrelation)
-                if delay < .zero { delay = .zero }
-            }
-            var at = now + delay
-            if !settings.jitterReorders { at = max(at, directions[d].lastScheduled) }
-            if copy == 0, hold, let reorder = settings.reorder {
-                delivery.at = at
-                directions[d].held = Held(delivery: delivery, deadline: max(at, now + reorder.hold))
-                counters[dir].held += 1
-                continue
-            }
-            if let rate = settings.rate {
-                let transmit = Duration.nanoseconds(Int64((Double(delivery.bytes.count * 8) / rate * 1e9).rounded()))
-                let begin = max(at, directions[d].busyUntil)
-                if begin > at { delivery.notes.insert(.queued) }
-                at = begin + transmit
-                directions[d].busyUntil = at
-            }
-            if let slot = settings.slot {
-                at = directions[d].slotRelease(ready: at, size: delivery.bytes.count, slot: slot)
-            }
-            if limited { directions[d].wait(until: at) }
-            if !settings.jitterReorders { directions[d].lastScheduled = max(directions[d].lastScheduled, at) }
+        var at = now + delay
+        if !settings.jitterReorders { at = max(at, directions[d].lastScheduled) }
+        if held, let reorder = settings.reorder {
             delivery.at = at
-            delivery.delay = at - now
-            if delivery.delay > .zero {
-                delivery.notes.insert(.delayed)
-                if copy == 0 { counters[dir].delayed += 1 }
-            }
-            if copy > 0 { counters[dir].duplicated += 1 }
-            out.append(.deliver(delivery))
+            directions[d].held = Held(delivery: delivery, deadline: max(at, now + reorder.hold))
+            counters[dir].held += 1
+            return nil
         }
+        if let rate = settings.rate {
+            let transmit = Duration.nanoseconds(Int64((Double(delivery.bytes.count * 8) / rate * 1e9).rounded()))
+            let begin = max(at, directions[d].busyUntil)
+            if begin > at { delivery.notes.insert(.queued) }
+            at = begin + transmit
+            directions[d].busyUntil = at
+        }
+        if let slot = settings.slot {
+            at = directions[d].slotRelease(ready: at, size: delivery.bytes.count, slot: slot)
+        }
+        if limited { directions[d].wait(until: at) }
+        if !settings.jitterReorders { directions[d].lastScheduled = max(directions[d].lastScheduled, at) }
+        delivery.at = at
+        delivery.delay = at - now
+        if delivery.delay > .zero {
+            delivery.notes.insert(.delayed)
+            if index == 0 { counters[dir].delayed += 1 }
+        }
+        if index > 0 { counters[dir].duplicated += 1 }
+        return delivery
     }
 
     private mutating func release(direction d: Int, at time: Instant, into out: inout [Decision]) {

@@ -82,24 +82,7 @@ struct SchemaValidator {
     private func check(_ node: Node, against rawSchema: [String: Any], path: String, into issues: inout [ScenarioIssue]) {
         let schema = resolve(rawSchema)
         if let branches = schema["oneOf"] as? [[String: Any]] {
-            let candidates = branches.map(resolve).filter { typeMatches(node, $0) }
-            guard !candidates.isEmpty else {
-                let allowed = branches.map(resolve).compactMap { branch -> String? in
-                    if let values = branch["enum"] as? [Any] { return values.map { "\($0)" }.joined(separator: ", ") }
-                    if let type = branch["type"] { return "\(type)".replacing("\"", with: "") }
-                    return nil
-                }
-                issues.append(issue(node, path, "expected one of: \(allowed.joined(separator: " | "))"))
-                return
-            }
-            var firstIssues: [ScenarioIssue]?
-            for candidate in candidates {
-                var branchIssues: [ScenarioIssue] = []
-                check(node, against: candidate, path: path, into: &branchIssues)
-                if branchIssues.isEmpty { return }
-                if firstIssues == nil { firstIssues = branchIssues }
-            }
-            issues += firstIssues ?? []
+            checkOneOf(node, branches, path: path, into: &issues)
             return
         }
         if !typeMatches(node, schema) {
@@ -115,58 +98,93 @@ struct SchemaValidator {
             }
         }
         switch node {
-        case .scalar(let scalar):
-            if let pattern = schema["pattern"] as? String, Self.kinds(of: node).contains("string"), !Self.kinds(of: node).contains("number") {
-                if let regex = try? Regex(pattern), (try? regex.wholeMatch(in: scalar.string)) == nil {
-                    issues.append(issue(node, path, "'\(scalar.string)' does not have the expected form (\(schema["description"] as? String ?? pattern))"))
-                }
+        case .scalar(let scalar): checkScalar(node, scalar.string, schema, path: path, into: &issues)
+        case .sequence(let sequence): checkSequence(node, sequence.map { $0 }, schema, path: path, into: &issues)
+        case .mapping(let mapping): checkMapping(node, mapping.map { ($0.key, $0.value) }, schema, path: path, into: &issues)
+        case .alias: break
+        }
+    }
+
+    /// `oneOf`: the first branch whose type fits and that finds nothing wins; else the first fitting
+    /// branch's issues, or "expected one of" when none fits.
+    private func checkOneOf(_ node: Node, _ branches: [[String: Any]], path: String, into issues: inout [ScenarioIssue]) {
+        let candidates = branches.map(resolve).filter { typeMatches(node, $0) }
+        guard !candidates.isEmpty else {
+            let allowed = branches.map(resolve).compactMap { branch -> String? in
+                if let values = branch["enum"] as? [Any] { return values.map { "\($0)" }.joined(separator: ", ") }
+                if let type = branch["type"] { return "\(type)".replacing("\"", with: "") }
+                return nil
             }
-            if let value = node.float {
-                if let minimum = schema["minimum"] as? Int, value < Double(minimum) {
-                    issues.append(issue(node, path, "\(scalar.string) is below the minimum \(minimum)"))
-                }
-                if let maximum = schema["maximum"] as? Int, value > Double(maximum) {
-                    issues.append(issue(node, path, "\(scalar.string) is above the maximum \(maximum)"))
-                }
+            issues.append(issue(node, path, "expected one of: \(allowed.joined(separator: " | "))"))
+            return
+        }
+        var firstIssues: [ScenarioIssue]?
+        for candidate in candidates {
+            var branchIssues: [ScenarioIssue] = []
+            check(node, against: candidate, path: path, into: &branchIssues)
+            if branchIssues.isEmpty { return }
+            if firstIssues == nil { firstIssues = branchIssues }
+        }
+        issues += firstIssues ?? []
+    }
+
+    /// A scalar's `pattern` (strings only), `minimum` and `maximum`.
+    private func checkScalar(_ node: Node, _ text: String, _ schema: [String: Any], path: String, into issues: inout [ScenarioIssue]) {
+        if let pattern = schema["pattern"] as? String, Self.kinds(of: node).contains("string"), !Self.kinds(of: node).contains("number") {
+            if let regex = try? Regex(pattern), (try? regex.wholeMatch(in: text)) == nil {
+                issues.append(issue(node, path, "'\(text)' does not have the expected form (\(schema["description"] as? String ?? pattern))"))
             }
-        case .sequence(let sequence):
-            if let minimum = schema["minItems"] as? Int, sequence.count < minimum {
-                issues.append(issue(node, path, "needs at least \(counted(minimum, "item")), found \(sequence.count)"))
+        }
+        if let value = node.float {
+            if let minimum = schema["minimum"] as? Int, value < Double(minimum) {
+                issues.append(issue(node, path, "\(text) is below the minimum \(minimum)"))
             }
-            if let maximum = schema["maxItems"] as? Int, sequence.count > maximum {
-                issues.append(issue(node, path, "allows at most \(counted(maximum, "item")), found \(sequence.count)"))
+            if let maximum = schema["maximum"] as? Int, value > Double(maximum) {
+                issues.append(issue(node, path, "\(text) is above the maximum \(maximum)"))
             }
-            if let items = schema["items"] as? [String: Any] {
-                for (index, item) in sequence.enumerated() {
-                    check(item, against: items, path: "\(path)[\(index)]", into: &issues)
-                }
+        }
+    }
+
+    /// A list's `minItems`, `maxItems` and each of its `items`.
+    private func checkSequence(_ node: Node, _ items: [Node], _ schema: [String: Any], path: String, into issues: inout [ScenarioIssue]) {
+        if let minimum = schema["minItems"] as? Int, items.count < minimum {
+            issues.append(issue(node, path, "needs at least \(counted(minimum, "item")), found \(items.count)"))
+        }
+        if let maximum = schema["maxItems"] as? Int, items.count > maximum {
+            issues.append(issue(node, path, "allows at most \(counted(maximum, "item")), found \(items.count)"))
+        }
+        if let itemSchema = schema["items"] as? [String: Any] {
+            for (index, item) in items.enumerated() {
+                check(item, against: itemSchema, path: "\(path)[\(index)]", into: &issues)
             }
-        case .mapping(let mapping):
-            let properties = schema["properties"] as? [String: Any] ?? [:]
-            var seen: Set<String> = []
-            for (key, value) in mapping {
-                let name = key.string ?? "?"
-                seen.insert(name)
-                let childPath = path.isEmpty ? name : "\(path).\(name)"
-                if let child = properties[name] as? [String: Any] {
-                    check(value, against: child, path: childPath, into: &issues)
-                } else if (schema["additionalProperties"] as? Bool) == false {
-                    let known = properties.keys.sorted().joined(separator: ", ")
-                    issues.append(issue(key, path, "unknown key '\(name)' (expected one of: \(known))"))
-                }
+        }
+    }
+
+    /// A mapping's `properties` (each checked; unknown keys refused unless `additionalProperties`),
+    /// `required`, `minProperties` and `maxProperties`.
+    private func checkMapping(_ node: Node, _ pairs: [(Node, Node)], _ schema: [String: Any], path: String, into issues: inout [ScenarioIssue]) {
+        let properties = schema["properties"] as? [String: Any] ?? [:]
+        var seen: Set<String> = []
+        for (key, value) in pairs {
+            let name = key.string ?? "?"
+            seen.insert(name)
+            let childPath = path.isEmpty ? name : "\(path).\(name)"
+            if let child = properties[name] as? [String: Any] {
+                check(value, against: child, path: childPath, into: &issues)
+            } else if (schema["additionalProperties"] as? Bool) == false {
+                let known = properties.keys.sorted().joined(separator: ", ")
+                issues.append(issue(key, path, "unknown key '\(name)' (expected one of: \(known))"))
             }
-            for required in schema["required"] as? [String] ?? [] where !seen.contains(required) {
-                issues.append(issue(node, path, "missing required key '\(required)'"))
-            }
-            if let minimum = schema["minProperties"] as? Int, mapping.count < minimum {
-                issues.append(issue(node, path, "needs at least \(counted(minimum, "key"))"))
-            }
-            if let maximum = schema["maxProperties"] as? Int, mapping.count > maximum {
-                let keys = mapping.keys.compactMap(\.string).joined(separator: ", ")
-                issues.append(issue(node, path, "exactly one key expected here, found \(mapping.count) (\(keys)); start a new list item with '-'"))
-            }
-        case .alias:
-            break
+        }
+        for required in schema["required"] as? [String] ?? [] where !seen.contains(required) {
+            issues.append(issue(node, path, "missing required key '\(required)'"))
+        }
+        if let minimum = schema["minProperties"] as? Int, pairs.count < minimum {
+            issues.append(issue(node, path, "needs at least \(counted(minimum, "key"))"))
+        }
+        if let maximum = schema["maxProperties"] as? Int, pairs.count > maximum {
+            let keys = pairs.compactMap { $0.0.string }.joined(separator: ", ")
+            issues.append(issue(node, path, "exactly one key expected here, found \(pairs.count) (\(keys)); start a new list item with '-'"))
         }
     }
 
