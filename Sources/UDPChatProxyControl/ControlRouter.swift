@@ -64,12 +64,12 @@ public struct ControlRouter: Sendable {
                 }
                 return .json(ControlJSON.link(state))
             case ("PATCH", 2, "links"):
-                let settings = try ControlJSON.settings(from: body)
+                let settings = try ControlRequests.decode(SettingsRequest.self, body, usage: "give the change as {\"up\": {\"loss\": \"100%\"}}").settings
                 let state = try await call { () async throws(ControlError) in try await proxy.apply(settings, link: parts[1]) }
                 onChange("[\(parts[1])] control API: set \(String(decoding: body, as: UTF8.self).filter { $0 != "\n" })")
                 return .json(ControlJSON.link(state))
             case ("POST", 3, "links") where parts[2] == "rules":
-                let rule = try ControlJSON.rule(from: body)
+                let rule = try ControlRequests.decode(RuleRequest.self, body, usage: "give the rule as {\"rule\": \"drop dir=up verb=MSG nth=1\"}").rule
                 let number = try await call { () async throws(ControlError) in try await proxy.addRule(rule, link: parts[1]) }
                 onChange("[\(parts[1])] control API: added rule \(number): \(rule.text)")
                 return .json("{\"rule\":\(number),\"text\":" + JSONText.string(rule.text) + "}", status: 201)

@@ -9,31 +9,29 @@ import UDPChatSupport
 ///
 /// `{"name": "bob", "listen": "127.0.0.1:9102", "target": "127.0.0.1:9101", "rules": ["drop verb=MSG nth=1"]}`
 /// (`"listen": "127.0.0.1:0"`: a free port, shown in the answer).
-struct LinkRequest: Codable, Sendable {
+struct LinkRequest: Decodable, Sendable {
     var name: String
     var listen: String
     var target: String?
     var upstream: String?
     var rules: [String]?
 
-    static let keys: Set<String> = ["name", "listen", "target", "upstream", "rules"]
+    private enum Key: String, CodingKey { case name, listen, target, upstream, rules }
+
+    init(from decoder: any Decoder) throws {
+        try ControlRequests.checkKeys(try decoder.container(keyedBy: AnyKey.self), allowed: ["name", "listen", "target", "upstream", "rules"])
+        let fields = try decoder.container(keyedBy: Key.self)
+        name = try fields.decode(String.self, forKey: .name)
+        listen = try fields.decode(String.self, forKey: .listen)
+        target = try fields.decodeIfPresent(String.self, forKey: .target)
+        upstream = try fields.decodeIfPresent(String.self, forKey: .upstream)
+        rules = try fields.decodeIfPresent([String].self, forKey: .rules)
+    }
 
     /// Reads and checks the body: unknown keys, bad names, addresses and rules are 400s.
     static func configuration(from body: [UInt8]) throws(RouteError) -> LinkConfiguration {
-        let request: LinkRequest
-        do {
-            if let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-                for key in object.keys.sorted() where !keys.contains(key) {
-                    throw RouteError.badRequest("unknown key '\(key)' (name, listen, target, rules)")
-                }
-            }
-            request = try JSONDecoder().decode(LinkRequest.self, from: Data(body))
-        } catch let error as RouteError {
-            throw error
-        } catch {
-            throw .badRequest("give the link as {\"name\": \"bob\", \"listen\": \"127.0.0.1:9102\", \"target\": \"127.0.0.1:9101\"}")
-        }
-        return try request.configuration()
+        try ControlRequests.decode(LinkRequest.self, body, usage: "give the link as {\"name\": \"bob\", \"listen\": \"127.0.0.1:9102\", \"target\": \"127.0.0.1:9101\"}")
+            .configuration()
     }
 
     /// `HOST:PORT`, where port 0 lets the system choose (the answer shows the port bound).

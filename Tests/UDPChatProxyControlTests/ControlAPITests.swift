@@ -69,8 +69,9 @@ import UDPChatSupport
         #expect(fromAPI == fromTimeline)
     }
 
-    @Test func rulesAreAddedAndRemovedLive() async throws {
-        let rig = try await ControlRig.start()
+    @Test(arguments: ControlRig.Transport.allCases)
+    func rulesAreAddedAndRemovedLive(transport: ControlRig.Transport) async throws {
+        let rig = try await ControlRig.start(transport: transport)
         let added = try await rig.request("POST", "/links/main/rules", #"{"rule": "drop dir=up nth=1"}"#)
         #expect(added.status == 201 && added.body == "{\"rule\":1,\"text\":\"drop dir=up nth=1\"}\n", "\(added.body)")
         try await rig.send("first")
@@ -106,8 +107,9 @@ import UDPChatSupport
         ])
     }
 
-    @Test func badRequestsGetTheRightStatusAndOneLine() async throws {
-        let rig = try await ControlRig.start()
+    @Test(arguments: ControlRig.Transport.allCases)
+    func badRequestsGetTheRightStatusAndOneLine(transport: ControlRig.Transport) async throws {
+        let rig = try await ControlRig.start(transport: transport)
         let cases: [(String, String, String?, Int, String)] = [
             ("PATCH", "/links/main", "{not json", 400, "not valid JSON"),
             ("PATCH", "/links/main", "", 400, "body is empty"),
@@ -115,6 +117,10 @@ import UDPChatSupport
             ("PATCH", "/links/main", #"{"up": {"wobble": "1%"}}"#, 400, "'up': unknown impairment 'wobble'"),
             ("PATCH", "/links/main", #"{"up": {"loss": "lots"}}"#, 400, "'up'.'loss': 'lots': not a percentage"),
             ("PATCH", "/links/main", #"{"up": {"loss": ["1%"]}}"#, 400, "must be a string"),
+            ("PATCH", "/links/main", #"{"up": "lots"}"#, 400, "'up' must be an object"),
+            ("PATCH", "/links/main", #"{}"#, 400, "nothing to change"),
+            ("PATCH", "/links/main", "[1]", 400, "the body must be a JSON object"),
+            ("POST", "/links/main/rules", #"{"rule": 5}"#, 400, "give the rule as"),
             ("PATCH", "/links/nowhere", #"{"up": {"loss": "1%"}}"#, 404, "no link named 'nowhere'"),
             ("GET", "/links/nowhere", nil, 404, "no link named 'nowhere'"),
             ("POST", "/links/main/rules", #"{"rule": "explode"}"#, 400, "bad rule: 'explode'"),

@@ -66,8 +66,9 @@ import UDPChatSupport
         _ = try await rig.finish()
     }
 
-    @Test func aBadNewLinkIsA400NamingTheField() async throws {
-        let rig = try await ControlRig.start()
+    @Test(arguments: ControlRig.Transport.allCases)
+    func aBadNewLinkIsA400NamingTheField(transport: ControlRig.Transport) async throws {
+        let rig = try await ControlRig.start(transport: transport)
         let cases: [(String, String)] = [
             (#"{"name": "x", "listen": "127.0.0.1:0"}"#, "'target': missing"),
             (#"{"name": "x", "listen": "nowhere", "target": "127.0.0.1:9"}"#, "'listen': 'nowhere' is not HOST:PORT"),

@@ -94,6 +94,14 @@ func rawExchange(_ text: String, to endpoint: Endpoint) async throws -> String {
 
 /// A proxy between a client peer and a target peer, with its control API on loopback.
 struct ControlRig {
+    /// How a test's requests reach the API: over HTTP on a socket, or straight to its router (no HTTP
+    /// socket): one test body runs both ways, as Hummingbird's router and live test frameworks do.
+    enum Transport: String, CaseIterable, Sendable, CustomStringConvertible {
+        case http, router
+        var description: String { rawValue }
+    }
+
+    let transport: Transport
     let group: MultiThreadedEventLoopGroup
     let client: UDPPeer
     let target: UDPPeer
@@ -110,7 +118,7 @@ struct ControlRig {
         var lines: [String] { lock.withLock { items } }
     }
 
-    static func start(impairments: ImpairmentConfig = ImpairmentConfig(), countVerbs: Bool = false) async throws -> ControlRig {
+    static func start(impairments: ImpairmentConfig = ImpairmentConfig(), countVerbs: Bool = false, transport: Transport = .http) async throws -> ControlRig {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let client = try await UDPPeer.bind(group: group)
         let target = try await UDPPeer.bind(group: group)
@@ -122,13 +130,19 @@ struct ControlRig {
         let changes = ChangeLog()
         let control = try await ControlServer.start(at: Endpoint(host: "127.0.0.1", port: 0), proxy: proxy, version: "9.9.9",
                                                     onChange: { changes.add($0) })
-        return ControlRig(group: group, client: client, target: target, proxy: proxy, control: control, tracePath: tracePath, changes: changes)
+        return ControlRig(transport: transport, group: group, client: client, target: target, proxy: proxy, control: control, tracePath: tracePath, changes: changes)
     }
 
     func send(_ text: String) async throws { try await client.send(text, to: proxy.localAddress) }
 
     func request(_ method: String, _ path: String, _ body: String? = nil) async throws -> HTTPReply {
-        try await http(method, path, body: body, to: control.localAddress)
+        switch transport {
+        case .http:
+            return try await http(method, path, body: body, to: control.localAddress)
+        case .router:
+            let answer = await control.router.handle(method: method, uri: path, body: Array((body ?? "").utf8))
+            return HTTPReply(status: answer.status, headers: ["content-type": answer.contentType], body: answer.body)
+        }
     }
 
     /// Waits until the proxy has received `count` datagrams up (they were all decided).
