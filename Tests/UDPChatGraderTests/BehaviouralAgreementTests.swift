@@ -38,9 +38,11 @@ import UDPChatReports
         ("\(dialects)/json-server-correct.yaml", "\(dialects)/json-client-no-msg-resend.yaml", ["W-RESEND-MSG"]),
     ]
 
-    /// The RTO both kinds are graded at: re-sends are judged 0.5 … 2 RTO apart, and at 0.4 s a 1 s stall
-    /// of the loaded CI machine made a correct re-send late (C-LEAVE-RESEND "re-sent after 1.334 s").
-    static let rto: Duration = .seconds(1)
+    /// The RTO both kinds are graded at: re-sends are judged 0.5 … 2 RTO apart. At 0.4 s a 1 s stall of
+    /// the loaded CI machine made a correct re-send late (C-LEAVE-RESEND "re-sent after 1.334 s"); at 1 s,
+    /// with the whole pass's other suites grading beside it, a correct re-send was not seen within
+    /// 2 RTO (C-LEAVE-RESEND "observed nothing at server" on colon-client-no-dedup).
+    static let rto: Duration = .seconds(2)
 
     /// The manifest as a submission that names no dialect: `dialect: none`.
     static func withoutDialect(_ manifest: Manifest) -> Manifest {
