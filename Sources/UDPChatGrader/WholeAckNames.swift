@@ -45,10 +45,7 @@ extension WholeCases {
     static func carrying(_ w: WholeContext, _ text: String, typedOn party: WholeParty, in sent: [WireDatagram]) -> WireDatagram? {
         let bytes = Array(text.utf8)
         let typed = typedAt(w, party, text)
-        let holding = sent.first { datagram in
-            datagram.time >= typed - stampSkew && datagram.payload.count >= bytes.count
-                && (0...(datagram.payload.count - bytes.count)).contains { datagram.payload[$0..<($0 + bytes.count)].elementsEqual(bytes) }
-        }
+        let holding = sent.first { $0.time >= typed - stampSkew && $0.payload.firstRange(of: bytes) != nil }
         return holding ?? sent.first { $0.time >= typed - stampSkew }
     }
 

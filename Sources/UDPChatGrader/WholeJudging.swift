@@ -127,13 +127,20 @@ extension WholeContext {
 
     /// Whether `text` contains `port` as a number of its own (not inside a longer number).
     public static func names(_ text: String, port: UInt16) -> Bool {
-        let digits = Array(text.utf8)
-        let needle = Array(String(port).utf8)
-        guard digits.count >= needle.count else { return false }
-        func isDigit(_ index: Int) -> Bool { index >= 0 && index < digits.count && digits[index] >= 0x30 && digits[index] <= 0x39 }
-        for start in 0...(digits.count - needle.count) where Array(digits[start..<(start + needle.count)]) == needle {
-            if !isDigit(start - 1), !isDigit(start + needle.count) { return true }
-        }
-        return false
+        occurs(Array(String(port).utf8), in: Array(text.utf8), unless: isDigit)
     }
+
+    /// Whether `needle` occurs in `bytes` with no byte that `joins` right before or after it (a number
+    /// not inside a longer one, a word not inside a longer word).
+    static func occurs(_ needle: [UInt8], in bytes: [UInt8], unless joins: (UInt8) -> Bool) -> Bool {
+        guard !needle.isEmpty else { return false }
+        return bytes.ranges(of: needle).contains { range in
+            (range.lowerBound == 0 || !joins(bytes[range.lowerBound - 1])) && (range.upperBound == bytes.count || !joins(bytes[range.upperBound]))
+        }
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+
+    /// A digit or an ASCII letter.
+    static func isWordByte(_ byte: UInt8) -> Bool { isDigit(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) }
 }

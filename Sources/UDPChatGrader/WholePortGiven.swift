@@ -34,16 +34,8 @@ extension WholeCases {
     /// Whether `payload` holds `port` as decimal text (not inside a longer number) or as a 16- or 32-bit
     /// integer, big- or little-endian.
     static func carries(_ payload: [UInt8], port: UInt16) -> Bool {
-        let text = Array(String(port).utf8)
-        if payload.count >= text.count {
-            for start in 0...(payload.count - text.count) where payload[start..<(start + text.count)].elementsEqual(text) {
-                let before = start == 0 || !(48...57).contains(payload[start - 1])
-                let after = start + text.count == payload.count || !(48...57).contains(payload[start + text.count])
-                if before && after { return true }
-            }
-        }
         let (high, low) = (UInt8(port >> 8), UInt8(port & 0xff))
-        let forms: [[UInt8]] = [[high, low], [low, high]]
-        return forms.contains { form in payload.count >= 2 && (0...(payload.count - 2)).contains { payload[$0] == form[0] && payload[$0 + 1] == form[1] } }
+        return WholeContext.occurs(Array(String(port).utf8), in: payload, unless: WholeContext.isDigit)
+            || payload.firstRange(of: [high, low]) != nil || payload.firstRange(of: [low, high]) != nil
     }
 }

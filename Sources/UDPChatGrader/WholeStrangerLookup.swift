@@ -25,9 +25,9 @@ extension WholeCases {
                 + "nothing the grader knows (its ports \(portList(callee)), its id \(w.clientID(of: callee) ?? "unknown")), or the request already did: "
                 + "a stranger's answer cannot be told to leak it")
         }
-        let answers = Heard()
         let stranger = try await w.base.node("stranger")
-        stranger.setRawResponder { bytes, _ in answers.add(bytes) }
+        // What reaches the stranger is in the trace, as every grader socket's datagrams are.
+        let answers = { w.trace.events.filter { $0.kind == .received && $0.node == stranger.name }.compactMap(\.bytes) }
         w.wire.ignore(stranger.address.port)
         stranger.send(lookup.payload, to: Endpoint(host: "127.0.0.1", port: w.serverPort), tag: "\(caller.name)'s lookup, from a stranger")
         w.trace.note("a stranger's socket (port \(stranger.address.port)) sent the server \(request), the first datagram \(caller.name) sent after connect, "
@@ -37,7 +37,7 @@ extension WholeCases {
         var leaked: [UInt8]?
         while leaked == nil, w.trace.now() < deadline {
             try await Task.sleep(for: .milliseconds(50))
-            leaked = answers.all.first { payload in tokens.contains { contains(payload, $0) } }
+            leaked = answers().first { payload in tokens.contains { contains(payload, $0) } }
         }
         try w.expectAlive(w.theServer!, "after a stranger sent it \(caller.name)'s lookup")
         if let leaked {
@@ -46,7 +46,7 @@ extension WholeCases {
                 + "and was answered '\(escapeDatagram(leaked).prefix(120))', which names \(callee.name) (\(named), as \(caller.name)'s own answer did): "
                 + "a lookup is answered only for a joined address")
         }
-        let got = answers.all
+        let got = answers()
         w.trace.note("the stranger was answered \(got.isEmpty ? "nothing" : got.map { "'\(escapeDatagram($0).prefix(60))'" }.joined(separator: ", ")) "
             + "within \(seconds(window)): nothing that names \(callee.name)")
     }
@@ -61,23 +61,6 @@ extension WholeCases {
     /// Whether `token` occurs in `bytes` with no letter or digit right before or after it (`22` is in
     /// `Client_2 ==> 22\n` and in `PEER 22 127.0.0.1 4000`, not in `4022`).
     static func contains(_ bytes: [UInt8], _ token: String) -> Bool {
-        let needle = Array(token.utf8)
-        guard !needle.isEmpty, bytes.count >= needle.count else { return false }
-        func isWord(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) }
-        for start in 0...(bytes.count - needle.count) where bytes[start..<(start + needle.count)].elementsEqual(needle) {
-            let before = start == 0 || !isWord(bytes[start - 1])
-            let after = start + needle.count == bytes.count || !isWord(bytes[start + needle.count])
-            if before && after { return true }
-        }
-        return false
+        WholeContext.occurs(Array(token.utf8), in: bytes, unless: WholeContext.isWordByte)
     }
-}
-
-/// The datagrams a stranger's socket was answered, as they come.
-final class Heard: @unchecked Sendable {
-    private let lock = NSLockBox()
-    private var payloads: [[UInt8]] = []
-
-    func add(_ payload: [UInt8]) { lock.withLock { payloads.append(payload) } }
-    var all: [[UInt8]] { lock.withLock { payloads } }
 }
