@@ -20,7 +20,9 @@ import UDPChatIUT
     static func grade(client: String, cases: [String]) async throws -> [CaseResult]? {
         guard await SandboxTests.plan() != nil else { return nil }
         let whole = try WholeGradingTests.whole("\(faulty)/server-correct.yaml", "\(faulty)/\(client)")
-        let report = await WholeGradingTests.grade(whole, cases: cases)
+        // RTO 1 s: re-sends are judged 0.5 … 2 RTO apart, and at 0.4 s a 0.5 s stall of the loaded whole
+        // pass made a correct re-send late (W-RESEND-LEAVE "re-sent after 0.985 s (2.46 RTO)").
+        let report = await WholeGradingTests.grade(whole, cases: cases, rto: .seconds(1))
         return report.cases.contains(where: relayMissing) ? nil : report.cases
     }
 
